@@ -1,0 +1,136 @@
+"""Accord: co-drafting, endorsing and sealing joint statements of public buyers."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, request
+
+from config import config_for
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    config_class = config_for(config_name)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise SystemExit("SECRET_KEY is not set. In production, set the SECRET_KEY environment "
+                         "variable to a long random string (for example: python -c "
+                         "'import secrets; print(secrets.token_urlsafe(48))').")
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _protect_from_csrf below
+    app.logger.setLevel(logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    app.before_request(_authenticate_bearer)
+    app.before_request(_protect_from_csrf)
+    app.after_request(_security_headers)
+
+    from app.templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # our server-side sessions do the job
+
+    from app import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from app.auth.services import user_for_session
+
+    login_manager.user_loader(user_for_session)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth.routes import bp as auth_bp
+    from app.groups.routes import bp as groups_bp
+    from app.main import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, groups_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def _authenticate_bearer():
+    """An API request with a bearer token is that token's user, and only that."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    from app.auth.services import user_for_api_token
+    from app.errors import Unauthorized
+
+    user = user_for_api_token(header[len("Bearer "):].strip())
+    if user is None:
+        raise Unauthorized("This API token is not valid or was revoked.", code="invalid_token")
+    g._login_user = user  # Flask-Login's per-request user
+    g.bearer_auth = True
+    return None
+
+
+def _protect_from_csrf():
+    """Every unsafe request made with the browser's cookies needs a CSRF token.
+
+    API calls with a bearer token carry no ambient credentials and are exempt,
+    and so are API calls made without any sign-in (they are refused with 401
+    or are public, like creating a token).
+    """
+    if request.method in _SAFE_METHODS or g.get("bearer_auth"):
+        return None
+    from flask_login import current_user
+
+    from app.extensions import csrf
+
+    if request.path.startswith("/api/") and not current_user.is_authenticated:
+        return None
+    csrf.protect()
+    return None
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.path.startswith("/api/") or response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,115 @@
+"""Site administration: organisations, their representatives, and the mail outbox."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.auth.forms import EmptyForm
+from app.auth.models import User
+from app.errors import AccordError
+from app.extensions import db
+from app.forms import apply_errors, status_for
+from app.mail.models import OutboxMessage
+from app.organisations import services
+from app.organisations.models import ORGANISATION_KINDS
+from app.validation import country_choices
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    country = SelectField("Country", validate_choice=False)
+    kind = SelectField("Kind of organisation", choices=list(ORGANISATION_KINDS.items()), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", "Choose a country")] + country_choices()
+
+
+class RepresentativeForm(FlaskForm):
+    user_id = SelectField("Person", validate_choice=False, coerce=str)
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    services.require_admin(current_user)
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+def organisations():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_organisation(current_user, form.name.data, form.country.data,
+                                                        form.kind.data)
+            db.session.commit()
+            flash(f"{organisation.name} is added.", "success")
+            return redirect(url_for("admin.organisations"))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return render_template("admin/organisations.html", form=form,
+                           organisations=services.list_organisations()), status_for(form)
+
+
+@bp.route("/organisations/<int:oid>", methods=["GET", "POST"])
+def organisation(oid):
+    organisation = services.organisation_for(oid)
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(current_user, organisation, form.name.data, form.country.data,
+                                         form.kind.data)
+            db.session.commit()
+            flash("The organisation is saved.", "success")
+            return redirect(url_for("admin.organisation", oid=oid))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return _organisation_page(organisation, form=form), status_for(form)
+
+
+def _organisation_page(organisation, form=None, rep_form=None):
+    rep_form = rep_form or RepresentativeForm(formdata=None)
+    taken = {r.user_id for r in organisation.representatives}
+    rep_form.user_id.choices = [("", "Choose a person")] + [
+        (str(u.id), f"{u.name} <{u.email}>")
+        for u in db.session.scalars(select(User).order_by(User.name)) if u.id not in taken]
+    return render_template("admin/organisation.html", organisation=organisation,
+                           form=form or OrganisationForm(formdata=None, obj=organisation),
+                           rep_form=rep_form, action_form=EmptyForm())
+
+
+@bp.post("/organisations/<int:oid>/representatives")
+def add_representative(oid):
+    organisation = services.organisation_for(oid)
+    rep_form = RepresentativeForm()
+    if rep_form.validate_on_submit():
+        try:
+            representative = services.add_representative(current_user, organisation, rep_form.user_id.data)
+            db.session.commit()
+            flash(f"{representative.user.name} now represents {organisation.name}.", "success")
+            return redirect(url_for("admin.organisation", oid=oid))
+        except AccordError as exc:
+            apply_errors(rep_form, exc)
+    return _organisation_page(organisation, rep_form=rep_form), 400
+
+
+@bp.post("/organisations/<int:oid>/representatives/<int:rid>/remove")
+def remove_representative(oid, rid):
+    organisation = services.organisation_for(oid)
+    if EmptyForm().validate_on_submit():
+        services.remove_representative(current_user, organisation, rid)
+        db.session.commit()
+        flash("The representative is removed.", "success")
+    return redirect(url_for("admin.organisation", oid=oid))
+
+
+@bp.get("/outbox")
+def outbox():
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200))
+    return render_template("admin/outbox.html", messages=list(messages))

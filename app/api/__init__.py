@@ -1,0 +1,105 @@
+"""The JSON API, /api/v1: one module per resource, one error envelope.
+
+Every endpoint is declared with `endpoint()`, which registers the Flask
+route and records what the OpenAPI document says of it, so the published
+description cannot drift from the routes.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+
+from flask import Blueprint, request
+from flask_login import current_user
+from pydantic import BaseModel, ValidationError
+
+from app.errors import Invalid, Unauthorized
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class Operation:
+    path: str
+    method: str
+    summary: str
+    body: type[BaseModel] | None
+    status: int
+    tag: str
+    auth: bool
+    errors: tuple[int, ...] = field(default_factory=tuple)
+
+
+OPERATIONS: list[Operation] = []
+_CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def endpoint(rule: str, method: str, summary: str, *, body: type[BaseModel] | None = None, status: int = 200,
+             tag: str = "general", auth: bool = True, errors: tuple[int, ...] = ()):
+    def decorator(view):
+        OPERATIONS.append(Operation(_CONVERTER.sub(r"{\1}", bp.url_prefix + rule), method.lower(), summary,
+                                    body, status, tag, auth, errors))
+        return bp.route(rule, methods=[method], endpoint=view.__name__)(view)
+    return decorator
+
+
+def signed_in_user():
+    if not current_user.is_authenticated:
+        raise Unauthorized("Sign in, or send an API token: Authorization: Bearer <token>.")
+    return current_user._get_current_object()
+
+
+def parse(model: type[BaseModel]):
+    """The JSON body validated against `model`: wrong shape or types give 400 with field errors."""
+    data = request.get_json(silent=True)
+    if data is None and request.get_data(cache=True):
+        raise Invalid("The body is not valid JSON.", code="invalid_json")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise Invalid("The body must be a JSON object.", code="invalid_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = {}
+        for item in exc.errors():
+            name = ".".join(str(part) for part in item["loc"]) or "body"
+            fields.setdefault(name, item["msg"])
+        raise Invalid("Some fields are not valid.", fields=fields) from None
+
+
+def page_params() -> tuple[int, int | None]:
+    errors = {}
+    limit = request.args.get("limit", "50")
+    if not limit.isdigit() or not 1 <= int(limit) <= 200:
+        errors["limit"] = "A whole number from 1 to 200."
+    cursor = request.args.get("cursor")
+    after = None
+    if cursor:
+        try:
+            after = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            errors["cursor"] = "Not a cursor this API gave."
+    if errors:
+        raise Invalid("Bad pagination parameters.", fields=errors)
+    return int(limit), after
+
+
+def paginate(query, id_column, serialise):
+    """Keyset pagination by id: `{"items": [...], "next_cursor": ...}`."""
+    from app.extensions import db
+
+    limit, after = page_params()
+    if after is not None:
+        query = query.where(id_column > after)
+    rows = list(db.session.scalars(query.order_by(id_column).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
+    return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
+
+
+from app.api import accounts, groups, openapi, organisations  # noqa: E402,F401  (register the routes)

@@ -1,0 +1,71 @@
+"""API: tokens and the signed-in person."""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from pydantic import BaseModel, ConfigDict
+
+from app.api import endpoint, parse, signed_in_user
+from app.api.serialise import group_json, token_json, user_json
+from app.auth import services
+from app.errors import Unauthorized
+from app.extensions import db, limiter
+from app.groups.services import groups_of
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    email: str
+    password: str
+    name: str | None = None
+
+
+class ProfileRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    name: str
+    organisation_id: int | None = None
+
+
+@endpoint("/tokens", "POST", "Create a personal API token (shown once)", body=TokenRequest, status=201,
+          tag="accounts", auth=False, errors=(400, 401, 429))
+@limiter.limit(lambda: current_app.config["RATELIMIT_TOKENS"])
+def create_token():
+    data = parse(TokenRequest)
+    user = services.authenticate(data.email, data.password)
+    if user is None:
+        raise Unauthorized("The e-mail address or the password is wrong.", code="bad_credentials")
+    token, raw = services.create_api_token(user, data.name)
+    db.session.commit()
+    return jsonify({"token": raw, "user": user_json(user), **{"token_info": token_json(token)}}), 201
+
+
+@endpoint("/tokens", "GET", "List my API tokens", tag="accounts")
+def list_tokens():
+    user = signed_in_user()
+    return jsonify({"items": [token_json(t) for t in services.list_api_tokens(user)], "next_cursor": None})
+
+
+@endpoint("/tokens/<int:token_id>", "DELETE", "Revoke one of my API tokens", status=204, tag="accounts",
+          errors=(401, 404))
+def revoke_token(token_id):
+    user = signed_in_user()
+    services.revoke_api_token(user, token_id)
+    db.session.commit()
+    return "", 204
+
+
+@endpoint("/me", "GET", "The signed-in person and their groups", tag="accounts", errors=(401,))
+def me():
+    user = signed_in_user()
+    data = user_json(user)
+    data["groups"] = [group_json(group, role) for group, role in groups_of(user)]
+    return jsonify(data)
+
+
+@endpoint("/me", "PATCH", "Change my name or organisation", body=ProfileRequest, tag="accounts",
+          errors=(400, 401))
+def update_me():
+    user = signed_in_user()
+    data = parse(ProfileRequest)
+    services.update_profile(user, name=data.name, organisation_id=data.organisation_id)
+    db.session.commit()
+    return jsonify(user_json(user))

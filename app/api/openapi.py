@@ -1,0 +1,77 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3.1 description, built from the declared endpoints."""
+from __future__ import annotations
+
+import re
+
+from flask import jsonify
+
+from app.api import OPERATIONS, bp
+
+_ERROR_TEXT = {
+    400: "Malformed or invalid input; details.fields maps field to message",
+    401: "Not signed in",
+    403: "Signed in but not allowed",
+    404: "Missing, or not visible to the caller",
+    409: "Conflict with the current state",
+    413: "Body too large",
+    429: "Rate limited",
+}
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}},
+}
+
+
+def build_spec() -> dict:
+    paths: dict = {}
+    schemas: dict = {"Error": _ERROR_SCHEMA}
+    for op in OPERATIONS:
+        operation: dict = {
+            "summary": op.summary,
+            "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower()).strip('_')}",
+            "tags": [op.tag],
+            "responses": {str(op.status): {"description": "Success"}},
+        }
+        parameters = [{"name": name, "in": "path", "required": True,
+                       "schema": {"type": "string" if name == "token" else "integer"}}
+                      for name in re.findall(r"{([a-z_]+)}", op.path)]
+        if parameters:
+            operation["parameters"] = parameters
+        if op.body is not None:
+            schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in schema.pop("$defs", {}).items():
+                schemas[name] = definition
+            schemas[op.body.__name__] = schema
+            operation["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
+        for status in op.errors:
+            operation["responses"][str(status)] = {
+                "description": _ERROR_TEXT.get(status, "Error"),
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        if not op.auth:
+            operation["security"] = []
+        paths.setdefault(op.path, {})[op.method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Accord API", "version": "1.0.0",
+                 "description": "Co-drafting, endorsing and sealing joint statements of public buyers."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "The browser session; unsafe methods also need X-CSRFToken."},
+            },
+            "schemas": schemas,
+        },
+        "paths": paths,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(build_spec())

@@ -1,0 +1,82 @@
+"""API: organisations and representatives (changes by site admins only)."""
+from __future__ import annotations
+
+from flask import jsonify
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from app.api import endpoint, paginate, parse, signed_in_user
+from app.api.serialise import organisation_json, representative_json
+from app.extensions import db
+from app.organisations import services
+from app.organisations.models import Organisation
+
+
+class OrganisationRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    name: str
+    country: str
+    kind: str | None = None
+
+
+class RepresentativeRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    user_id: int
+
+
+@endpoint("/organisations", "POST", "Create an organisation (site admin)", body=OrganisationRequest,
+          status=201, tag="organisations", errors=(400, 401, 403, 409))
+def create_organisation():
+    user = signed_in_user()
+    services.require_admin(user)
+    data = parse(OrganisationRequest)
+    organisation = services.create_organisation(user, data.name, data.country, data.kind)
+    db.session.commit()
+    return jsonify(organisation_json(organisation)), 201
+
+
+@endpoint("/organisations", "GET", "List organisations", tag="organisations", errors=(401,))
+def list_organisations():
+    signed_in_user()
+    return jsonify(paginate(select(Organisation), Organisation.id, organisation_json))
+
+
+@endpoint("/organisations/<int:oid>", "GET", "One organisation with its representatives",
+          tag="organisations", errors=(401, 404))
+def get_organisation(oid):
+    signed_in_user()
+    return jsonify(organisation_json(services.organisation_for(oid)))
+
+
+@endpoint("/organisations/<int:oid>", "PATCH", "Change an organisation (site admin)", body=OrganisationRequest,
+          tag="organisations", errors=(400, 401, 403, 404, 409))
+def update_organisation(oid):
+    user = signed_in_user()
+    services.require_admin(user)
+    organisation = services.organisation_for(oid)
+    data = parse(OrganisationRequest)
+    services.update_organisation(user, organisation, data.name, data.country, data.kind)
+    db.session.commit()
+    return jsonify(organisation_json(organisation))
+
+
+@endpoint("/organisations/<int:oid>/representatives", "POST", "Name a representative (site admin)",
+          body=RepresentativeRequest, status=201, tag="organisations", errors=(400, 401, 403, 404, 409))
+def add_representative(oid):
+    user = signed_in_user()
+    services.require_admin(user)
+    organisation = services.organisation_for(oid)
+    data = parse(RepresentativeRequest)
+    representative = services.add_representative(user, organisation, data.user_id)
+    db.session.commit()
+    return jsonify(representative_json(representative)), 201
+
+
+@endpoint("/organisations/<int:oid>/representatives/<int:rid>", "DELETE", "Remove a representative (site admin)",
+          status=204, tag="organisations", errors=(401, 403, 404))
+def remove_representative(oid, rid):
+    user = signed_in_user()
+    services.require_admin(user)
+    services.remove_representative(user, services.organisation_for(oid), rid)
+    db.session.commit()
+    return "", 204

@@ -1,0 +1,199 @@
+"""Accounts, sign-in sessions, API tokens and password resets."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.auth.models import ApiToken, PasswordReset, User, UserSession
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.mail.services import send_mail
+from app.util import new_token, token_hash, utcnow
+from app.validation import FieldErrors, clean_email, clean_id, clean_password, clean_text
+
+# Checked against when the e-mail is unknown, so a wrong address costs as much
+# time as a wrong password and timing does not tell which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+SESSION_DAYS = 7
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _check_new_account(errors: FieldErrors, email: str) -> None:
+    if email and user_by_email(email) is not None:
+        errors.add("email", "An account with this e-mail address already exists.")
+
+
+def create_user(email, name, password, *, is_admin: bool = False, organisation_id=None) -> User:
+    errors = FieldErrors()
+    email = clean_email(errors, "email", email)
+    name = clean_text(errors, "name", name, max_length=120)
+    password = clean_password(errors, "password", password, current_app.config["PASSWORD_MIN_LENGTH"])
+    organisation_id = _clean_organisation(errors, organisation_id)
+    errors.raise_if_any()
+    if user_by_email(email) is not None:
+        raise Conflict("An account with this e-mail address already exists.", code="email_taken",
+                       details={"fields": {"email": "An account with this e-mail address already exists."}})
+    user = User(email=email, name=name, password_hash=hash_password(password), is_admin=is_admin,
+                organisation_id=organisation_id)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _clean_organisation(errors: FieldErrors, organisation_id):
+    from app.organisations.models import Organisation
+
+    organisation_id = clean_id(errors, "organisation_id", organisation_id, required=False)
+    if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
+        errors.add("organisation_id", "No such organisation.")
+    return organisation_id
+
+
+def authenticate(email, password) -> User | None:
+    """The user with this e-mail and password, or None. Costs the same either way."""
+    if not isinstance(email, str) or not isinstance(password, str):
+        return None
+    user = user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+# --- server-side sessions -------------------------------------------------
+
+def start_session(user: User, *, remember: bool = False) -> str:
+    """Records a new signed-in session and returns the key its cookie will carry."""
+    key = new_token()
+    days = current_app.config["REMEMBER_COOKIE_DURATION"] // 86400 if remember else SESSION_DAYS
+    db.session.add(UserSession(user_id=user.id, key_hash=token_hash(key),
+                               expires_at=utcnow() + timedelta(days=days)))
+    db.session.flush()
+    user.current_session_key = key
+    return key
+
+
+def user_for_session(key: str | None) -> User | None:
+    if not key:
+        return None
+    record = db.session.scalar(select(UserSession).where(UserSession.key_hash == token_hash(key)))
+    if record is None or record.revoked_at is not None or record.expires_at < utcnow():
+        return None
+    user = record.user
+    if not user.is_active:
+        return None
+    user.current_session_key = key
+    return user
+
+
+def end_session(key: str | None) -> None:
+    """Kills the session server-side: a copy of its cookie no longer signs anyone in."""
+    if not key:
+        return
+    record = db.session.scalar(select(UserSession).where(UserSession.key_hash == token_hash(key)))
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = utcnow()
+
+
+# --- API tokens -----------------------------------------------------------
+
+def create_api_token(user: User, name=None) -> tuple[ApiToken, str]:
+    errors = FieldErrors()
+    name = clean_text(errors, "name", name or "API token", max_length=120)
+    errors.raise_if_any()
+    raw = new_token("acc_")
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(raw), prefix=raw[:10])
+    db.session.add(token)
+    db.session.flush()
+    return token, raw
+
+
+def user_for_api_token(raw: str) -> User | None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+def list_api_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+# --- profile and passwords ---------------------------------------------------
+
+def update_profile(user: User, *, name, organisation_id=None) -> User:
+    errors = FieldErrors()
+    name = clean_text(errors, "name", name, max_length=120)
+    organisation_id = _clean_organisation(errors, organisation_id)
+    errors.raise_if_any()
+    user.name = name
+    user.organisation_id = organisation_id
+    return user
+
+
+def change_password(user: User, current_password, new_password) -> None:
+    errors = FieldErrors()
+    if not isinstance(current_password, str) or not check_password_hash(user.password_hash, current_password):
+        errors.add("current_password", "This is not your current password.")
+    new_password = clean_password(errors, "new_password", new_password, current_app.config["PASSWORD_MIN_LENGTH"])
+    errors.raise_if_any()
+    user.password_hash = hash_password(new_password)
+
+
+def request_password_reset(email, reset_url_for) -> None:
+    """Mails a single-use reset link when the address has an account; says nothing either way."""
+    if not isinstance(email, str):
+        return
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    raw = new_token()
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    db.session.add(PasswordReset(user_id=user.id, token_hash=token_hash(raw),
+                                 expires_at=utcnow() + timedelta(minutes=minutes)))
+    send_mail(user.email, "Reset your Accord password",
+              f"Hello {user.name},\n\nSomeone asked to reset the password of your Accord account.\n"
+              f"To choose a new password, open this link within {minutes} minutes:\n\n"
+              f"{reset_url_for(raw)}\n\nIf it was not you, ignore this message: nothing changes.\n")
+
+
+def reset_password(raw_token, new_password) -> User:
+    record = None
+    if isinstance(raw_token, str):
+        record = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(raw_token)))
+    if record is None or record.used_at is not None or record.expires_at < utcnow():
+        raise Invalid("This reset link is not valid any more. Ask for a new one.", code="reset_token_invalid")
+    errors = FieldErrors()
+    new_password = clean_password(errors, "password", new_password, current_app.config["PASSWORD_MIN_LENGTH"])
+    errors.raise_if_any()
+    record.used_at = utcnow()
+    record.user.password_hash = hash_password(new_password)
+    # A reset ends every session: whoever knew the old password is signed out.
+    for session in db.session.scalars(select(UserSession).where(
+            UserSession.user_id == record.user_id, UserSession.revoked_at.is_(None))):
+        session.revoked_at = utcnow()
+    return record.user

@@ -1,0 +1,82 @@
+"""`flask seed-demo`: a believable working group for a newcomer to click through.
+
+Idempotent: it does nothing when the demo coordinator already exists. Later
+features (documents, endorsements) add their part of the demo here.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.auth.services import create_user, user_by_email
+from app.extensions import db
+from app.groups.models import Membership
+from app.groups.services import create_group
+from app.organisations.models import Organisation, Representative
+
+DEMO_PASSWORD = "demo-password-2026"
+
+ORGANISATIONS = [
+    ("City of Ghent", "BE", "city"),
+    ("Barcelona City Council", "ES", "city"),
+    ("Helsinki Region Procurement Office", "FI", "central_purchasing_body"),
+    ("Consip S.p.A.", "IT", "central_purchasing_body"),
+    ("Ministry of the Interior and Kingdom Relations", "NL", "ministry"),
+    ("City of Oslo", "NO", "city"),
+    ("Bundesbeschaffung GmbH", "AT", "central_purchasing_body"),
+    ("Dublin City Council", "IE", "city"),
+    ("Municipality of Stockholm", "SE", "city"),
+    ("Lisbon Municipality", "PT", "city"),
+]
+
+# (e-mail, name, organisation, role in the group, represents the organisation?)
+PEOPLE = [
+    ("coordinator@demo.accord.eu", "Anna De Smet", "City of Ghent", "coordinator", True),
+    ("marta.puig@demo.accord.eu", "Marta Puig i Ferrer", "Barcelona City Council", "editor", True),
+    ("jussi.virtanen@demo.accord.eu", "Jussi Virtanen", "Helsinki Region Procurement Office", "editor", True),
+    ("giulia.romano@demo.accord.eu", "Giulia Romano", "Consip S.p.A.", "member", True),
+    ("pieter.bakker@demo.accord.eu", "Pieter Bakker", "Ministry of the Interior and Kingdom Relations", "member", True),
+    ("ingrid.haugen@demo.accord.eu", "Ingrid Haugen", "City of Oslo", "member", True),
+    ("lukas.gruber@demo.accord.eu", "Lukas Gruber", "Bundesbeschaffung GmbH", "member", True),
+    ("aoife.byrne@demo.accord.eu", "Aoife Byrne", "Dublin City Council", "member", False),
+    ("erik.lindqvist@demo.accord.eu", "Erik Lindqvist", "Municipality of Stockholm", "observer", True),
+    ("ines.ferreira@demo.accord.eu", "Inês Ferreira", "Lisbon Municipality", "observer", False),
+]
+
+GROUP_NAME = "Socially responsible ICT procurement"
+GROUP_DESCRIPTION = (
+    "Public buyers from ten European cities, central purchasing bodies and ministries agreeing on "
+    "shared criteria for fair working conditions in the ICT supply chain: a joint action statement "
+    "for ministers, and a roadmap of the actions each organisation commits to."
+)
+
+
+def seed_demo(*, only_if_empty: bool = False) -> bool:
+    """Creates the demo when it is not there yet; returns whether it created anything."""
+    if only_if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        return False
+    if user_by_email(PEOPLE[0][0]) is not None:
+        return False
+    organisations = {}
+    for name, country, kind in ORGANISATIONS:
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if organisation is None:
+            organisation = Organisation(name=name, country=country, kind=kind)
+            db.session.add(organisation)
+            db.session.flush()
+        organisations[name] = organisation
+    if user_by_email("admin@demo.accord.eu") is None:
+        create_user("admin@demo.accord.eu", "Site Administrator", DEMO_PASSWORD, is_admin=True)
+    users = []
+    for email, name, organisation_name, role, represents in PEOPLE:
+        organisation = organisations[organisation_name]
+        user = create_user(email, name, DEMO_PASSWORD, organisation_id=organisation.id)
+        users.append((user, role))
+        if represents:
+            db.session.add(Representative(organisation_id=organisation.id, user_id=user.id))
+    coordinator = users[0][0]
+    group = create_group(coordinator, GROUP_NAME, GROUP_DESCRIPTION)
+    for user, role in users[1:]:
+        db.session.add(Membership(group_id=group.id, user_id=user.id, role=role))
+    db.session.flush()
+    return True

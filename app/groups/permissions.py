@@ -1,0 +1,52 @@
+"""Who may do what in a working group: pure predicates plus the one loader.
+
+Pages and the API both load a group through `group_for` (404 when the
+caller cannot see it, so a private group's existence never leaks) and then
+ask `require_role`.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.errors import NotFound, PermissionDenied
+from app.extensions import db
+from app.groups.models import ROLE_RANK, Group, Membership
+
+
+def membership_of(user, group_id: int) -> Membership | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(Membership).where(Membership.group_id == group_id, Membership.user_id == user.id))
+
+
+def role_in(user, group_id: int) -> str | None:
+    membership = membership_of(user, group_id)
+    return membership.role if membership else None
+
+
+def role_at_least(role: str | None, needed: str) -> bool:
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[needed]
+
+
+def can_view_group(user, group: Group) -> bool:
+    return role_in(user, group.id) is not None
+
+
+def can_manage_members(user, group: Group) -> bool:
+    return role_at_least(role_in(user, group.id), "coordinator")
+
+
+def group_for(user, group_id) -> Group:
+    """The group, when the caller is one of its members; otherwise 404."""
+    group = db.session.get(Group, group_id) if isinstance(group_id, int) else None
+    if group is None or not can_view_group(user, group):
+        raise NotFound("No such working group.")
+    return group
+
+
+def require_role(user, group: Group, needed: str) -> str:
+    role = role_in(user, group.id)
+    if not role_at_least(role, needed):
+        raise PermissionDenied(f"This needs the {needed} role in {group.name}.")
+    return role

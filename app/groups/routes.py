@@ -1,0 +1,156 @@
+"""Pages of working groups: overview, members, invitations."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.auth.forms import EmptyForm, RegisterForm
+from app.auth.routes import organisation_choices, sign_in
+from app.errors import AccordError
+from app.extensions import db
+from app.forms import apply_errors, status_for
+from app.groups import services
+from app.groups.forms import GroupForm, InviteForm, RoleForm
+from app.groups.permissions import can_manage_members, group_for, require_role, role_in
+
+bp = Blueprint("groups", __name__)
+
+
+def accept_url(raw: str) -> str:
+    return url_for("groups.invitation", token=raw, _external=True)
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@login_required
+def new_group():
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(current_user, form.name.data, form.description.data)
+            db.session.commit()
+            flash(f"The working group {group.name} is created. You are its coordinator.", "success")
+            return redirect(url_for("groups.show", gid=group.id))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return render_template("groups/new.html", form=form), status_for(form)
+
+
+def _show(group, invite_form=None, status=200):
+    manage = can_manage_members(current_user, group)
+    memberships = services.members_of(group)
+    role_forms = {}
+    if manage:
+        for membership in memberships:
+            role_form = RoleForm(prefix=f"m{membership.user_id}", formdata=None)
+            role_form.role.data = membership.role
+            role_forms[membership.user_id] = role_form
+    return render_template(
+        "groups/show.html", group=group, my_role=role_in(current_user, group.id), manage=manage,
+        memberships=memberships, role_forms=role_forms, action_form=EmptyForm(),
+        invite_form=invite_form or (InviteForm(formdata=None) if manage else None),
+        invitations=services.pending_invitations(group) if manage else [],
+    ), status
+
+
+@bp.get("/groups/<int:gid>")
+@login_required
+def show(gid):
+    return _show(group_for(current_user, gid))
+
+
+@bp.route("/groups/<int:gid>/settings", methods=["GET", "POST"])
+@login_required
+def settings(gid):
+    group = group_for(current_user, gid)
+    require_role(current_user, group, "coordinator")
+    form = GroupForm(obj=group)
+    if form.validate_on_submit():
+        try:
+            services.update_group(current_user, group, name=form.name.data, description=form.description.data)
+            db.session.commit()
+            flash("The group is saved.", "success")
+            return redirect(url_for("groups.show", gid=group.id))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return render_template("groups/settings.html", group=group, form=form), status_for(form)
+
+
+@bp.post("/groups/<int:gid>/invitations")
+@login_required
+def invite(gid):
+    group = group_for(current_user, gid)
+    require_role(current_user, group, "coordinator")
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation, _raw = services.invite(current_user, group, form.email.data, form.role.data, accept_url)
+            db.session.commit()
+            flash(f"Invitation sent to {invitation.email} as {invitation.role}.", "success")
+            return redirect(url_for("groups.show", gid=group.id) + "#invitations")
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return _show(group, invite_form=form, status=400)
+
+
+@bp.post("/groups/<int:gid>/invitations/<int:iid>/revoke")
+@login_required
+def revoke_invitation(gid, iid):
+    group = group_for(current_user, gid)
+    if EmptyForm().validate_on_submit():
+        invitation = services.revoke_invitation(current_user, group, iid)
+        db.session.commit()
+        flash(f"The invitation to {invitation.email} is withdrawn.", "success")
+    return redirect(url_for("groups.show", gid=group.id) + "#invitations")
+
+
+@bp.post("/groups/<int:gid>/members/<int:uid>/role")
+@login_required
+def change_role(gid, uid):
+    group = group_for(current_user, gid)
+    form = RoleForm(prefix=f"m{uid}")
+    if form.validate_on_submit():
+        membership = services.change_role(current_user, group, uid, form.role.data)
+        db.session.commit()
+        flash(f"{membership.user.name} is now {membership.role}.", "success")
+    return redirect(url_for("groups.show", gid=group.id) + "#members")
+
+
+@bp.post("/groups/<int:gid>/members/<int:uid>/remove")
+@login_required
+def remove_member(gid, uid):
+    group = group_for(current_user, gid)
+    if EmptyForm().validate_on_submit():
+        services.remove_member(current_user, group, uid)
+        db.session.commit()
+        if uid == current_user.id:
+            flash(f"You have left {group.name}.", "success")
+            return redirect(url_for("main.home"))
+        flash("The member is removed from the group.", "success")
+    return redirect(url_for("groups.show", gid=group.id) + "#members")
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token):
+    invitation = services.invitation_for(token)
+    if current_user.is_authenticated:
+        form = EmptyForm()
+        if form.validate_on_submit():
+            membership = services.accept_invitation(current_user, token)
+            db.session.commit()
+            flash(f"Welcome to {membership.group.name}.", "success")
+            return redirect(url_for("groups.show", gid=membership.group_id))
+        return render_template("groups/accept.html", invitation=invitation, form=form)
+    form = RegisterForm()
+    form.organisation_id.choices = organisation_choices()
+    if form.validate_on_submit():
+        try:
+            user, membership = services.register_with_invitation(
+                token, name=form.name.data, password=form.password.data,
+                organisation_id=form.organisation_id.data or None)
+            sign_in(user)
+            db.session.commit()
+            flash(f"Welcome to Accord and to {membership.group.name}.", "success")
+            return redirect(url_for("groups.show", gid=membership.group_id))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return render_template("groups/register.html", invitation=invitation, form=form), status_for(form)

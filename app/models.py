@@ -1,0 +1,5 @@
+"""Imports every model so that Alembic and relationships see them all."""
+from app.auth.models import ApiToken, PasswordReset, User, UserSession  # noqa: F401
+from app.groups.models import Group, Invitation, Membership  # noqa: F401
+from app.mail.models import OutboxMessage  # noqa: F401
+from app.organisations.models import Organisation, Representative  # noqa: F401

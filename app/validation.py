@@ -1,0 +1,113 @@
+"""Field rules shared by every service, so pages and the API refuse the same input."""
+from __future__ import annotations
+
+import unicodedata
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from app.errors import Invalid
+
+
+class FieldErrors:
+    """Collects per-field messages, then raises one Invalid with all of them."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, message)
+
+    def raise_if_any(self, message: str = "Some fields are not valid.") -> None:
+        if self.fields:
+            raise Invalid(message, fields=dict(self.fields))
+
+
+def _has_control_chars(value: str, allow_newlines: bool) -> bool:
+    for ch in value:
+        if allow_newlines and ch in "\n\r\t":
+            continue
+        if unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\u200d\u200c":
+            return True
+    return False
+
+
+def clean_text(errors: FieldErrors, field: str, value, *, max_length: int, required: bool = True,
+               multiline: bool = False) -> str:
+    """Trimmed text, or a field error for a wrong type, emptiness, length or control characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(field, "Must be text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors.add(field, "This field is required.")
+    elif len(value) > max_length:
+        errors.add(field, f"At most {max_length} characters.")
+    elif _has_control_chars(value, allow_newlines=multiline):
+        errors.add(field, "Contains invisible control characters.")
+    return value
+
+
+def clean_email(errors: FieldErrors, field: str, value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        errors.add(field, "An e-mail address is required.")
+        return ""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        errors.add(field, str(exc))
+        return ""
+    return result.normalized.lower()
+
+
+def clean_country(errors: FieldErrors, field: str, value) -> str:
+    if not isinstance(value, str) or len(value.strip()) != 2:
+        errors.add(field, "Use a two-letter ISO 3166-1 country code, such as BE or FI.")
+        return ""
+    code = value.strip().upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        errors.add(field, f"{code} is not an ISO 3166-1 country code.")
+        return ""
+    return code
+
+
+def clean_choice(errors: FieldErrors, field: str, value, choices) -> str:
+    if not isinstance(value, str) or value not in choices:
+        errors.add(field, f"Must be one of: {', '.join(choices)}.")
+        return ""
+    return value
+
+
+def clean_password(errors: FieldErrors, field: str, value, min_length: int) -> str:
+    if not isinstance(value, str) or not value:
+        errors.add(field, "A password is required.")
+        return ""
+    if len(value) < min_length:
+        errors.add(field, f"Use at least {min_length} characters.")
+    elif len(value) > 1024:
+        errors.add(field, "At most 1024 characters.")
+    return value
+
+
+def clean_id(errors: FieldErrors, field: str, value, *, required: bool = True) -> int | None:
+    if value is None or value == "":
+        if required:
+            errors.add(field, "This field is required.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        errors.add(field, "Must be a whole number.")
+        return None
+    return value
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])

@@ -1,0 +1,195 @@
+"""Test fixtures: a real database (SQLite file or PostgreSQL), built by the migrations.
+
+TEST_DATABASE_URL picks the database (default: a SQLite file in a temporary
+folder). The schema is made once per run by `flask db upgrade`'s code path;
+every test starts from empty tables.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'accord-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_tables():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module (or parametrise) to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **app_config)
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+        ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories ------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(app):
+    from app.auth.services import create_user
+
+    def make(name=None, email=None, *, admin=False, organisation=None, password=PASSWORD):
+        n = next(_counter)
+        user = create_user(email or f"person{n}@example.eu", name or f"Person {n}", password, is_admin=admin,
+                           organisation_id=organisation.id if organisation else None)
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_organisation(app):
+    from app.organisations.models import Organisation
+
+    def make(name=None, country="BE", kind="city"):
+        organisation = Organisation(name=name or f"Organisation {next(_counter)}", country=country, kind=kind)
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+    return make
+
+
+@pytest.fixture
+def make_group(app, make_user):
+    """make_group(roles=("member", "editor")) -> (group, {role: user}) with a coordinator always."""
+    from app.groups.models import Membership
+    from app.groups.services import create_group
+
+    def make(roles=("observer", "member", "editor"), name=None):
+        people = {"coordinator": make_user(name="Coordinator")}
+        group = create_group(people["coordinator"], name or f"Group {next(_counter)}")
+        for role in roles:
+            if role == "coordinator":
+                continue
+            people[role] = make_user(name=role.capitalize())
+            db.session.add(Membership(group_id=group.id, user_id=people[role].id, role=role))
+        db.session.commit()
+        return group, people
+    return make
+
+
+class ApiClient:
+    """A test client that speaks JSON with a bearer token (or none)."""
+
+    def __init__(self, client, token=None):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _call(self, method, path, json=None, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, json=json, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self._call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self._call("POST", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self._call("PATCH", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self._call("PUT", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self._call("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(app, client):
+    """api(user) -> an ApiClient signed in with a fresh token of that user; api() -> anonymous."""
+    from app.auth.services import create_api_token
+
+    def make(user=None):
+        if user is None:
+            return ApiClient(app.test_client())
+        _token, raw = create_api_token(user, "test")
+        db.session.commit()
+        return ApiClient(app.test_client(), raw)
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(app):
+    """login(client, user) signs in through the real form; returns the CSRF token of the session."""
+
+    def do(client, user, password=PASSWORD, remember=False):
+        page = client.get("/login")
+        token = csrf_token_from(page.get_data(as_text=True))
+        data = {"email": user.email, "password": password, "csrf_token": token}
+        if remember:
+            data["remember"] = "y"
+        response = client.post("/login", data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return csrf_token_from(client.get("/").get_data(as_text=True))
+    return do

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole suite, once on SQLite and once on PostgreSQL (a fresh database on
+# the local server). Under CI=true nothing may be skipped.
+set -u
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-postgres}
+PG_DB=${PG_TEST_DB:-accord_test}
+status=0
+
+ensure_postgres() {
+  command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && return 0
+  if ! command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing PostgreSQL server (Debian package postgresql)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 || true
+  fi
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+    for _ in $(seq 1 20); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 0.5; done
+  fi
+  command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h "$PG_HOST" -p "$PG_PORT"
+}
+
+echo "== Tests on SQLite =="
+env -u TEST_DATABASE_URL "$BIN/python" -m pytest -q -p no:cacheprovider "$@" tests || status=1
+
+echo "== Tests on PostgreSQL =="
+if ensure_postgres; then
+  psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null &&
+  psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -c "CREATE DATABASE $PG_DB" >/dev/null || status=1
+  TEST_DATABASE_URL="postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB" \
+    "$BIN/python" -m pytest -q -p no:cacheprovider "$@" tests || status=1
+else
+  echo "SKIPPED: no PostgreSQL server at $PG_HOST:$PG_PORT could be reached or started."
+  [ "${CI:-}" = "true" ] && { echo "Under CI nothing may be skipped."; status=1; }
+fi
+exit $status
