@@ -83,10 +83,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.documents.routes import bp as documents_bp
     from app.groups.routes import bp as groups_bp
     from app.main import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, groups_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

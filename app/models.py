@@ -3,3 +3,4 @@ from app.auth.models import ApiToken, PasswordReset, User, UserSession  # noqa: 
 from app.groups.models import Group, Invitation, Membership  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.organisations.models import Organisation, Representative  # noqa: F401
+from app.documents.models import Document, Section, SectionRevision, Version, VersionSection  # noqa: F401

@@ -102,4 +102,4 @@ def paginate(query, id_column, serialise):
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
-from app.api import accounts, groups, openapi, organisations  # noqa: E402,F401  (register the routes)
+from app.api import accounts, documents, groups, openapi, organisations  # noqa: E402,F401  (register the routes)

@@ -9,6 +9,8 @@ from app.auth.routes import organisation_choices, sign_in
 from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
+from app.documents.permissions import can_create_document
+from app.documents.services import documents_of
 from app.groups import services
 from app.groups.forms import GroupForm, InviteForm, RoleForm
 from app.groups.permissions import can_manage_members, group_for, require_role, role_in
@@ -49,6 +51,7 @@ def _show(group, invite_form=None, status=200):
         memberships=memberships, role_forms=role_forms, action_form=EmptyForm(),
         invite_form=invite_form or (InviteForm(formdata=None) if manage else None),
         invitations=services.pending_invitations(group) if manage else [],
+        documents=documents_of(group), can_create_document=can_create_document(current_user, group),
     ), status
 
 

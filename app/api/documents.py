@@ -1,0 +1,305 @@
+"""API: documents, sections, revisions, diffs and versions."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from app.api import endpoint, paginate, parse, signed_in_user
+from app.documents import services
+from app.documents.permissions import document_for, require_arrange, section_for
+from app.documents.models import Document, SectionRevision, Version
+from app.documents.rendering import render_cached
+from app.errors import Invalid
+from app.extensions import db
+from app.groups.permissions import group_for
+from app.util import iso
+
+
+class SectionInput(BaseModel):
+    model_config = ConfigDict(strict=True)
+    heading: str
+    body: str = ""
+    level: int = 1
+
+
+class DocumentRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    title: str
+    kind: str
+    summary: str | None = None
+    sections: list[SectionInput] | None = None
+    markdown: str | None = None
+
+
+class DocumentPatch(BaseModel):
+    model_config = ConfigDict(strict=True)
+    title: str | None = None
+    summary: str | None = None
+
+
+class NewSectionRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    heading: str
+    body: str = ""
+    after_section_id: int | None = None
+    level: int = 1
+
+
+class OrderRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    order: list[int]
+
+
+class SaveRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    body: str
+    base_revision: int
+    heading: str | None = None
+    message: str | None = None
+
+
+class VersionRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    label: str
+    note: str | None = None
+
+
+class PreviewRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    body: str
+
+
+def section_json(section, number: str | None = None) -> dict:
+    return {"id": section.id, "document_id": section.document_id, "heading": section.heading,
+            "body": section.body, "position": section.position, "level": section.level, "number": number,
+            "revision": section.current_revision, "anchor": section.anchor,
+            "deleted": section.deleted_at is not None, "updated_at": iso(section.updated_at)}
+
+
+def document_json(document, with_sections: bool = True) -> dict:
+    data = {"id": document.id, "group_id": document.group_id, "kind": document.kind, "title": document.title,
+            "summary": document.summary, "status": document.status, "created_at": iso(document.created_at),
+            "updated_at": iso(document.updated_at)}
+    if with_sections:
+        data["sections"] = [section_json(s, n) for n, s in services.numbered(services.live_sections(document))]
+    return data
+
+
+def revision_json(rev, with_body_of=None) -> dict:
+    data = {"number": rev.number, "heading": rev.heading, "author_id": rev.author_id,
+            "author_name": rev.author.name if rev.author else None, "created_at": iso(rev.created_at),
+            "message": rev.message, "merged": rev.merged, "restored_from": rev.restored_from,
+            "length": rev.body_length}
+    if with_body_of is not None:
+        data["body"] = services.revision_text(with_body_of, rev.number)
+    return data
+
+
+def version_json(version, state=None) -> dict:
+    data = {"id": version.id, "document_id": version.document_id, "number": version.number,
+            "label": version.label, "note": version.note, "content_hash": version.content_hash,
+            "created_at": iso(version.created_at), "created_by_id": version.created_by_id}
+    if state is not None:
+        data.update({"title": version.title, "summary": version.summary, "group_id": version.document.group_id,
+                     "kind": version.document.kind,
+                     "sections": [{"id": s["section_id"], "heading": s["heading"], "body": s["body"],
+                                   "level": s["level"], "revision": s["revision"], "position": i,
+                                   "number": n}
+                                  for i, (n, s) in enumerate(zip(
+                                      services.section_numbers([x["level"] for x in state]), state), start=1)]})
+    return data
+
+
+def _int_arg(name: str, allow_current: bool = False):
+    value = request.args.get(name)
+    if value is None:
+        raise Invalid(f"The query parameter {name} is required.", fields={name: "Required."})
+    if allow_current and value == "current":
+        return "current"
+    if not value.isdigit():
+        raise Invalid(f"The query parameter {name} must be a number.", fields={name: "A whole number."})
+    return int(value)
+
+
+@endpoint("/groups/<int:gid>/documents", "POST", "Create a document (editor), from sections or a Markdown text",
+          body=DocumentRequest, status=201, tag="documents", errors=(400, 401, 403, 404, 413))
+def create_document(gid):
+    user = signed_in_user()
+    group = group_for(user, gid)
+    data = parse(DocumentRequest)
+    if data.markdown is not None:
+        document = services.import_document(user, group, markdown_text=data.markdown, title=data.title,
+                                            kind=data.kind, summary=data.summary)
+    else:
+        document = services.create_document(
+            user, group, title=data.title, kind=data.kind, summary=data.summary,
+            sections=[s.model_dump() for s in data.sections] if data.sections else [])
+    db.session.commit()
+    return jsonify(document_json(document)), 201
+
+
+@endpoint("/groups/<int:gid>/documents", "GET", "Documents of a group", tag="documents", errors=(401, 404))
+def list_documents(gid):
+    user = signed_in_user()
+    group = group_for(user, gid)
+    return jsonify(paginate(select(Document).where(Document.group_id == group.id), Document.id,
+                            lambda d: document_json(d, with_sections=False)))
+
+
+@endpoint("/documents/<int:did>", "GET", "A document with its current sections", tag="documents",
+          errors=(401, 404))
+def get_document(did):
+    return jsonify(document_json(document_for(signed_in_user(), did)))
+
+
+@endpoint("/documents/<int:did>", "PATCH", "Change title or summary (editor)", body=DocumentPatch,
+          tag="documents", errors=(400, 401, 403, 404, 409))
+def update_document(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    require_arrange(user, document)
+    data = parse(DocumentPatch)
+    services.update_document(user, document, title=data.title, summary=data.summary)
+    db.session.commit()
+    return jsonify(document_json(document))
+
+
+@endpoint("/documents/<int:did>/sections", "POST", "Add a section (editor)", body=NewSectionRequest, status=201,
+          tag="documents", errors=(400, 401, 403, 404, 409, 413))
+def add_section(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    require_arrange(user, document)
+    data = parse(NewSectionRequest)
+    section = services.add_section(user, document, heading=data.heading, body=data.body,
+                                   after_section_id=data.after_section_id, level=data.level)
+    db.session.commit()
+    return jsonify(section_json(section, services.section_number(section))), 201
+
+
+@endpoint("/documents/<int:did>/sections/order", "PUT", "Reorder the sections (editor)", body=OrderRequest,
+          tag="documents", errors=(400, 401, 403, 404, 409))
+def reorder_sections(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    require_arrange(user, document)
+    data = parse(OrderRequest)
+    services.reorder_sections(user, document, data.order)
+    db.session.commit()
+    return jsonify(document_json(document))
+
+
+@endpoint("/sections/<int:sid>", "GET", "One section, current text", tag="documents", errors=(401, 404))
+def get_section(sid):
+    section = section_for(signed_in_user(), sid)
+    return jsonify(section_json(section, services.section_number(section)))
+
+
+@endpoint("/sections/<int:sid>", "PUT", "Save a section from a base revision; merged or 409 conflict",
+          body=SaveRequest, tag="documents", errors=(400, 401, 403, 404, 409, 413))
+def save_section(sid):
+    user = signed_in_user()
+    section = section_for(user, sid)
+    data = parse(SaveRequest)
+    result = services.save_section(user, section, body=data.body, base_revision=data.base_revision,
+                                   heading=data.heading, message=data.message)
+    db.session.commit()
+    return jsonify({"section": section_json(result.section), "revision": revision_json(result.revision),
+                    "merged": result.merged, "created": result.created})
+
+
+@endpoint("/sections/<int:sid>", "DELETE", "Remove a section (kept in history; editor)", status=204,
+          tag="documents", errors=(401, 403, 404, 409))
+def delete_section(sid):
+    user = signed_in_user()
+    section = section_for(user, sid)
+    services.delete_section(user, section)
+    db.session.commit()
+    return "", 204
+
+
+@endpoint("/sections/<int:sid>/revisions", "GET", "Revisions of a section", tag="documents", errors=(401, 404))
+def list_revisions(sid):
+    section = section_for(signed_in_user(), sid)
+    return jsonify(paginate(select(SectionRevision).where(SectionRevision.section_id == section.id),
+                            SectionRevision.id, revision_json))
+
+
+@endpoint("/sections/<int:sid>/revisions/<int:number>", "GET", "One revision with its text", tag="documents",
+          errors=(401, 404))
+def get_revision(sid, number):
+    section = section_for(signed_in_user(), sid)
+    return jsonify(revision_json(services.revision(section, number), with_body_of=section.id))
+
+
+@endpoint("/sections/<int:sid>/revisions/<int:number>/restore", "POST", "Restore an old revision as a new one",
+          tag="documents", errors=(401, 403, 404, 409))
+def restore_revision(sid, number):
+    user = signed_in_user()
+    section = section_for(user, sid)
+    result = services.restore_revision(user, section, number)
+    db.session.commit()
+    return jsonify({"section": section_json(result.section), "revision": revision_json(result.revision),
+                    "merged": False, "created": result.created})
+
+
+@endpoint("/sections/<int:sid>/diff", "GET", "Word-level diff of two revisions (?from=N&to=M)", tag="documents",
+          errors=(400, 401, 404))
+def section_diff(sid):
+    section = section_for(signed_in_user(), sid)
+    diff = services.section_diff(section, _int_arg("from"), _int_arg("to"))
+    return jsonify({"diff": [list(d) for d in diff]})
+
+
+@endpoint("/documents/<int:did>/versions", "POST", "Name a version of the document (editor)",
+          body=VersionRequest, status=201, tag="documents", errors=(400, 401, 403, 404))
+def create_version(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    data = parse(VersionRequest)
+    version = services.create_version(user, document, label=data.label, note=data.note)
+    db.session.commit()
+    return jsonify(version_json(version)), 201
+
+
+@endpoint("/documents/<int:did>/versions", "GET", "Versions of a document", tag="documents", errors=(401, 404))
+def list_versions(did):
+    document = document_for(signed_in_user(), did)
+    return jsonify(paginate(select(Version).where(Version.document_id == document.id), Version.id, version_json))
+
+
+@endpoint("/versions/<int:vid>", "GET", "The document exactly as it was at a version", tag="documents",
+          errors=(401, 404))
+def get_version(vid):
+    version = services.version_for(signed_in_user(), vid)
+    return jsonify(version_json(version, services.version_state(version)))
+
+
+@endpoint("/documents/<int:did>/diff", "GET", "Compare two versions (?from=VID&to=VID or current)",
+          tag="documents", errors=(400, 401, 404))
+def document_diff(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    old = _version_of(user, document, _int_arg("from", allow_current=True))
+    new = _version_of(user, document, _int_arg("to", allow_current=True))
+    return jsonify({"from": old.id if old else "current", "to": new.id if new else "current",
+                    "sections": services.document_diff(document, old, new)})
+
+
+def _version_of(user, document, value):
+    if value == "current":
+        return None
+    version = services.version_for(user, value)
+    if version.document_id != document.id:
+        raise Invalid("That version belongs to another document.", fields={"version": "Not of this document."})
+    return version
+
+
+@endpoint("/preview", "POST", "Render Markdown as it will appear (sanitised HTML)", body=PreviewRequest,
+          tag="documents", errors=(400, 401, 413))
+def preview():
+    signed_in_user()
+    data = parse(PreviewRequest)
+    body = services.check_body(data.body)
+    return jsonify({"html": render_cached(body, "preview-")})

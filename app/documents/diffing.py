@@ -1,0 +1,84 @@
+"""Readable, bounded diffs with diff-match-patch.
+
+Line mode first (cheap whatever the size), then each changed block refined
+to words and characters, then diff-match-patch's semantic clean-up. Every
+call has a short time-out and large rewritten blocks are not refined, so no
+request ever waits on the library's one-second default time-out.
+"""
+from __future__ import annotations
+
+from diff_match_patch import diff_match_patch
+
+DELETE, EQUAL, INSERT = -1, 0, 1
+REFINE_LIMIT = 40_000  # characters of a changed block beyond which we show it whole
+TIMEOUT = 0.1  # seconds, for any single diff_main call
+
+
+def _dmp(timeout: float = TIMEOUT) -> diff_match_patch:
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = timeout
+    return dmp
+
+
+def _line_diff(dmp: diff_match_patch, a: str, b: str) -> list[tuple[int, str]]:
+    chars_a, chars_b, lines = dmp.diff_linesToChars(a, b)
+    diffs = dmp.diff_main(chars_a, chars_b, False)
+    dmp.diff_charsToLines(diffs, lines)
+    return diffs
+
+
+def diff_texts(a: str, b: str) -> list[tuple[int, str]]:
+    """[(op, text), ...] with op -1 delete, 0 equal, 1 insert; joining the 0 and -1 parts gives a, 0 and 1 gives b."""
+    if a == b:
+        return [(EQUAL, a)] if a else []
+    dmp = _dmp()
+    out: list[tuple[int, str]] = []
+    pending_delete, pending_insert = [], []
+
+    def flush():
+        deleted, inserted = "".join(pending_delete), "".join(pending_insert)
+        pending_delete.clear()
+        pending_insert.clear()
+        if deleted and inserted and len(deleted) + len(inserted) <= REFINE_LIMIT:
+            refined = dmp.diff_main(deleted, inserted, False)
+            dmp.diff_cleanupSemantic(refined)
+            out.extend(refined)
+        else:
+            if deleted:
+                out.append((DELETE, deleted))
+            if inserted:
+                out.append((INSERT, inserted))
+
+    for op, text in _line_diff(dmp, a, b):
+        if op == DELETE:
+            pending_delete.append(text)
+        elif op == INSERT:
+            pending_insert.append(text)
+        else:
+            flush()
+            out.append((EQUAL, text))
+    flush()
+    return _merge_neighbours(out)
+
+
+def _merge_neighbours(diffs):
+    merged: list[tuple[int, str]] = []
+    for op, text in diffs:
+        if not text:
+            continue
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + text)
+        else:
+            merged.append((op, text))
+    return merged
+
+
+def side_by_side(diffs) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The old side (equal and deleted parts) and the new side (equal and inserted parts)."""
+    old = [(op, text) for op, text in diffs if op != INSERT]
+    new = [(op, text) for op, text in diffs if op != DELETE]
+    return old, new
+
+
+def has_changes(diffs) -> bool:
+    return any(op != EQUAL for op, _ in diffs)

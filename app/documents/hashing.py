@@ -1,0 +1,23 @@
+"""The content hash of a document state: SHA-256 over a canonical form.
+
+The canonical form is compact JSON (sorted keys, no spaces, UTF-8) of the
+title and the ordered sections (level, heading, body with LF line ends).
+Anyone holding the text can recompute it; the PDF and the endorsements
+carry it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+
+def canonical_form(title: str, sections: list[dict]) -> bytes:
+    data = {
+        "title": title,
+        "sections": [{"level": s["level"], "heading": s["heading"], "body": s["body"]} for s in sections],
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def content_hash(title: str, sections: list[dict]) -> str:
+    return hashlib.sha256(canonical_form(title, sections)).hexdigest()

@@ -1,0 +1,134 @@
+"""Documents, their sections, section revisions and named versions.
+
+History is append-only: a revision or a version is never changed once
+written. A section keeps its current heading and text on its own row (what
+readers see, fast to read whatever the history) and points at its current
+revision number; the revisions hold the history (see storage.py for how).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.util import utcnow
+
+DOCUMENT_KINDS = {"statement": "Joint action statement", "roadmap": "Roadmap"}
+DOCUMENT_STATUSES = ("draft", "review", "final", "closed")
+
+
+class Document(db.Model):
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('statement', 'roadmap')", name="kind_known"),
+        CheckConstraint("status IN ('draft', 'review', 'final', 'closed')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # Where the document is in its life: draft, review, final (frozen) or closed.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group = relationship("Group")
+    sections: Mapped[list["Section"]] = relationship(
+        back_populates="document", order_by="Section.position", cascade="all, delete-orphan")
+
+
+class Section(db.Model):
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    # Order in the document; only the relative order matters.
+    position: Mapped[int] = mapped_column(default=0)
+    # Outline depth: 1 gives §3, 2 gives §3.2, 3 gives §3.2.1.
+    level: Mapped[int] = mapped_column(default=1)
+    heading: Mapped[str] = mapped_column(String(300))
+    # The current text, whole; equal to the text of revision `current_revision`.
+    body: Mapped[str] = mapped_column(Text, default="")
+    current_revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Removed sections stay, with their history, marked with the time of removal.
+    deleted_at: Mapped[datetime | None]
+
+    document: Mapped[Document] = relationship(back_populates="sections")
+
+    @property
+    def anchor(self) -> str:
+        """Stable through edits and reordering: it depends on the identity only."""
+        return f"section-{self.id}"
+
+
+class SectionRevision(db.Model):
+    __tablename__ = "section_revisions"
+    __table_args__ = (UniqueConstraint("section_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    # 1, 2, 3, ... per section, without gaps; the unique constraint settles races.
+    number: Mapped[int]
+    heading: Mapped[str] = mapped_column(String(300))
+    # "snapshot" (the whole text) or "delta" (against revision number - 1); see storage.py.
+    kind: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    body_length: Mapped[int] = mapped_column(default=0)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(String(500), default="")
+    # True when the server merged this save with a concurrent one.
+    merged: Mapped[bool] = mapped_column(default=False)
+    # The revision this one restored, when it is a restore.
+    restored_from: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author = relationship("User")
+
+
+class Version(db.Model):
+    """A named, frozen state of a whole document."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    label: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # SHA-256 over the canonical form of title and ordered sections (hashing.py).
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[Document] = relationship()
+    created_by = relationship("User")
+    entries: Mapped[list["VersionSection"]] = relationship(
+        order_by="VersionSection.position", cascade="all, delete-orphan")
+
+
+class VersionSection(db.Model):
+    """Which revision of which section stood where in a version."""
+
+    __tablename__ = "version_sections"
+    __table_args__ = (UniqueConstraint("version_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    revision_number: Mapped[int]
+    position: Mapped[int]
+    level: Mapped[int] = mapped_column(default=1)
+
+
+Index("ix_section_revisions_section_kind_number", SectionRevision.section_id, SectionRevision.kind,
+      SectionRevision.number)

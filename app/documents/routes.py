@@ -1,0 +1,286 @@
+"""Pages of documents: reading, editing a section, history, versions and comparisons."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.auth.forms import EmptyForm
+from app.documents import services
+from app.documents.diffing import diff_texts, side_by_side
+from app.documents.forms import DocumentEditForm, DocumentForm, NewSectionForm, SectionEditForm, VersionForm
+from app.documents.models import Version
+from app.documents.permissions import (can_arrange, can_create_document, can_edit_text, can_name_version,
+                                       document_for, require_arrange, require_text_edit, section_for)
+from app.documents.rendering import render_cached
+from app.errors import AccordError, Conflict, Invalid
+from app.extensions import db
+from app.forms import apply_errors, status_for
+from app.groups.permissions import group_for, role_in
+
+bp = Blueprint("documents", __name__)
+
+
+def section_url(section) -> str:
+    return url_for("documents.show", did=section.document_id) + f"#{section.anchor}"
+
+
+@bp.route("/groups/<int:gid>/documents/new", methods=["GET", "POST"])
+@login_required
+def new_document(gid):
+    group = group_for(current_user, gid)
+    if not can_create_document(current_user, group):
+        abort(403)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            upload = form.file.data
+            if upload and getattr(upload, "filename", ""):
+                raw = upload.read()
+                try:
+                    text = raw.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise Invalid("The file is not UTF-8 text.", fields={"file": "Not a UTF-8 Markdown file."}) from None
+                document = services.import_document(current_user, group, markdown_text=text,
+                                                    title=form.title.data or None, kind=form.kind.data,
+                                                    summary=form.summary.data)
+            else:
+                document = services.create_document(current_user, group, title=form.title.data,
+                                                    kind=form.kind.data, summary=form.summary.data,
+                                                    sections=[{"heading": "Introduction", "body": ""}])
+            db.session.commit()
+            flash(f"“{document.title}” is created.", "success")
+            return redirect(url_for("documents.show", did=document.id))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return render_template("documents/new.html", group=group, form=form), status_for(form)
+
+
+@bp.get("/documents/<int:did>")
+@login_required
+def show(did):
+    document = document_for(current_user, did)
+    sections = services.numbered(services.live_sections(document))
+    rendered = [(number, section, render_cached(section.body, f"{section.anchor}-")) for number, section in sections]
+    return render_template(
+        "documents/show.html", document=document, sections=rendered, group=document.group,
+        my_role=role_in(current_user, document.group_id), can_edit=can_edit_text(current_user, document),
+        can_arrange=can_arrange(current_user, document), action_form=EmptyForm(),
+        saved_section=request.args.get("saved", type=int))
+
+
+@bp.route("/documents/<int:did>/edit", methods=["GET", "POST"])
+@login_required
+def edit_document(did):
+    document = document_for(current_user, did)
+    require_arrange(current_user, document)
+    form = DocumentEditForm(obj=document)
+    if form.validate_on_submit():
+        try:
+            services.update_document(current_user, document, title=form.title.data, summary=form.summary.data)
+            db.session.commit()
+            flash("Title and summary are saved.", "success")
+            return redirect(url_for("documents.show", did=did))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return render_template("documents/edit_document.html", document=document, form=form), status_for(form)
+
+
+@bp.route("/documents/<int:did>/sections/new", methods=["GET", "POST"])
+@login_required
+def new_section(did):
+    document = document_for(current_user, did)
+    require_arrange(current_user, document)
+    form = NewSectionForm()
+    sections = services.numbered(services.live_sections(document))
+    form.after_section_id.choices = [("", "At the end")] + [(str(s.id), f"§{n} {s.heading}") for n, s in sections]
+    if request.method == "GET" and request.args.get("after"):
+        form.after_section_id.data = request.args["after"]
+    if form.validate_on_submit():
+        try:
+            section = services.add_section(current_user, document, heading=form.heading.data, body=form.body.data,
+                                           after_section_id=form.after_section_id.data or None,
+                                           level=form.level.data)
+            db.session.commit()
+            flash(f"Section “{section.heading}” is added.", "success")
+            return redirect(section_url(section))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return render_template("documents/new_section.html", document=document, form=form), status_for(form)
+
+
+@bp.route("/sections/<int:sid>/edit", methods=["GET", "POST"])
+@login_required
+def edit_section(sid):
+    section = section_for(current_user, sid)
+    document = section.document
+    require_text_edit(current_user, document)
+    form = SectionEditForm(obj=section if request.method == "GET" else None)
+    if request.method == "GET":
+        form.base_revision.data = section.current_revision
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else None
+            result = services.save_section(current_user, section, body=form.body.data or "", heading=form.heading.data,
+                                           base_revision=base, message=form.message.data)
+            db.session.commit()
+            if result.merged:
+                flash("Saved. Someone had saved this section meanwhile: your changes were merged with theirs.",
+                      "success")
+            elif result.created:
+                flash(f"Saved as revision {result.revision.number}.", "success")
+            else:
+                flash("Nothing changed, so no new revision was made.", "info")
+            return redirect(url_for("documents.show", did=document.id, saved=section.id) + f"#{section.anchor}")
+        except Conflict as exc:
+            db.session.rollback()
+            if exc.code != "conflict":
+                raise
+            conflict = exc.details
+            db.session.refresh(section)
+            form.base_revision.data = section.current_revision
+        except AccordError as exc:
+            if exc.status == 413:
+                raise
+            apply_errors(form, exc)
+    number = services.section_number(section)
+    status = 409 if conflict else status_for(form)
+    mine_vs_current = None
+    if conflict:
+        old, new = side_by_side(diff_texts(conflict["current_body"], form.body.data or ""))
+        mine_vs_current = {"current": old, "mine": new}
+    return render_template("documents/edit_section.html", section=section, document=document, form=form,
+                           number=number, conflict=conflict, comparison=mine_vs_current), status
+
+
+@bp.post("/sections/<int:sid>/move")
+@login_required
+def move_section(sid):
+    section = section_for(current_user, sid)
+    direction = request.form.get("direction")
+    if EmptyForm().validate_on_submit() and direction in ("up", "down"):
+        services.move_section(current_user, section, direction)
+        db.session.commit()
+        flash(f"“{section.heading}” moved {direction}.", "success")
+    return redirect(section_url(section))
+
+
+@bp.post("/sections/<int:sid>/delete")
+@login_required
+def delete_section(sid):
+    section = section_for(current_user, sid)
+    if EmptyForm().validate_on_submit():
+        services.delete_section(current_user, section)
+        db.session.commit()
+        flash(f"“{section.heading}” is removed. Its history is kept.", "success")
+    return redirect(url_for("documents.show", did=section.document_id))
+
+
+@bp.get("/sections/<int:sid>/history")
+@login_required
+def section_history(sid):
+    section = section_for(current_user, sid)
+    revisions = services.revisions_of(section)
+    return render_template("documents/section_history.html", section=section, document=section.document,
+                           revisions=revisions, number=services.section_number(section),
+                           can_restore=can_edit_text(current_user, section.document) and section.deleted_at is None,
+                           action_form=EmptyForm())
+
+
+@bp.get("/sections/<int:sid>/revisions/<int:number>")
+@login_required
+def show_revision(sid, number):
+    section = section_for(current_user, sid)
+    rev = services.revision(section, number)
+    body = services.revision_text(section.id, rev.number)
+    return render_template("documents/revision.html", section=section, document=section.document, revision=rev,
+                           html=render_cached(body, f"rev-{rev.number}-"), body=body)
+
+
+@bp.post("/sections/<int:sid>/revisions/<int:number>/restore")
+@login_required
+def restore_revision(sid, number):
+    section = section_for(current_user, sid)
+    if EmptyForm().validate_on_submit():
+        result = services.restore_revision(current_user, section, number)
+        db.session.commit()
+        flash(f"Revision {number} is restored as revision {result.revision.number}." if result.created
+              else "That revision is already the current text.", "success")
+    return redirect(url_for("documents.section_history", sid=sid))
+
+
+@bp.get("/sections/<int:sid>/diff")
+@login_required
+def section_diff(sid):
+    section = section_for(current_user, sid)
+    current = section.current_revision
+    a = request.args.get("from", type=int) or max(1, current - 1)
+    b = request.args.get("to", type=int) or current
+    view = "side" if request.args.get("view") == "side" else "inline"
+    diff = services.section_diff(section, a, b)
+    return render_template("documents/section_diff.html", section=section, document=section.document,
+                           a=a, b=b, view=view, diff=diff, sides=side_by_side(diff),
+                           numbers=list(range(current, 0, -1)))
+
+
+@bp.route("/documents/<int:did>/history", methods=["GET", "POST"])
+@login_required
+def history(did):
+    document = document_for(current_user, did)
+    form = VersionForm()
+    if request.method == "POST":
+        if not can_name_version(current_user, document):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                version = services.create_version(current_user, document, label=form.label.data, note=form.note.data)
+                db.session.commit()
+                flash(f"Version {version.number} “{version.label}” is named.", "success")
+                return redirect(url_for("documents.show_version", vid=version.id))
+            except AccordError as exc:
+                apply_errors(form, exc)
+    sections = services.live_sections(document)
+    removed = [s for s in document.sections if s.deleted_at is not None]
+    return render_template("documents/history.html", document=document, versions=services.versions_of(document),
+                           form=form, can_name=can_name_version(current_user, document), sections=sections,
+                           removed=removed), status_for(form)
+
+
+@bp.get("/versions/<int:vid>")
+@login_required
+def show_version(vid):
+    version = services.version_for(current_user, vid)
+    state = services.version_state(version)
+    numbers = services.section_numbers([s["level"] for s in state])
+    rendered = [(n, s, render_cached(s["body"], f"v{version.id}-{s['section_id']}-")) for n, s in zip(numbers, state)]
+    return render_template("documents/version.html", version=version, document=version.document, sections=rendered)
+
+
+@bp.get("/documents/<int:did>/compare")
+@login_required
+def compare(did):
+    document = document_for(current_user, did)
+    versions = services.versions_of(document)
+    if not versions:
+        flash("Name a version first: then it can be compared with the current text.", "info")
+        return redirect(url_for("documents.history", did=did))
+    a_arg = request.args.get("from") or str(versions[0].id)
+    b_arg = request.args.get("to") or "current"
+    view = "side" if request.args.get("view") == "side" else "inline"
+
+    def pick(value):
+        if value == "current":
+            return None
+        version = db.session.get(Version, int(value)) if value.isdigit() else None
+        if version is None or version.document_id != document.id:
+            abort(404)
+        return version
+
+    old, new = pick(a_arg), pick(b_arg)
+    changes = services.document_diff(document, old, new)
+    for change in changes:
+        change["sides"] = side_by_side(change["diff"])
+    summary = {kind: sum(1 for c in changes if c["change"] == kind)
+               for kind in ("added", "removed", "modified", "moved", "unchanged")}
+    return render_template("documents/compare.html", document=document, versions=versions, a=a_arg, b=b_arg,
+                           old=old, new=new, changes=changes, view=view, summary=summary)

@@ -1,0 +1,481 @@
+"""Co-drafting: documents, sections, revisions, versions and diffs.
+
+Every function that changes something takes the acting user, checks the
+rules, changes the data and flushes; the caller commits once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.documents import storage
+from app.documents.diffing import diff_texts, has_changes
+from app.documents.hashing import content_hash
+from app.documents.importing import normalise_newlines, section_numbers, split_markdown
+from app.documents.merging import three_way_merge
+from app.documents.models import DOCUMENT_KINDS, Document, Section, SectionRevision, Version, VersionSection
+from app.documents.permissions import (can_create_document, can_name_version, require_arrange,
+                                       require_text_edit)
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
+from app.extensions import db
+from app.util import utcnow
+from app.validation import FieldErrors, clean_choice, clean_id, clean_text
+
+MAX_SECTIONS = 2000
+
+
+# --- reading ------------------------------------------------------------------
+
+def live_sections(document: Document) -> list[Section]:
+    return list(db.session.scalars(
+        select(Section).where(Section.document_id == document.id, Section.deleted_at.is_(None))
+        .order_by(Section.position, Section.id)))
+
+
+def numbered(sections: list[Section]) -> list[tuple[str, Section]]:
+    return list(zip(section_numbers([s.level for s in sections]), sections))
+
+
+def section_number(section: Section) -> str | None:
+    for number, candidate in numbered(live_sections(section.document)):
+        if candidate.id == section.id:
+            return number
+    return None
+
+
+def revisions_of(section: Section) -> list[SectionRevision]:
+    return list(db.session.scalars(
+        select(SectionRevision).where(SectionRevision.section_id == section.id)
+        .order_by(SectionRevision.number.desc())))
+
+
+def revision(section: Section, number) -> SectionRevision:
+    found = None
+    if isinstance(number, int):
+        found = db.session.scalar(select(SectionRevision).where(
+            SectionRevision.section_id == section.id, SectionRevision.number == number))
+    if found is None:
+        raise NotFound(f"Section {section.id} has no revision {number}.")
+    return found
+
+
+def revision_text(section_id: int, number: int) -> str:
+    """The text of a section as it was at revision `number`, rebuilt from storage."""
+    snapshot_number = db.session.scalar(select(func.max(SectionRevision.number)).where(
+        SectionRevision.section_id == section_id, SectionRevision.kind == storage.SNAPSHOT,
+        SectionRevision.number <= number))
+    if snapshot_number is None:
+        raise NotFound(f"Section {section_id} has no revision {number}.")
+    rows = db.session.execute(select(SectionRevision.number, SectionRevision.payload).where(
+        SectionRevision.section_id == section_id, SectionRevision.number >= snapshot_number,
+        SectionRevision.number <= number).order_by(SectionRevision.number)).all()
+    if not rows or rows[-1][0] != number:
+        raise NotFound(f"Section {section_id} has no revision {number}.")
+    return storage.replay(rows[0][1], [payload for _n, payload in rows[1:]])
+
+
+# --- validation -----------------------------------------------------------------
+
+def check_body(body, field: str = "body") -> str:
+    if not isinstance(body, str):
+        raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
+    body = normalise_newlines(body)
+    limit = current_app.config["SECTION_MAX_BYTES"]
+    if len(body.encode("utf-8")) > limit:
+        raise TooLarge(f"A section may hold at most {limit // 1024} KiB of text.", code="section_too_large")
+    return body
+
+
+def _clean_heading(errors: FieldErrors, heading) -> str:
+    return clean_text(errors, "heading", heading, max_length=300)
+
+
+def _clean_level(errors: FieldErrors, level) -> int:
+    if level is None or level == "":
+        return 1
+    if isinstance(level, str) and level.isdigit():
+        level = int(level)
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 3:
+        errors.add("level", "Must be 1, 2 or 3.")
+        return 1
+    return level
+
+
+# --- documents ------------------------------------------------------------------
+
+def create_document(user, group, *, title, kind, summary=None, sections=None) -> Document:
+    if not can_create_document(user, group):
+        raise PermissionDenied("Only editors and coordinators start documents.")
+    errors = FieldErrors()
+    title = clean_text(errors, "title", title, max_length=300)
+    kind = clean_choice(errors, "kind", kind, DOCUMENT_KINDS)
+    summary = clean_text(errors, "summary", summary, max_length=5000, required=False, multiline=True)
+    cleaned = []
+    if sections is not None and not isinstance(sections, list):
+        errors.add("sections", "Must be a list of {heading, body}.")
+        sections = []
+    for index, item in enumerate(sections or []):
+        if not isinstance(item, dict):
+            errors.add(f"sections.{index}", "Must be an object with heading and body.")
+            continue
+        heading = clean_text(errors, f"sections.{index}.heading", item.get("heading"), max_length=300)
+        level = _clean_level(errors, item.get("level"))
+        cleaned.append((heading, item.get("body", ""), level, index))
+    if len(cleaned) > MAX_SECTIONS:
+        errors.add("sections", f"At most {MAX_SECTIONS} sections.")
+    errors.raise_if_any()
+    bodies = [check_body(body, f"sections.{index}.body") for _h, body, _l, index in cleaned]
+    document = Document(group_id=group.id, kind=kind, title=title, summary=summary, created_by_id=user.id)
+    db.session.add(document)
+    db.session.flush()
+    for position, ((heading, _b, level, _i), body) in enumerate(zip(cleaned, bodies), start=1):
+        _new_section(user, document, heading, body, level, position * 10)
+    db.session.flush()
+    return document
+
+
+def import_document(user, group, *, markdown_text, title=None, kind="statement", summary=None) -> Document:
+    if not isinstance(markdown_text, str) or not markdown_text.strip():
+        raise Invalid("Give a Markdown file with at least one heading.", fields={"file": "The file is empty."})
+    found_title, sections = split_markdown(markdown_text)
+    if not sections:
+        raise Invalid("No sections found.", fields={"file": "The file has no text."})
+    return create_document(user, group, title=title or found_title or "Imported document", kind=kind,
+                           summary=summary, sections=sections)
+
+
+def update_document(user, document: Document, *, title=None, summary=None) -> Document:
+    require_arrange(user, document)
+    errors = FieldErrors()
+    if title is not None:
+        title = clean_text(errors, "title", title, max_length=300)
+    if summary is not None:
+        summary = clean_text(errors, "summary", summary, max_length=5000, required=False, multiline=True)
+    errors.raise_if_any()
+    if title is not None:
+        document.title = title
+    if summary is not None:
+        document.summary = summary
+    document.updated_at = utcnow()
+    return document
+
+
+def documents_of(group) -> list[Document]:
+    return list(db.session.scalars(select(Document).where(Document.group_id == group.id)
+                                   .order_by(Document.updated_at.desc())))
+
+
+# --- sections -------------------------------------------------------------------
+
+def _new_section(user, document, heading, body, level, position) -> Section:
+    section = Section(document_id=document.id, heading=heading, body=body, level=level, position=position,
+                      current_revision=1)
+    db.session.add(section)
+    db.session.flush()
+    kind, payload = storage.encode(None, body, 1)
+    db.session.add(SectionRevision(section_id=section.id, number=1, heading=heading, kind=kind, payload=payload,
+                                   body_length=len(body), author_id=user.id, message="Created"))
+    return section
+
+
+def add_section(user, document: Document, *, heading, body="", after_section_id=None, level=1) -> Section:
+    require_arrange(user, document)
+    errors = FieldErrors()
+    heading = _clean_heading(errors, heading)
+    level = _clean_level(errors, level)
+    after = clean_id(errors, "after_section_id", after_section_id, required=False)
+    errors.raise_if_any()
+    body = check_body(body if body is not None else "")
+    sections = live_sections(document)
+    if len(sections) >= MAX_SECTIONS:
+        raise Conflict(f"A document holds at most {MAX_SECTIONS} sections.", code="too_many_sections")
+    ids = [s.id for s in sections]
+    if after is not None and after not in ids:
+        raise Invalid("No such section in this document.", fields={"after_section_id": "No such section."})
+    index = ids.index(after) + 1 if after is not None else len(ids)
+    section = _new_section(user, document, heading, body, level, 0)
+    sections.insert(index, section)
+    _renumber(sections)
+    document.updated_at = utcnow()
+    db.session.flush()
+    return section
+
+
+def _renumber(sections: list[Section]) -> None:
+    for position, section in enumerate(sections, start=1):
+        section.position = position * 10
+
+
+def reorder_sections(user, document: Document, order) -> list[Section]:
+    require_arrange(user, document)
+    sections = live_sections(document)
+    if not isinstance(order, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in order):
+        raise Invalid("The order must be a list of section ids.", fields={"order": "A list of section ids."})
+    if sorted(order) != sorted(s.id for s in sections):
+        raise Invalid("The order must name every section of the document exactly once.",
+                      fields={"order": "Name every current section exactly once."})
+    by_id = {s.id: s for s in sections}
+    ordered = [by_id[i] for i in order]
+    _renumber(ordered)
+    document.updated_at = utcnow()
+    return ordered
+
+
+def move_section(user, section: Section, direction: str) -> None:
+    sections = live_sections(section.document)
+    ids = [s.id for s in sections]
+    index = ids.index(section.id)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(ids):
+        ids[index], ids[target] = ids[target], ids[index]
+    reorder_sections(user, section.document, ids)
+
+
+def set_level(user, section: Section, level) -> Section:
+    require_arrange(user, section.document)
+    errors = FieldErrors()
+    level = _clean_level(errors, level)
+    errors.raise_if_any()
+    section.level = level
+    return section
+
+
+def delete_section(user, section: Section) -> None:
+    require_arrange(user, section.document)
+    if section.deleted_at is None:
+        section.deleted_at = utcnow()
+        section.document.updated_at = utcnow()
+
+
+@dataclass
+class SaveResult:
+    section: Section
+    revision: SectionRevision
+    merged: bool
+    created: bool
+
+
+def _lock_section(section: Section) -> Section:
+    """Serialises saves of one section: a row lock on PostgreSQL; on SQLite the
+    request's BEGIN IMMEDIATE already holds the database's write lock."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Section.id).where(Section.id == section.id).with_for_update())
+        db.session.refresh(section)
+    return section
+
+
+def save_section(user, section: Section, *, body, base_revision, heading=None, message=None,
+                 restored_from=None) -> SaveResult:
+    """Saves a new text written from `base_revision`; merges with saves made since, or refuses (409)."""
+    document = section.document
+    require_text_edit(user, document)
+    if section.deleted_at is not None:
+        raise Conflict("This section was removed.", code="section_removed")
+    errors = FieldErrors()
+    if heading is not None:
+        heading = _clean_heading(errors, heading)
+    message = clean_text(errors, "message", message, max_length=500, required=False)
+    if isinstance(base_revision, bool) or not isinstance(base_revision, int):
+        errors.add("base_revision", "The revision number the text was written from is required.")
+    errors.raise_if_any()
+    body = check_body(body)
+    _lock_section(section)
+    current = section.current_revision
+    if not 1 <= base_revision <= current:
+        raise Invalid("No such base revision.", fields={"base_revision": f"Between 1 and {current}."})
+    merged = False
+    new_heading = heading if heading is not None else section.heading
+    if base_revision != current:
+        base_text = revision_text(section.id, base_revision)
+        base_heading = revision(section, base_revision).heading
+        result = three_way_merge(base_text, body, section.body)
+        heading_clash = heading is not None and heading != base_heading and section.heading not in (base_heading, heading)
+        if not result.clean or heading_clash:
+            raise Conflict(
+                "Someone else changed the same words since you started. Your text is kept: merge it by hand.",
+                code="conflict",
+                details={"current_revision": current, "current_body": section.body,
+                         "current_heading": section.heading, "your_body": body})
+        body = result.text
+        if heading is None or heading == base_heading:
+            new_heading = section.heading
+        merged = True
+    if body == section.body and new_heading == section.heading:
+        return SaveResult(section, revision(section, current), merged=False, created=False)
+    number = current + 1
+    kind, payload = storage.encode(section.body, body, number)
+    new_revision = SectionRevision(section_id=section.id, number=number, heading=new_heading, kind=kind,
+                                   payload=payload, body_length=len(body), author_id=user.id,
+                                   message=message or "", merged=merged,
+                                   restored_from=restored_from)
+    db.session.add(new_revision)
+    section.body, section.heading, section.current_revision = body, new_heading, number
+    section.updated_at = document.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Someone saved this section at the same moment. Reload and try again.",
+                       code="conflict", details={"current_revision": current}) from None
+    return SaveResult(section, new_revision, merged=merged, created=True)
+
+
+def restore_revision(user, section: Section, number) -> SaveResult:
+    old = revision(section, number)
+    return save_section(user, section, body=revision_text(section.id, old.number), heading=old.heading,
+                        base_revision=section.current_revision, message=f"Restored revision {old.number}",
+                        restored_from=old.number)
+
+
+def section_diff(section: Section, from_number, to_number) -> list[tuple[int, str]]:
+    a = revision_text(section.id, revision(section, from_number).number)
+    b = revision_text(section.id, revision(section, to_number).number)
+    return diff_texts(a, b)
+
+
+# --- versions -------------------------------------------------------------------
+
+def _state_of_current(document: Document) -> list[dict]:
+    return [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level,
+             "revision": s.current_revision} for s in live_sections(document)]
+
+
+def create_version(user, document: Document, *, label, note=None) -> Version:
+    if not can_name_version(user, document):
+        raise PermissionDenied("Only editors and coordinators name versions.")
+    errors = FieldErrors()
+    label = clean_text(errors, "label", label, max_length=200)
+    note = clean_text(errors, "note", note, max_length=5000, required=False, multiline=True)
+    errors.raise_if_any()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    number = (db.session.scalar(select(func.max(Version.number)).where(Version.document_id == document.id)) or 0) + 1
+    state = _state_of_current(document)
+    version = Version(document_id=document.id, number=number, label=label, note=note, title=document.title,
+                      summary=document.summary, content_hash=content_hash(document.title, state),
+                      created_by_id=user.id)
+    db.session.add(version)
+    db.session.flush()
+    for position, item in enumerate(state, start=1):
+        db.session.add(VersionSection(version_id=version.id, section_id=item["section_id"],
+                                      revision_number=item["revision"], position=position, level=item["level"]))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Another version was named at the same moment. Try again.") from None
+    return version
+
+
+def versions_of(document: Document) -> list[Version]:
+    return list(db.session.scalars(select(Version).where(Version.document_id == document.id)
+                                   .order_by(Version.number.desc())))
+
+
+def version_for(user, version_id) -> Version:
+    from app.documents.permissions import can_read
+
+    version = db.session.get(Version, version_id) if isinstance(version_id, int) else None
+    if version is None or not can_read(user, version.document):
+        raise NotFound("No such version.")
+    return version
+
+
+def version_state(version: Version) -> list[dict]:
+    """The sections of a version, exactly as they were (rebuilt from the revisions)."""
+    revisions = {}
+    for entry in version.entries:
+        rev = db.session.scalar(select(SectionRevision).where(
+            SectionRevision.section_id == entry.section_id, SectionRevision.number == entry.revision_number))
+        revisions[entry.section_id] = rev
+    return [{"section_id": e.section_id, "heading": revisions[e.section_id].heading,
+             "body": revision_text(e.section_id, e.revision_number), "level": e.level,
+             "revision": e.revision_number} for e in version.entries]
+
+
+# --- document diffs -------------------------------------------------------------
+
+def _moved_ids(old_ids: list[int], new_ids: list[int]) -> set[int]:
+    """Sections present on both sides that are not in the longest common subsequence of the order."""
+    common = set(old_ids) & set(new_ids)
+    a = [i for i in old_ids if i in common]
+    b = [i for i in new_ids if i in common]
+    # LCS by patience-free DP is O(n*m); orders are short (hundreds), and usually equal.
+    if a == b:
+        return set()
+    position = {value: index for index, value in enumerate(b)}
+    sequence = [position[i] for i in a]
+    # longest increasing subsequence of positions = longest common subsequence here
+    import bisect
+
+    tails, tails_idx, parents = [], [], [-1] * len(sequence)
+    for index, value in enumerate(sequence):
+        k = bisect.bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tails_idx.append(index)
+        else:
+            tails[k] = value
+            tails_idx[k] = index
+        parents[index] = tails_idx[k - 1] if k > 0 else -1
+    keep = set()
+    index = tails_idx[-1] if tails_idx else -1
+    while index != -1:
+        keep.add(a[index])
+        index = parents[index]
+    return common - keep
+
+
+def _light_state(version: Version | None, document: Document) -> list[dict]:
+    """Section ids, levels, headings and revision numbers, without the bodies."""
+    if version is None:
+        return [{"section_id": s.id, "heading": s.heading, "level": s.level, "revision": s.current_revision,
+                 "body": s.body} for s in live_sections(document)]
+    rows = db.session.execute(
+        select(VersionSection.section_id, VersionSection.level, VersionSection.revision_number,
+               SectionRevision.heading)
+        .join(SectionRevision, (SectionRevision.section_id == VersionSection.section_id)
+              & (SectionRevision.number == VersionSection.revision_number))
+        .where(VersionSection.version_id == version.id).order_by(VersionSection.position)).all()
+    return [{"section_id": sid, "level": level, "revision": number, "heading": heading}
+            for sid, level, number, heading in rows]
+
+
+def _body(item: dict) -> str:
+    if "body" not in item:
+        item["body"] = revision_text(item["section_id"], item["revision"])
+    return item["body"]
+
+
+def document_diff(document: Document, old: Version | None, new: Version | None) -> list[dict]:
+    """Per section: added, removed, modified, moved or unchanged, with a word-level diff where text changed.
+    `None` stands for the current text. Unchanged sections cost no text rebuild and no diff."""
+    a, b = _light_state(old, document), _light_state(new, document)
+    a_by_id = {item["section_id"]: item for item in a}
+    b_by_id = {item["section_id"]: item for item in b}
+    moved = _moved_ids([i["section_id"] for i in a], [i["section_id"] for i in b])
+    out = []
+    for item in b:
+        sid = item["section_id"]
+        before = a_by_id.get(sid)
+        if before is None:
+            out.append({"section_id": sid, "heading": item["heading"], "change": "added", "moved": False,
+                        "diff": [[1, _body(item)]] if _body(item) else []})
+            continue
+        same_revision = before["revision"] == item["revision"]
+        diff = [] if same_revision else diff_texts(_body(before), _body(item))
+        text_changed = has_changes(diff) or before["heading"] != item["heading"] or before["level"] != item["level"]
+        change = "modified" if text_changed else ("moved" if sid in moved else "unchanged")
+        entry = {"section_id": sid, "heading": item["heading"], "change": change, "moved": sid in moved,
+                 "diff": [list(d) for d in diff]}
+        if before["heading"] != item["heading"]:
+            entry["old_heading"] = before["heading"]
+        out.append(entry)
+    for index, item in enumerate(a):
+        if item["section_id"] not in b_by_id:
+            out.append({"section_id": item["section_id"], "heading": item["heading"], "change": "removed",
+                        "moved": False, "diff": [[-1, _body(item)]] if _body(item) else [], "old_index": index})
+    return out

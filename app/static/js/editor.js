@@ -1,0 +1,62 @@
+/* The Markdown editor: EasyMDE (vendored, no CDN) on every textarea of a section form.
+   Toolbar buttons carry text labels (no icon font to download); the preview is rendered by the
+   server, so it is exactly what readers will see, sanitised the same way. */
+(function () {
+  "use strict";
+  if (typeof EasyMDE === "undefined") { return; }
+  var textarea = document.querySelector(".section-form textarea");
+  if (!textarea) { return; }
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var previewTimer = null;
+
+  function serverPreview(plainText, preview) {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(function () {
+      fetch("/api/v1/preview", {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+        body: JSON.stringify({body: plainText})
+      }).then(function (r) { return r.ok ? r.json() : {html: "<p>Preview unavailable.</p>"}; })
+        .then(function (data) { preview.innerHTML = data.html; })
+        .catch(function () { preview.textContent = "Preview unavailable while offline."; });
+    }, 250);
+    return preview.innerHTML || "<p>Rendering preview…</p>";
+  }
+
+  function button(name, action, text, title) {
+    return {name: name, action: action, text: text, title: title, className: "mde-btn"};
+  }
+
+  var editor = new EasyMDE({
+    element: textarea,
+    autoDownloadFontAwesome: false,
+    spellChecker: false,
+    nativeSpellcheck: true,
+    forceSync: true,
+    status: ["lines", "words"],
+    minHeight: "16rem",
+    previewRender: serverPreview,
+    toolbar: [
+      button("bold", EasyMDE.toggleBold, "B", "Bold"),
+      button("italic", EasyMDE.toggleItalic, "I", "Italic"),
+      button("heading", EasyMDE.toggleHeadingSmaller, "H", "Heading"),
+      "|",
+      button("unordered-list", EasyMDE.toggleUnorderedList, "• List", "Bulleted list"),
+      button("ordered-list", EasyMDE.toggleOrderedList, "1. List", "Numbered list"),
+      button("quote", EasyMDE.toggleBlockquote, "“ Quote", "Quotation"),
+      button("link", EasyMDE.drawLink, "Link", "Insert a link"),
+      button("table", EasyMDE.drawTable, "Table", "Insert a table"),
+      "|",
+      button("preview", EasyMDE.togglePreview, "Preview", "Show how it will look"),
+      button("side-by-side", EasyMDE.toggleSideBySide, "Side by side", "Write and preview side by side")
+    ]
+  });
+  // Label the editor's own text area for screen readers, after the original label.
+  var label = document.querySelector('label[for="' + textarea.id + '"]');
+  var cmInput = editor.codemirror.getInputField();
+  if (label && cmInput) {
+    cmInput.setAttribute("aria-label", label.textContent.trim());
+  }
+  window.accordEditor = editor;
+  document.dispatchEvent(new CustomEvent("accord:editor-ready", {detail: editor}));
+})();
