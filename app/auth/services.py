@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_request_context, request
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ApiToken, PasswordReset, User, UserSession
@@ -125,8 +125,23 @@ def user_for_api_token(raw: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    token.last_used_at = utcnow()
+    _mark_used(token)
     return token.user
+
+
+def _mark_used(token: ApiToken) -> None:
+    """Records when a token was last used, at most once a minute, in its own short
+    transaction: a write inside a read-only request would, on SQLite, turn a read
+    transaction into a write one and fail with "database is locked" under load."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < timedelta(minutes=1):
+        return
+    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+        token.last_used_at = now  # this request's transaction is a write transaction anyway
+        return
+    with db.engine.begin() as connection:
+        connection.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    db.session.expire(token, ["last_used_at"])
 
 
 def list_api_tokens(user: User) -> list[ApiToken]:
