@@ -1,0 +1,151 @@
+"""Document pages through the browser's forms (test client): read, edit, conflict view, history, versions, compare."""
+import io
+import re
+
+import pytest
+
+from app.documents.services import create_document
+from app.extensions import db
+
+
+@pytest.fixture
+def doc(make_group):
+    group, people = make_group(roles=("observer", "member", "editor"))
+    document = create_document(people["editor"], group, title="Fair ICT statement", kind="statement",
+                               sections=[{"heading": "Purpose", "body": "We agree on **fair wages**.\n\nAudits yearly."},
+                                         {"heading": "Scope", "body": "ICT hardware.", "level": 2}])
+    db.session.commit()
+    return group, people, document
+
+
+def test_document_page_shows_numbered_sections_and_contents(client, login, doc):
+    group, people, document = doc
+    login(client, people["observer"])
+    html = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "Fair ICT statement" in html
+    assert "§1</span> Purpose" in html and "§1.1</span> Scope" in html
+    assert "<strong>fair wages</strong>" in html
+    sid = document.sections[0].id
+    assert f'id="section-{sid}"' in html and f'href="#section-{sid}"' in html
+    assert f"/sections/{sid}/edit" not in html  # observers do not get edit links
+
+
+def test_member_edits_a_section_in_the_browser_form(client, login, doc):
+    _group, people, document = doc
+    section = document.sections[0]
+    token = login(client, people["member"])
+    page = client.get(f"/sections/{section.id}/edit")
+    assert page.status_code == 200 and 'name="base_revision"' in page.get_data(as_text=True)
+    response = client.post(f"/sections/{section.id}/edit", data={
+        "csrf_token": token, "heading": "Purpose", "body": "We agree on living wages.\r\n\r\nAudits yearly.",
+        "message": "living wages", "base_revision": "1"})
+    assert response.status_code == 302 and f"saved={section.id}" in response.headers["Location"]
+    db.session.refresh(section)
+    assert section.body == "We agree on living wages.\n\nAudits yearly."  # line ends normalised
+    assert section.current_revision == 2
+
+
+def test_conflicting_save_shows_both_texts_and_keeps_mine(client, login, doc, api):
+    _group, people, document = doc
+    section = document.sections[0]
+    api(people["editor"]).put(f"/api/v1/sections/{section.id}", json={
+        "body": "We agree on decent wages.\n\nAudits yearly.", "base_revision": 1})
+    token = login(client, people["member"])
+    response = client.post(f"/sections/{section.id}/edit", data={
+        "csrf_token": token, "heading": "Purpose", "body": "We agree on living wages.\n\nAudits yearly.",
+        "base_revision": "1"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed the same words" in html
+    assert "decent" in html and "living" in html
+    assert 'name="base_revision" type="hidden" value="2"' in html
+    assert "We agree on living wages." in html  # my text is in the textarea, unsaved
+    db.session.refresh(section)
+    assert "decent" in section.body
+
+
+def test_observer_cannot_open_the_editor_and_outsider_gets_404(client, login, doc, make_user):
+    _group, people, document = doc
+    section = document.sections[0]
+    login(client, people["observer"])
+    assert client.get(f"/sections/{section.id}/edit").status_code == 403
+    other = make_user()
+    client2 = client.application.test_client()
+    login(client2, other)
+    assert client2.get(f"/documents/{document.id}").status_code == 404
+    assert client2.get(f"/sections/{section.id}/history").status_code == 404
+
+
+def test_editor_adds_moves_and_removes_sections(client, login, doc):
+    _group, people, document = doc
+    first, second = document.sections
+    token = login(client, people["editor"])
+    response = client.post(f"/documents/{document.id}/sections/new", data={
+        "csrf_token": token, "heading": "Annex", "level": "1", "after_section_id": "", "body": "Lists."})
+    assert response.status_code == 302
+    client.post(f"/sections/{second.id}/move", data={"csrf_token": token, "direction": "up"})
+    toc = client.get(f"/documents/{document.id}").get_data(as_text=True).split('id="toc-heading"')[1]
+    assert toc.index("Scope") < toc.index("Purpose") < toc.index("Annex")
+    client.post(f"/sections/{first.id}/delete", data={"csrf_token": token})
+    html = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "Purpose" not in html.split("Contents")[1]
+    history = client.get(f"/documents/{document.id}/history").get_data(as_text=True)
+    assert "Removed sections" in history and "Purpose" in history
+
+
+def test_history_restore_and_diff_pages(client, login, doc):
+    _group, people, document = doc
+    section = document.sections[0]
+    token = login(client, people["editor"])
+    client.post(f"/sections/{section.id}/edit", data={"csrf_token": token, "heading": "Purpose",
+                                                     "body": "We agree on living wages.\n\nAudits yearly.",
+                                                     "base_revision": "1", "message": "wages"})
+    history = client.get(f"/sections/{section.id}/history").get_data(as_text=True)
+    assert "Revision 2" in history and "wages" in history
+    diff = client.get(f"/sections/{section.id}/diff?from=1&to=2").get_data(as_text=True)
+    assert re.search(r"<del>.*\*\*fair.*</del>", diff) and re.search(r"<ins>.*living.*</ins>", diff)
+    side = client.get(f"/sections/{section.id}/diff?from=1&to=2&view=side").get_data(as_text=True)
+    assert "diff-sides" in side
+    client.post(f"/sections/{section.id}/revisions/1/restore", data={"csrf_token": token})
+    db.session.refresh(section)
+    assert section.current_revision == 3 and "fair wages" in section.body
+
+
+def test_name_a_version_see_its_hash_and_compare(client, login, doc):
+    _group, people, document = doc
+    token = login(client, people["editor"])
+    response = client.post(f"/documents/{document.id}/history", data={
+        "csrf_token": token, "label": "Draft for the Brussels workshop", "note": ""})
+    assert response.status_code == 302
+    version_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    match = re.search(r'<code class="hash">([0-9a-f]{64})</code>', version_page)
+    assert match and "Draft for the Brussels workshop" in version_page
+    section = document.sections[0]
+    client.post(f"/sections/{section.id}/edit", data={"csrf_token": token, "heading": "Purpose",
+                                                     "body": "Changed.", "base_revision": "1"})
+    compare = client.get(f"/documents/{document.id}/compare").get_data(as_text=True)
+    assert "1 modified" in compare and "<ins>" in compare
+
+
+def test_member_cannot_name_versions(client, login, doc):
+    _group, people, document = doc
+    token = login(client, people["member"])
+    assert client.post(f"/documents/{document.id}/history", data={"csrf_token": token, "label": "x"}).status_code == 403
+
+
+def test_import_a_markdown_file_into_a_new_document(client, login, make_group):
+    group, people = make_group(roles=("editor",))
+    token = login(client, people["editor"])
+    text = "# Our roadmap\n\nIntro.\n\n## Actions\n\nDo things.\n\n### Action 1\n\nFirst.\n"
+    response = client.post(f"/groups/{group.id}/documents/new", data={
+        "csrf_token": token, "title": "", "kind": "roadmap", "summary": "",
+        "file": (io.BytesIO(text.encode()), "roadmap.md")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Our roadmap" in html and "§1</span> Preamble" in html and "§2.1</span> Action 1" in html
+
+
+def test_member_cannot_create_documents(client, login, make_group):
+    group, people = make_group(roles=("member",))
+    login(client, people["member"])
+    assert client.get(f"/groups/{group.id}/documents/new").status_code == 403
