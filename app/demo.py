@@ -79,4 +79,32 @@ def seed_demo(*, only_if_empty: bool = False) -> bool:
     for user, role in users[1:]:
         db.session.add(Membership(group_id=group.id, user_id=user.id, role=role))
     db.session.flush()
+    _seed_documents(group, [user for user, _role in users])
     return True
+
+
+def _seed_documents(group, people) -> None:
+    """A statement in review with some history and a named version, and a roadmap in draft."""
+    from app.demo_texts import (ROADMAP_SECTIONS, ROADMAP_SUMMARY, ROADMAP_TITLE, STATEMENT_SECTIONS,
+                                STATEMENT_SUMMARY, STATEMENT_TITLE)
+    from app.documents.services import create_document, create_version, save_section
+
+    coordinator, marta, jussi, giulia = people[0], people[1], people[2], people[3]
+    statement = create_document(
+        marta, group, title=STATEMENT_TITLE, kind="statement", summary=STATEMENT_SUMMARY,
+        sections=[{"heading": h, "level": level, "body": body} for h, level, body in STATEMENT_SECTIONS])
+    sections = statement.sections
+    create_version(marta, statement, label="First draft for the Ghent meeting",
+                   note="Circulated to all members before the meeting.")
+    save_section(giulia, sections[3], base_revision=1, message="Twelve months is too short for mapping",
+                 body=sections[3].body.replace("within twelve months", "within eighteen months"))
+    save_section(jussi, sections[4], base_revision=1, message="Clearer monitoring target",
+                 body=sections[4].body.replace("publish a summary of its findings every year",
+                                               "publish a summary of its findings and of the remediation agreed, "
+                                               "every year"))
+    create_version(coordinator, statement, label="Draft for the Brussels workshop",
+                   note="Includes the changes agreed in Ghent.")
+    statement.status = "review"
+    create_document(jussi, group, title=ROADMAP_TITLE, kind="roadmap", summary=ROADMAP_SUMMARY,
+                    sections=[{"heading": h, "level": level, "body": body} for h, level, body in ROADMAP_SECTIONS])
+    db.session.flush()

@@ -264,8 +264,9 @@ def compare(did):
     if not versions:
         flash("Name a version first: then it can be compared with the current text.", "info")
         return redirect(url_for("documents.history", did=did))
-    a_arg = request.args.get("from") or str(versions[0].id)
-    b_arg = request.args.get("to") or "current"
+    # By default: the two latest versions, or the only version against the current text.
+    a_arg = request.args.get("from") or str(versions[1].id if len(versions) > 1 else versions[0].id)
+    b_arg = request.args.get("to") or (str(versions[0].id) if len(versions) > 1 else "current")
     view = "side" if request.args.get("view") == "side" else "inline"
 
     def pick(value):

@@ -149,3 +149,20 @@ def test_member_cannot_create_documents(client, login, make_group):
     group, people = make_group(roles=("member",))
     login(client, people["member"])
     assert client.get(f"/groups/{group.id}/documents/new").status_code == 403
+
+
+def test_demo_has_a_statement_in_review_with_versions_and_history(app):
+    from sqlalchemy import select
+
+    from app.demo import seed_demo
+    from app.documents.models import Document
+    from app.documents.services import versions_of
+
+    assert seed_demo() is True
+    db.session.commit()
+    statement = db.session.scalar(select(Document).where(Document.kind == "statement"))
+    assert statement.status == "review"
+    assert [v.number for v in versions_of(statement)] == [2, 1]
+    assert any(s.current_revision > 1 for s in statement.sections)
+    assert db.session.scalar(select(Document).where(Document.kind == "roadmap")) is not None
+    assert seed_demo() is False
