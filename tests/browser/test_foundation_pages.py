@@ -99,6 +99,48 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page, make_user
         assert inside_main, "after the skip link, Tab should move on inside <main>"
 
 
+FOCUSED = """() => {
+  const e = document.activeElement, s = getComputedStyle(e);
+  return {what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' "' + (e.innerText || e.value || '').replace(/\\s+/g, ' ').trim().slice(0, 40) + '"',
+          body: e === document.body, outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+          shadow: s.boxShadow !== 'none', visible: e.getBoundingClientRect().width > 0};
+}"""
+
+
+def tab_through(page, limit=80) -> list[str]:
+    """Press Tab until the focus leaves the page; every stop must show where the focus is (WCAG 2.4.7)."""
+    stops, hidden = [], []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["body"] or (stops and focused["what"] == stops[0]):
+            break
+        stops.append(focused["what"])
+        if not (focused["outline"] or focused["shadow"]) or not focused["visible"]:
+            hidden.append(focused["what"])
+    assert not hidden, f"no visible focus indicator on {page.url} for: {hidden}"
+    return stops
+
+
+def test_every_tab_stop_shows_where_the_focus_is(page, make_group):
+    group, people = make_group(name="Keyboard group")
+    coordinator_email, group_id = people["coordinator"].email, group.id
+    release_db()
+
+    visit(page, "/login")
+    stops = tab_through(page)
+    assert stops[0] == 'a "Skip to main content"', stops
+    assert stops.index('input#email ""') < stops.index('input#password ""') < stops.index('button "Sign in"'), stops
+
+    sign_in(page, coordinator_email, PASSWORD)
+    visit(page, f"/groups/{group_id}")
+    stops = tab_through(page)
+    # In reading order: the header, the page's own actions, each member's role and removal, the invitation form.
+    order = [stops.index(s) for s in ('button "Sign out (Coordinator)"', 'button "Change role of Member"',
+                                      'button "Remove Member"', 'button "Send invitation"')]
+    assert order == sorted(order), stops
+
+
 # --- a coordinator ---------------------------------------------------------------------
 
 def test_coordinator_invites_changes_a_role_and_removes_a_member(page, make_group):
