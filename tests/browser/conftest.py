@@ -3,7 +3,9 @@
 Every page a test visits is checked with axe-core for WCAG 2.1 A and AA.
 Use `visit(page, path)` to navigate (it runs axe on arrival) and
 `submit(page, button)` to click a form's button and check the page the
-browser lands on. `axe_check(page)` checks whatever is on screen now.
+browser lands on. `axe_check(page)` checks whatever is on screen now (call
+it after following a link with click(), or after opening something on the
+page). A test that shows an address it never checked fails at teardown.
 
 Data made in the test thread (factories) lives in the same database as the
 server thread. With SQLite, a transaction left open in the test thread holds
@@ -100,20 +102,54 @@ def browser():
             browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+    return report
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
 @pytest.fixture
-def new_page(browser, live_server):
-    """new_page() -> a page in a fresh browser context (its own cookies), closed after the test."""
-    contexts = []
+def new_page(request, browser, live_server):
+    """new_page() -> a page in a fresh browser context (its own cookies), closed after the test.
+
+    A safety net for axe: every address a page of the test showed must have
+    been checked with axe_check (visit and submit do it) at least once, or
+    the test fails at teardown naming the unchecked pages.
+    """
+    contexts, pages = [], []
 
     def make():
         context = browser.new_context(base_url=live_server, locale="en-GB")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        shown = []
+        page.on("framenavigated", lambda frame: frame == page.main_frame and shown.append(frame.url))
+        pages.append((page, shown))
+        return page
 
     yield make
-    for context in contexts:
-        context.close()
+    try:
+        if not getattr(request.node, "browser_call_failed", True):
+            unchecked = []
+            for page, shown in pages:
+                page.evaluate("0")  # let pending events arrive
+                checked = _checked_urls.get(id(page), set())
+                unchecked += [url for url in dict.fromkeys(map(_without_fragment, shown)) if url not in checked]
+            if unchecked:
+                pytest.fail("pages shown but never checked with axe_check (use visit/submit, or call "
+                            f"axe_check after the navigation): {unchecked}", pytrace=False)
+    finally:
+        for page, _shown in pages:
+            _checked_urls.pop(id(page), None)
+        for context in contexts:
+            context.close()
 
 
 @pytest.fixture
@@ -124,6 +160,7 @@ def page(new_page):
 # --- accessibility ----------------------------------------------------------------
 
 _axe = None
+_checked_urls: dict[int, set[str]] = {}  # id(page) -> addresses checked with axe
 
 
 def _format_violations(url: str, violations: list[dict]) -> str:
@@ -146,6 +183,7 @@ def axe_check(page) -> None:
     page.wait_for_load_state("load")
     results = _axe.run(page, options=AXE_OPTIONS)
     violations = results.response.get("violations", [])
+    _checked_urls.setdefault(id(page), set()).add(_without_fragment(page.url))
     if violations:
         pytest.fail(_format_violations(page.url, violations), pytrace=False)
 
