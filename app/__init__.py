@@ -84,10 +84,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
     from app.documents.routes import bp as documents_bp
+    from app.endorsements.routes import bp as endorsements_bp
+    from app.endorsements.routes import public_bp
     from app.groups.routes import bp as groups_bp
     from app.main import bp as main_bp
+    from app.validation import IdConverter
 
-    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, admin_bp, api_bp):
+    app.url_map.converters["int"] = IdConverter  # an id too large for the database is simply not found
+    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, endorsements_bp, public_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -4,3 +4,5 @@ from app.groups.models import Group, Invitation, Membership  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.organisations.models import Organisation, Representative  # noqa: F401
 from app.documents.models import Document, Section, SectionRevision, Version, VersionSection  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
+from app.endorsements.models import Endorsement  # noqa: F401

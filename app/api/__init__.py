@@ -16,6 +16,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
 from app.errors import Invalid, Unauthorized
+from app.validation import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -53,7 +54,10 @@ def signed_in_user():
 
 def parse(model: type[BaseModel]):
     """The JSON body validated against `model`: wrong shape or types give 400 with field errors."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the json module gives up on deep nesting with this, not a ValueError
+        raise Invalid("The body is nested too deeply.", code="invalid_json") from None
     if data is None and request.get_data(cache=True):
         raise Invalid("The body is not valid JSON.", code="invalid_json")
     if data is None:
@@ -73,7 +77,7 @@ def parse(model: type[BaseModel]):
 def page_params() -> tuple[int, int | None]:
     errors = {}
     limit = request.args.get("limit", "50")
-    if not limit.isdigit() or not 1 <= int(limit) <= 200:
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 3) or not 1 <= int(limit) <= 200:
         errors["limit"] = "A whole number from 1 to 200."
     cursor = request.args.get("cursor")
     after = None
@@ -81,6 +85,8 @@ def page_params() -> tuple[int, int | None]:
         try:
             after = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
         except (ValueError, binascii.Error, UnicodeDecodeError):
+            errors["cursor"] = "Not a cursor this API gave."
+        if after is not None and not 0 <= after <= MAX_ID:
             errors["cursor"] = "Not a cursor this API gave."
     if errors:
         raise Invalid("Bad pagination parameters.", fields=errors)
@@ -102,4 +108,4 @@ def paginate(query, id_column, serialise):
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
-from app.api import accounts, documents, groups, openapi, organisations  # noqa: E402,F401  (register the routes)
+from app.api import accounts, documents, endorsements, groups, openapi, organisations  # noqa: E402,F401  (register the routes)

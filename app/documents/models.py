@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -36,10 +36,21 @@ class Document(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The latest version frozen by going final; endorsements point at it. Kept when a new round starts.
+    final_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", ondelete="SET NULL", use_alter=True, name="fk_documents_final_version_id_versions"))
+    # Set when a coordinator makes the final statement public (readable without an account).
+    published_at: Mapped[datetime | None]
+    public_slug: Mapped[str | None] = mapped_column(String(120), unique=True)
 
     group = relationship("Group")
+    final_version = relationship("Version", foreign_keys=[final_version_id], post_update=True)
     sections: Mapped[list["Section"]] = relationship(
         back_populates="document", order_by="Section.position", cascade="all, delete-orphan")
+
+    @property
+    def public_key(self) -> str:
+        return self.public_slug or str(self.id)
 
 
 class Section(db.Model):
@@ -109,8 +120,12 @@ class Version(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # True for the version frozen when the document went final (the one organisations endorse).
+    is_final: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the coordinator closed it for endorsement.
+    closed_at: Mapped[datetime | None]
 
-    document: Mapped[Document] = relationship()
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
     created_by = relationship("User")
     entries: Mapped[list["VersionSection"]] = relationship(
         order_by="VersionSection.position", cascade="all, delete-orphan")

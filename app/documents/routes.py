@@ -65,7 +65,18 @@ def show(did):
         "documents/show.html", document=document, sections=rendered, group=document.group,
         my_role=role_in(current_user, document.group_id), can_edit=can_edit_text(current_user, document),
         can_arrange=can_arrange(current_user, document), action_form=EmptyForm(),
-        saved_section=request.args.get("saved", type=int))
+        saved_section=request.args.get("saved", type=int), **_workflow_context(document))
+
+
+def _workflow_context(document) -> dict:
+    from app.documents.workflow import allowed_transitions, can_transition
+    from app.endorsements.services import is_open_for_endorsement, organisations_user_represents
+
+    final = document.final_version
+    return {"can_transition": can_transition(current_user, document),
+            "transitions": allowed_transitions(document),
+            "endorse_open": final is not None and is_open_for_endorsement(final),
+            "my_org_ids": {o.id for o in organisations_user_represents(current_user)}}
 
 
 @bp.route("/documents/<int:did>/edit", methods=["GET", "POST"])
@@ -253,7 +264,11 @@ def show_version(vid):
     state = services.version_state(version)
     numbers = services.section_numbers([s["level"] for s in state])
     rendered = [(n, s, render_cached(s["body"], f"v{version.id}-{s['section_id']}-")) for n, s in zip(numbers, state)]
-    return render_template("documents/version.html", version=version, document=version.document, sections=rendered)
+    from app.endorsements.services import endorsements_of
+
+    return render_template("documents/version.html", version=version, document=version.document, sections=rendered,
+                           endorsements=endorsements_of(version) if version.is_final else [],
+                           show_actions=True, **_workflow_context(version.document))
 
 
 @bp.get("/documents/<int:did>/compare")

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.services import record
 from app.documents import storage
 from app.documents.diffing import diff_texts, has_changes
 from app.documents.hashing import content_hash
@@ -134,6 +135,8 @@ def create_document(user, group, *, title, kind, summary=None, sections=None) ->
     for position, ((heading, _b, level, _i), body) in enumerate(zip(cleaned, bodies), start=1):
         _new_section(user, document, heading, body, level, position * 10)
     db.session.flush()
+    record(group.id, user, "document.create", f"document:{document.id}", title=title, kind=kind,
+           sections=len(cleaned))
     return document
 
 
@@ -160,6 +163,7 @@ def update_document(user, document: Document, *, title=None, summary=None) -> Do
     if summary is not None:
         document.summary = summary
     document.updated_at = utcnow()
+    record(document.group_id, user, "document.update", f"document:{document.id}", title=document.title)
     return document
 
 
@@ -201,6 +205,8 @@ def add_section(user, document: Document, *, heading, body="", after_section_id=
     _renumber(sections)
     document.updated_at = utcnow()
     db.session.flush()
+    record(document.group_id, user, "section.add", f"section:{section.id}", document_id=document.id,
+           heading=heading)
     return section
 
 
@@ -221,6 +227,7 @@ def reorder_sections(user, document: Document, order) -> list[Section]:
     ordered = [by_id[i] for i in order]
     _renumber(ordered)
     document.updated_at = utcnow()
+    record(document.group_id, user, "section.reorder", f"document:{document.id}", order=list(order))
     return ordered
 
 
@@ -240,6 +247,7 @@ def set_level(user, section: Section, level) -> Section:
     level = _clean_level(errors, level)
     errors.raise_if_any()
     section.level = level
+    record(section.document.group_id, user, "section.level", f"section:{section.id}", level=level)
     return section
 
 
@@ -248,6 +256,8 @@ def delete_section(user, section: Section) -> None:
     if section.deleted_at is None:
         section.deleted_at = utcnow()
         section.document.updated_at = utcnow()
+        record(section.document.group_id, user, "section.delete", f"section:{section.id}",
+               document_id=section.document_id)
 
 
 @dataclass
@@ -320,6 +330,9 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         db.session.rollback()
         raise Conflict("Someone saved this section at the same moment. Reload and try again.",
                        code="conflict", details={"current_revision": current}) from None
+    record(document.group_id, user, "section.restore" if restored_from else "section.edit", f"section:{section.id}",
+           document_id=document.id, revision=number, base_revision=base_revision, merged=merged,
+           restored_from=restored_from)
     return SaveResult(section, new_revision, merged=merged, created=True)
 
 
@@ -367,6 +380,8 @@ def create_version(user, document: Document, *, label, note=None) -> Version:
     except IntegrityError:
         db.session.rollback()
         raise Conflict("Another version was named at the same moment. Try again.") from None
+    record(document.group_id, user, "version.create", f"version:{version.id}", document_id=document.id,
+           number=number, label=label, content_hash=version.content_hash)
     return version
 
 

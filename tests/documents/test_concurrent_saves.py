@@ -6,54 +6,18 @@ Runs on whichever database the suite runs on (SQLite and PostgreSQL in `make tes
 """
 from __future__ import annotations
 
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
-import pytest
 import requests
 
 from app.auth.services import create_api_token
 from app.documents.services import create_document, revision_text
 from app.extensions import db
+from tests.live import gunicorn_server  # noqa: F401  (fixture)
 
-ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 8
 SAVES_EACH = 25
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def gunicorn_server(app, database_url):
-    port = _free_port()
-    env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "wsgi:app"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("gunicorn did not start")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def test_concurrent_saves_lose_nothing(app, make_group, gunicorn_server):

@@ -1,0 +1,164 @@
+"""API: workflow transitions, endorsements, sign-off board, audit trail."""
+from __future__ import annotations
+
+from flask import g, jsonify, url_for
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from app.api import endpoint, paginate, parse, signed_in_user
+from app.audit.models import AuditEvent
+from app.audit.services import verify_chain
+from app.documents import workflow
+from app.documents.permissions import document_for
+from app.documents.services import version_for
+from app.endorsements import services
+from app.extensions import db
+from app.groups.permissions import group_for, require_role
+from app.util import iso
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    to: str
+    label: str | None = None
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    published: bool = True
+
+
+class EndorsementRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    organisation_id: int
+    signatory_name: str
+    signatory_title: str
+    note: str | None = None
+    reservation_section_id: int | None = None
+    reservation: str | None = None
+    content_hash: str | None = None
+    password: str | None = None
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    reason: str | None = None
+
+
+def endorsement_json(endorsement) -> dict:
+    return {"id": endorsement.id, "version_id": endorsement.version_id,
+            "organisation_id": endorsement.organisation_id, "organisation": endorsement.organisation.name,
+            "country": endorsement.organisation.country, "user_id": endorsement.user_id,
+            "signatory_name": endorsement.signatory_name, "signatory_title": endorsement.signatory_title,
+            "note": endorsement.note, "reservation_section_id": endorsement.reservation_section_id,
+            "reservation": endorsement.reservation, "content_hash": endorsement.content_hash,
+            "created_at": iso(endorsement.created_at), "withdrawn": endorsement.withdrawn_at is not None,
+            "withdrawn_at": iso(endorsement.withdrawn_at), "withdrawal_reason": endorsement.withdrawal_reason}
+
+
+def event_json(event) -> dict:
+    return {"id": event.id, "seq": event.seq, "at": iso(event.at), "actor_id": event.actor_id,
+            "action": event.action, "object": event.object, "hash": event.hash, "prev_hash": event.prev_hash}
+
+
+@endpoint("/documents/<int:did>/transitions", "POST", "Move a document through its workflow (coordinator)",
+          body=TransitionRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
+def transition(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    data = parse(TransitionRequest)
+    workflow.transition(user, document, data.to, data.label)
+    db.session.commit()
+    final = document.final_version
+    return jsonify({"status": document.status,
+                    "final_version": {"id": final.id, "number": final.number, "content_hash": final.content_hash,
+                                      "created_at": iso(final.created_at)} if final else None})
+
+
+@endpoint("/documents/<int:did>/publish", "POST", "Publish or unpublish a final statement (coordinator)",
+          body=PublishRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
+def publish(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    data = parse(PublishRequest)
+    workflow.publish(user, document, data.published)
+    db.session.commit()
+    return jsonify({"published": document.published_at is not None, "published_at": iso(document.published_at),
+                    "public_url": url_for("public.statement", key=document.public_key, _external=True)
+                    if document.published_at else None})
+
+
+@endpoint("/versions/<int:vid>/endorsements", "POST", "Endorse a final version for an organisation (representative)",
+          body=EndorsementRequest, status=201, tag="endorsements", errors=(400, 401, 403, 404, 409))
+def endorse(vid):
+    user = signed_in_user()
+    version = version_for(user, vid)
+    data = parse(EndorsementRequest)
+    endorsement = services.endorse(
+        user, version, organisation_id=data.organisation_id, signatory_name=data.signatory_name,
+        signatory_title=data.signatory_title, note=data.note, reservation_section_id=data.reservation_section_id,
+        reservation=data.reservation, content_hash=data.content_hash, password=data.password,
+        password_required=not g.get("bearer_auth"))
+    db.session.commit()
+    return jsonify(endorsement_json(endorsement)), 201
+
+
+@endpoint("/versions/<int:vid>/endorsements", "GET", "Endorsements of a version, withdrawn ones marked",
+          tag="endorsements", errors=(401, 404))
+def list_endorsements(vid):
+    version = version_for(signed_in_user(), vid)
+    return jsonify({"items": [endorsement_json(e) for e in services.endorsements_of(version)], "next_cursor": None,
+                    "open": services.is_open_for_endorsement(version)})
+
+
+@endpoint("/endorsements/<int:eid>/withdraw", "POST", "Withdraw an endorsement (the organisation's representative)",
+          body=WithdrawRequest, tag="endorsements", errors=(400, 401, 403, 404, 409))
+def withdraw(eid):
+    user = signed_in_user()
+    endorsement = services.endorsement_for(user, eid)
+    data = parse(WithdrawRequest)
+    services.withdraw(user, endorsement, data.reason)
+    db.session.commit()
+    return jsonify(endorsement_json(endorsement))
+
+
+@endpoint("/versions/<int:vid>/signoff", "GET", "Sign-off board: which organisations endorsed (coordinator)",
+          tag="endorsements", errors=(401, 403, 404))
+def signoff(vid):
+    user = signed_in_user()
+    version = version_for(user, vid)
+    require_role(user, version.document.group, "coordinator")
+    return jsonify({"items": [{"organisation_id": row.organisation.id, "organisation": row.organisation.name,
+                               "state": row.state,
+                               "endorsement": endorsement_json(row.endorsement) if row.endorsement else None}
+                              for row in services.signoff_board(version)]})
+
+
+@endpoint("/versions/<int:vid>/reminders", "POST", "Remind the representatives who have not decided (coordinator)",
+          tag="endorsements", errors=(401, 403, 404, 409))
+def remind(vid):
+    user = signed_in_user()
+    version = version_for(user, vid)
+    sent = services.send_reminders(user, version, url_for("documents.show_version", vid=version.id, _external=True))
+    db.session.commit()
+    return jsonify({"sent": sent})
+
+
+@endpoint("/groups/<int:gid>/audit", "GET", "The group's audit trail (coordinator)", tag="audit",
+          errors=(401, 403, 404))
+def audit(gid):
+    user = signed_in_user()
+    group = group_for(user, gid)
+    require_role(user, group, "coordinator")
+    return jsonify(paginate(select(AuditEvent).where(AuditEvent.group_id == group.id), AuditEvent.id, event_json))
+
+
+@endpoint("/groups/<int:gid>/audit/verify", "GET", "Check that the audit chain is intact (coordinator)",
+          tag="audit", errors=(401, 403, 404))
+def audit_verify(gid):
+    user = signed_in_user()
+    group = group_for(user, gid)
+    require_role(user, group, "coordinator")
+    result = verify_chain(group.id)
+    return jsonify({"ok": result.ok, "events": result.events, "broken_event_id": result.broken_event_id,
+                    "broken_seq": result.broken_seq, "reason": result.reason})
