@@ -5,8 +5,13 @@ import unicodedata
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
+from werkzeug.routing import IntegerConverter
 
 from app.errors import Invalid
+
+# Ids are INTEGER columns: PostgreSQL's largest. A larger number names nothing (and
+# SQLite cannot even compare with one beyond 64 bits: it raises instead of answering).
+MAX_ID = 2**31 - 1
 
 
 class FieldErrors:
@@ -21,6 +26,11 @@ class FieldErrors:
     def raise_if_any(self, message: str = "Some fields are not valid.") -> None:
         if self.fields:
             raise Invalid(message, fields=dict(self.fields))
+
+
+def is_unicode_text(value) -> bool:
+    """False for a str holding lone surrogates (JSON's "\\ud800"): no database or hash can encode it."""
+    return isinstance(value, str) and not any("\ud800" <= ch <= "\udfff" for ch in value)
 
 
 def _has_control_chars(value: str, allow_newlines: bool) -> bool:
@@ -41,7 +51,9 @@ def clean_text(errors: FieldErrors, field: str, value, *, max_length: int, requi
         errors.add(field, "Must be text.")
         return ""
     value = value.strip()
-    if required and not value:
+    if not is_unicode_text(value):
+        errors.add(field, "Contains characters that are not valid Unicode text.")
+    elif required and not value:
         errors.add(field, "This field is required.")
     elif len(value) > max_length:
         errors.add(field, f"At most {max_length} characters.")
@@ -84,7 +96,9 @@ def clean_password(errors: FieldErrors, field: str, value, min_length: int) -> s
     if not isinstance(value, str) or not value:
         errors.add(field, "A password is required.")
         return ""
-    if len(value) < min_length:
+    if not is_unicode_text(value):
+        errors.add(field, "Contains characters that are not valid Unicode text.")
+    elif len(value) < min_length:
         errors.add(field, f"Use at least {min_length} characters.")
     elif len(value) > 1024:
         errors.add(field, "At most 1024 characters.")
@@ -96,12 +110,23 @@ def clean_id(errors: FieldErrors, field: str, value, *, required: bool = True) -
         if required:
             errors.add(field, "This field is required.")
         return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # from a form
+        value = int(value) if len(value) <= len(str(MAX_ID)) else MAX_ID + 1
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
         errors.add(field, "Must be a whole number.")
         return None
+    if not 1 <= value <= MAX_ID:
+        errors.add(field, "There is nothing with this id.")
+        return None
     return value
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: an id that fits the id columns; a larger number matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def country_name(code: str) -> str:
