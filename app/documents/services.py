@@ -23,7 +23,7 @@ from app.documents.permissions import (can_create_document, can_name_version, re
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
 from app.extensions import db
 from app.util import utcnow
-from app.validation import FieldErrors, clean_choice, clean_id, clean_text
+from app.validation import FieldErrors, clean_choice, clean_id, clean_text, is_unicode_text
 
 MAX_SECTIONS = 2000
 
@@ -83,6 +83,8 @@ def revision_text(section_id: int, number: int) -> str:
 def check_body(body, field: str = "body") -> str:
     if not isinstance(body, str):
         raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
+    if not is_unicode_text(body):
+        raise Invalid("Some fields are not valid.", fields={field: "Contains characters that are not valid Unicode text."})
     body = normalise_newlines(body)
     limit = current_app.config["SECTION_MAX_BYTES"]
     if len(body.encode("utf-8")) > limit:

@@ -218,3 +218,12 @@ def test_import_markdown_splits_at_headings(make_group, api):
     assert sections[1]["heading"] == "Growing the public code ecosystem"
     assert sections[2]["number"] == "2.1" and sections[2]["heading"] == "Awareness"
     assert "SPDX" not in sections[0]["body"]
+
+
+def test_a_body_with_a_lone_surrogate_is_refused_not_a_500(drafting, api):
+    _group, people, document = drafting
+    section = document["sections"][0]
+    response = api(people["member"]).put(f"/api/v1/sections/{section['id']}", data='{"body": "x\\ud800y", "base_revision": 1}',
+                                         headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "body" in response.get_json()["error"]["details"]["fields"]
