@@ -105,6 +105,34 @@ def _seed_documents(group, people) -> None:
     create_version(coordinator, statement, label="Draft for the Brussels workshop",
                    note="Includes the changes agreed in Ghent.")
     statement.status = "review"
-    create_document(jussi, group, title=ROADMAP_TITLE, kind="roadmap", summary=ROADMAP_SUMMARY,
-                    sections=[{"heading": h, "level": level, "body": body} for h, level, body in ROADMAP_SECTIONS])
+    roadmap = create_document(jussi, group, title=ROADMAP_TITLE, kind="roadmap", summary=ROADMAP_SUMMARY,
+                              sections=[{"heading": h, "level": level, "body": body}
+                                        for h, level, body in ROADMAP_SECTIONS])
+    _make_final_with_endorsements(coordinator, roadmap, people)
+
+
+def _make_final_with_endorsements(coordinator, roadmap, people) -> None:
+    from app.documents.workflow import publish, transition
+    from app.endorsements.services import endorse, withdraw
+
+    transition(coordinator, roadmap, "review")
+    transition(coordinator, roadmap, "final", label="Roadmap as agreed in Brussels")
+    version = roadmap.final_version
+    signatures = [
+        (people[0], "Anna De Smet", "Alderman for Economy", "", None, ""),
+        (people[1], "Marta Puig i Ferrer", "Director of Procurement", "Barcelona will report on progress yearly.",
+         None, ""),
+        (people[2], "Jussi Virtanen", "Head of Category Management", "", None, ""),
+        (people[4], "Pieter Bakker", "Director-General for Public Administration", "",
+         roadmap.sections[3].id, "The 2029 scale-up depends on the next multi-annual budget."),
+    ]
+    for person, name, title, note, reservation_section, reservation in signatures:
+        endorse(person, version, organisation_id=person.organisation_id, signatory_name=name,
+                signatory_title=title, note=note, reservation_section_id=reservation_section,
+                reservation=reservation, content_hash=version.content_hash)
+    lukas = people[6]
+    withdrawn = endorse(lukas, version, organisation_id=lukas.organisation_id, signatory_name="Lukas Gruber",
+                        signatory_title="Managing Director", content_hash=version.content_hash)
+    withdraw(lukas, withdrawn, "Awaiting approval by our supervisory board.")
+    publish(coordinator, roadmap)
     db.session.flush()

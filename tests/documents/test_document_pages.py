@@ -164,5 +164,11 @@ def test_demo_has_a_statement_in_review_with_versions_and_history(app):
     assert statement.status == "review"
     assert [v.number for v in versions_of(statement)] == [2, 1]
     assert any(s.current_revision > 1 for s in statement.sections)
-    assert db.session.scalar(select(Document).where(Document.kind == "roadmap")) is not None
+    roadmap = db.session.scalar(select(Document).where(Document.kind == "roadmap"))
+    assert roadmap.status == "final" and roadmap.published_at is not None
+    from app.endorsements.services import endorsements_of
+
+    endorsements = endorsements_of(roadmap.final_version)
+    assert len([e for e in endorsements if e.withdrawn_at is None]) == 4
+    assert any(e.reservation for e in endorsements) and any(e.withdrawn_at for e in endorsements)
     assert seed_demo() is False
