@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `make bench`: the co-drafting benchmark, on SQLite and (when a server answers
+# on 127.0.0.1:5432) on PostgreSQL, each on a fresh database built by the
+# migrations. Bounded in time: every step runs under `timeout`, and the
+# measurements themselves stop at BENCH_DEADLINE seconds per database.
+#
+#   BENCH_DEADLINE=180   seconds of measurement per database (the history growth adapts)
+#   BENCH_ONLY=sqlite    or postgresql: one database only
+#   BENCH_KEEP_DB=1      keep the PostgreSQL database accord_bench afterwards
+#   BENCH_ARGS="..."     more arguments for bench_codrafting.py (e.g. --requests 100)
+set -u
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PG_HOST=127.0.0.1
+PG_PORT=5432
+PG_USER=postgres
+PG_DB=accord_bench
+DEADLINE=${BENCH_DEADLINE:-180}
+ONLY=${BENCH_ONLY:-}
+status=0
+
+WORK=$(mktemp -d -t accord-bench.XXXXXX)
+stop_server() {
+  # A gunicorn left behind by a killed bench (its pid file names the master).
+  local pidfile="$1/gunicorn.pid"
+  if [ -s "$pidfile" ]; then
+    local pid
+    pid=$(cat "$pidfile")
+    kill -TERM "$pid" 2>/dev/null && sleep 2
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  return 0
+}
+cleanup() {
+  for dir in "$WORK"/*/; do [ -d "$dir" ] && stop_server "$dir"; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+run_one() {  # label url
+  local label=$1 url=$2 dir="$WORK/$1"
+  mkdir -p "$dir"
+  echo "== $label: building the data =="
+  if ! ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 5 90 \
+      "$BIN/python" bench/build_data.py --db "$url" --manifest "$dir/manifest.json" 2>"$dir/build.log"; then
+    echo "building the data failed:"; tail -n 30 "$dir/build.log"; return 1
+  fi
+  echo "== $label: measuring (at most ${DEADLINE} s) =="
+  # shellcheck disable=SC2086
+  ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 10 $((DEADLINE + 60)) \
+    "$BIN/python" bench/bench_codrafting.py --manifest "$dir/manifest.json" --label "$label" \
+    --deadline "$DEADLINE" --workdir "$dir" ${BENCH_ARGS:-}
+  local rc=$?
+  stop_server "$dir"
+  if [ $rc -ne 0 ]; then
+    echo "the benchmark on $label failed (exit $rc)"
+    for log in "$dir"/gunicorn-*.log; do [ -f "$log" ] && { echo "-- $log"; tail -n 20 "$log"; }; done
+    return 1
+  fi
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $("$BIN/python" -V 2>&1); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; then
+  run_one sqlite "sqlite:///$WORK/sqlite/accord-bench.db" || status=1
+fi
+
+if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
+  if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -t 3; then
+    if psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -v ON_ERROR_STOP=1 \
+         -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null; then
+      run_one postgresql "postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB" || status=1
+      if [ -z "${BENCH_KEEP_DB:-}" ]; then
+        psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \
+          -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+      fi
+    else
+      echo "could not create the PostgreSQL database $PG_DB"; status=1
+    fi
+  else
+    echo "== postgresql: SKIPPED (no server answers on $PG_HOST:$PG_PORT) =="
+  fi
+fi
+exit $status
