@@ -12,7 +12,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.mail.services import send_mail
 from app.util import new_token, token_hash, utcnow
-from app.validation import FieldErrors, clean_email, clean_id, clean_password, clean_text
+from app.validation import FieldErrors, clean_email, clean_id, clean_password, clean_text, is_unicode_text
 
 # Checked against when the e-mail is unknown, so a wrong address costs as much
 # time as a wrong password and timing does not tell which accounts exist.
@@ -62,7 +62,7 @@ def _clean_organisation(errors: FieldErrors, organisation_id):
 
 def authenticate(email, password) -> User | None:
     """The user with this e-mail and password, or None. Costs the same either way."""
-    if not isinstance(email, str) or not isinstance(password, str):
+    if not is_unicode_text(email) or not is_unicode_text(password):
         return None
     user = user_by_email(email)
     if user is None:
@@ -172,7 +172,7 @@ def update_profile(user: User, *, name, organisation_id=None) -> User:
 
 def change_password(user: User, current_password, new_password) -> None:
     errors = FieldErrors()
-    if not isinstance(current_password, str) or not check_password_hash(user.password_hash, current_password):
+    if not is_unicode_text(current_password) or not check_password_hash(user.password_hash, current_password):
         errors.add("current_password", "This is not your current password.")
     new_password = clean_password(errors, "new_password", new_password, current_app.config["PASSWORD_MIN_LENGTH"])
     errors.raise_if_any()
@@ -181,7 +181,7 @@ def change_password(user: User, current_password, new_password) -> None:
 
 def request_password_reset(email, reset_url_for) -> None:
     """Mails a single-use reset link when the address has an account; says nothing either way."""
-    if not isinstance(email, str):
+    if not is_unicode_text(email):
         return
     user = user_by_email(email)
     if user is None or not user.is_active:
