@@ -5,7 +5,7 @@ import re
 
 from flask import jsonify
 
-from app.api import OPERATIONS, bp
+from app.api import OPERATIONS, endpoint
 
 _ERROR_TEXT = {
     400: "Malformed or invalid input; details.fields maps field to message",
@@ -47,7 +47,11 @@ def build_spec() -> dict:
             schemas[op.body.__name__] = schema
             operation["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
-        for status in op.errors:
+        # Every operation that needs a sign-in may answer 401, every body may be refused
+        # with 400, and every object named in the path may be missing (404).
+        errors = set(op.errors) | ({401} if op.auth else set()) | ({400} if op.body else set())
+        errors |= {404} if parameters else set()
+        for status in sorted(errors):
             operation["responses"][str(status)] = {
                 "description": _ERROR_TEXT.get(status, "Error"),
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -72,6 +76,6 @@ def build_spec() -> dict:
     }
 
 
-@bp.get("/openapi.json")
+@endpoint("/openapi.json", "GET", "This description of the API (OpenAPI 3.1)", tag="meta", auth=False)
 def openapi_json():
     return jsonify(build_spec())
