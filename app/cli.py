@@ -25,8 +25,9 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
         except AccordError as exc:
             db.session.rollback()
-            details = "; ".join(f"{k}: {v}" for k, v in exc.details.get("fields", {}).items())
-            raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+            lines = [exc.message] + [f"  {field}: {message}" for field, message in exc.details.get("fields", {}).items()
+                                     if message != exc.message]
+            raise click.ClickException("\n".join(lines)) from exc
         click.echo(f"Created {'site admin' if admin else 'user'} {user.email} (id {user.id}).")
 
     app.cli.add_command(users)
