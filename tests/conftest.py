@@ -6,11 +6,14 @@ every test starts from empty tables.
 """
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
 import re
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -55,6 +58,22 @@ def _empty_tables():
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own application context, as in production.
+
+    The `app` fixture keeps an application context pushed for the test's own
+    database work; without this, every request would reuse it and share its
+    `g` (so a bearer token's user would stay signed in for the next, anonymous
+    request) and its database session. The test's pending work is committed
+    first, so the request sees it and the test holds no lock meanwhile.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():  # not when following a redirect, already isolated
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app_config():
     """Override in a test module (or parametrise) to change settings."""
@@ -63,7 +82,11 @@ def app_config():
 
 @pytest.fixture
 def app(database_url, app_config):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **app_config)
+    # Flask-Limiter is one object shared by every app: it keeps RATELIMIT_ENABLED from the
+    # previous app unless told, so a test that turned limits off would turn them off for all after.
+    settings = {"RATELIMIT_ENABLED": True, **app_config}
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **settings)
+    app.test_client_class = IsolatedClient
     ctx = app.app_context()
     ctx.push()
     try:
