@@ -1,0 +1,317 @@
+"""Anchors: which words of a section a comment is about, found again after edits.
+
+An anchor keeps the quoted words with some context before and after them and
+their position in the revision the comment was made on, in the spirit of the
+W3C Web Annotation text-quote and text-position selectors. `relocate` finds
+the words in a newer text:
+
+1. When the old text is known, a character diff (diff-match-patch) maps the
+   old position onto the new text. Words that no edit touched come out of the
+   diff unchanged, and land exactly where they now are.
+2. Otherwise the exact occurrences of the quote near where the words should
+   be are candidates, each costed as the cheapest edit that keeps it intact.
+   When the only candidates are copies of the words that already stood
+   elsewhere, untouched, and keeping them costs more than the diff, the
+   quoted words were edited away: no candidate. Otherwise the cheapest
+   explanation wins (deleting the first or the second of two identical words
+   gives the same text; the texts cannot say which, the cost can), then the
+   context that agrees best, then the nearest. Without the old text: the
+   context, then the nearest.
+3. Otherwise diff-match-patch's fuzzy `match_main` looks for an edited form of
+   the quote near that place; the result counts only when it is still close
+   to the quote and lies where the quoted words were.
+4. Otherwise the anchor is orphaned: the words are gone, and the comment shows
+   the words it was made on instead of highlighting anything.
+
+Pure functions, no database: see tests/comments/test_anchoring.py for the
+property tests.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from diff_match_patch import diff_match_patch
+
+CONTEXT = 32  # characters of context kept on each side of the quote
+MATCH_BITS = 32  # diff-match-patch's bitap works on patterns of at most this length
+MAX_CANDIDATES = 5000
+MAX_EXPLAINED = 32  # occurrences nearest to the expected place whose explanation is costed
+FUZZY_THRESHOLD = 0.4  # match_main: 0 exact only, 1 anything
+MIN_SIMILARITY = 0.75  # a fuzzy match must keep three quarters of the quote's characters
+DIFF_TIMEOUT = 0.2
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The quoted words, their context and their position [start, end) in the text they were quoted from."""
+
+    quote: str
+    prefix: str = ""
+    suffix: str = ""
+    start: int | None = None
+    end: int | None = None
+
+    @property
+    def whole_section(self) -> bool:
+        return not self.quote
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an anchor is in a text: [start, end), or orphaned. `exact` is False for a fuzzy match."""
+
+    start: int | None
+    end: int | None
+    orphaned: bool = False
+    exact: bool = True
+
+
+WHOLE = Location(None, None)
+ORPHANED = Location(None, None, orphaned=True, exact=False)
+
+
+# --- making an anchor ---------------------------------------------------------------
+
+# Between two words of a quote taken from the rendered page, the Markdown source
+# may hold spaces, line breaks, emphasis and code markers or a link's target.
+_MARKUP_GAP = r"(?:\s|[*_`~\\]|\]\([^)\s]*\)|\[|\])+"
+
+
+def _exact_occurrences(text: str, quote: str, limit: int = MAX_CANDIDATES) -> list[int]:
+    found, index = [], text.find(quote)
+    while index != -1 and len(found) < limit:
+        found.append(index)
+        index = text.find(quote, index + 1)
+    return found
+
+
+def find_quote(text: str, quote: str, *, occurrence: int | None = None,
+               near: int | None = None) -> tuple[int, int] | None:
+    """The span [start, end) of `quote` in `text`, or None when it is not there.
+
+    An exact occurrence first; otherwise the words of the quote with any
+    whitespace or Markdown markup between them (a selection made on the
+    rendered page does not show the markup). Among several occurrences:
+    the `occurrence`-th (0-based, as counted on the page), else the one
+    nearest to `near`, else the first.
+    """
+    quote = quote.strip()
+    if not quote:
+        return None
+    spans = [(i, i + len(quote)) for i in _exact_occurrences(text, quote)]
+    if not spans:
+        words = quote.split()
+        pattern = re.compile(_MARKUP_GAP.join(re.escape(w) for w in words))
+        for match in pattern.finditer(text):
+            spans.append(match.span())
+            if len(spans) >= MAX_CANDIDATES:
+                break
+    if not spans:
+        return None
+    if occurrence is not None and 0 <= occurrence < len(spans):
+        return spans[occurrence]
+    if near is not None:
+        return min(spans, key=lambda span: (abs(span[0] - near), span[0]))
+    return spans[0]
+
+
+def make_anchor(text: str, start: int, end: int) -> Anchor:
+    """The anchor of text[start:end], with its context."""
+    return Anchor(quote=text[start:end], prefix=text[max(0, start - CONTEXT):start],
+                  suffix=text[end:end + CONTEXT], start=start, end=end)
+
+
+# --- finding it again -----------------------------------------------------------------
+
+class _MinimalDiff(diff_match_patch):
+    """diff-match-patch without its half-match speed-up, which may return a longer edit than needed:
+    the anchors' reasoning compares edit costs, so the diff must be minimal (until the time-out)."""
+
+    def diff_halfMatch(self, text1, text2):
+        return None
+
+
+def _dmp() -> diff_match_patch:
+    dmp = _MinimalDiff()
+    dmp.Diff_Timeout = DIFF_TIMEOUT
+    dmp.Match_Threshold = FUZZY_THRESHOLD
+    return dmp
+
+
+class _Alignment:
+    """The unchanged stretches of a diff from an old text to a new one, for mapping positions."""
+
+    def __init__(self, old: str, new: str):
+        dmp = _dmp()
+        self.diffs = dmp.diff_main(old, new, False)  # characters, no clean-up: every unchanged one stays aligned
+        self.segments: list[tuple[int, int, int]] = []  # (old start, new start, length) of equal stretches
+        old_at = new_at = 0
+        for op, chunk in self.diffs:
+            if op == 0:
+                self.segments.append((old_at, new_at, len(chunk)))
+            if op != 1:
+                old_at += len(chunk)
+            if op != -1:
+                new_at += len(chunk)
+        self._old_starts = [s[0] for s in self.segments]
+        self._new_starts = [s[1] for s in self.segments]
+        self._dmp = dmp
+
+    def _segment(self, starts: list[int], index: int, side: int):
+        i = bisect.bisect_right(starts, index) - 1
+        if i >= 0:
+            segment = self.segments[i]
+            if segment[side] <= index < segment[side] + segment[2]:
+                return segment
+        return None
+
+    def unchanged_span(self, start: int, end: int) -> int | None:
+        """The new position of old [start, end) when no edit touched it (one unchanged stretch), else None."""
+        segment = self._segment(self._old_starts, start, 0)
+        if segment is None or end > segment[0] + segment[2]:
+            return None
+        return segment[1] + (start - segment[0])
+
+    def new_index(self, old_index: int) -> int:
+        return self._dmp.diff_xIndex(self.diffs, old_index)
+
+    def old_index(self, new_index: int) -> int | None:
+        """The old position of an unchanged character of the new text, else None."""
+        segment = self._segment(self._new_starts, new_index, 1)
+        return None if segment is None else segment[0] + (new_index - segment[1])
+
+    def image(self, start: int, end: int) -> tuple[int, int]:
+        """Where old [start, end) went in the new text, edits within it included."""
+        first = self.new_index(start)
+        last = self.new_index(end - 1) + 1 if end > start else first
+        return first, max(first, last)
+
+    def is_old_copy_elsewhere(self, start: int, end: int, anchor_start: int, anchor_end: int) -> bool:
+        """True when new [start, end) is one unchanged stretch of the old text outside the anchor: a copy
+        of the words that already stood elsewhere, untouched."""
+        old = self.old_index(start)
+        if old is None or self.unchanged_span(old, old + (end - start)) != start:
+            return False
+        return old + (end - start) <= anchor_start or old >= anchor_end
+
+    @property
+    def cost(self) -> int:
+        """Characters inserted or deleted by the diff."""
+        return sum(len(chunk) for op, chunk in self.diffs if op)
+
+    def cost_keeping(self, old: str, new: str, start: int, end: int, at: int, length: int) -> int:
+        """The cost of explaining the edit with old [start, end) kept intact as new [at, at + length)."""
+        def cost(a: str, b: str) -> int:
+            return sum(len(chunk) for op, chunk in self._dmp.diff_main(a, b, False) if op)
+        return cost(old[:start], new[:at]) + cost(old[end:], new[at + length:])
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(reversed(a), reversed(b)):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _context_score(text: str, index: int, anchor: Anchor) -> int:
+    """How many characters of the anchor's context agree with the text around `index`."""
+    end = index + len(anchor.quote)
+    before = text[max(0, index - len(anchor.prefix)):index]
+    after = text[end:end + len(anchor.suffix)]
+    return _common_suffix(anchor.prefix, before) + _common_prefix(anchor.suffix, after)
+
+
+def _similar(dmp: diff_match_patch, quote: str, found: str) -> bool:
+    if not found:
+        return False
+    distance = dmp.diff_levenshtein(dmp.diff_main(quote, found, False))
+    return distance <= (1 - MIN_SIMILARITY) * max(len(quote), len(found))
+
+
+def _fuzzy(text: str, anchor: Anchor, expected: int, region: tuple[int, int] | None) -> Location | None:
+    """An edited form of the quote near `expected` with match_main (bitap), checked for similarity.
+
+    The pattern is at most 32 characters: the quote's head is matched first,
+    then its tail where the head's match says it should end; the context
+    before the quote, when it is still there, sharpens where to look.
+    """
+    dmp = _dmp()
+    dmp.Match_Distance = max(1000, len(anchor.quote) * 4)
+    quote = anchor.quote
+    expected = max(0, min(expected, len(text)))
+    context = anchor.prefix[-MATCH_BITS:]
+    if context:
+        at = dmp.match_main(text, context, max(0, expected - len(context)))
+        if at != -1:
+            expected = at + len(context)
+    head, tail = quote[:MATCH_BITS], quote[-MATCH_BITS:]
+    start = dmp.match_main(text, head, expected)
+    if start == -1:
+        return None
+    tail_at = dmp.match_main(text, tail, max(start, start + len(quote) - len(tail)))
+    if tail_at == -1 or tail_at < start:
+        return None
+    end = tail_at + len(tail)
+    # Trim or stretch the ends to where the quote's first and last characters went.
+    window = text[start:end + len(quote) // 4 + 1]
+    diffs = dmp.diff_main(quote, window, False)
+    start, end = start + dmp.diff_xIndex(diffs, 0), start + dmp.diff_xIndex(diffs, len(quote) - 1) + 1
+    if region is not None and 2 * (min(end, region[1]) - max(start, region[0])) < end - start:
+        return None  # mostly not where the quoted words went: other words that look alike
+    if not _similar(dmp, quote, text[start:end]):
+        return None
+    return Location(start, end, exact=False)
+
+
+def relocate(anchor: Anchor, text: str, old_text: str | None = None) -> Location:
+    """Where the anchor's words are in `text` (see the module's docstring); `old_text` is the
+    text the anchor was made on, when known."""
+    if anchor.whole_section:
+        return WHOLE
+    return _relocate_cached(anchor, text, old_text)
+
+
+@lru_cache(maxsize=4096)
+def _relocate_cached(anchor: Anchor, text: str, old_text: str | None) -> Location:
+    quote = anchor.quote
+    alignment = None
+    expected = anchor.start or 0
+    region = None
+    if old_text is not None and anchor.start is not None and old_text[anchor.start:anchor.end] == quote:
+        if old_text == text:
+            return Location(anchor.start, anchor.end)
+        alignment = _Alignment(old_text, text)
+        kept = alignment.unchanged_span(anchor.start, anchor.end)
+        if kept is not None and text[kept:kept + len(quote)] == quote:
+            return Location(kept, kept + len(quote))
+        expected = alignment.new_index(anchor.start)
+        region = alignment.image(anchor.start, anchor.end)
+    candidates = _exact_occurrences(text, quote)
+    if alignment is not None:
+        nearest = sorted(candidates, key=lambda i: (abs(i - expected), i))[:MAX_EXPLAINED]
+        costs = {i: alignment.cost_keeping(old_text, text, anchor.start, anchor.end, i, len(quote)) for i in nearest}
+        credible = [i for i in nearest if costs[i] <= alignment.cost
+                    or not alignment.is_old_copy_elsewhere(i, i + len(quote), anchor.start, anchor.end)]
+        if credible:
+            best = min(nearest, key=lambda i: (costs[i], -_context_score(text, i, anchor), abs(i - expected), i))
+            return Location(best, best + len(quote))
+    elif candidates:
+        best = max(candidates, key=lambda i: (_context_score(text, i, anchor), -abs(i - expected), -i))
+        return Location(best, best + len(quote))
+    if region is not None and region[0] == region[1]:
+        return ORPHANED  # every quoted character was deleted
+    return _fuzzy(text, anchor, expected, region) or ORPHANED
