@@ -1,0 +1,348 @@
+"""Who may do what: every foundation route, for every kind of caller, with the exact answer.
+
+Callers: the four roles of a working group, a signed-in person outside it
+(who must not learn that the group exists: 404), and an anonymous visitor
+(401 on the API, sent to the sign-in page on pages). Site-admin routes are
+checked for an admin, an ordinary user and an anonymous visitor.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from app.api import OPERATIONS
+from app.auth import services as auth_services
+from app.auth.services import create_api_token
+from app.extensions import db
+from app.groups.models import Invitation, Membership
+from app.groups.services import create_group
+from app.organisations.models import Representative
+from app.util import new_token, token_hash, utcnow
+from tests.conftest import ApiClient, csrf_token_from
+
+ROLES = ("observer", "member", "editor", "coordinator")
+CALLERS = (*ROLES, "outsider", "anonymous")
+ANON_API = 401
+ANON_PAGE = "login"  # a redirect to the sign-in page
+
+
+_hash_once = functools.lru_cache(maxsize=None)(auth_services.hash_password)
+
+
+@pytest.fixture(autouse=True)
+def _one_hash_per_password(monkeypatch):
+    """Every case here builds eight accounts: hashing their one password once keeps the matrix fast."""
+    monkeypatch.setattr(auth_services, "hash_password", _hash_once)
+
+
+@dataclass
+class World:
+    group: object
+    other_group: object
+    people: dict
+    target: object  # an observer whom coordinators act on
+    invitation: object
+    organisation: object
+    representative: object
+
+
+@pytest.fixture
+def world(make_group, make_user, make_organisation):
+    from datetime import timedelta
+
+    group, people = make_group(roles=ROLES)
+    people["outsider"] = make_user(name="Outsider")
+    other_group = create_group(people["outsider"], "Someone else's group")
+    target = make_user(name="Target")
+    db.session.add(Membership(group_id=group.id, user_id=target.id, role="observer"))
+    invitation = Invitation(group_id=group.id, email="invitee@example.eu", role="member",
+                            token_hash=token_hash(new_token()), invited_by_id=people["coordinator"].id,
+                            expires_at=utcnow() + timedelta(days=14))
+    db.session.add(invitation)
+    organisation = make_organisation()
+    representative = Representative(organisation_id=organisation.id, user_id=target.id)
+    db.session.add(representative)
+    people["admin"] = make_user(name="Admin", admin=True)
+    people["user"] = people["outsider"]
+    db.session.commit()
+    return World(group, other_group, people, target, invitation, organisation, representative)
+
+
+def api_as(app, world, caller) -> ApiClient:
+    if caller == "anonymous":
+        return ApiClient(app.test_client())
+    _token, raw = create_api_token(world.people[caller], "matrix")
+    db.session.commit()
+    return ApiClient(app.test_client(), raw)
+
+
+def page_as(app, login, world, caller):
+    """A browser client and its CSRF token (an anonymous visitor has one too)."""
+    client = app.test_client()
+    if caller == "anonymous":
+        return client, csrf_token_from(client.get("/login").get_data(as_text=True))
+    return client, login(client, world.people[caller])
+
+
+def fill(path: str, world: World) -> str:
+    return path.format(gid=world.group.id, uid=world.target.id, iid=world.invitation.id,
+                       oid=world.organisation.id, rid=world.representative.id)
+
+
+def expect(allowed_from: str, ok, caller: str, *, anonymous=ANON_API):
+    """The answer for `caller` when the action needs the role `allowed_from` or more."""
+    if caller == "anonymous":
+        return anonymous
+    if caller == "outsider":
+        return 404
+    return ok if ROLES.index(caller) >= ROLES.index(allowed_from) else 403
+
+
+def assert_status(response, expected):
+    if expected == ANON_PAGE:
+        assert response.status_code == 302, response.status_code
+        assert response.headers["Location"].startswith("/login"), response.headers["Location"]
+    else:
+        assert response.status_code == expected, (response.status_code, response.get_data(as_text=True)[:300])
+    if response.status_code >= 400 and response.mimetype == "application/json":
+        assert set(response.get_json()["error"]) == {"code", "message", "details"}
+
+
+# --- the JSON API, group data -------------------------------------------------------------
+
+# (method, path, body, role needed, status when allowed)
+GROUP_API = [
+    ("GET", "/api/v1/groups/{gid}", None, "observer", 200),
+    ("PATCH", "/api/v1/groups/{gid}", {"name": "Renamed"}, "coordinator", 200),
+    ("GET", "/api/v1/groups/{gid}/members", None, "observer", 200),
+    ("PATCH", "/api/v1/groups/{gid}/members/{uid}", {"role": "editor"}, "coordinator", 200),
+    ("DELETE", "/api/v1/groups/{gid}/members/{uid}", None, "coordinator", 204),
+    ("POST", "/api/v1/groups/{gid}/invitations", {"email": "new@example.eu", "role": "member"}, "coordinator", 201),
+    ("GET", "/api/v1/groups/{gid}/invitations", None, "coordinator", 200),
+    ("DELETE", "/api/v1/groups/{gid}/invitations/{iid}", None, "coordinator", 204),
+]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("method, path, body, needed, ok", GROUP_API,
+                         ids=[f"{m} {p}" for m, p, *_ in GROUP_API])
+def test_group_api_permissions(app, world, caller, method, path, body, needed, ok):
+    response = api_as(app, world, caller)._call(method, fill(path, world), json=body)
+    assert_status(response, expect(needed, ok, caller))
+
+
+def test_what_a_refused_caller_tried_did_not_happen(app, world):
+    """A sample of refused changes: the data is as it was."""
+    group = world.group
+    for caller in ("observer", "member", "editor", "outsider", "anonymous"):
+        client = api_as(app, world, caller)
+        client.patch(f"/api/v1/groups/{group.id}", json={"name": "Hijacked"})
+        client.patch(f"/api/v1/groups/{group.id}/members/{world.target.id}", json={"role": "coordinator"})
+        client.delete(f"/api/v1/groups/{group.id}/members/{world.people['coordinator'].id}")
+        client.post(f"/api/v1/groups/{group.id}/invitations", json={"email": "spy@example.eu", "role": "coordinator"})
+    db.session.refresh(group)
+    assert group.name != "Hijacked"
+    roles = dict(db.session.execute(select(Membership.user_id, Membership.role)
+                                    .where(Membership.group_id == group.id)).all())
+    assert roles[world.target.id] == "observer" and roles[world.people["coordinator"].id] == "coordinator"
+    assert db.session.scalar(select(Invitation).where(Invitation.email == "spy@example.eu")) is None
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/groups/{other}",
+    "/api/v1/groups/{other}/members",
+    "/api/v1/groups/{other}/invitations",
+    "/api/v1/groups/999999",
+    "/api/v1/groups/999999/members",
+])
+def test_another_groups_objects_are_not_found_even_for_a_coordinator(app, world, path):
+    response = api_as(app, world, "coordinator").get(path.format(other=world.other_group.id))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_missing_group_and_a_hidden_one_answer_alike(app, world):
+    client = api_as(app, world, "outsider")
+    hidden = client.get(f"/api/v1/groups/{world.group.id}").get_json()
+    missing = client.get("/api/v1/groups/999999").get_json()
+    assert hidden == missing
+
+
+def test_ids_from_another_group_do_not_reach_across(app, world, make_user):
+    """A coordinator of one group cannot act on another group's members or invitations
+    by putting their ids into the URL of their own group."""
+    outsiders_invitation = Invitation(group_id=world.other_group.id, email="x@example.eu", role="member",
+                                      token_hash=token_hash(new_token()), expires_at=world.invitation.expires_at)
+    db.session.add(outsiders_invitation)
+    db.session.commit()
+    client = api_as(app, world, "coordinator")
+    gid, stranger = world.group.id, world.people["outsider"].id
+    assert client.patch(f"/api/v1/groups/{gid}/members/{stranger}", json={"role": "observer"}).status_code == 404
+    assert client.delete(f"/api/v1/groups/{gid}/members/{stranger}").status_code == 404
+    assert client.delete(f"/api/v1/groups/{gid}/invitations/{outsiders_invitation.id}").status_code == 404
+    db.session.refresh(outsiders_invitation)
+    assert outsiders_invitation.revoked_at is None
+
+
+@pytest.mark.parametrize("caller", ROLES)
+def test_every_member_may_leave(app, world, caller):
+    expected = 409 if caller == "coordinator" else 204  # the last coordinator stays
+    me = world.people[caller]
+    response = api_as(app, world, caller).delete(f"/api/v1/groups/{world.group.id}/members/{me.id}")
+    assert response.status_code == expected
+
+
+# --- the JSON API, accounts and organisations ------------------------------------------------
+
+# (method, path, body, status for admin, for an ordinary user)
+SIGNED_IN_API = [
+    ("GET", "/api/v1/me", None, 200, 200),
+    ("PATCH", "/api/v1/me", {"name": "New Name"}, 200, 200),
+    ("GET", "/api/v1/tokens", None, 200, 200),
+    ("GET", "/api/v1/groups", None, 200, 200),
+    ("POST", "/api/v1/groups", {"name": "A new group"}, 201, 201),
+    ("GET", "/api/v1/organisations", None, 200, 200),
+    ("GET", "/api/v1/organisations/{oid}", None, 200, 200),
+    ("POST", "/api/v1/organisations", {"name": "Lisbon", "country": "PT"}, 201, 403),
+    ("PATCH", "/api/v1/organisations/{oid}", {"name": "Renamed", "country": "BE"}, 200, 403),
+    ("POST", "/api/v1/organisations/{oid}/representatives", {"user_id": "admin"}, 201, 403),
+    ("DELETE", "/api/v1/organisations/{oid}/representatives/{rid}", None, 204, 403),
+]
+
+
+@pytest.mark.parametrize("caller", ["admin", "user", "anonymous"])
+@pytest.mark.parametrize("method, path, body, admin_ok, user_ok", SIGNED_IN_API,
+                         ids=[f"{m} {p}" for m, p, *_ in SIGNED_IN_API])
+def test_account_and_organisation_api_permissions(app, world, caller, method, path, body, admin_ok, user_ok):
+    if body and body.get("user_id") == "admin":
+        body = {"user_id": world.people["admin"].id}
+    response = api_as(app, world, caller)._call(method, fill(path, world), json=body)
+    assert_status(response, {"admin": admin_ok, "user": user_ok, "anonymous": ANON_API}[caller])
+
+
+def test_revoking_a_token_needs_its_owner(app, world):
+    _token, _raw = create_api_token(world.people["member"], "mine")
+    db.session.commit()
+    path = f"/api/v1/tokens/{_token.id}"
+    assert api_as(app, world, "anonymous").delete(path).status_code == 401
+    assert api_as(app, world, "admin").delete(path).status_code == 404
+    assert api_as(app, world, "member").delete(path).status_code == 204
+
+
+def test_invitation_links_need_no_role_but_accepting_needs_an_account(app, world):
+    from app.groups.services import invite
+
+    _invitation, raw = invite(world.people["coordinator"], world.group, "someone@example.eu", "member",
+                              lambda raw: raw)
+    db.session.commit()
+    assert api_as(app, world, "anonymous").post(f"/api/v1/invitations/{raw}/accept").status_code == 401
+    assert api_as(app, world, "outsider").post(f"/api/v1/invitations/{raw}/accept").status_code == 200
+
+
+def test_the_public_api_routes_need_no_sign_in(app):
+    client = ApiClient(app.test_client())
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/api/v1/tokens", json={"email": "a@example.eu", "password": "x"}).status_code == 401
+
+
+def test_the_matrix_covers_every_foundation_api_route():
+    covered = {(m.lower(), p) for m, p, *_ in GROUP_API + SIGNED_IN_API}
+    covered |= {("delete", "/api/v1/tokens/{token_id}"), ("post", "/api/v1/invitations/{token}/accept"),
+                ("post", "/api/v1/tokens"), ("post", "/api/v1/invitations/{token}/register")}
+    foundation = {(op.method, op.path) for op in OPERATIONS if op.tag in {"accounts", "groups", "organisations"}}
+    assert foundation <= covered, sorted(foundation - covered)
+
+
+# --- pages, group data ---------------------------------------------------------------------
+
+# (method, path, form data, role needed, status when allowed)
+GROUP_PAGES = [
+    ("GET", "/groups/{gid}", None, "observer", 200),
+    ("GET", "/groups/{gid}/settings", None, "coordinator", 200),
+    ("POST", "/groups/{gid}/settings", {"name": "Renamed", "description": ""}, "coordinator", 302),
+    ("POST", "/groups/{gid}/invitations", {"email": "new@example.eu", "role": "member"}, "coordinator", 302),
+    ("POST", "/groups/{gid}/invitations/{iid}/revoke", {}, "coordinator", 302),
+    ("POST", "/groups/{gid}/members/{uid}/role", {"m{uid}-role": "editor"}, "coordinator", 302),
+    ("POST", "/groups/{gid}/members/{uid}/remove", {}, "coordinator", 302),
+]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("method, path, data, needed, ok", GROUP_PAGES,
+                         ids=[f"{m} {p}" for m, p, *_ in GROUP_PAGES])
+def test_group_page_permissions(app, login, world, caller, method, path, data, needed, ok):
+    client, csrf = page_as(app, login, world, caller)
+    if data is not None:
+        data = {fill(k, world): v for k, v in data.items()} | {"csrf_token": csrf}
+    response = client.open(fill(path, world), method=method, data=data)
+    assert_status(response, expect(needed, ok, caller, anonymous=ANON_PAGE))
+
+
+def test_refused_page_actions_change_nothing(app, login, world):
+    gid, uid = world.group.id, world.target.id
+    for caller in ("observer", "member", "editor", "outsider"):
+        client, csrf = page_as(app, login, world, caller)
+        client.post(f"/groups/{gid}/members/{uid}/role", data={f"m{uid}-role": "coordinator", "csrf_token": csrf})
+        client.post(f"/groups/{gid}/members/{uid}/remove", data={"csrf_token": csrf})
+        client.post(f"/groups/{gid}/invitations/{world.invitation.id}/revoke", data={"csrf_token": csrf})
+        client.post(f"/groups/{gid}/settings", data={"name": "Hijacked", "csrf_token": csrf})
+    db.session.refresh(world.group)
+    db.session.refresh(world.invitation)
+    assert world.group.name != "Hijacked"
+    assert world.invitation.revoked_at is None
+    assert db.session.scalar(select(Membership.role).where(Membership.group_id == gid,
+                                                           Membership.user_id == uid)) == "observer"
+
+
+@pytest.mark.parametrize("caller, expected", [("user", 200), ("anonymous", ANON_PAGE)])
+@pytest.mark.parametrize("path", ["/groups/new", "/profile", "/profile/tokens", "/"])
+def test_account_pages_need_a_signed_in_person(app, login, world, caller, expected, path):
+    client, _csrf = page_as(app, login, world, caller)
+    response = client.get(path)
+    assert_status(response, 200 if path == "/" else expected)
+
+
+def test_the_page_of_another_group_is_not_found(app, login, world):
+    client, _csrf = page_as(app, login, world, "coordinator")
+    assert client.get(f"/groups/{world.other_group.id}").status_code == 404
+    assert client.get("/groups/999999").status_code == 404
+
+
+# --- pages, site administration ---------------------------------------------------------------
+
+ADMIN_PAGES = [
+    ("GET", "/admin/organisations", None, 200),
+    ("POST", "/admin/organisations", {"name": "Lisbon Municipality", "country": "PT", "kind": "city"}, 302),
+    ("GET", "/admin/organisations/{oid}", None, 200),
+    ("POST", "/admin/organisations/{oid}", {"name": "Renamed", "country": "BE", "kind": "city"}, 302),
+    ("POST", "/admin/organisations/{oid}/representatives", {"user_id": "admin"}, 302),
+    ("POST", "/admin/organisations/{oid}/representatives/{rid}/remove", {}, 302),
+    ("GET", "/admin/outbox", None, 200),
+]
+
+
+@pytest.mark.parametrize("caller", ["admin", "user", "anonymous"])
+@pytest.mark.parametrize("method, path, data, ok", ADMIN_PAGES, ids=[f"{m} {p}" for m, p, *_ in ADMIN_PAGES])
+def test_admin_page_permissions(app, login, world, caller, method, path, data, ok):
+    client, csrf = page_as(app, login, world, caller)
+    if data is not None:
+        data = {k: (str(world.people["admin"].id) if v == "admin" else v) for k, v in data.items()}
+        data["csrf_token"] = csrf
+    response = client.open(fill(path, world), method=method, data=data)
+    assert_status(response, {"admin": ok, "user": 403, "anonymous": ANON_PAGE}[caller])
+
+
+def test_refused_admin_actions_change_nothing(app, login, world):
+    client, csrf = page_as(app, login, world, "user")
+    oid = world.organisation.id
+    client.post(f"/admin/organisations/{oid}", data={"name": "Hijacked", "country": "BE", "kind": "city",
+                                                     "csrf_token": csrf})
+    client.post(f"/admin/organisations/{oid}/representatives/{world.representative.id}/remove",
+                data={"csrf_token": csrf})
+    db.session.refresh(world.organisation)
+    assert world.organisation.name != "Hijacked"
+    assert db.session.get(Representative, world.representative.id) is not None
