@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.comments.routes import bp as comments_bp
     from app.documents.routes import bp as documents_bp
     from app.endorsements.routes import bp as endorsements_bp
     from app.endorsements.routes import public_bp
@@ -91,7 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.validation import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # an id too large for the database is simply not found
-    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, endorsements_bp, public_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, comments_bp, endorsements_bp, public_bp, admin_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -6,3 +6,5 @@ from app.organisations.models import Organisation, Representative  # noqa: F401
 from app.documents.models import Document, Section, SectionRevision, Version, VersionSection  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.endorsements.models import Endorsement  # noqa: F401
+from app.comments.models import (Amendment, AmendmentSupport, Comment, DocumentWatch, Notification,  # noqa: F401
+                                 NotificationSetting)

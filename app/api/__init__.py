@@ -108,4 +108,4 @@ def paginate(query, id_column, serialise):
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
-from app.api import accounts, documents, endorsements, groups, openapi, organisations  # noqa: E402,F401  (register the routes)
+from app.api import accounts, comments, documents, endorsements, groups, openapi, organisations  # noqa: E402,F401  (register the routes)

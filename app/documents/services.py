@@ -280,8 +280,9 @@ def _lock_section(section: Section) -> Section:
 
 
 def save_section(user, section: Section, *, body, base_revision, heading=None, message=None,
-                 restored_from=None) -> SaveResult:
-    """Saves a new text written from `base_revision`; merges with saves made since, or refuses (409)."""
+                 restored_from=None, author=None) -> SaveResult:
+    """Saves a new text written from `base_revision`; merges with saves made since, or refuses (409).
+    `author` is whom the revision is credited to when not the saving user (an accepted suggestion's writer)."""
     document = section.document
     require_text_edit(user, document)
     if section.deleted_at is not None:
@@ -320,7 +321,7 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
     number = current + 1
     kind, payload = storage.encode(section.body, body, number)
     new_revision = SectionRevision(section_id=section.id, number=number, heading=new_heading, kind=kind,
-                                   payload=payload, body_length=len(body), author_id=user.id,
+                                   payload=payload, body_length=len(body), author_id=(author or user).id,
                                    message=message or "", merged=merged,
                                    restored_from=restored_from)
     db.session.add(new_revision)
@@ -334,7 +335,7 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
                        code="conflict", details={"current_revision": current}) from None
     record(document.group_id, user, "section.restore" if restored_from else "section.edit", f"section:{section.id}",
            document_id=document.id, revision=number, base_revision=base_revision, merged=merged,
-           restored_from=restored_from)
+           restored_from=restored_from, **({"credited_to": author.id} if author is not None else {}))
     return SaveResult(section, new_revision, merged=merged, created=True)
 
 

@@ -1,0 +1,368 @@
+"""API: comments anchored to sections, suggested changes (amendments), notifications, activity."""
+from __future__ import annotations
+
+import base64
+
+from flask import jsonify, request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from app.api import endpoint, page_params, paginate, parse, signed_in_user
+from app.api.documents import revision_json, section_json
+from app.audit.models import AuditEvent
+from app.comments import services
+from app.comments.models import Amendment, Comment, Notification
+from app.comments.permissions import amendment_for, comment_for
+from app.documents.permissions import document_for, section_for
+from app.errors import Invalid
+from app.extensions import db
+from app.groups.permissions import group_for
+from app.util import iso
+
+
+class CommentRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    body: str
+    quote: str | None = None
+    parent_id: int | None = None
+    # Which occurrence of the quote (0-based) when it recurs; or its position in the section's text.
+    occurrence: int | None = None
+    start: int | None = None
+
+
+class CommentPatch(BaseModel):
+    model_config = ConfigDict(strict=True)
+    body: str
+
+
+class AmendmentRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    body: str
+    base_revision: int
+    rationale: str | None = None
+
+
+class AcceptRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    # Only to accept after resolving a conflict by hand: the merged text and the revision it was written on.
+    body: str | None = None
+    base_revision: int | None = None
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    reason: str | None = None
+
+
+class ReadRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    ids: list[int] | None = None
+
+
+class PreferenceRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    email: str
+
+
+def _user_ref(user) -> dict | None:
+    return {"id": user.id, "name": user.name} if user else None
+
+
+def anchor_json(comment: Comment, location=None, section=None) -> dict:
+    """The anchor as made; with `location`, re-located on the section's current text."""
+    thread = comment.parent or comment
+    quote = thread.anchor_quote or None
+    if location is None:
+        return {"quote": quote, "start": thread.anchor_start, "end": thread.anchor_end, "revision": thread.revision}
+    data = {"quote": quote, "prefix": thread.anchor_prefix or None, "suffix": thread.anchor_suffix or None,
+            "start": location.start, "end": location.end, "revision": section.current_revision,
+            "orphaned": location.orphaned, "exact": location.exact if quote else True,
+            "original": {"start": thread.anchor_start, "end": thread.anchor_end, "revision": thread.revision}}
+    if quote and not location.orphaned:
+        data["text"] = section.body[location.start:location.end]
+    return data
+
+
+def comment_json(comment: Comment, location=None, section=None) -> dict:
+    return {"id": comment.id, "section_id": comment.section_id, "document_id": comment.document_id,
+            "parent_id": comment.parent_id, "thread_id": comment.thread_id,
+            "author": _user_ref(comment.author), "author_id": comment.author_id,
+            "body": comment.body, "html": services.comment_html(comment),
+            "anchor": anchor_json(comment, location, section), "revision": comment.revision,
+            "created_at": iso(comment.created_at), "edited_at": iso(comment.edited_at),
+            "deleted": comment.is_deleted, "deleted_at": iso(comment.deleted_at),
+            "resolved": comment.resolved_at is not None if comment.is_thread else None,
+            "resolved_at": iso(comment.resolved_at), "resolved_by": _user_ref(comment.resolved_by)}
+
+
+def amendment_json(amendment: Amendment, with_diff: bool = True) -> dict:
+    data = {"id": amendment.id, "section_id": amendment.section_id, "document_id": amendment.document_id,
+            "author": _user_ref(amendment.author), "author_id": amendment.author_id, "body": amendment.body,
+            "base_revision": amendment.base_revision, "rationale": amendment.rationale, "status": amendment.status,
+            "reason": amendment.reason, "decided_by": _user_ref(amendment.decided_by),
+            "decided_at": iso(amendment.decided_at), "accepted_revision": amendment.accepted_revision,
+            "supporters": [_user_ref(s.user) for s in amendment.supports],
+            "support_count": len(amendment.supports), "created_at": iso(amendment.created_at)}
+    if with_diff:
+        data["diff"] = [list(d) for d in services.amendment_diff(amendment)]
+    return data
+
+
+def notification_json(notification: Notification) -> dict:
+    return {"id": notification.id, "kind": notification.kind, "text": notification.text, "link": notification.link,
+            "group_id": notification.group_id, "actor_id": notification.actor_id,
+            "created_at": iso(notification.created_at), "read": notification.read_at is not None,
+            "read_at": iso(notification.read_at), "emailed_at": iso(notification.emailed_at)}
+
+
+def _newest_first(query, id_column, serialise) -> dict:
+    """Keyset pagination, newest first: the cursor names the last id given."""
+    limit, before = page_params()
+    if before is not None:
+        query = query.where(id_column < before)
+    rows = list(db.session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
+    return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
+
+
+# --- comments ----------------------------------------------------------------------------
+
+@endpoint("/sections/<int:sid>/comments", "POST", "Comment on a section, on quoted words, or reply (parent_id)",
+          body=CommentRequest, status=201, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
+def add_comment(sid):
+    user = signed_in_user()
+    section = section_for(user, sid)
+    data = parse(CommentRequest)
+    if data.parent_id is not None:
+        if data.quote:
+            raise Invalid("A reply belongs to its thread: it has no quote of its own.",
+                          fields={"quote": "Leave it out when replying."})
+        parent = db.session.get(Comment, data.parent_id)
+        if parent is None or parent.section_id != section.id:
+            raise Invalid("No such comment on this section.", fields={"parent_id": "Not a comment of this section."})
+        comment = services.reply(user, parent, body=data.body)
+    else:
+        comment = services.add_comment(user, section, body=data.body, quote=data.quote, occurrence=data.occurrence,
+                                       start=data.start)
+    db.session.commit()
+    return jsonify(comment_json(comment)), 201
+
+
+@endpoint("/sections/<int:sid>/comments", "GET",
+          "Comments of a section, each anchor re-located on the current text (orphaned when its words are gone)",
+          tag="discussion", errors=(400, 401, 404))
+def list_comments(sid):
+    section = section_for(signed_in_user(), sid)
+    texts = services.RevisionTexts()
+    threads: dict[int, Comment] = {}
+
+    def serialise(comment):
+        thread = comment.parent or comment
+        if thread.id not in threads:
+            threads[thread.id] = services.locate(thread, section, texts)
+        return comment_json(comment, threads[thread.id], section)
+
+    return jsonify(paginate(select(Comment).where(Comment.section_id == section.id), Comment.id, serialise))
+
+
+@endpoint("/comments/<int:cid>", "GET", "One comment, its anchor re-located", tag="discussion", errors=(401, 404))
+def get_comment(cid):
+    comment = comment_for(signed_in_user(), cid)
+    return jsonify(comment_json(comment, services.locate(comment.parent or comment, comment.section),
+                                comment.section))
+
+
+@endpoint("/comments/<int:cid>", "PATCH", "Edit one's own comment", body=CommentPatch, tag="discussion",
+          errors=(400, 401, 403, 404, 409, 413))
+def edit_comment(cid):
+    user = signed_in_user()
+    comment = comment_for(user, cid)
+    data = parse(CommentPatch)
+    services.edit_comment(user, comment, body=data.body)
+    db.session.commit()
+    return jsonify(comment_json(comment))
+
+
+@endpoint("/comments/<int:cid>", "DELETE", "Delete a comment (its author or an editor); the thread stays readable",
+          status=204, tag="discussion", errors=(401, 403, 404))
+def delete_comment(cid):
+    user = signed_in_user()
+    services.delete_comment(user, comment_for(user, cid))
+    db.session.commit()
+    return "", 204
+
+
+@endpoint("/comments/<int:cid>/resolve", "POST", "Resolve the comment's thread (editors and the thread's author)",
+          tag="discussion", errors=(401, 403, 404))
+def resolve_comment(cid):
+    user = signed_in_user()
+    thread = services.resolve(user, comment_for(user, cid))
+    db.session.commit()
+    return jsonify(comment_json(thread))
+
+
+@endpoint("/comments/<int:cid>/reopen", "POST", "Reopen the comment's thread (editors and the thread's author)",
+          tag="discussion", errors=(401, 403, 404))
+def reopen_comment(cid):
+    user = signed_in_user()
+    thread = services.reopen(user, comment_for(user, cid))
+    db.session.commit()
+    return jsonify(comment_json(thread))
+
+
+# --- amendments ----------------------------------------------------------------------------
+
+@endpoint("/sections/<int:sid>/amendments", "POST", "Suggest a new text for a section (member)",
+          body=AmendmentRequest, status=201, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
+def propose_amendment(sid):
+    user = signed_in_user()
+    section = section_for(user, sid)
+    data = parse(AmendmentRequest)
+    amendment = services.propose_amendment(user, section, body=data.body, base_revision=data.base_revision,
+                                           rationale=data.rationale)
+    db.session.commit()
+    return jsonify(amendment_json(amendment)), 201
+
+
+@endpoint("/sections/<int:sid>/amendments", "GET", "Suggested changes of a section (?status=proposed|accepted|rejected)",
+          tag="discussion", errors=(400, 401, 404))
+def list_amendments(sid):
+    section = section_for(signed_in_user(), sid)
+    query = select(Amendment).where(Amendment.section_id == section.id)
+    status = request.args.get("status")
+    if status is not None:
+        if status not in ("proposed", "accepted", "rejected"):
+            raise Invalid("Unknown status.", fields={"status": "One of proposed, accepted, rejected."})
+        query = query.where(Amendment.status == status)
+    return jsonify(paginate(query, Amendment.id, amendment_json))
+
+
+@endpoint("/amendments/<int:aid>", "GET", "One suggested change, with its diff against its base", tag="discussion",
+          errors=(401, 404))
+def get_amendment(aid):
+    return jsonify(amendment_json(amendment_for(signed_in_user(), aid)))
+
+
+@endpoint("/amendments/<int:aid>/accept", "POST",
+          "Accept (editor): merged onto the current text as a revision credited to its author; 409 when it no longer merges",
+          body=AcceptRequest, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
+def accept_amendment(aid):
+    user = signed_in_user()
+    amendment = amendment_for(user, aid)
+    data = parse(AcceptRequest)
+    if (data.body is None) != (data.base_revision is None):
+        raise Invalid("Give both the resolved text and the revision it was written on, or neither.",
+                      fields={"body" if data.body is None else "base_revision": "Required with the other."})
+    result = services.accept_amendment(user, amendment, body=data.body, base_revision=data.base_revision)
+    db.session.commit()
+    return jsonify({"amendment": amendment_json(amendment, with_diff=False), "section": section_json(result.section),
+                    "revision": revision_json(result.revision), "merged": result.merged, "created": result.created})
+
+
+@endpoint("/amendments/<int:aid>/reject", "POST", "Reject a suggested change, with a reason (editor)",
+          body=RejectRequest, tag="discussion", errors=(400, 401, 403, 404, 409))
+def reject_amendment(aid):
+    user = signed_in_user()
+    amendment = amendment_for(user, aid)
+    data = parse(RejectRequest)
+    services.reject_amendment(user, amendment, reason=data.reason)
+    db.session.commit()
+    return jsonify(amendment_json(amendment, with_diff=False))
+
+
+@endpoint("/amendments/<int:aid>/support", "POST", "Support a suggested change (member, not its author)",
+          tag="discussion", errors=(401, 403, 404, 409))
+def support_amendment(aid):
+    user = signed_in_user()
+    amendment = amendment_for(user, aid)
+    services.support_amendment(user, amendment)
+    db.session.commit()
+    db.session.refresh(amendment)
+    return jsonify(amendment_json(amendment, with_diff=False))
+
+
+@endpoint("/amendments/<int:aid>/support", "DELETE", "Withdraw one's support", tag="discussion",
+          errors=(401, 404, 409))
+def withdraw_support(aid):
+    user = signed_in_user()
+    amendment = amendment_for(user, aid)
+    services.withdraw_support(user, amendment)
+    db.session.commit()
+    db.session.refresh(amendment)
+    return jsonify(amendment_json(amendment, with_diff=False))
+
+
+# --- notifications, watching, activity ------------------------------------------------------
+
+@endpoint("/notifications", "GET", "My notifications, newest first (?unread=1 for the unread only)",
+          tag="notifications", errors=(400, 401))
+def list_notifications():
+    user = signed_in_user()
+    unread_only = request.args.get("unread") in ("1", "true")
+    data = _newest_first(services.notifications_query(user, unread_only), Notification.id, notification_json)
+    data["unread_count"] = services.unread_count(user)
+    return jsonify(data)
+
+
+@endpoint("/notifications/read", "POST", "Mark notifications read: the given ids, or all", body=ReadRequest,
+          tag="notifications", errors=(400, 401))
+def read_notifications():
+    user = signed_in_user()
+    data = parse(ReadRequest)
+    marked = services.mark_read(user, data.ids)
+    db.session.commit()
+    return jsonify({"marked": marked, "unread_count": services.unread_count(user)})
+
+
+@endpoint("/me/notification-settings", "GET", "How I receive notifications by e-mail", tag="notifications",
+          errors=(401,))
+def get_notification_settings():
+    user = signed_in_user()
+    return jsonify({"email": services.email_preference(user)})
+
+
+@endpoint("/me/notification-settings", "PUT", "Choose e-mail: immediate, daily (digest) or off",
+          body=PreferenceRequest, tag="notifications", errors=(400, 401))
+def set_notification_settings():
+    user = signed_in_user()
+    data = parse(PreferenceRequest)
+    services.set_email_preference(user, data.email)
+    db.session.commit()
+    return jsonify({"email": services.email_preference(user)})
+
+
+@endpoint("/documents/<int:did>/watch", "PUT", "Watch a document: hear of every comment and suggestion",
+          tag="notifications", errors=(401, 404))
+def watch_document(did):
+    user = signed_in_user()
+    services.watch(user, document_for(user, did), True)
+    db.session.commit()
+    return jsonify({"document_id": did, "watching": True})
+
+
+@endpoint("/documents/<int:did>/watch", "DELETE", "Stop watching a document", tag="notifications",
+          errors=(401, 404))
+def unwatch_document(did):
+    user = signed_in_user()
+    services.watch(user, document_for(user, did), False)
+    db.session.commit()
+    return jsonify({"document_id": did, "watching": False})
+
+
+def activity_json(activity: services.Activity) -> dict:
+    event = activity.event
+    return {"id": event.id, "at": iso(event.at), "actor_id": event.actor_id, "actor_name": activity.actor_name,
+            "action": event.action, "object": event.object, "text": f"{activity.actor_name} {activity.text}",
+            "link": activity.link}
+
+
+@endpoint("/groups/<int:gid>/activity", "GET", "The group's activity: edits, versions, comments, suggestions, newest first",
+          tag="notifications", errors=(400, 401, 404))
+def group_activity(gid):
+    group = group_for(signed_in_user(), gid)
+    page = _newest_first(services.activity_query(group.id), AuditEvent.id, lambda e: e)
+    page["items"] = [activity_json(a) for a in services.describe(page["items"])]
+    return jsonify(page)

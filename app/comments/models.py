@@ -1,0 +1,163 @@
+"""Discussion: comments anchored to a section's words, suggested changes, notifications.
+
+A thread is a first comment (its anchor: the quoted words, their context and
+their place in the revision it was made on) and its replies (`parent_id`
+points at the first comment). A deleted comment keeps its place in the
+thread, without its text, so the thread stays readable. A suggested change
+(amendment) is a whole new text for a section, written from a given
+revision; accepting it makes a revision credited to its author.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.util import utcnow
+
+AMENDMENT_STATUSES = ("proposed", "accepted", "rejected")
+EMAIL_CHOICES = {"immediate": "Right away, one e-mail per notification",
+                 "daily": "Once a day, one e-mail with everything new",
+                 "off": "Never: I read them here"}
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    # The thread's first comment; None for a first comment.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Markdown, rendered sanitised; emptied when the comment is deleted.
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The anchor (first comments only): the quoted words, "" for the section as a whole ...
+    anchor_quote: Mapped[str] = mapped_column(Text, default="")
+    # ... up to 32 characters before and after them ...
+    anchor_prefix: Mapped[str] = mapped_column(Text, default="")
+    anchor_suffix: Mapped[str] = mapped_column(Text, default="")
+    # ... and their place [start, end) in the text of section revision `revision`.
+    anchor_start: Mapped[int | None]
+    anchor_end: Mapped[int | None]
+    # The section's revision when the comment was written.
+    revision: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Threads only: resolved threads fold away but stay readable; reopening clears these.
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    author = relationship("User", foreign_keys=[author_id])
+    resolved_by = relationship("User", foreign_keys=[resolved_by_id])
+    section = relationship("Section")
+    document = relationship("Document")
+    replies: Mapped[list["Comment"]] = relationship(order_by="Comment.id", back_populates="parent")
+    parent: Mapped["Comment | None"] = relationship(remote_side=[id], back_populates="replies")
+
+    @property
+    def is_thread(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def thread_id(self) -> int:
+        return self.parent_id or self.id
+
+
+class Amendment(db.Model):
+    """A suggested change: a whole new text for a section, written from revision `base_revision`."""
+
+    __tablename__ = "amendments"
+    __table_args__ = (CheckConstraint("status IN ('proposed', 'accepted', 'rejected')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The proposed text of the whole section.
+    body: Mapped[str] = mapped_column(Text)
+    base_revision: Mapped[int]
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    # Why an editor rejected it.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    # The section revision that accepting it made (None when the text already said the same).
+    accepted_revision: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author = relationship("User", foreign_keys=[author_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    section = relationship("Section")
+    document = relationship("Document")
+    supports: Mapped[list["AmendmentSupport"]] = relationship(
+        order_by="AmendmentSupport.id", cascade="all, delete-orphan", back_populates="amendment")
+
+
+class AmendmentSupport(db.Model):
+    __tablename__ = "amendment_supports"
+    __table_args__ = (UniqueConstraint("amendment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    amendment_id: Mapped[int] = mapped_column(ForeignKey("amendments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    amendment: Mapped[Amendment] = relationship(back_populates="supports")
+    user = relationship("User")
+
+
+class DocumentWatch(db.Model):
+    """A person who wants to hear of every comment and suggestion on a document."""
+
+    __tablename__ = "document_watches"
+    __table_args__ = (UniqueConstraint("document_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # mention, comment, watch, amendment
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(500))
+    # A path on this site, such as /documents/3#comment-12.
+    link: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    # When it went out by e-mail, on its own or in a digest; None while it waits for the digest.
+    emailed_at: Mapped[datetime | None]
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+
+class NotificationSetting(db.Model):
+    """How a person wants notifications by e-mail; no row means the default, "immediate"."""
+
+    __tablename__ = "notification_settings"
+    __table_args__ = (CheckConstraint("email IN ('immediate', 'daily', 'off')", name="email_known"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(16), default="immediate")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_notifications_user_id_read_at", Notification.user_id, Notification.read_at)
+Index("ix_notifications_emailed_at", Notification.emailed_at)

@@ -1,0 +1,77 @@
+"""Who may do what in a discussion: pure predicates over the role in the document's group.
+
+Observers read; members comment, reply and suggest changes; the author of a
+comment edits it; its author or an editor deletes it; editors and the
+thread's author resolve and reopen; editors accept and reject suggestions.
+Loaders answer 404 for what the caller may not see, as everywhere.
+"""
+from __future__ import annotations
+
+from flask import g, has_request_context
+
+from app.comments.models import Amendment, Comment
+from app.errors import NotFound
+from app.extensions import db
+from app.groups.permissions import role_at_least
+from app.groups.permissions import role_in as _role_in
+
+
+def role_in(user, group_id: int) -> str | None:
+    """The caller's role, looked up once per request (a page asks it for every comment it shows)."""
+    if not has_request_context():
+        return _role_in(user, group_id)
+    roles = g.setdefault("_discussion_roles", {})
+    key = (getattr(user, "id", None), group_id)
+    if key not in roles:
+        roles[key] = _role_in(user, group_id)
+    return roles[key]
+
+
+def can_comment(user, document) -> bool:
+    return role_at_least(role_in(user, document.group_id), "member")
+
+
+def can_propose(user, document) -> bool:
+    return role_at_least(role_in(user, document.group_id), "member")
+
+
+def _is_author(user, obj) -> bool:
+    return getattr(user, "id", None) is not None and obj.author_id == user.id
+
+
+def can_edit_comment(user, comment: Comment) -> bool:
+    return _is_author(user, comment) and role_in(user, comment.document.group_id) is not None
+
+
+def can_delete_comment(user, comment: Comment) -> bool:
+    role = role_in(user, comment.document.group_id)
+    return role is not None and (_is_author(user, comment) or role_at_least(role, "editor"))
+
+
+def can_resolve(user, thread: Comment) -> bool:
+    role = role_in(user, thread.document.group_id)
+    return role is not None and (_is_author(user, thread) or role_at_least(role, "editor"))
+
+
+def can_decide(user, amendment: Amendment) -> bool:
+    """Accept or reject a suggested change."""
+    return role_at_least(role_in(user, amendment.document.group_id), "editor")
+
+
+def can_support(user, amendment: Amendment) -> bool:
+    return (amendment.status == "proposed" and not _is_author(user, amendment)
+            and role_at_least(role_in(user, amendment.document.group_id), "member"))
+
+
+def comment_for(user, comment_id) -> Comment:
+    comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
+    if comment is None or role_in(user, comment.document.group_id) is None:
+        raise NotFound("No such comment.")
+    return comment
+
+
+def amendment_for(user, amendment_id) -> Amendment:
+    amendment = db.session.get(Amendment, amendment_id) if isinstance(amendment_id, int) else None
+    if amendment is None or role_in(user, amendment.document.group_id) is None:
+        raise NotFound("No such suggested change.")
+    return amendment

@@ -1,0 +1,751 @@
+"""Discussion: comments, threads, suggested changes, notifications and the activity feed.
+
+Every function that changes something takes the acting user, checks the
+rules (permissions.py), changes the data, writes the audit event and queues
+the notifications; the caller commits once.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.audit.models import AuditEvent
+from app.audit.services import record
+from app.auth.models import User
+from app.comments import anchoring
+from app.comments.highlighting import highlighted_html
+from app.comments.models import (EMAIL_CHOICES, Amendment, AmendmentSupport, Comment, DocumentWatch,
+                                 Notification, NotificationSetting)
+from app.comments.permissions import (can_comment, can_decide, can_delete_comment, can_edit_comment, can_propose,
+                                      can_resolve, can_support)
+from app.documents import services as documents
+from app.documents.importing import normalise_newlines
+from app.documents.models import Document, Section, Version
+from app.documents.permissions import require_unfrozen
+from app.documents.rendering import render_cached
+from app.errors import Conflict, Invalid, PermissionDenied, TooLarge
+from app.extensions import db
+from app.groups.models import Membership
+from app.mail.services import send_mail
+from app.util import utcnow
+from app.validation import FieldErrors, clean_choice, clean_text, is_unicode_text
+
+MAX_COMMENT_CHARS = 20_000
+MAX_QUOTE_CHARS = 5_000
+MAX_RATIONALE_CHARS = 5_000
+
+
+# --- validation -------------------------------------------------------------------
+
+def check_comment_body(body) -> str:
+    """A comment's Markdown: text, not empty, at most MAX_COMMENT_CHARS characters (413 beyond)."""
+    if not isinstance(body, str):
+        raise Invalid("Some fields are not valid.", fields={"body": "Must be text."})
+    if not is_unicode_text(body):
+        raise Invalid("Some fields are not valid.", fields={"body": "Contains characters that are not valid Unicode text."})
+    body = normalise_newlines(body).strip()
+    if len(body) > MAX_COMMENT_CHARS:
+        raise TooLarge(f"A comment may hold at most {MAX_COMMENT_CHARS:,} characters.", code="comment_too_large")
+    errors = FieldErrors()
+    body = clean_text(errors, "body", body, max_length=MAX_COMMENT_CHARS, multiline=True)
+    errors.raise_if_any("Write your comment first." if not body else "Some fields are not valid.")
+    return body
+
+
+def _require_live_section(section: Section) -> None:
+    if section.deleted_at is not None:
+        raise Conflict("This section was removed: its discussion is kept for reading only.", code="section_removed")
+
+
+def _anchor_on(section: Section, quote, occurrence, near) -> anchoring.Anchor:
+    if quote is None:
+        return anchoring.Anchor(quote="")
+    if not isinstance(quote, str) or not is_unicode_text(quote):
+        raise Invalid("Some fields are not valid.", fields={"quote": "Must be text."})
+    quote = normalise_newlines(quote).strip()
+    if not quote:
+        return anchoring.Anchor(quote="")
+    if len(quote) > MAX_QUOTE_CHARS:
+        raise Invalid("Some fields are not valid.", fields={"quote": f"Quote at most {MAX_QUOTE_CHARS:,} characters."})
+    for name, value in (("occurrence", occurrence), ("start", near)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise Invalid("Some fields are not valid.", fields={name: "A whole number, 0 or more."})
+    span = anchoring.find_quote(section.body, quote, occurrence=occurrence, near=near)
+    if span is None:
+        raise Invalid("Those words are not in the section's current text.",
+                      fields={"quote": "These words are not in the current text of the section."})
+    return anchoring.make_anchor(section.body, *span)
+
+
+# --- comments -----------------------------------------------------------------------
+
+def add_comment(user, section: Section, *, body, quote=None, occurrence=None, start=None) -> Comment:
+    """A new thread on the section: on the quoted words when given, else on the section as a whole."""
+    document = section.document
+    if not can_comment(user, document):
+        raise PermissionDenied("Observers read the discussion; members and above comment.")
+    _require_live_section(section)
+    body = check_comment_body(body)
+    anchor = _anchor_on(section, quote, occurrence, start)
+    comment = Comment(section_id=section.id, document_id=document.id, author_id=user.id, body=body,
+                      anchor_quote=anchor.quote, anchor_prefix=anchor.prefix, anchor_suffix=anchor.suffix,
+                      anchor_start=anchor.start, anchor_end=anchor.end, revision=section.current_revision)
+    db.session.add(comment)
+    db.session.flush()
+    record(document.group_id, user, "comment.add", f"comment:{comment.id}", section_id=section.id,
+           document_id=document.id, revision=section.current_revision, quoted=bool(anchor.quote))
+    _notify_discussion(user, section, comment, verb="commented on")
+    return comment
+
+
+def reply(user, parent: Comment, *, body) -> Comment:
+    """A reply in the thread of `parent` (a reply to a reply joins the same thread)."""
+    document = parent.document
+    if not can_comment(user, document):
+        raise PermissionDenied("Observers read the discussion; members and above reply.")
+    if parent.is_deleted:
+        raise Conflict("That comment was deleted: there is nothing to reply to.", code="comment_deleted")
+    section = parent.section
+    _require_live_section(section)
+    body = check_comment_body(body)
+    thread = parent.parent or parent
+    comment = Comment(section_id=section.id, document_id=document.id, parent_id=thread.id, author_id=user.id,
+                      body=body, revision=section.current_revision)
+    db.session.add(comment)
+    db.session.flush()
+    record(document.group_id, user, "comment.reply", f"comment:{comment.id}", thread_id=thread.id,
+           section_id=section.id, document_id=document.id)
+    _notify_discussion(user, section, comment, verb="replied on")
+    return comment
+
+
+def edit_comment(user, comment: Comment, *, body) -> Comment:
+    if not can_edit_comment(user, comment):
+        raise PermissionDenied("Only its author edits a comment.")
+    if comment.is_deleted:
+        raise Conflict("That comment was deleted.", code="comment_deleted")
+    body = check_comment_body(body)
+    if body == comment.body:
+        return comment
+    before = {u.id for u in mentioned_members(comment.document.group_id, comment.body)}
+    comment.body = body
+    comment.edited_at = utcnow()
+    record(comment.document.group_id, user, "comment.edit", f"comment:{comment.id}",
+           section_id=comment.section_id, document_id=comment.document_id)
+    newly = [u for u in mentioned_members(comment.document.group_id, body) if u.id not in before]
+    if newly:
+        section = comment.section
+        _deliver(user, comment.document, {u.id: "mention" for u in newly},
+                 f"{user.name} mentioned you in a comment on {_where(section)}", _comment_link(comment))
+    return comment
+
+
+def delete_comment(user, comment: Comment) -> Comment:
+    """Deleting keeps the comment's place in its thread, without its text."""
+    if not can_delete_comment(user, comment):
+        raise PermissionDenied("Only its author or an editor deletes a comment.")
+    if comment.is_deleted:
+        return comment
+    comment.body = ""
+    comment.deleted_at = utcnow()
+    comment.deleted_by_id = user.id
+    record(comment.document.group_id, user, "comment.delete", f"comment:{comment.id}",
+           section_id=comment.section_id, document_id=comment.document_id, by_author=comment.author_id == user.id)
+    return comment
+
+
+def resolve(user, comment: Comment) -> Comment:
+    """Resolves the thread `comment` belongs to; resolving a resolved thread changes nothing."""
+    thread = comment.parent or comment
+    if not can_resolve(user, thread):
+        raise PermissionDenied("Only editors and the thread's author resolve a thread.")
+    if thread.resolved_at is None:
+        thread.resolved_at = utcnow()
+        thread.resolved_by_id = user.id
+        record(thread.document.group_id, user, "comment.resolve", f"comment:{thread.id}",
+               section_id=thread.section_id, document_id=thread.document_id)
+    return thread
+
+
+def reopen(user, comment: Comment) -> Comment:
+    thread = comment.parent or comment
+    if not can_resolve(user, thread):
+        raise PermissionDenied("Only editors and the thread's author reopen a thread.")
+    if thread.resolved_at is not None:
+        thread.resolved_at = None
+        thread.resolved_by_id = None
+        record(thread.document.group_id, user, "comment.reopen", f"comment:{thread.id}",
+               section_id=thread.section_id, document_id=thread.document_id)
+    return thread
+
+
+# --- reading comments -----------------------------------------------------------------
+
+@dataclass
+class Thread:
+    comment: Comment
+    replies: list[Comment]
+    location: anchoring.Location
+
+    @property
+    def resolved(self) -> bool:
+        return self.comment.resolved_at is not None
+
+    @property
+    def whole_section(self) -> bool:
+        return not self.comment.anchor_quote
+
+    @property
+    def orphaned(self) -> bool:
+        return self.location.orphaned
+
+    def quoted_now(self, text: str) -> str:
+        """The words highlighted now (they differ from the quote after a fuzzy match)."""
+        if self.location.start is None:
+            return ""
+        return text[self.location.start:self.location.end]
+
+
+class RevisionTexts:
+    """Old section texts, rebuilt once per request however many anchors need them."""
+
+    def __init__(self):
+        self._texts: dict[tuple[int, int], str] = {}
+
+    def get(self, section_id: int, number: int) -> str | None:
+        key = (section_id, number)
+        if key not in self._texts:
+            try:
+                self._texts[key] = documents.revision_text(section_id, number)
+            except Exception:  # noqa: BLE001 - a missing revision only costs the exact mapping
+                self._texts[key] = None
+        return self._texts[key]
+
+
+def anchor_of(comment: Comment) -> anchoring.Anchor:
+    return anchoring.Anchor(quote=comment.anchor_quote or "", prefix=comment.anchor_prefix or "",
+                            suffix=comment.anchor_suffix or "", start=comment.anchor_start, end=comment.anchor_end)
+
+
+def locate(comment: Comment, section: Section, texts: RevisionTexts | None = None) -> anchoring.Location:
+    """Where a thread's words are in the section's current text."""
+    anchor = anchor_of(comment)
+    if anchor.whole_section:
+        return anchoring.WHOLE
+    if comment.revision == section.current_revision and section.body[anchor.start:anchor.end] == anchor.quote:
+        return anchoring.Location(anchor.start, anchor.end)
+    old_text = (texts or RevisionTexts()).get(section.id, comment.revision)
+    return anchoring.relocate(anchor, section.body, old_text)
+
+
+def _comments_query():
+    return select(Comment).options(selectinload(Comment.author), selectinload(Comment.resolved_by))
+
+
+def threads_of(sections: list[Section], texts: RevisionTexts | None = None) -> dict[int, list[Thread]]:
+    """Every thread of these sections, in order of creation, with its replies and its re-located anchor."""
+    texts = texts or RevisionTexts()
+    by_id = {s.id: s for s in sections}
+    out: dict[int, list[Thread]] = {s.id: [] for s in sections}
+    if not sections:
+        return out
+    comments = list(db.session.scalars(_comments_query().where(Comment.section_id.in_(by_id)).order_by(Comment.id)))
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    for comment in comments:
+        if comment.parent_id is None:
+            section = by_id[comment.section_id]
+            out[section.id].append(Thread(comment, replies.get(comment.id, []), locate(comment, section, texts)))
+    return out
+
+
+@dataclass
+class SectionDiscussion:
+    section: Section
+    threads: list[Thread]
+    proposed: int = 0
+    html: str = ""
+
+    @property
+    def open(self) -> list[Thread]:
+        return [t for t in self.threads if not t.resolved]
+
+    @property
+    def resolved(self) -> list[Thread]:
+        return [t for t in self.threads if t.resolved]
+
+
+@dataclass
+class DocumentDiscussion:
+    sections: dict[int, SectionDiscussion] = field(default_factory=dict)
+    can_comment: bool = False
+    can_propose: bool = False
+    watching: bool = False
+
+    def __getitem__(self, section_id: int) -> SectionDiscussion:
+        return self.sections[section_id]
+
+    def section_html(self, section: Section) -> str:
+        return self.sections[section.id].html
+
+
+def section_html(section: Section, threads: list[Thread]) -> str:
+    """The section rendered, the words of its open threads highlighted."""
+    spans = [(t.location.start, t.location.end, t.comment.id) for t in threads
+             if not t.resolved and t.location.start is not None and t.location.end > t.location.start]
+    return highlighted_html(section.body, spans, f"{section.anchor}-")
+
+
+def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:
+    """What the document page shows beside each section: threads, highlights, open suggestions."""
+    threads = threads_of(sections)
+    proposed = dict(db.session.execute(
+        select(Amendment.section_id, func.count()).where(Amendment.document_id == document.id,
+                                                         Amendment.status == "proposed")
+        .group_by(Amendment.section_id)).all())
+    discussion = DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
+                                    watching=is_watching(user, document))
+    for section in sections:
+        discussion.sections[section.id] = SectionDiscussion(
+            section, threads[section.id], proposed.get(section.id, 0), section_html(section, threads[section.id]))
+    return discussion
+
+
+def comment_html(comment: Comment) -> str:
+    return render_cached(comment.body, f"comment-{comment.id}-") if comment.body else ""
+
+
+# --- suggested changes (amendments) -----------------------------------------------------
+
+def propose_amendment(user, section: Section, *, body, base_revision, rationale=None) -> Amendment:
+    document = section.document
+    if not can_propose(user, document):
+        raise PermissionDenied("Observers read suggestions; members and above suggest changes.")
+    _require_live_section(section)
+    errors = FieldErrors()
+    rationale = clean_text(errors, "rationale", rationale, max_length=MAX_RATIONALE_CHARS, required=False,
+                           multiline=True)
+    if isinstance(base_revision, bool) or not isinstance(base_revision, int):
+        errors.add("base_revision", "The revision number the suggestion was written on is required.")
+    elif not 1 <= base_revision <= section.current_revision:
+        errors.add("base_revision", f"Between 1 and {section.current_revision}.")
+    errors.raise_if_any()
+    body = documents.check_body(body)
+    if body == documents.revision_text(section.id, base_revision):
+        raise Invalid("The suggestion does not change anything.",
+                      fields={"body": "This is the text as it was: change something to suggest it."})
+    amendment = Amendment(section_id=section.id, document_id=document.id, author_id=user.id, body=body,
+                          base_revision=base_revision, rationale=rationale)
+    db.session.add(amendment)
+    db.session.flush()
+    record(document.group_id, user, "amendment.propose", f"amendment:{amendment.id}", section_id=section.id,
+           document_id=document.id, base_revision=base_revision)
+    recipients = {u.id: "comment" for u in earlier_commenters(section)}
+    recipients.update({uid: "watch" for uid in watchers_of(document) if uid not in recipients})
+    recipients.update({u.id: "mention" for u in mentioned_members(document.group_id, rationale)})
+    _deliver(user, document, recipients, {
+        "mention": f"{user.name} mentioned you in a suggested change to {_where(section)}",
+        "comment": f"{user.name} suggested a change to {_where(section)}, where you commented",
+        "watch": f"{user.name} suggested a change to {_where(section)}"}, _amendment_link(amendment))
+    return amendment
+
+
+def amendment_diff(amendment: Amendment) -> list[tuple[int, str]]:
+    """The suggestion against the text it was written on."""
+    from app.documents.diffing import diff_texts
+
+    return diff_texts(documents.revision_text(amendment.section_id, amendment.base_revision), amendment.body)
+
+
+def support_amendment(user, amendment: Amendment) -> AmendmentSupport:
+    if amendment.status != "proposed":
+        raise Conflict(f"This suggestion was already {amendment.status}.", code="amendment_decided")
+    if amendment.author_id == user.id:
+        raise Conflict("You made this suggestion: others support it.", code="own_amendment")
+    if not can_support(user, amendment):
+        raise PermissionDenied("Members and above support suggestions.")
+    if db.session.scalar(select(AmendmentSupport.id).where(AmendmentSupport.amendment_id == amendment.id,
+                                                           AmendmentSupport.user_id == user.id)):
+        raise Conflict("You already support this suggestion.", code="already_supported")
+    support = AmendmentSupport(amendment_id=amendment.id, user_id=user.id)
+    db.session.add(support)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("You already support this suggestion.", code="already_supported") from None
+    record(amendment.document.group_id, user, "amendment.support", f"amendment:{amendment.id}",
+           section_id=amendment.section_id, document_id=amendment.document_id)
+    return support
+
+
+def withdraw_support(user, amendment: Amendment) -> None:
+    support = db.session.scalar(select(AmendmentSupport).where(AmendmentSupport.amendment_id == amendment.id,
+                                                               AmendmentSupport.user_id == user.id))
+    if support is None:
+        return
+    if amendment.status != "proposed":
+        raise Conflict(f"This suggestion was already {amendment.status}.", code="amendment_decided")
+    db.session.delete(support)
+    record(amendment.document.group_id, user, "amendment.unsupport", f"amendment:{amendment.id}",
+           section_id=amendment.section_id, document_id=amendment.document_id)
+
+
+def _require_decidable(user, amendment: Amendment) -> None:
+    if not can_decide(user, amendment):
+        raise PermissionDenied("Only editors and coordinators accept or reject suggestions.")
+    if amendment.status != "proposed":
+        raise Conflict(f"This suggestion was already {amendment.status}.", code="amendment_decided")
+
+
+def accept_amendment(user, amendment: Amendment, *, body=None, base_revision=None) -> documents.SaveResult:
+    """Merges the suggestion onto the current text as a revision credited to its author.
+
+    When others changed the same words since it was written, nothing is saved
+    (409 `conflict` with the current text): an editor may then resolve it by
+    hand and accept with `body` written from `base_revision`.
+    """
+    _require_decidable(user, amendment)
+    section, document = amendment.section, amendment.document
+    require_unfrozen(document)
+    _require_live_section(section)
+    by_hand = body is not None
+    if not by_hand:
+        body, base_revision = amendment.body, amendment.base_revision
+    author = amendment.author or user
+    message = f"Suggested change #{amendment.id}" + (f", accepted by {user.name}" if author.id != user.id else "")
+    if by_hand:
+        message += " (merged by hand)"
+    try:
+        result = documents.save_section(user, section, body=body, base_revision=base_revision, message=message,
+                                        author=author)
+    except Conflict as exc:
+        if exc.code != "conflict":
+            raise
+        raise Conflict("The text changed where this suggestion changes it: it no longer merges. "
+                       "Resolve it by hand, or reject it.", code="conflict",
+                       details={**exc.details, "amendment_id": amendment.id, "proposed_body": amendment.body,
+                                "base_revision": amendment.base_revision}) from None
+    amendment.status = "accepted"
+    amendment.decided_by_id = user.id
+    amendment.decided_at = utcnow()
+    amendment.accepted_revision = result.revision.number if result.created else None
+    record(document.group_id, user, "amendment.accept", f"amendment:{amendment.id}", section_id=section.id,
+           document_id=document.id, revision=result.revision.number, merged=result.merged, by_hand=by_hand)
+    _notify_decision(user, amendment, "accepted")
+    return result
+
+
+def reject_amendment(user, amendment: Amendment, *, reason=None) -> Amendment:
+    _require_decidable(user, amendment)
+    errors = FieldErrors()
+    reason = clean_text(errors, "reason", reason, max_length=MAX_RATIONALE_CHARS, required=False, multiline=True)
+    errors.raise_if_any()
+    amendment.status = "rejected"
+    amendment.reason = reason
+    amendment.decided_by_id = user.id
+    amendment.decided_at = utcnow()
+    record(amendment.document.group_id, user, "amendment.reject", f"amendment:{amendment.id}",
+           section_id=amendment.section_id, document_id=amendment.document_id)
+    _notify_decision(user, amendment, "rejected")
+    return amendment
+
+
+def amendments_of(section: Section, status: str | None = None) -> list[Amendment]:
+    query = select(Amendment).options(selectinload(Amendment.author), selectinload(Amendment.supports)) \
+        .where(Amendment.section_id == section.id)
+    if status:
+        query = query.where(Amendment.status == status)
+    return list(db.session.scalars(query.order_by(Amendment.id.desc())))
+
+
+# --- notifications --------------------------------------------------------------------------
+
+def _members(group_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                   .where(Membership.group_id == group_id)))
+
+
+def mentioned_members(group_id: int, text: str | None) -> list[User]:
+    """Members named with @ in the text: by their full name or their e-mail address's local part."""
+    if not text or "@" not in text:
+        return []
+    folded = text.casefold()
+    found = []
+    for user in _members(group_id):
+        for handle in {user.name.strip().casefold(), user.email.split("@", 1)[0].casefold()}:
+            if handle and re.search(r"(?<![\w.@])@" + re.escape(handle) + r"(?![\w])", folded):
+                found.append(user)
+                break
+    return found
+
+
+def earlier_commenters(section: Section) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.id.in_(
+        select(Comment.author_id).where(Comment.section_id == section.id, Comment.deleted_at.is_(None))))))
+
+
+def watchers_of(document: Document) -> list[int]:
+    return list(db.session.scalars(select(DocumentWatch.user_id).where(DocumentWatch.document_id == document.id)))
+
+
+def _where(section: Section) -> str:
+    number = documents.section_number(section)
+    return f"§{number} {section.heading} of “{section.document.title}”" if number else \
+        f"“{section.heading}” of “{section.document.title}”"
+
+
+def _comment_link(comment: Comment) -> str:
+    return f"/documents/{comment.document_id}#comment-{comment.id}"
+
+
+def _amendment_link(amendment: Amendment) -> str:
+    return f"/amendments/{amendment.id}"
+
+
+def _notify_discussion(actor, section: Section, comment: Comment, verb: str) -> None:
+    """Mentioned members, the section's earlier commenters and the document's watchers hear of it."""
+    document = section.document
+    recipients = {u.id: "comment" for u in earlier_commenters(section)}
+    recipients.update({uid: "watch" for uid in watchers_of(document) if uid not in recipients})
+    recipients.update({u.id: "mention" for u in mentioned_members(document.group_id, comment.body)})
+    where = _where(section)
+    _deliver(actor, document, recipients, {
+        "mention": f"{actor.name} mentioned you in a comment on {where}",
+        "comment": f"{actor.name} {verb} {where}, where you commented",
+        "watch": f"{actor.name} {verb} {where}"}, _comment_link(comment))
+
+
+def _notify_decision(actor, amendment: Amendment, decision: str) -> None:
+    where = _where(amendment.section)
+    recipients = {s.user_id: "amendment" for s in amendment.supports}
+    if amendment.author_id:
+        recipients[amendment.author_id] = "amendment"
+    _deliver(actor, amendment.document, recipients,
+             f"{actor.name} {decision} the suggested change #{amendment.id} to {where}", _amendment_link(amendment))
+
+
+def email_preference(user) -> str:
+    setting = db.session.get(NotificationSetting, user.id)
+    return setting.email if setting else "immediate"
+
+
+def set_email_preference(user, choice) -> NotificationSetting:
+    errors = FieldErrors()
+    choice = clean_choice(errors, "email", choice, EMAIL_CHOICES)
+    errors.raise_if_any()
+    setting = db.session.get(NotificationSetting, user.id)
+    if setting is None:
+        setting = NotificationSetting(user_id=user.id)
+        db.session.add(setting)
+    setting.email = choice
+    setting.updated_at = utcnow()
+    return setting
+
+
+def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str) -> None:
+    """One notification per recipient who is still a member, never the actor; e-mails the ones who want them now."""
+    member_ids = {m for m in db.session.scalars(select(Membership.user_id).where(
+        Membership.group_id == document.group_id))}
+    ids = [uid for uid in recipients if uid in member_ids and uid != getattr(actor, "id", None)]
+    if not ids:
+        return
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    preferences = dict(db.session.execute(select(NotificationSetting.user_id, NotificationSetting.email)
+                                          .where(NotificationSetting.user_id.in_(ids))).all())
+    for uid in sorted(ids):
+        kind = recipients[uid]
+        message = text[kind] if isinstance(text, dict) else text
+        notification = Notification(user_id=uid, group_id=document.group_id, actor_id=getattr(actor, "id", None),
+                                    kind=kind, text=message[:500], link=link)
+        db.session.add(notification)
+        if preferences.get(uid, "immediate") == "immediate" and not users[uid].is_disabled:
+            send_mail(users[uid].email, f"[Accord] {message}"[:250], _mail_body([notification]))
+            notification.emailed_at = utcnow()
+    db.session.flush()
+
+
+def _absolute(link: str) -> str:
+    return current_app.config.get("BASE_URL", "").rstrip("/") + link
+
+
+def _mail_body(notifications: list[Notification]) -> str:
+    lines = []
+    for n in notifications:
+        lines += [n.text, _absolute(n.link), ""]
+    lines += ["—", f"Your notifications and how you receive them: {_absolute('/notifications')}"]
+    return "\n".join(lines)
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def notifications_query(user, unread_only: bool = False):
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query
+
+
+def mark_read(user, ids=None) -> int:
+    """Marks the user's notifications read: the given ids, or all."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if ids is not None:
+        if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+            raise Invalid("Give a list of notification ids.", fields={"ids": "A list of notification ids."})
+        query = query.where(Notification.id.in_(ids))
+    return db.session.execute(query.values(read_at=utcnow())).rowcount
+
+
+def send_digests() -> int:
+    """One e-mail per person who chose the daily digest and has unread notifications not yet e-mailed."""
+    sent = 0
+    daily = list(db.session.scalars(select(User).join(NotificationSetting, NotificationSetting.user_id == User.id)
+                                    .where(NotificationSetting.email == "daily").order_by(User.id)))
+    for user in daily:
+        waiting = list(db.session.scalars(select(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None), Notification.emailed_at.is_(None))
+            .order_by(Notification.id)))
+        if not waiting or user.is_disabled:
+            continue
+        count = len(waiting)
+        subject = f"[Accord] {count} new notification{'s' if count != 1 else ''}"
+        send_mail(user.email, subject, _mail_body(waiting))
+        now = utcnow()
+        for notification in waiting:
+            notification.emailed_at = now
+        sent += 1
+    return sent
+
+
+# --- watching ----------------------------------------------------------------------------------
+
+def is_watching(user, document: Document) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(DocumentWatch.id).where(DocumentWatch.document_id == document.id,
+                                                            DocumentWatch.user_id == user.id)) is not None
+
+
+def watch(user, document: Document, on: bool = True) -> bool:
+    """Start or stop hearing of every comment and suggestion on the document (readers may watch)."""
+    current = db.session.scalar(select(DocumentWatch).where(DocumentWatch.document_id == document.id,
+                                                            DocumentWatch.user_id == user.id))
+    if on and current is None:
+        db.session.add(DocumentWatch(document_id=document.id, user_id=user.id))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+    elif not on and current is not None:
+        db.session.delete(current)
+    return on
+
+
+# --- activity feed ----------------------------------------------------------------------------
+
+FEED_ACTIONS = ("document.create", "document.update", "document.transition", "document.publish",
+                "section.add", "section.edit", "section.restore", "section.delete", "section.reorder",
+                "version.create", "endorsement.create", "endorsement.withdraw",
+                "comment.add", "comment.reply", "comment.resolve", "comment.reopen",
+                "amendment.propose", "amendment.accept", "amendment.reject")
+
+
+@dataclass
+class Activity:
+    event: AuditEvent
+    actor_name: str
+    text: str
+    link: str | None
+
+
+def activity_query(group_id: int):
+    return select(AuditEvent).where(AuditEvent.group_id == group_id, AuditEvent.action.in_(FEED_ACTIONS))
+
+
+def describe(events: list[AuditEvent]) -> list[Activity]:
+    """Readable lines with links for audit events, with one query per kind of object named."""
+    import json
+
+    data = {e.id: json.loads(e.data or "{}") for e in events}
+
+    def ids(kind: str, key: str | None = None) -> set[int]:
+        out = set()
+        for e in events:
+            if key and isinstance(data[e.id].get(key), int):
+                out.add(data[e.id][key])
+            elif e.object.startswith(kind + ":"):
+                out.add(int(e.object.split(":", 1)[1]))
+        return out
+
+    section_ids = ids("section") | ids("", "section_id")
+    sections = {s.id: s for s in db.session.scalars(select(Section).where(Section.id.in_(section_ids)))} \
+        if section_ids else {}
+    version_ids = ids("version") | ids("", "version_id")
+    versions = {v.id: v for v in db.session.scalars(select(Version).where(Version.id.in_(version_ids)))} \
+        if version_ids else {}
+    document_ids = ids("document") | ids("", "document_id") | {v.document_id for v in versions.values()}
+    documents_by_id = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(document_ids)))} \
+        if document_ids else {}
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
+
+    out = []
+    for event in events:
+        d = data[event.id]
+        kind, _, raw_id = event.object.partition(":")
+        object_id = int(raw_id) if raw_id.isdigit() else None
+        document = documents_by_id.get(d.get("document_id") if isinstance(d.get("document_id"), int) else
+                                       (object_id if kind == "document" else None))
+        section = sections.get(d.get("section_id") if isinstance(d.get("section_id"), int) else
+                               (object_id if kind == "section" else None))
+        version = versions.get(d.get("version_id") if isinstance(d.get("version_id"), int) else
+                               (object_id if kind == "version" else None))
+        if document is None and version is not None:
+            document = documents_by_id.get(version.document_id)
+        title = f"“{document.title}”" if document else "a document"
+        heading = f"“{section.heading}”" if section else "a section"
+        doc_link = f"/documents/{document.id}" if document else None
+        section_link = f"{doc_link}#section-{section.id}" if document and section else doc_link
+        action = event.action
+        text, link = {
+            "document.create": (f"started {title}", doc_link),
+            "document.update": (f"retitled or summarised {title}", doc_link),
+            "document.transition": (f"moved {title} to {d.get('to')}", doc_link),
+            "document.publish": (f"published {title}", doc_link),
+            "section.add": (f"added the section {heading} to {title}", section_link),
+            "section.edit": (f"edited {heading} in {title} (revision {d.get('revision')})",
+                             f"/sections/{section.id}/diff?from={max(1, (d.get('revision') or 2) - 1)}"
+                             f"&to={d.get('revision')}" if section else section_link),
+            "section.restore": (f"restored an earlier text of {heading} in {title}", section_link),
+            "section.delete": (f"removed the section {heading} from {title}",
+                               f"/sections/{section.id}/history" if section else doc_link),
+            "section.reorder": (f"reordered the sections of {title}", doc_link),
+            "version.create": (f"named version {version.number} “{version.label}” of {title}" if version
+                               else f"named a version of {title}", f"/versions/{version.id}" if version else doc_link),
+            "endorsement.create": (f"endorsed the final version of {title}",
+                                   f"/versions/{version.id}" if version else doc_link),
+            "endorsement.withdraw": (f"withdrew an endorsement of {title}",
+                                     f"/versions/{version.id}" if version else doc_link),
+            "comment.add": (f"commented on {heading} in {title}", f"{doc_link}#comment-{object_id}" if doc_link else None),
+            "comment.reply": (f"replied to a comment on {heading} in {title}",
+                              f"{doc_link}#comment-{object_id}" if doc_link else None),
+            "comment.resolve": (f"resolved a thread on {heading} in {title}",
+                                f"/sections/{section.id}/discussion#comment-{object_id}" if section else doc_link),
+            "comment.reopen": (f"reopened a thread on {heading} in {title}",
+                               f"{doc_link}#comment-{object_id}" if doc_link else None),
+            "amendment.propose": (f"suggested a change to {heading} in {title}", f"/amendments/{object_id}"),
+            "amendment.accept": (f"accepted a suggested change to {heading} in {title}", f"/amendments/{object_id}"),
+            "amendment.reject": (f"rejected a suggested change to {heading} in {title}", f"/amendments/{object_id}"),
+        }.get(action, (action, None))
+        out.append(Activity(event, names.get(event.actor_id, "Someone"), text, link))
+    return out
