@@ -92,27 +92,31 @@ def find_quote(text: str, quote: str, *, occurrence: int | None = None,
                near: int | None = None) -> tuple[int, int] | None:
     """The span [start, end) of `quote` in `text`, or None when it is not there.
 
-    An exact occurrence first; otherwise the words of the quote with any
-    whitespace or Markdown markup between them (a selection made on the
-    rendered page does not show the markup). Among several occurrences:
-    the `occurrence`-th (0-based, as counted on the page), else the one
-    nearest to `near`, else the first.
+    The words of the quote match with any whitespace or Markdown markup
+    between them, since a selection made on the rendered page does not show
+    the markup. Among several occurrences: the `occurrence`-th (0-based, as
+    counted in the rendered text, where markup is invisible too); else an
+    exact occurrence before one through markup, the nearest to `near`, else
+    the first.
     """
     quote = quote.strip()
     if not quote:
         return None
+    pattern = re.compile(_MARKUP_GAP.join(re.escape(w) for w in quote.split()))
+    if occurrence is not None:
+        for index, match in enumerate(pattern.finditer(text)):
+            if index == occurrence:
+                return match.span()
+            if index >= MAX_CANDIDATES:
+                break
     spans = [(i, i + len(quote)) for i in _exact_occurrences(text, quote)]
     if not spans:
-        words = quote.split()
-        pattern = re.compile(_MARKUP_GAP.join(re.escape(w) for w in words))
         for match in pattern.finditer(text):
             spans.append(match.span())
             if len(spans) >= MAX_CANDIDATES:
                 break
     if not spans:
         return None
-    if occurrence is not None and 0 <= occurrence < len(spans):
-        return spans[occurrence]
     if near is not None:
         return min(spans, key=lambda span: (abs(span[0] - near), span[0]))
     return spans[0]

@@ -148,5 +148,8 @@ def test_find_quote_sees_through_markdown_markup_and_picks_the_counted_occurrenc
     assert find_quote(text, "fair wages") == (text.index("fair wages"), text.index("fair wages") + 10)
     span = find_quote(text, "We agree on fair wages")
     assert text[span[0]:span[1]] == "We agree on **fair** wages"
-    assert find_quote(text, "fair wages", occurrence=1) == (text.rindex("fair wages"), len(text) - 1)
+    # counted as on the rendered page: "fair wages" (bold), "fair wages" (a link), "fair wages"
+    assert find_quote(text, "fair wages", occurrence=1) == (text.index("[fair") + 1, text.index("[fair") + 11)
+    assert find_quote(text, "fair wages", occurrence=2) == (text.rindex("fair wages"), len(text) - 1)
+    assert find_quote(text, "fair wages", occurrence=0) == (text.index("fair"), text.index("wages") + 5)
     assert find_quote(text, "  ") is None and find_quote(text, "unfair pay") is None
