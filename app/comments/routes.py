@@ -1,15 +1,38 @@
-"""Pages of the discussion (to come), the header's unread count and the digest command."""
+"""Pages of the discussion: comments beside the sections, suggested changes, notifications, activity."""
 from __future__ import annotations
 
 import click
-from flask import Blueprint
-from flask_login import current_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.audit.models import AuditEvent
+from app.auth.forms import EmptyForm
 from app.comments import services
+from app.comments.forms import AmendmentForm, CommentForm, EditCommentForm, PreferenceForm, RejectForm, ResolveAmendmentForm
+from app.comments.models import Comment, Notification
+from app.comments.permissions import (amendment_for, can_comment, can_decide, can_delete_comment, can_edit_comment,
+                                      can_propose, can_resolve, can_support, comment_for)
+from app.documents import services as documents
+from app.documents.diffing import diff_texts, side_by_side
+from app.documents.importing import normalise_newlines
+from app.documents.permissions import document_for, section_for
+from app.documents.rendering import render_cached
+from app.errors import AccordError, Conflict, NotFound, PermissionDenied
 from app.extensions import db
+from app.forms import apply_errors, safe_next, status_for
+from app.groups.permissions import group_for
 
 # cli_group=None: the blueprint's commands are top-level, `flask send-digest`.
 bp = Blueprint("comments", __name__, cli_group=None)
+
+
+def comment_url(comment: Comment) -> str:
+    return url_for("documents.show", did=comment.document_id) + f"#comment-{comment.id}"
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("next") or request.args.get("next"), default)
 
 
 @bp.app_context_processor
@@ -17,8 +40,319 @@ def _unread_notifications():
     """The count shown in the page header ("Notifications (N)") for a signed-in person."""
     if not current_user.is_authenticated:
         return {}
-    return {"unread_notifications": services.unread_count(current_user)}
+    try:
+        return {"unread_notifications": services.unread_count(current_user)}
+    except SQLAlchemyError:  # an error page after a failed transaction must still render
+        return {"unread_notifications": 0}
 
+
+@bp.app_context_processor
+def _discussion_helpers():
+    return {"can_edit_comment": lambda c: can_edit_comment(current_user, c),
+            "can_delete_comment": lambda c: can_delete_comment(current_user, c),
+            "can_resolve_thread": lambda c: can_resolve(current_user, c),
+            "comment_html": services.comment_html}
+
+
+# --- comments -------------------------------------------------------------------------------
+
+@bp.route("/sections/<int:sid>/comments", methods=["GET", "POST"])
+@login_required
+def add(sid):
+    """The comment form on its own page (and where a refused comment comes back with its errors)."""
+    section = section_for(current_user, sid)
+    document = section.document
+    if not can_comment(current_user, document):
+        raise PermissionDenied("Observers read the discussion; members and above comment.")
+    form = CommentForm()
+    if request.method == "GET":
+        form.quote.data = request.args.get("quote", "")
+    parent = None
+    if (form.parent_id.data or "").isdigit():
+        parent = db.session.get(Comment, int(form.parent_id.data))
+        if parent is None or parent.section_id != section.id:
+            raise NotFound("No such comment on this section.")
+    if form.validate_on_submit():
+        occurrence = int(form.occurrence.data) if (form.occurrence.data or "").isdigit() else None
+        try:
+            if parent is not None:
+                comment = services.reply(current_user, parent, body=form.body.data)
+            else:
+                comment = services.add_comment(current_user, section, body=form.body.data, quote=form.quote.data,
+                                               occurrence=occurrence)
+            db.session.commit()
+            flash("Your reply is posted." if parent else "Your comment is posted.", "success")
+            return redirect(comment_url(comment))
+        except AccordError as exc:
+            if exc.status == 413 or exc.code in ("comment_deleted", "section_removed"):
+                raise
+            apply_errors(form, exc)
+    return render_template("comments/new.html", section=section, document=document, form=form, parent=parent,
+                           number=documents.section_number(section)), status_for(form)
+
+
+@bp.get("/sections/<int:sid>/discussion")
+@login_required
+def discussion(sid):
+    """Every thread of a section, resolved ones included; also for a removed section."""
+    section = section_for(current_user, sid)
+    threads = services.threads_of([section])[section.id]
+    return render_template("comments/discussion.html", section=section, document=section.document,
+                           threads=threads, number=documents.section_number(section),
+                           amendments=services.amendments_of(section),
+                           can_comment=can_comment(current_user, section.document) and section.deleted_at is None,
+                           can_propose=can_propose(current_user, section.document) and section.deleted_at is None)
+
+
+@bp.route("/comments/<int:cid>/edit", methods=["GET", "POST"])
+@login_required
+def edit(cid):
+    comment = comment_for(current_user, cid)
+    if not can_edit_comment(current_user, comment):
+        raise PermissionDenied("Only its author edits a comment.")
+    form = EditCommentForm(obj=comment if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(current_user, comment, body=form.body.data)
+            db.session.commit()
+            flash("Your comment is saved.", "success")
+            return redirect(comment_url(comment))
+        except AccordError as exc:
+            if exc.status in (409, 413):
+                raise
+            apply_errors(form, exc)
+    return render_template("comments/edit.html", comment=comment, document=comment.document, form=form), \
+        status_for(form)
+
+
+def _comment_action(cid, action, message):
+    comment = comment_for(current_user, cid)
+    if EmptyForm().validate_on_submit():
+        target = action(current_user, comment)
+        db.session.commit()
+        flash(message, "success")
+        return redirect(_back(comment_url(target)))
+    return redirect(comment_url(comment))
+
+
+@bp.post("/comments/<int:cid>/delete")
+@login_required
+def delete(cid):
+    return _comment_action(cid, services.delete_comment, "The comment is deleted. Its thread stays readable.")
+
+
+@bp.post("/comments/<int:cid>/resolve")
+@login_required
+def resolve(cid):
+    return _comment_action(cid, services.resolve, "The thread is resolved. It stays readable under “Resolved”.")
+
+
+@bp.post("/comments/<int:cid>/reopen")
+@login_required
+def reopen(cid):
+    return _comment_action(cid, services.reopen, "The thread is open again.")
+
+
+# --- suggested changes --------------------------------------------------------------------------
+
+@bp.route("/sections/<int:sid>/suggest", methods=["GET", "POST"])
+@login_required
+def suggest(sid):
+    section = section_for(current_user, sid)
+    document = section.document
+    if not can_propose(current_user, document):
+        raise PermissionDenied("Observers read suggestions; members and above suggest changes.")
+    form = AmendmentForm()
+    if request.method == "GET":
+        form.body.data = section.body
+        form.base_revision.data = str(section.current_revision)
+    base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else section.current_revision
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("preview"):
+            try:
+                base_text = documents.revision_text(section.id, base)
+            except NotFound:
+                base_text = section.body
+            preview = diff_texts(base_text, normalise_newlines(form.body.data or ""))
+        else:
+            try:
+                amendment = services.propose_amendment(current_user, section, body=form.body.data or "",
+                                                       base_revision=base, rationale=form.rationale.data)
+                db.session.commit()
+                flash("Your suggestion is posted. Editors can accept or reject it; others can support it.", "success")
+                return redirect(url_for("comments.amendment", aid=amendment.id))
+            except AccordError as exc:
+                if exc.status == 413 or exc.code == "section_removed":
+                    raise
+                apply_errors(form, exc)
+    return render_template("comments/suggest.html", section=section, document=document, form=form, base=base,
+                           number=documents.section_number(section), preview=preview), status_for(form)
+
+
+def _amendment_page(amendment, status=200, conflict=None, resolve_form=None):
+    section = amendment.section
+    diff = services.amendment_diff(amendment)
+    view = "side" if request.args.get("view") == "side" else "inline"
+    context = {"amendment": amendment, "section": section, "document": amendment.document,
+               "number": documents.section_number(section), "diff": diff, "sides": side_by_side(diff),
+               "view": view, "can_decide": can_decide(current_user, amendment),
+               "can_support": can_support(current_user, amendment),
+               "supporting": any(s.user_id == current_user.id for s in amendment.supports),
+               "reject_form": RejectForm(formdata=None), "conflict": conflict, "resolve_form": resolve_form,
+               "rationale_html": render_cached(amendment.rationale, f"amendment-{amendment.id}-")}
+    if conflict:
+        current_vs_proposal = diff_texts(conflict["current_body"], amendment.body)
+        context["comparison"] = side_by_side(current_vs_proposal)
+        context["since"] = diff_texts(documents.revision_text(section.id, amendment.base_revision),
+                                      conflict["current_body"])
+    return render_template("comments/amendment.html", **context), status
+
+
+@bp.get("/amendments/<int:aid>")
+@login_required
+def amendment(aid):
+    return _amendment_page(amendment_for(current_user, aid))
+
+
+@bp.post("/amendments/<int:aid>/accept")
+@login_required
+def accept(aid):
+    amendment = amendment_for(current_user, aid)
+    form = ResolveAmendmentForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("comments.amendment", aid=aid))
+    by_hand = form.body.data is not None and "base_revision" in request.form
+    try:
+        base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else None
+        result = services.accept_amendment(current_user, amendment, body=form.body.data if by_hand else None,
+                                           base_revision=base if by_hand else None)
+        db.session.commit()
+    except Conflict as exc:
+        db.session.rollback()
+        if exc.code != "conflict":
+            raise
+        db.session.refresh(amendment)
+        section = amendment.section
+        db.session.refresh(section)
+        resolve_form = ResolveAmendmentForm(formdata=None)
+        resolve_form.body.data = form.body.data if by_hand else section.body
+        resolve_form.base_revision.data = str(section.current_revision)
+        return _amendment_page(amendment, 409, conflict=exc.details, resolve_form=resolve_form)
+    if result.created:
+        flash(f"Accepted: revision {result.revision.number} of the section, credited to "
+              f"{amendment.author.name if amendment.author else 'its author'}.", "success")
+    else:
+        flash("Accepted: the text already said this, so no new revision was needed.", "success")
+    return redirect(url_for("documents.show", did=amendment.document_id) + f"#section-{amendment.section_id}")
+
+
+@bp.post("/amendments/<int:aid>/reject")
+@login_required
+def reject(aid):
+    amendment = amendment_for(current_user, aid)
+    form = RejectForm()
+    if form.validate_on_submit():
+        services.reject_amendment(current_user, amendment, reason=form.reason.data)
+        db.session.commit()
+        flash("The suggestion is rejected.", "success")
+    return redirect(url_for("comments.amendment", aid=aid))
+
+
+@bp.post("/amendments/<int:aid>/support")
+@login_required
+def support(aid):
+    amendment = amendment_for(current_user, aid)
+    if EmptyForm().validate_on_submit():
+        if request.form.get("withdraw"):
+            services.withdraw_support(current_user, amendment)
+            flash("You no longer support this suggestion.", "success")
+        else:
+            services.support_amendment(current_user, amendment)
+            flash("You support this suggestion.", "success")
+        db.session.commit()
+    return redirect(url_for("comments.amendment", aid=aid))
+
+
+# --- notifications, watching, activity ------------------------------------------------------------
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    before = request.args.get("before", type=int)
+    query = services.notifications_query(current_user)
+    if before:
+        query = query.where(Notification.id < before)
+    items = list(db.session.scalars(query.order_by(Notification.id.desc()).limit(51)))
+    older = items[49].id if len(items) > 50 else None
+    form = PreferenceForm(formdata=None)
+    form.email.data = services.email_preference(current_user)
+    return render_template("comments/notifications.html", items=items[:50], older=older, form=form)
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all():
+    if EmptyForm().validate_on_submit():
+        services.mark_read(current_user)
+        db.session.commit()
+        flash("All notifications are marked read.", "success")
+    return redirect(url_for("comments.notifications"))
+
+
+@bp.post("/notifications/<int:nid>/open")
+@login_required
+def open_notification(nid):
+    notification = db.session.get(Notification, nid)
+    if notification is None or notification.user_id != current_user.id:
+        raise NotFound("No such notification.")
+    if EmptyForm().validate_on_submit():
+        services.mark_read(current_user, [notification.id])
+        db.session.commit()
+        return redirect(safe_next(notification.link, url_for("comments.notifications")))
+    return redirect(url_for("comments.notifications"))
+
+
+@bp.post("/notifications/settings")
+@login_required
+def settings():
+    form = PreferenceForm()
+    if form.validate_on_submit():
+        services.set_email_preference(current_user, form.email.data)
+        db.session.commit()
+        flash("Your e-mail choice is saved.", "success")
+    else:
+        flash("Choose one of the options.", "error")
+    return redirect(url_for("comments.notifications"))
+
+
+@bp.post("/documents/<int:did>/watch")
+@login_required
+def watch(did):
+    document = document_for(current_user, did)
+    if EmptyForm().validate_on_submit():
+        on = request.form.get("watch") == "1"
+        services.watch(current_user, document, on)
+        db.session.commit()
+        flash("You will hear of every comment and suggestion on this document." if on
+              else "You no longer watch this document.", "success")
+    return redirect(url_for("documents.show", did=did))
+
+
+@bp.get("/groups/<int:gid>/activity")
+@login_required
+def activity(gid):
+    group = group_for(current_user, gid)
+    before = request.args.get("before", type=int)
+    query = services.activity_query(group.id)
+    if before:
+        query = query.where(AuditEvent.id < before)
+    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(51)))
+    older = events[49].id if len(events) > 50 else None
+    return render_template("comments/activity.html", group=group, items=services.describe(events[:50]), older=older)
+
+
+# --- command line ----------------------------------------------------------------------------------
 
 @bp.cli.command("send-digest")
 def send_digest():

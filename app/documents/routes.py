@@ -60,9 +60,12 @@ def new_document(gid):
 def show(did):
     document = document_for(current_user, did)
     sections = services.numbered(services.live_sections(document))
-    rendered = [(number, section, render_cached(section.body, f"{section.anchor}-")) for number, section in sections]
+    from app.comments.services import document_discussion  # the comments beside each section, words highlighted
+
+    discussion = document_discussion(current_user, document, [section for _number, section in sections])
+    rendered = [(number, section, discussion.section_html(section)) for number, section in sections]
     return render_template(
-        "documents/show.html", document=document, sections=rendered, group=document.group,
+        "documents/show.html", document=document, sections=rendered, group=document.group, discussion=discussion,
         my_role=role_in(current_user, document.group_id), can_edit=can_edit_text(current_user, document),
         can_arrange=can_arrange(current_user, document), action_form=EmptyForm(),
         saved_section=request.args.get("saved", type=int), **_workflow_context(document))
