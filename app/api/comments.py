@@ -5,7 +5,6 @@ import base64
 
 from flask import jsonify, request
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from app.api import endpoint, page_params, paginate, parse, signed_in_user
 from app.api.documents import revision_json, section_json
@@ -165,7 +164,8 @@ def list_comments(sid):
             threads[thread.id] = services.locate(thread, section, texts)
         return comment_json(comment, threads[thread.id], section)
 
-    return jsonify(paginate(select(Comment).where(Comment.section_id == section.id), Comment.id, serialise))
+    return jsonify(paginate(services.comments_query().where(Comment.section_id == section.id), Comment.id,
+                            serialise))
 
 
 @endpoint("/comments/<int:cid>", "GET", "One comment, its anchor re-located", tag="discussion", errors=(401, 404))
@@ -231,7 +231,7 @@ def propose_amendment(sid):
           tag="discussion", errors=(400, 401, 404))
 def list_amendments(sid):
     section = section_for(signed_in_user(), sid)
-    query = select(Amendment).where(Amendment.section_id == section.id)
+    query = services.amendments_query().where(Amendment.section_id == section.id)
     status = request.args.get("status")
     if status is not None:
         if status not in ("proposed", "accepted", "rejected"):

@@ -6,6 +6,7 @@ the notifications; the caller commits once.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -28,7 +29,7 @@ from app.documents.importing import normalise_newlines
 from app.documents.models import Document, Section, Version
 from app.documents.permissions import require_unfrozen
 from app.documents.rendering import render_cached
-from app.errors import Conflict, Invalid, PermissionDenied, TooLarge
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
 from app.extensions import db
 from app.groups.models import Membership
 from app.mail.services import send_mail
@@ -222,7 +223,7 @@ class RevisionTexts:
         if key not in self._texts:
             try:
                 self._texts[key] = documents.revision_text(section_id, number)
-            except Exception:  # noqa: BLE001 - a missing revision only costs the exact mapping
+            except NotFound:  # a missing revision only costs the exact mapping
                 self._texts[key] = None
         return self._texts[key]
 
@@ -243,8 +244,10 @@ def locate(comment: Comment, section: Section, texts: RevisionTexts | None = Non
     return anchoring.relocate(anchor, section.body, old_text)
 
 
-def _comments_query():
-    return select(Comment).options(selectinload(Comment.author), selectinload(Comment.resolved_by))
+def comments_query():
+    """Comments with what their display needs, loaded in a few queries whatever their number."""
+    return select(Comment).options(selectinload(Comment.author), selectinload(Comment.resolved_by),
+                                   selectinload(Comment.parent))
 
 
 def threads_of(sections: list[Section], texts: RevisionTexts | None = None) -> dict[int, list[Thread]]:
@@ -254,7 +257,7 @@ def threads_of(sections: list[Section], texts: RevisionTexts | None = None) -> d
     out: dict[int, list[Thread]] = {s.id: [] for s in sections}
     if not sections:
         return out
-    comments = list(db.session.scalars(_comments_query().where(Comment.section_id.in_(by_id)).order_by(Comment.id)))
+    comments = list(db.session.scalars(comments_query().where(Comment.section_id.in_(by_id)).order_by(Comment.id)))
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
         if comment.parent_id is not None:
@@ -458,9 +461,13 @@ def reject_amendment(user, amendment: Amendment, *, reason=None) -> Amendment:
     return amendment
 
 
+def amendments_query():
+    return select(Amendment).options(selectinload(Amendment.author), selectinload(Amendment.decided_by),
+                                     selectinload(Amendment.supports).selectinload(AmendmentSupport.user))
+
+
 def amendments_of(section: Section, status: str | None = None) -> list[Amendment]:
-    query = select(Amendment).options(selectinload(Amendment.author), selectinload(Amendment.supports)) \
-        .where(Amendment.section_id == section.id)
+    query = amendments_query().where(Amendment.section_id == section.id)
     if status:
         query = query.where(Amendment.status == status)
     return list(db.session.scalars(query.order_by(Amendment.id.desc())))
@@ -674,8 +681,6 @@ def activity_query(group_id: int):
 
 def describe(events: list[AuditEvent]) -> list[Activity]:
     """Readable lines with links for audit events, with one query per kind of object named."""
-    import json
-
     data = {e.id: json.loads(e.data or "{}") for e in events}
 
     def ids(kind: str, key: str | None = None) -> set[int]:

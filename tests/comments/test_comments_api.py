@@ -113,7 +113,7 @@ def test_who_may_comment(setting, api, make_user, role, status):
 @pytest.mark.parametrize("role, status", [("observer", 403), ("other member", 403), ("author", 200),
                                           ("editor", 200), ("coordinator", 200), ("outsider", 404)])
 @pytest.mark.parametrize("action", ["resolve", "reopen"])
-def test_who_may_resolve_and_reopen(setting, api, make_user, make_group, role, status, action):
+def test_who_may_resolve_and_reopen(setting, api, make_user, role, status, action):
     from app.extensions import db
     from app.groups.models import Membership
 
