@@ -29,9 +29,13 @@ property tests.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import math
 import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from diff_match_patch import diff_match_patch
 
@@ -150,7 +154,16 @@ class _Alignment:
 
     def __init__(self, old: str, new: str):
         dmp = _dmp()
+        started = time.monotonic()
         self.diffs = dmp.diff_main(old, new, False)  # characters, no clean-up: every unchanged one stays aligned
+        # When a diff gives up (large texts, many edits) it says little: try whole lines, then nothing.
+        self.reliable = time.monotonic() - started < DIFF_TIMEOUT * 0.9
+        if not self.reliable:
+            started = time.monotonic()
+            chars_old, chars_new, lines = dmp.diff_linesToChars(old, new)
+            self.diffs = dmp.diff_main(chars_old, chars_new, False)
+            dmp.diff_charsToLines(self.diffs, lines)
+            self.reliable = time.monotonic() - started < DIFF_TIMEOUT * 0.9
         self.segments: list[tuple[int, int, int]] = []  # (old start, new start, length) of equal stretches
         old_at = new_at = 0
         for op, chunk in self.diffs:
@@ -160,6 +173,7 @@ class _Alignment:
                 old_at += len(chunk)
             if op != -1:
                 new_at += len(chunk)
+        self._old_length, self._new_length = len(old), len(new)
         self._old_starts = [s[0] for s in self.segments]
         self._new_starts = [s[1] for s in self.segments]
         self._dmp = dmp
@@ -180,7 +194,21 @@ class _Alignment:
         return segment[1] + (start - segment[0])
 
     def new_index(self, old_index: int) -> int:
-        return self._dmp.diff_xIndex(self.diffs, old_index)
+        """The new position of an old one: exact in unchanged text; within a changed stretch, at the same
+        proportion of the text that replaced it (a pure deletion maps to where it was)."""
+        i = bisect.bisect_right(self._old_starts, old_index) - 1
+        if i >= 0:
+            old_start, new_start, length = self.segments[i]
+            if old_index < old_start + length:
+                return new_start + (old_index - old_start)
+            old_from, new_from = old_start + length, new_start + length
+        else:
+            old_from = new_from = 0
+        if i + 1 < len(self.segments):
+            old_to, new_to = self.segments[i + 1][0], self.segments[i + 1][1]
+        else:
+            old_to, new_to = self._old_length, self._new_length
+        return new_from + (old_index - old_from) * (new_to - new_from) // max(1, old_to - old_from)
 
     def old_index(self, new_index: int) -> int | None:
         """The old position of an unchanged character of the new text, else None."""
@@ -281,16 +309,36 @@ def _fuzzy(text: str, anchor: Anchor, expected: int, region: tuple[int, int] | N
     return Location(start, end, exact=False)
 
 
+_CACHE: OrderedDict[tuple, Location] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 4096
+TIME_BUDGET = 0.5  # seconds spent costing candidates for one anchor, whatever the texts
+
+
+def _digest(text: str | None) -> bytes | None:
+    return None if text is None else hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 def relocate(anchor: Anchor, text: str, old_text: str | None = None) -> Location:
     """Where the anchor's words are in `text` (see the module's docstring); `old_text` is the
-    text the anchor was made on, when known."""
+    text the anchor was made on, when known. Results are remembered by the texts' digests, so a
+    page shown again costs no diff, and no text is held in memory for it."""
     if anchor.whole_section:
         return WHOLE
-    return _relocate_cached(anchor, text, old_text)
+    key = (anchor, _digest(text), _digest(old_text))
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    location = _relocate(anchor, text, old_text)
+    with _CACHE_LOCK:
+        _CACHE[key] = location
+        if len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return location
 
 
-@lru_cache(maxsize=4096)
-def _relocate_cached(anchor: Anchor, text: str, old_text: str | None) -> Location:
+def _relocate(anchor: Anchor, text: str, old_text: str | None) -> Location:
     quote = anchor.quote
     alignment = None
     expected = anchor.start or 0
@@ -302,12 +350,19 @@ def _relocate_cached(anchor: Anchor, text: str, old_text: str | None) -> Locatio
         kept = alignment.unchanged_span(anchor.start, anchor.end)
         if kept is not None and text[kept:kept + len(quote)] == quote:
             return Location(kept, kept + len(quote))
-        expected = alignment.new_index(anchor.start)
-        region = alignment.image(anchor.start, anchor.end)
+        if alignment.reliable:
+            expected = alignment.new_index(anchor.start)
+            region = alignment.image(anchor.start, anchor.end)
+        else:
+            alignment = None  # as if the old text were unknown: context and position decide
     candidates = _exact_occurrences(text, quote)
     if alignment is not None:
         nearest = sorted(candidates, key=lambda i: (abs(i - expected), i))[:MAX_EXPLAINED]
-        costs = {i: alignment.cost_keeping(old_text, text, anchor.start, anchor.end, i, len(quote)) for i in nearest}
+        costs: dict[int, float] = {}
+        deadline = time.monotonic() + TIME_BUDGET
+        for i in nearest:  # nearest first; beyond the time budget a candidate counts as costly
+            costs[i] = alignment.cost_keeping(old_text, text, anchor.start, anchor.end, i, len(quote)) \
+                if time.monotonic() < deadline else math.inf
         credible = [i for i in nearest if costs[i] <= alignment.cost
                     or not alignment.is_old_copy_elsewhere(i, i + len(quote), anchor.start, anchor.end)]
         if credible:
