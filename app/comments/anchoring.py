@@ -36,6 +36,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 from diff_match_patch import diff_match_patch
 
@@ -319,17 +320,25 @@ def _digest(text: str | None) -> bytes | None:
     return None if text is None else hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def relocate(anchor: Anchor, text: str, old_text: str | None = None) -> Location:
+def relocate(anchor: Anchor, text: str, old_text: str | None = None, *, old_key=None,
+             load_old: Callable[[], str | None] | None = None) -> Location:
     """Where the anchor's words are in `text` (see the module's docstring); `old_text` is the
-    text the anchor was made on, when known. Results are remembered by the texts' digests, so a
-    page shown again costs no diff, and no text is held in memory for it."""
+    text the anchor was made on, when known.
+
+    Results are remembered by the texts' digests, so a page shown again costs no diff and no text
+    is held in memory for it. A caller who can name the old text (`old_key`, such as a section
+    revision's identity) passes `load_old` instead of the text: it is loaded only when the result
+    is not remembered.
+    """
     if anchor.whole_section:
         return WHOLE
-    key = (anchor, _digest(text), _digest(old_text))
+    key = (anchor, _digest(text), old_key if old_key is not None else _digest(old_text))
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
+    if old_text is None and load_old is not None:
+        old_text = load_old()
     location = _relocate(anchor, text, old_text)
     with _CACHE_LOCK:
         _CACHE[key] = location

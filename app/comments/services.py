@@ -240,8 +240,12 @@ def locate(comment: Comment, section: Section, texts: RevisionTexts | None = Non
         return anchoring.WHOLE
     if comment.revision == section.current_revision and section.body[anchor.start:anchor.end] == anchor.quote:
         return anchoring.Location(anchor.start, anchor.end)
-    old_text = (texts or RevisionTexts()).get(section.id, comment.revision)
-    return anchoring.relocate(anchor, section.body, old_text)
+    texts = texts or RevisionTexts()
+    # A revision never changes: its section's identity (id and creation time, which a reused id would
+    # not share) and its number name its text, so a remembered result needs no rebuild of it.
+    return anchoring.relocate(anchor, section.body, old_key=("revision", section.id, section.created_at,
+                                                             comment.revision),
+                              load_old=lambda: texts.get(section.id, comment.revision))
 
 
 def comments_query():

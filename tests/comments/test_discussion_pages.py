@@ -121,30 +121,53 @@ def test_hostile_markdown_in_a_comment_is_sanitised_on_the_page(setting, client,
     assert "<script>alert" not in html and "onerror" not in html and "javascript:alert" not in html
 
 
+def queries_for_page(client, path):
+    count = {"n": 0}
+
+    def counter(*_args):
+        count["n"] += 1
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        page(client, path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count["n"]
+
+
 def test_the_document_page_does_not_ask_the_database_once_per_comment(setting, client, login):
     s = setting
 
-    def queries_for_page():
-        count = {"n": 0}
-
-        def counter(*_args):
-            count["n"] += 1
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            page(client, f"/documents/{s['document'].id}")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-        return count["n"]
+    def queries_for_page_():
+        return queries_for_page(client, f"/documents/{s['document'].id}")
 
     login(client, s["people"]["observer"])
     thread = services.add_comment(s["people"]["member"], s["section"], body="One.", quote="fair wages")
     db.session.commit()
-    few = queries_for_page()
+    few = queries_for_page_()
     for n in range(12):
         services.reply(s["people"]["editor"], thread, body=f"Reply {n}.")
         services.add_comment(s["people"]["editor"], s["other"], body=f"More {n}.", quote="together")
     db.session.commit()
-    assert queries_for_page() <= few + 2
+    assert queries_for_page_() <= few + 2
+
+
+def test_anchors_made_on_old_revisions_are_re_located_once_not_on_every_view(setting, client, login):
+    s = setting
+    login(client, s["people"]["observer"])
+    path = f"/documents/{s['document'].id}"
+    bare = queries_for_page(client, path)
+    for n in range(6):
+        services.add_comment(s["people"]["member"], s["section"], body=f"On wages {n}.", quote="fair wages")
+        services.add_comment(s["people"]["member"], s["other"], body=f"On acting {n}.", quote="act together")
+        db.session.commit()
+        for section in (s["section"], s["other"]):  # every comment ends up on an older revision
+            save_section(s["people"]["editor"], section, body=section.body + f" ({n})",
+                         base_revision=section.current_revision)
+        db.session.commit()
+    first = queries_for_page(client, path)
+    assert page(client, path).count('class="comment-mark"') >= 2
+    again = queries_for_page(client, path)
+    assert again <= bare + 3 and again <= first
 
 
 def test_suggest_a_change_preview_post_and_accept(setting, client, login):
