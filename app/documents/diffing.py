@@ -27,8 +27,10 @@ def _line_diff(dmp: diff_match_patch, a: str, b: str) -> list[tuple[int, str]]:
     return diffs
 
 
-def diff_texts(a: str, b: str) -> list[tuple[int, str]]:
-    """[(op, text), ...] with op -1 delete, 0 equal, 1 insert; joining the 0 and -1 parts gives a, 0 and 1 gives b."""
+def diff_texts(a: str, b: str, refine: bool = True) -> list[tuple[int, str]]:
+    """`refine=False` stops at whole lines (used once a whole-document comparison has spent its time budget).
+
+    [(op, text), ...] with op -1 delete, 0 equal, 1 insert; joining the 0 and -1 parts gives a, 0 and 1 gives b."""
     if a == b:
         return [(EQUAL, a)] if a else []
     dmp = _dmp()
@@ -39,7 +41,7 @@ def diff_texts(a: str, b: str) -> list[tuple[int, str]]:
         deleted, inserted = "".join(pending_delete), "".join(pending_insert)
         pending_delete.clear()
         pending_insert.clear()
-        if deleted and inserted and len(deleted) + len(inserted) <= REFINE_LIMIT:
+        if refine and deleted and inserted and len(deleted) + len(inserted) <= REFINE_LIMIT:
             refined = dmp.diff_main(deleted, inserted, False)
             dmp.diff_cleanupSemantic(refined)
             out.extend(refined)

@@ -227,3 +227,21 @@ def test_a_body_with_a_lone_surrogate_is_refused_not_a_500(drafting, api):
                                          headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert "body" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_document_diff_past_its_time_budget_stays_exact_by_whole_lines(drafting, api, monkeypatch):
+    from app.documents import services
+
+    monkeypatch.setattr(services, "DIFF_REFINE_BUDGET", 0.0)
+    _group, people, document = drafting
+    editor = api(people["editor"])
+    did, first = document["id"], document["sections"][0]
+    v1 = editor.post(f"/api/v1/documents/{did}/versions", json={"label": "v1"}).get_json()["id"]
+    new_body = first["body"].replace("fair wages", "living wages")
+    editor.put(f"/api/v1/sections/{first['id']}", json={"body": new_body, "base_revision": 1})
+    changes = editor.get(f"/api/v1/documents/{did}/diff?from={v1}&to=current").get_json()["sections"]
+    change = next(c for c in changes if c["section_id"] == first["id"])
+    assert change["change"] == "modified"
+    assert "".join(t for op, t in change["diff"] if op != 1) == first["body"]
+    assert "".join(t for op, t in change["diff"] if op != -1) == new_body
+    assert [-1, "fair"] not in change["diff"]  # whole lines, not words
