@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.audit.services import record
 from app.auth.models import User
 from app.auth.services import create_user
 from app.errors import Conflict, NotFound
@@ -27,6 +28,7 @@ def create_group(user: User, name, description=None) -> Group:
     db.session.flush()
     db.session.add(Membership(group_id=group.id, user_id=user.id, role="coordinator"))
     db.session.flush()
+    record(group.id, user, "group.create", f"group:{group.id}", name=name)
     return group
 
 
@@ -76,6 +78,7 @@ def invite(user: User, group: Group, email, role, accept_url_for) -> tuple[Invit
               f"Hello,\n\n{user.name} invites you to join the working group \"{group.name}\" on Accord "
               f"as {role}.\n\nOpen this link within {days} days to accept:\n\n{accept_url_for(raw)}\n\n"
               f"The link works once. If you did not expect it, ignore this message.\n")
+    record(group.id, user, "invitation.create", f"invitation:{invitation.id}", email=email, role=role)
     return invitation, raw
 
 
@@ -106,6 +109,8 @@ def _join(invitation: Invitation, user: User) -> Membership:
     membership = Membership(group_id=invitation.group_id, user_id=user.id, role=invitation.role)
     db.session.add(membership)
     db.session.flush()
+    record(invitation.group_id, user, "membership.join", f"user:{user.id}", role=invitation.role,
+           invitation_id=invitation.id)
     return membership
 
 
@@ -157,7 +162,9 @@ def change_role(user: User, group: Group, user_id, role) -> Membership:
     membership = _member(group, user_id)
     if membership.role == "coordinator" and role != "coordinator" and _coordinator_count(group) <= 1:
         raise Conflict("A group needs at least one coordinator: name another one first.", code="last_coordinator")
+    previous = membership.role
     membership.role = role
+    record(group.id, user, "membership.role", f"user:{membership.user_id}", **{"from": previous, "to": role})
     return membership
 
 
@@ -170,3 +177,4 @@ def remove_member(user: User, group: Group, user_id) -> None:
         raise Conflict("A group needs at least one coordinator: name another one first.", code="last_coordinator")
     db.session.delete(membership)
     db.session.flush()
+    record(group.id, user, "membership.remove", f"user:{membership.user_id}", role=membership.role)

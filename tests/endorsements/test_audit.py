@@ -11,7 +11,7 @@ def test_events_are_recorded_and_the_chain_verifies(final_setup, api):
     coordinator = api(s["people"]["coordinator"])
     events = coordinator.get(f"/api/v1/groups/{s['group'].id}/audit?limit=200").get_json()["items"]
     actions = [e["action"] for e in events]
-    assert actions[:1] == ["document.create"]
+    assert actions[:2] == ["group.create", "document.create"]
     assert "document.transition" in actions and "endorsement.create" in actions and "version.create" in actions
     assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(events, events[1:]))
     assert coordinator.get(f"/api/v1/groups/{s['group'].id}/audit/verify").get_json()["ok"] is True
@@ -41,3 +41,14 @@ def test_audit_page_verifies(final_setup, client, login):
     login(client, s["people"]["coordinator"])
     html = client.get(f"/groups/{s['group'].id}/audit?verify=1").get_data(as_text=True)
     assert "The chain is intact" in html
+
+
+def test_membership_changes_are_audited(make_group, api, make_user):
+    group, people = make_group(roles=("member", "editor"))
+    coordinator = api(people["coordinator"])
+    coordinator.patch(f"/api/v1/groups/{group.id}/members/{people['member'].id}", json={"role": "editor"})
+    coordinator.delete(f"/api/v1/groups/{group.id}/members/{people['editor'].id}")
+    coordinator.post(f"/api/v1/groups/{group.id}/invitations", json={"email": "new@example.eu", "role": "member"})
+    actions = [e["action"] for e in coordinator.get(f"/api/v1/groups/{group.id}/audit").get_json()["items"]]
+    assert actions == ["group.create", "membership.role", "membership.remove", "invitation.create"]
+    assert coordinator.get(f"/api/v1/groups/{group.id}/audit/verify").get_json()["ok"] is True
