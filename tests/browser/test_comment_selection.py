@@ -16,7 +16,7 @@ TEXT = "We agree on **fair wages** now.\n\nAnd fair wages later, for everyone."
 pytestmark = pytest.mark.browser
 
 
-def test_selecting_the_second_occurrence_of_words_anchors_the_comment_on_it(setting, live_server, browser):
+def test_selecting_the_second_occurrence_of_words_anchors_the_comment_on_it(setting, live_server, browser):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
 
     save_section(setting["people"]["editor"], setting["section"], body=TEXT, base_revision=1)
