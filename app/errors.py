@@ -7,6 +7,7 @@ message for the browser.
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 
@@ -126,6 +127,17 @@ def register_error_handlers(app):
         if status == 429 and error.get_response().headers.get("Retry-After"):
             response.headers["Retry-After"] = error.get_response().headers["Retry-After"]
         return response
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError):
+        # A race the services' own checks could not see (two identical requests at one moment):
+        # the database's constraint decided, and the loser is told so, not given a 500.
+        from app.extensions import db
+
+        db.session.rollback()
+        app.logger.info("Integrity error answered as 409: %s", error.orig)
+        return _domain_error(Conflict("That was just done by another request. Reload and check.",
+                                      code="conflict"))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # a bug, not bad input: log it, answer plainly
