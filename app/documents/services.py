@@ -5,6 +5,7 @@ rules, changes the data and flushes; the caller commits once.
 """
 from __future__ import annotations
 
+import bisect
 import time
 from dataclasses import dataclass
 
@@ -405,15 +406,21 @@ def version_for(user, version_id) -> Version:
 
 
 def version_state(version: Version) -> list[dict]:
-    """The sections of a version, exactly as they were (rebuilt from the revisions)."""
-    revisions = {}
-    for entry in version.entries:
-        rev = db.session.scalar(select(SectionRevision).where(
-            SectionRevision.section_id == entry.section_id, SectionRevision.number == entry.revision_number))
-        revisions[entry.section_id] = rev
-    return [{"section_id": e.section_id, "heading": revisions[e.section_id].heading,
-             "body": revision_text(e.section_id, e.revision_number), "level": e.level,
-             "revision": e.revision_number} for e in version.entries]
+    """The sections of a version, exactly as they were.
+
+    Headings and revision numbers come in one query; a section whose revision is
+    still its current one takes its text from the section row, and only older
+    revisions are rebuilt from storage (a final version just frozen needs none).
+    """
+    state = _light_state(version, version.document)
+    wanted = {item["section_id"]: item["revision"] for item in state}
+    current = {sid: body for sid, number, body in db.session.execute(
+        select(Section.id, Section.current_revision, Section.body).where(Section.id.in_(wanted)))
+        if wanted[sid] == number}
+    for item in state:
+        sid = item["section_id"]
+        item["body"] = current[sid] if sid in current else revision_text(sid, item["revision"])
+    return state
 
 
 # --- document diffs -------------------------------------------------------------
@@ -423,13 +430,12 @@ def _moved_ids(old_ids: list[int], new_ids: list[int]) -> set[int]:
     common = set(old_ids) & set(new_ids)
     a = [i for i in old_ids if i in common]
     b = [i for i in new_ids if i in common]
-    # LCS by patience-free DP is O(n*m); orders are short (hundreds), and usually equal.
     if a == b:
         return set()
+    # Both orders hold the same ids once each, so their longest common subsequence is the
+    # longest increasing subsequence of a's ids' positions in b: O(n log n).
     position = {value: index for index, value in enumerate(b)}
     sequence = [position[i] for i in a]
-    # longest increasing subsequence of positions = longest common subsequence here
-    import bisect
 
     tails, tails_idx, parents = [], [], [-1] * len(sequence)
     for index, value in enumerate(sequence):

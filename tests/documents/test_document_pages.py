@@ -172,3 +172,33 @@ def test_demo_has_a_statement_in_review_with_versions_and_history(app):
     assert len([e for e in endorsements if e.withdrawn_at is None]) == 4
     assert any(e.reservation for e in endorsements) and any(e.withdrawn_at for e in endorsements)
     assert seed_demo() is False
+
+
+def test_a_version_page_asks_a_bounded_number_of_queries(client, login, make_group):
+    """Headings come in one query and current texts from the sections: no query per section."""
+    from sqlalchemy import event
+
+    from app.documents.services import create_version, save_section
+
+    group, people = make_group(roles=("editor",))
+    document = create_document(people["editor"], group, title="Long", kind="statement",
+                               sections=[{"heading": f"Article {i}", "body": f"Text {i}."} for i in range(40)])
+    version = create_version(people["editor"], document, label="v1")
+    save_section(people["editor"], document.sections[0], body="Changed after the version.", base_revision=1)
+    db.session.commit()
+    vid = version.id
+    login(client, people["editor"])
+    client.get(f"/versions/{vid}")
+    count = [0]
+
+    def counter(*_args):
+        count[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        html = client.get(f"/versions/{vid}").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    assert "Text 0." in html and "Changed after" not in html  # the old text, rebuilt for the one changed section
+    assert "Article 39" in html
+    assert count[0] < 25, count[0]
