@@ -8,3 +8,4 @@ from app.audit.models import AuditEvent  # noqa: F401
 from app.endorsements.models import Endorsement  # noqa: F401
 from app.comments.models import (Amendment, AmendmentSupport, Comment, DocumentWatch, Notification,  # noqa: F401
                                  NotificationSetting)
+from app.roadmaps.models import ActionOwner, ActionUpdate, RoadmapAction, VersionAction  # noqa: F401

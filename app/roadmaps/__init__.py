@@ -1,0 +1,1 @@
+"""Roadmap actions: commitments with owners, timeframes and status, versioned with the text."""
