@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from app.auth.forms import EmptyForm
 from app.documents import services
 from app.documents.diffing import diff_texts, side_by_side
+from app.documents.fragments import Rights, SectionFrames
 from app.documents.forms import DocumentEditForm, DocumentForm, NewSectionForm, SectionEditForm, VersionForm
 from app.documents.models import Version
 from app.documents.permissions import (can_arrange, can_create_document, can_edit_text, can_name_version,
@@ -16,6 +18,7 @@ from app.errors import AccordError, Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
+from app.templating import url_maker
 
 bp = Blueprint("documents", __name__)
 
@@ -64,11 +67,23 @@ def show(did):
 
     discussion = document_discussion(current_user, document, [section for _number, section in sections])
     rendered = [(number, section, discussion.section_html(section)) for number, section in sections]
+    rights = Rights(edit=can_edit_text(current_user, document), arrange=can_arrange(current_user, document),
+                    comment=discussion.can_comment, propose=discussion.can_propose)
+    frames = SectionFrames(rights=rights, urls=_section_urls(did), doc_url=url_for("documents.show", did=did),
+                           csrf_token=generate_csrf())
     return render_template(
         "documents/show.html", document=document, sections=rendered, group=document.group, discussion=discussion,
-        my_role=role_in(current_user, document.group_id), can_edit=can_edit_text(current_user, document),
-        can_arrange=can_arrange(current_user, document), action_form=EmptyForm(),
+        frames=frames, my_role=role_in(current_user, document.group_id), can_edit=rights.edit,
+        can_arrange=rights.arrange, action_form=EmptyForm(),
         saved_section=request.args.get("saved", type=int), **_workflow_context(document))
+
+
+def _section_urls(did: int) -> dict:
+    return {"add_comment": url_maker("comments.add", "sid"), "suggest": url_maker("comments.suggest", "sid"),
+            "discussion": url_maker("comments.discussion", "sid"), "edit": url_maker("documents.edit_section", "sid"),
+            "history": url_maker("documents.section_history", "sid"), "move": url_maker("documents.move_section", "sid"),
+            "remove": url_maker("documents.delete_section", "sid"),
+            "add_after": url_maker("documents.new_section", "after", did=did)}
 
 
 def _workflow_context(document) -> dict:
