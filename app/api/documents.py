@@ -283,8 +283,11 @@ def document_diff(did):
     document = document_for(user, did)
     old = _version_of(user, document, _int_arg("from", allow_current=True))
     new = _version_of(user, document, _int_arg("to", allow_current=True))
+    from app.roadmaps.services import actions_diff
+
     return jsonify({"from": old.id if old else "current", "to": new.id if new else "current",
-                    "sections": services.document_diff(document, old, new)})
+                    "sections": services.document_diff(document, old, new),
+                    "actions": actions_diff(document, old, new)})
 
 
 def _version_of(user, document, value):

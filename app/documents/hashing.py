@@ -11,13 +11,17 @@ import hashlib
 import json
 
 
-def canonical_form(title: str, sections: list[dict]) -> bytes:
+def canonical_form(title: str, sections: list[dict], actions: list[dict] | None = None) -> bytes:
+    """A roadmap's actions (roadmaps.services.canonical_actions) join the form only when there are
+    some, so the hash of every document without actions stays what it always was."""
     data = {
         "title": title,
         "sections": [{"level": s["level"], "heading": s["heading"], "body": s["body"]} for s in sections],
     }
+    if actions:
+        data["actions"] = actions
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def content_hash(title: str, sections: list[dict]) -> str:
-    return hashlib.sha256(canonical_form(title, sections)).hexdigest()
+def content_hash(title: str, sections: list[dict], actions: list[dict] | None = None) -> str:
+    return hashlib.sha256(canonical_form(title, sections, actions)).hexdigest()

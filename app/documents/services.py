@@ -373,14 +373,18 @@ def create_version(user, document: Document, *, label, note=None) -> Version:
         db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     number = (db.session.scalar(select(func.max(Version.number)).where(Version.document_id == document.id)) or 0) + 1
     state = _state_of_current(document)
+    from app.roadmaps.services import actions_for_hash, freeze_into_version  # a roadmap's actions are part of its text
+
+    actions, canonical_actions = actions_for_hash(document)
     version = Version(document_id=document.id, number=number, label=label, note=note, title=document.title,
-                      summary=document.summary, content_hash=content_hash(document.title, state),
+                      summary=document.summary, content_hash=content_hash(document.title, state, canonical_actions),
                       created_by_id=user.id)
     db.session.add(version)
     db.session.flush()
     for position, item in enumerate(state, start=1):
         db.session.add(VersionSection(version_id=version.id, section_id=item["section_id"],
                                       revision_number=item["revision"], position=position, level=item["level"]))
+    freeze_into_version(version, actions)
     try:
         db.session.flush()
     except IntegrityError:

@@ -1,0 +1,241 @@
+"""API: roadmap actions, their order, follow-up entries, and CSV / iCalendar exports."""
+from __future__ import annotations
+
+import re
+
+from flask import Response, current_app, jsonify
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from app.api import endpoint, paginate, parse, signed_in_user
+from app.documents.services import version_for
+from app.extensions import db
+from app.organisations.services import organisation_for
+from app.roadmaps import services
+from app.roadmaps.models import ActionUpdate, RoadmapAction
+from app.roadmaps.permissions import action_for, require_action_edit, roadmap_for
+from app.roadmaps.timeframes import show_timeframe
+from app.util import iso
+
+
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    title: str
+    description: str | None = None
+    owner_organisation_id: int | None = None
+    owner_organisation_ids: list[int] | None = None
+    lead_user_id: int | None = None
+    start_date: str | None = None
+    due_date: str | None = None
+    status: str = "planned"
+    section_id: int | None = None
+
+
+class ActionPatch(BaseModel):
+    model_config = ConfigDict(strict=True)
+    title: str | None = None
+    description: str | None = None
+    owner_organisation_id: int | None = None
+    owner_organisation_ids: list[int] | None = None
+    lead_user_id: int | None = None
+    start_date: str | None = None
+    due_date: str | None = None
+    status: str | None = None
+    section_id: int | None = None
+    revision: int | None = None
+
+
+class ActionOrderRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    order: list[int]
+
+
+class UpdateRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    status: str | None = None
+    note: str | None = None
+    entry_date: str | None = None
+
+
+def action_json(action: RoadmapAction) -> dict:
+    owners = sorted(({"id": o.organisation.id, "name": o.organisation.name, "country": o.organisation.country}
+                     for o in action.owners), key=lambda o: (o["name"], o["id"]))
+    data = {"id": action.id, "document_id": action.document_id, "position": action.position,
+            "title": action.title, "description": action.description, "section_id": action.section_id,
+            "owner_organisation_id": owners[0]["id"] if owners else None,
+            "owner_organisation_ids": [o["id"] for o in owners], "owners": owners,
+            "lead_user_id": action.lead_user_id,
+            "lead": {"id": action.lead.id, "name": action.lead.name} if action.lead else None,
+            "start_date": show_timeframe(action.start_date, action.start_precision),
+            "due_date": show_timeframe(action.due_date, action.due_precision),
+            "start": action.start_date.isoformat() if action.start_date else None,
+            "due": action.due_date.isoformat() if action.due_date else None,
+            "start_precision": action.start_precision, "due_precision": action.due_precision,
+            "status": action.status, "revision": action.revision,
+            "created_at": iso(action.created_at), "updated_at": iso(action.updated_at)}
+    if action.document.final_version_id is not None:
+        data["current_status"] = services.progress_status(action)
+    return data
+
+
+def update_json(update: ActionUpdate) -> dict:
+    return {"id": update.id, "action_id": update.action_id, "version_id": update.version_id,
+            "author_id": update.author_id, "author_name": update.author.name if update.author else None,
+            "entry_date": update.entry_date.isoformat(), "status": update.status,
+            "previous_status": update.previous_status, "note": update.note, "created_at": iso(update.created_at)}
+
+
+def _owner_ids(data, fields_set: set[str]):
+    return services.owner_ids_from(
+        data.owner_organisation_id if "owner_organisation_id" in fields_set else services.UNSET,
+        data.owner_organisation_ids if "owner_organisation_ids" in fields_set else services.UNSET)
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "actions"
+
+
+@endpoint("/documents/<int:did>/actions", "POST", "Add an action to a roadmap (members in draft, editors in review)",
+          body=ActionRequest, status=201, tag="roadmaps", errors=(400, 401, 403, 404, 409, 413))
+def create_action(did):
+    user = signed_in_user()
+    document = roadmap_for(user, did)
+    require_action_edit(user, document)
+    data = parse(ActionRequest)
+    owners = _owner_ids(data, data.model_fields_set)
+    action = services.create_action(
+        user, document, title=data.title, description=data.description,
+        owner_ids=None if owners is services.UNSET else owners, lead_user_id=data.lead_user_id,
+        start=data.start_date, due=data.due_date, status=data.status, section_id=data.section_id)
+    db.session.commit()
+    return jsonify(action_json(action)), 201
+
+
+@endpoint("/documents/<int:did>/actions", "GET", "Actions of a roadmap (each with its position)", tag="roadmaps",
+          errors=(401, 404))
+def list_actions(did):
+    document = roadmap_for(signed_in_user(), did)
+    return jsonify(paginate(select(RoadmapAction).where(RoadmapAction.document_id == document.id,
+                                                        RoadmapAction.deleted_at.is_(None)),
+                            RoadmapAction.id, action_json))
+
+
+@endpoint("/documents/<int:did>/actions.csv", "GET", "Actions of a roadmap as CSV", tag="roadmaps",
+          errors=(401, 404))
+def actions_csv(did):
+    document = roadmap_for(signed_in_user(), did)
+    rows = services.export_rows(services.live_actions(document))
+    return _download(services.actions_csv(rows), "text/csv", f"{_slug(document.title)}-actions.csv")
+
+
+@endpoint("/documents/<int:did>/actions.ics", "GET", "Due dates of a roadmap's actions as an iCalendar feed",
+          tag="roadmaps", errors=(401, 404))
+def actions_ics(did):
+    document = roadmap_for(signed_in_user(), did)
+    rows = services.export_rows(services.live_actions(document))
+    return _download(services.actions_ics(rows, document.title, current_app.config["BASE_URL"]), "text/calendar",
+                     f"{_slug(document.title)}-actions.ics")
+
+
+@endpoint("/documents/<int:did>/actions/order", "PUT", "Reorder a roadmap's actions", body=ActionOrderRequest,
+          tag="roadmaps", errors=(400, 401, 403, 404, 409))
+def reorder_actions(did):
+    user = signed_in_user()
+    document = roadmap_for(user, did)
+    require_action_edit(user, document)
+    data = parse(ActionOrderRequest)
+    actions = services.reorder_actions(user, document, data.order)
+    db.session.commit()
+    return jsonify({"items": [action_json(a) for a in actions], "next_cursor": None})
+
+
+@endpoint("/actions/<int:aid>", "GET", "One roadmap action", tag="roadmaps", errors=(401, 404))
+def get_action(aid):
+    return jsonify(action_json(action_for(signed_in_user(), aid)))
+
+
+@endpoint("/actions/<int:aid>", "PATCH", "Change an action; with `revision`, 409 stale when changed meanwhile",
+          body=ActionPatch, tag="roadmaps", errors=(400, 401, 403, 404, 409, 413))
+def update_action(aid):
+    user = signed_in_user()
+    action = action_for(user, aid)
+    require_action_edit(user, action.document)
+    data = parse(ActionPatch)
+    given = data.model_fields_set
+
+    def field(name):
+        return getattr(data, name) if name in given else services.UNSET
+
+    services.update_action(user, action, revision=field("revision"), title=field("title"),
+                           description=field("description"), owner_ids=_owner_ids(data, given),
+                           lead_user_id=field("lead_user_id"), start=field("start_date"), due=field("due_date"),
+                           status=field("status"), section_id=field("section_id"))
+    db.session.commit()
+    return jsonify(action_json(action))
+
+
+@endpoint("/actions/<int:aid>", "DELETE", "Remove an action (kept in the versions that hold it)", status=204,
+          tag="roadmaps", errors=(401, 403, 404, 409))
+def delete_action(aid):
+    user = signed_in_user()
+    action = action_for(user, aid)
+    services.delete_action(user, action)
+    db.session.commit()
+    return "", 204
+
+
+@endpoint("/actions/<int:aid>/updates", "GET", "Follow-up entries of an action, oldest first", tag="roadmaps",
+          errors=(401, 404))
+def list_updates(aid):
+    action = action_for(signed_in_user(), aid)
+    return jsonify(paginate(select(ActionUpdate).where(ActionUpdate.action_id == action.id), ActionUpdate.id,
+                            update_json))
+
+
+@endpoint("/actions/<int:aid>/updates", "POST",
+          "Record progress on an action of a final roadmap: a dated status change and/or note (member)",
+          body=UpdateRequest, status=201, tag="roadmaps", errors=(400, 401, 403, 404, 409))
+def create_update(aid):
+    user = signed_in_user()
+    action = action_for(user, aid)
+    data = parse(UpdateRequest)
+    update = services.add_update(user, action, status=data.status, note=data.note, entry_date=data.entry_date)
+    db.session.commit()
+    return jsonify(update_json(update)), 201
+
+
+@endpoint("/versions/<int:vid>/actions", "GET", "The actions of a version, exactly as they were frozen",
+          tag="roadmaps", errors=(401, 404))
+def version_actions(vid):
+    version = version_for(signed_in_user(), vid)
+    return jsonify({"items": services.version_actions(version), "next_cursor": None})
+
+
+def _organisation_rows(oid):
+    user = signed_in_user()
+    organisation = organisation_for(oid)
+    return organisation, services.export_rows(services.actions_of_organisation(user, organisation))
+
+
+@endpoint("/organisations/<int:oid>/actions.csv", "GET",
+          "An organisation's actions in the roadmaps of the caller's groups, as CSV", tag="roadmaps",
+          errors=(401, 404))
+def organisation_actions_csv(oid):
+    organisation, rows = _organisation_rows(oid)
+    return _download(services.actions_csv(rows), "text/csv", f"{_slug(organisation.name)}-actions.csv")
+
+
+@endpoint("/organisations/<int:oid>/actions.ics", "GET",
+          "Due dates of an organisation's actions in the roadmaps of the caller's groups (iCalendar)",
+          tag="roadmaps", errors=(401, 404))
+def organisation_actions_ics(oid):
+    organisation, rows = _organisation_rows(oid)
+    body = services.actions_ics(rows, f"{organisation.name}: roadmap actions", current_app.config["BASE_URL"])
+    return _download(body, "text/calendar", f"{_slug(organisation.name)}-actions.ics")
+
