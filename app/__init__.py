@@ -95,6 +95,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, comments_bp, endorsements_bp, public_bp, admin_bp,
                       api_bp):
         app.register_blueprint(blueprint)
+    from app.roadmaps.routes import bp as roadmaps_bp
+
+    app.register_blueprint(roadmaps_bp)
 
 
 def _authenticate_bearer():

@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 
 from flask import current_app
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit.services import record
 from app.auth.models import User
@@ -56,6 +57,8 @@ def group_people(group_id: int) -> list[User]:
 def live_actions(document: Document) -> list[RoadmapAction]:
     return list(db.session.scalars(
         select(RoadmapAction).where(RoadmapAction.document_id == document.id, RoadmapAction.deleted_at.is_(None))
+        .options(selectinload(RoadmapAction.owners).joinedload(ActionOwner.organisation),
+                 joinedload(RoadmapAction.lead))
         .order_by(RoadmapAction.position, RoadmapAction.id)))
 
 
@@ -477,6 +480,23 @@ def final_snapshot(action: RoadmapAction) -> dict | None:
     row = db.session.scalar(select(VersionAction).where(VersionAction.version_id == document.final_version_id,
                                                         VersionAction.action_id == action.id))
     return row.data if row else None
+
+
+def progress_of(document: Document, action_ids: list[int]) -> dict[int, dict]:
+    """Per action (one query): the status set by its latest follow-up entry (None when no entry set one)
+    and its latest entry {date, note, author, status}."""
+    if not action_ids:
+        return {}
+    out: dict[int, dict] = {}
+    for update in db.session.scalars(select(ActionUpdate).where(ActionUpdate.action_id.in_(action_ids))
+                                     .order_by(ActionUpdate.entry_date, ActionUpdate.id)):
+        entry = out.setdefault(update.action_id, {"status": None, "latest": None, "count": 0})
+        if update.status:
+            entry["status"] = update.status
+        entry["count"] += 1
+        entry["latest"] = {"date": update.entry_date.isoformat(), "note": update.note, "status": update.status,
+                           "author": update.author.name if update.author else None}
+    return out
 
 
 def updates_of(action: RoadmapAction) -> list[ActionUpdate]:
