@@ -1,0 +1,105 @@
+"""What a PDF shows, as plain data: the pure core of the export.
+
+`document_context` turns a version's (or the current text's) facts into the
+dictionary the print templates read; `redline_context` does the same for a
+comparison of two states. Neither touches the database nor the request:
+services.py gathers the facts, these functions shape them, so the content
+of a PDF can be tested without rendering one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import segno
+
+from app.documents.importing import section_numbers
+from app.documents.rendering import render_cached
+
+KIND_NAMES = {"statement": "Joint action statement", "roadmap": "Roadmap"}
+
+
+@dataclass
+class EndorsementFact:
+    id: int
+    organisation: str
+    country: str
+    signatory_name: str
+    signatory_title: str
+    date: datetime
+    withdrawn: bool = False
+    reservation: str = ""
+
+
+@dataclass
+class ExportFacts:
+    """Everything a document PDF says, gathered by services.gather_facts."""
+
+    document_id: int
+    version_id: int | None
+    kind: str
+    title: str
+    summary: str
+    group_name: str
+    status: str
+    version_label: str
+    version_number: int | None
+    dated: datetime
+    final_at: datetime | None
+    content_hash: str
+    sections: list[dict]
+    exported_at: datetime
+    draft: bool
+    language: str = "en"
+    endorsements: list[EndorsementFact] = field(default_factory=list)
+    audit_head: dict | None = None
+    verify_url: str = ""
+    actions: list[dict] | None = None
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code (no file, no fetch): the verification address."""
+    return segno.make(data, error="m").svg_inline(scale=3, border=2, dark="#000", light=None, omitsize=True)
+
+
+def document_context(facts: ExportFacts) -> dict:
+    numbers = section_numbers([s["level"] for s in facts.sections])
+    sections = [{
+        "number": number,
+        "anchor": f"s-{s['section_id']}",
+        "level": max(1, min(int(s["level"]), 3)),
+        "heading": s["heading"],
+        # The same sanitiser as the pages: nothing a writer typed becomes markup beyond the allow-list.
+        "html": render_cached(s["body"], f"x{s['section_id']}-"),
+    } for number, s in zip(numbers, facts.sections)]
+    active = [e for e in facts.endorsements if not e.withdrawn]
+    return {
+        "kind_name": KIND_NAMES.get(facts.kind, facts.kind),
+        "facts": facts,
+        "sections": sections,
+        "endorsements": active,
+        "endorsement_ids": ",".join(str(e.id) for e in active),
+        "actions": facts.actions,
+        "qr": qr_svg(facts.verify_url) if facts.verify_url and not facts.draft else "",
+    }
+
+
+def redline_context(*, title: str, group_name: str, document_id: int, old_label: str, new_label: str,
+                    changes: list[dict], exported_at: datetime, language: str = "en") -> dict:
+    """A comparison of two states as runs of equal, deleted and inserted text per section.
+
+    `changes` is documents.services.document_diff's output; the redline shows the
+    Markdown source of each changed section, so lawyers read exactly what changed."""
+    order = {"added": 0, "removed": 0, "modified": 0, "moved": 0, "unchanged": 0}
+    shown = []
+    for change in changes:
+        order[change["change"]] = order.get(change["change"], 0) + 1
+        if change["change"] == "unchanged":
+            continue
+        runs = [{"op": {-1: "del", 0: "eq", 1: "ins"}[op], "text": text} for op, text in change["diff"]]
+        shown.append({"anchor": f"c-{change['section_id']}", "heading": change["heading"],
+                      "old_heading": change.get("old_heading"), "change": change["change"],
+                      "moved": change.get("moved", False), "runs": runs})
+    return {"doc_title": title, "group_name": group_name, "document_id": document_id, "old_label": old_label,
+            "new_label": new_label, "changes": shown, "summary": order, "exported_at": exported_at,
+            "language": language}

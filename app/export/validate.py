@@ -1,0 +1,92 @@
+"""Checking a PDF: is its seal ours and intact, was it changed after sealing, what does it say it is.
+
+Used by /verify, POST /api/v1/verify and the tests. The trust root is this
+installation's own seal certificate: a valid signature made by any other key
+is reported as not made by this installation.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+IDENTITY_KEYS = {"version_id": "accordversionid", "document_id": "accorddocumentid",
+                 "content_hash": "accordcontenthash", "endorsements": "accordendorsements",
+                 "kind": "accordexportkind"}
+
+
+class NotAPdf(ValueError):
+    pass
+
+
+@dataclass
+class SealCheck:
+    signed: bool = False
+    signature_valid: bool = False  # intact and cryptographically valid
+    intact: bool = False
+    trusted: bool = False  # made by this installation's seal
+    modified_after_signing: bool = False
+    signer: str | None = None
+    signed_at: str | None = None
+    identity: dict = field(default_factory=dict)
+    sha256: str = ""
+    problem: str | None = None
+
+
+def read_identity(reader: PdfFileReader) -> dict:
+    info = reader.trailer_view.get("/Info")
+    found = {}
+    if info is None:
+        return found
+    info = info.get_object()
+    for name, key in IDENTITY_KEYS.items():
+        value = info.get("/" + key)
+        if value is not None:
+            found[name] = str(value)
+    return found
+
+
+def check_pdf(data: bytes, seal_certificate) -> SealCheck:
+    """The facts about `data`; raises NotAPdf when it is no PDF at all."""
+    result = SealCheck(sha256=hashlib.sha256(data).hexdigest())
+    if not data.lstrip()[:5].startswith(b"%PDF-"):
+        raise NotAPdf("That file is not a PDF.")
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        result.identity = read_identity(reader)
+        signatures = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
+        raise NotAPdf(f"That file is not a PDF that can be read ({type(exc).__name__}).") from None
+    if not signatures:
+        result.problem = "The file carries no seal."
+        return result
+    result.signed = True
+    signature = next((s for s in signatures if s.field_name == "Seal"), signatures[0])
+    try:
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[seal_certificate]))
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        result.problem = f"The seal could not be checked ({type(exc).__name__})."
+        result.modified_after_signing = True
+        return result
+    result.intact = bool(status.intact)
+    result.signature_valid = bool(status.intact and status.valid)
+    result.trusted = bool(result.signature_valid and status.trusted)
+    # Anything after the signed revision, or a signed range that is not the whole file, counts as a change.
+    result.modified_after_signing = not status.intact or status.coverage != SignatureCoverageLevel.ENTIRE_FILE
+    try:
+        result.signer = status.signing_cert.subject.human_friendly
+    except AttributeError:
+        result.signer = None
+    signed_at = getattr(status, "signer_reported_dt", None)
+    result.signed_at = signed_at.isoformat() if signed_at else None
+    if not result.intact:
+        result.problem = "The signed bytes were changed: the seal no longer matches."
+    elif not result.trusted:
+        result.problem = "The seal is valid but was not made by this installation."
+    return result

@@ -1,0 +1,64 @@
+"""The render subprocess: HTML on stdin, PDF on stdout, under a memory limit.
+
+    python app/export/worker.py --memory-mb 2048 --variant pdf/a-3b
+
+Runs WeasyPrint with AssetFetcher only. It is its own process so that a huge
+or hostile document can exhaust only itself: the parent (render.py) kills it
+at the time limit, and RLIMIT_AS makes an allocation past the memory limit
+fail here instead of in the web server. URLs the fetcher refused are written
+to stderr as JSON, one line, for the parent to log.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import resource
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0] or ".").resolve() == HERE:
+    del sys.path[0]  # run as a script: the package's own module names must not shadow anything
+
+
+def _load_fetcher():
+    """fetcher.py by its path: the worker does not import the Flask app package (faster start)."""
+    spec = importlib.util.spec_from_file_location("accord_export_fetcher", HERE / "fetcher.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--memory-mb", type=int, default=2048)
+    parser.add_argument("--variant", default="pdf/a-3b")
+    parser.add_argument("--tags", action="store_true")
+    args = parser.parse_args()
+    limit = args.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    from weasyprint import HTML
+
+    fetcher_module = _load_fetcher()
+    ASSETS_URL, AssetFetcher = fetcher_module.ASSETS_URL, fetcher_module.AssetFetcher
+
+    html_text = sys.stdin.buffer.read().decode("utf-8")
+    fetcher = AssetFetcher()
+    try:
+        document = HTML(string=html_text, base_url=ASSETS_URL, url_fetcher=fetcher).render()
+        document.metadata.attachments = []  # never an embedded file, whatever the HTML says
+        pdf = document.write_pdf(pdf_variant=args.variant or None, pdf_tags=args.tags, custom_metadata=True,
+                                 attachments=None)
+    except MemoryError:
+        sys.stderr.write(json.dumps({"error": "memory"}) + "\n")
+        return 3
+    sys.stderr.write(json.dumps({"refused": fetcher.refused, "pages": len(document.pages)}) + "\n")
+    sys.stdout.buffer.write(pdf)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
