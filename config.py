@@ -80,6 +80,28 @@ class Config:
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per minute;20 per hour")
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute;50 per hour")
 
+    # PDF export (app/export). The seal: a PKCS#12 file and its passphrase (required in production);
+    # without them development and tests generate a self-signed RSA-3072 seal once into EXPORT_DEV_SEAL_DIR.
+    EXPORT_SEAL_PKCS12 = os.environ.get("EXPORT_SEAL_PKCS12")
+    EXPORT_SEAL_PASSPHRASE = os.environ.get("EXPORT_SEAL_PASSPHRASE")
+    EXPORT_DEV_SEAL_DIR = str(INSTANCE_DIR)
+    EXPORT_SEAL_NAME = os.environ.get("EXPORT_SEAL_NAME", "Accord")
+    EXPORT_SEAL_REASON = os.environ.get("EXPORT_SEAL_REASON", "Final text and endorsements as recorded by Accord")
+    EXPORT_SEAL_LOCATION = os.environ.get("EXPORT_SEAL_LOCATION", "Accord")
+    EXPORT_SEAL_CONTACT = os.environ.get("EXPORT_SEAL_CONTACT", "")
+    # An RFC 3161 time-stamp server for the seal (optional).
+    EXPORT_TSA_URL = os.environ.get("EXPORT_TSA_URL")
+    EXPORT_RENDER_TIMEOUT = _int("EXPORT_RENDER_TIMEOUT", 120)  # seconds, then the render process is killed
+    EXPORT_RENDER_MEMORY_MB = _int("EXPORT_RENDER_MEMORY_MB", 2048)  # address-space limit of the render process
+    EXPORT_PDF_TAGS = _bool("EXPORT_PDF_TAGS", True)  # a tagged PDF (structure for screen readers)
+    # How long a browser request waits for a render before it shows the progress page instead.
+    EXPORT_WAIT_SECONDS = float(os.environ.get("EXPORT_WAIT_SECONDS", "3"))
+    # The language of documents (lang attribute, hyphenation) until documents carry their own.
+    EXPORT_LANGUAGE = os.environ.get("EXPORT_LANGUAGE", "en")
+    # The public address printed in PDFs for verification (and in their QR code).
+    EXPORT_PUBLIC_BASE_URL = os.environ.get("EXPORT_PUBLIC_BASE_URL") or os.environ.get("BASE_URL",
+                                                                                         "http://127.0.0.1:5000")
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

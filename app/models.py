@@ -6,6 +6,7 @@ from app.organisations.models import Organisation, Representative  # noqa: F401
 from app.documents.models import Document, Section, SectionRevision, Version, VersionSection  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.endorsements.models import Endorsement  # noqa: F401
+from app.export.models import Export  # noqa: F401
 from app.comments.models import (Amendment, AmendmentSupport, Comment, DocumentWatch, Notification,  # noqa: F401
                                  NotificationSetting)
 from app.roadmaps.models import ActionOwner, ActionUpdate, RoadmapAction, VersionAction  # noqa: F401

@@ -109,4 +109,5 @@ def paginate(query, id_column, serialise):
 
 
 from app.api import accounts, comments, documents, endorsements, groups, openapi, organisations  # noqa: E402,F401  (register the routes)
+from app.api import exports  # noqa: E402,F401
 from app.api import actions  # noqa: E402,F401  (roadmap actions)

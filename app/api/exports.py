@@ -1,0 +1,105 @@
+"""API: PDF exports (sealed final versions, drafts, comparisons) and verifying a PDF.
+
+GET .../export.pdf renders in the request when the export is not stored yet,
+within EXPORT_RENDER_TIMEOUT (a large document takes tens of seconds); when
+another request is already rendering the same export and it is not done in
+that time, the answer is 202 with Retry-After and the export's status URL.
+"""
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from app.api import endpoint, signed_in_user
+from app.documents.models import Version
+from app.documents.permissions import document_for
+from app.documents.services import version_for
+from app.errors import Invalid, NotFound
+from app.export import services
+from app.export.routes import pdf_response
+from app.extensions import db
+from app.util import iso
+
+
+def export_json(export) -> dict:
+    return {"id": export.id, "kind": export.kind, "status": export.status, "document_id": export.document_id,
+            "version_id": export.version_id, "sha256": export.sha256, "size": export.size, "pages": export.pages,
+            "error": export.error or None, "created_at": iso(export.created_at), "finished_at": iso(export.finished_at),
+            "file_url": url_for("api.export_file", eid=export.id) if export.status == "ready" else None}
+
+
+def _answer(export):
+    if export.status == "ready":
+        return pdf_response(export)
+    if export.status == "failed":
+        return jsonify({"error": {"code": "export_failed", "message": export.error or "The PDF could not be made.",
+                                  "details": {"export": export_json(export)}}}), 503
+    response = jsonify(export_json(export))
+    response.status_code = 202
+    response.headers["Retry-After"] = "5"
+    response.headers["Location"] = url_for("api.export_status", eid=export.id)
+    return response
+
+
+@endpoint("/versions/<int:vid>/export.pdf", "GET",
+          "The version as PDF: the final version sealed (PAdES), any other marked DRAFT; 202 while another "
+          "request renders it", tag="export", errors=(401, 404, 503))
+def version_pdf(vid):
+    user = signed_in_user()
+    version = version_for(user, vid)
+    return _answer(services.render_now(user, services.version_spec(version)))
+
+
+@endpoint("/documents/<int:did>/export.pdf", "GET", "The current text as PDF, marked DRAFT on every page",
+          tag="export", errors=(401, 404, 503))
+def document_pdf(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    return _answer(services.render_now(user, services.current_spec(document)))
+
+
+def _compared(document, name):
+    value = request.args.get(name)
+    if value in (None, "", "current"):
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) < 12):
+        raise Invalid("Not a version of this document.", fields={name: "A version id or 'current'."})
+    version = db.session.get(Version, int(value))
+    if version is None or version.document_id != document.id:
+        raise NotFound("No such version.")
+    return version
+
+
+@endpoint("/documents/<int:did>/compare/export.pdf", "GET",
+          "A redline of two versions (?from=VID&to=VID|current) as PDF", tag="export", errors=(400, 401, 404, 503))
+def compare_pdf(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    old, new = _compared(document, "from"), _compared(document, "to")
+    return _answer(services.render_now(user, services.redline_spec(document, old, new)))
+
+
+@endpoint("/exports/<int:eid>", "GET", "An export's status (rendering, ready, failed)", tag="export",
+          errors=(401, 404))
+def export_status(eid):
+    return jsonify(export_json(services.export_for(signed_in_user(), eid)))
+
+
+@endpoint("/exports/<int:eid>/file", "GET", "A stored export's PDF", tag="export", errors=(401, 404, 409))
+def export_file(eid):
+    export = services.export_for(signed_in_user(), eid)
+    if export.status != "ready":
+        return _answer(export)
+    return pdf_response(export)
+
+
+@endpoint("/verify", "POST", "Check a PDF (multipart field `file`): seal, changes after sealing, version, "
+          "content hash, endorsements; no account needed", tag="export", auth=False, errors=(400, 413))
+def verify():
+    if not request.content_type or not request.content_type.startswith("multipart/form-data"):
+        raise Invalid("Send the PDF as multipart/form-data in the field `file`.",
+                      fields={"file": "A PDF file is required."}, code="file_required")
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("Send the PDF in the multipart field `file`.", fields={"file": "A PDF file is required."},
+                      code="file_required")
+    return jsonify(services.verify(upload.read()))

@@ -1,0 +1,127 @@
+"""Pages: downloading PDFs (with a progress page for slow renders), the public sealed PDF, /verify."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.auth.forms import EmptyForm
+from app.documents import workflow
+from app.documents.models import Version
+from app.documents.permissions import document_for
+from app.documents.services import version_for
+from app.errors import AccordError
+from app.export import services
+from app.export.models import Export
+from app.extensions import db
+
+bp = Blueprint("export", __name__)
+
+
+def pdf_response(export: Export, *, public: bool = False):
+    response = Response(services.stored_pdf(export), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response.headers["ETag"] = f'"{export.sha256}"'
+    response.headers["X-Content-SHA256"] = export.sha256
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
+    return response
+
+
+def _answer(export: Export, *, status_url: str):
+    """The file when it is ready; otherwise the progress page (which refreshes itself while rendering)."""
+    if export.status == "ready":
+        return pdf_response(export)
+    return redirect(status_url)
+
+
+@bp.get("/versions/<int:vid>/export.pdf")
+@login_required
+def version_pdf(vid):
+    version = version_for(current_user, vid)
+    export = services.render_in_background(current_user, services.version_spec(version))
+    return _answer(export, status_url=url_for("export.status", eid=export.id))
+
+
+@bp.get("/documents/<int:did>/export.pdf")
+@login_required
+def document_pdf(did):
+    document = document_for(current_user, did)
+    export = services.render_in_background(current_user, services.current_spec(document))
+    return _answer(export, status_url=url_for("export.status", eid=export.id))
+
+
+def _compared(document, value):
+    if value in (None, "", "current"):
+        return None
+    version = db.session.get(Version, int(value)) if value.isascii() and value.isdigit() and len(value) < 12 else None
+    if version is None or version.document_id != document.id:
+        abort(404)
+    return version
+
+
+@bp.get("/documents/<int:did>/compare/export.pdf")
+@login_required
+def compare_pdf(did):
+    document = document_for(current_user, did)
+    old, new = _compared(document, request.args.get("from")), _compared(document, request.args.get("to"))
+    export = services.render_in_background(current_user, services.redline_spec(document, old, new))
+    return _answer(export, status_url=url_for("export.status", eid=export.id))
+
+
+@bp.get("/exports/<int:eid>")
+@login_required
+def status(eid):
+    export = services.export_for(current_user, eid)
+    if export.kind == "redline":
+        retry = url_for("documents.compare", did=export.document_id)
+    elif export.version_id is not None:
+        retry = url_for("export.version_pdf", vid=export.version_id)
+    else:
+        retry = url_for("export.document_pdf", did=export.document_id)
+    return render_template("export/progress.html", export=export, retry_url=retry, document=export.document,
+                           file_url=url_for("export.file", eid=export.id)), 500 if export.status == "failed" else 200
+
+
+@bp.get("/exports/<int:eid>/file")
+@login_required
+def file(eid):
+    export = services.export_for(current_user, eid)
+    if export.status != "ready":
+        return redirect(url_for("export.status", eid=eid))
+    return pdf_response(export)
+
+
+# --- the public sealed PDF of a published statement --------------------------------------------
+
+@bp.get("/public/<key>/export.pdf")
+def public_pdf(key):
+    document = workflow.published_document(key)
+    if document is None:
+        abort(404)
+    spec = services.published_final_spec(document)
+    export = services.find(spec.key)
+    if export is None or export.status != "ready":
+        export = services.render_in_background(None, spec)
+    if export.status == "ready":
+        return pdf_response(export, public=True)
+    return render_template("export/progress.html", export=export, retry_url=request.path, file_url=request.path,
+                           document=document, public=True), 500 if export.status == "failed" else 200
+
+
+# --- verifying a PDF ---------------------------------------------------------------------------
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    form = EmptyForm()
+    result, error, status_code = None, None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error, status_code = "Choose a PDF file to check.", 400
+        else:
+            try:
+                result = services.verify(upload.read())
+            except AccordError as exc:
+                error, status_code = exc.message, exc.status
+    elif request.method == "POST":
+        error, status_code = "The form expired. Choose the file again and resubmit.", 400
+    return render_template("export/verify.html", form=form, result=result, error=error), status_code

@@ -1,0 +1,434 @@
+"""Exporting documents as PDF: gather the facts, render once, seal, store, serve, verify.
+
+An export request is described by an `ExportSpec` (its key and how to
+build its HTML). `obtain` answers a stored export at once; otherwise the
+first caller claims the key (the unique constraint settles races between
+workers and threads) and renders it, in the request (`render_now`) or in a
+background thread (`render_in_background`); other callers wait for the
+row to become ready. Every render is an audit event of the group's chain.
+"""
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.audit.services import head as audit_head
+from app.audit.services import record
+from app.documents.hashing import content_hash
+from app.documents.models import Document, Version
+from app.documents.services import document_diff, live_sections, version_state
+from app.endorsements.models import Endorsement
+from app.endorsements.services import endorsements_of
+from app.errors import Invalid, NotFound
+from app.export.context import EndorsementFact, ExportFacts, document_context, redline_context
+from app.export.models import Export
+from app.export.render import RenderFailed, render_pdf
+from app.export.seal import SealUnavailable, seal_for, seal_pdf
+from app.export.validate import IDENTITY_KEYS, NotAPdf, check_pdf
+from app.extensions import db
+from app.util import iso, utcnow
+
+log = logging.getLogger(__name__)
+
+
+# --- what an export shows ----------------------------------------------------------------
+
+@dataclass
+class ExportSpec:
+    key: str
+    kind: str
+    group_id: int
+    document_id: int
+    version_id: int | None
+    filename: str
+    content_hash: str = ""
+    endorsement_ids: str = ""
+    build_html: Callable[[], str] = field(default=lambda: "", repr=False)
+
+    @property
+    def sealed(self) -> bool:
+        return self.kind == "sealed"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
+
+
+def document_language(document: Document) -> str:
+    return getattr(document, "language", None) or current_app.config["EXPORT_LANGUAGE"]
+
+
+def verify_url() -> str:
+    return current_app.config["EXPORT_PUBLIC_BASE_URL"].rstrip("/") + "/verify"
+
+
+def roadmap_actions_for_pdf(version: Version | None, document: Document) -> list[dict] | None:
+    """The roadmap's actions table rows, or None when there is nothing to show.
+
+    Hook for the roadmap issue: app.roadmaps.services.version_actions(version) gives the
+    actions frozen with a version. Until it exists (or for statements) the PDF has no table."""
+    if document.kind != "roadmap" or version is None:
+        return None
+    try:
+        from app.roadmaps.services import version_actions
+    except ImportError:
+        return None
+    rows = []
+    for action in version_actions(version):
+        owners = action.get("owners") or []
+        rows.append({
+            "title": action.get("title", ""),
+            "owners": [o.get("name", "") if isinstance(o, dict) else str(o) for o in owners],
+            "lead": action.get("lead") if isinstance(action.get("lead"), str)
+            else (action.get("lead") or {}).get("name", "") if isinstance(action.get("lead"), dict)
+            else action.get("lead_name", ""),
+            "start": action.get("start_date") or "",
+            "due": action.get("due_date") or "",
+            "status": action.get("status") or "",
+        })
+    return rows
+
+
+def _endorsement_facts(endorsements: list[Endorsement]) -> list[EndorsementFact]:
+    return [EndorsementFact(id=e.id, organisation=e.organisation.name, country=e.organisation.country,
+                            signatory_name=e.signatory_name, signatory_title=e.signatory_title, date=e.created_at,
+                            withdrawn=e.withdrawn_at is not None, reservation=e.reservation or "")
+            for e in endorsements]
+
+
+def _identity(facts: ExportFacts, kind: str, endorsement_ids: str) -> dict:
+    values = {"version_id": facts.version_id or "", "document_id": facts.document_id,
+              "content_hash": facts.content_hash, "endorsements": endorsement_ids, "kind": kind}
+    return {IDENTITY_KEYS[name]: value for name, value in values.items()}
+
+
+def _page(template: str, *, title: str, author: str, language: str, draft: bool, identity: dict, footer: str,
+          description: str = "", draft_word: str = "DRAFT", **context) -> str:
+    now = utcnow()
+    # Straight from the Jinja environment: the page context processors (session, notifications) have no place in a PDF.
+    return current_app.jinja_env.get_template(template).render(pdf_title=title, pdf_author=author, pdf_description=description,
+                           language=language, draft=draft, identity=identity, footer_text=footer,
+                           draft_word=draft_word, created_w3c=iso(now), **context)
+
+
+def _status_text(document: Document, version: Version | None, draft: bool) -> str:
+    if version is None:
+        return f"Working text ({document.status}) — not endorsed, not sealed"
+    if draft:
+        return f"Named version, not the final text — not sealed"
+    return "Final text, sealed" + (" (endorsement closed)" if version.closed_at else "")
+
+
+def _document_html(document: Document, version: Version | None, state: list[dict], *, draft: bool,
+                   kind: str, endorsements: list[Endorsement], hash_value: str) -> str:
+    facts = ExportFacts(
+        document_id=document.id, version_id=version.id if version else None, kind=document.kind,
+        title=version.title if version else document.title, summary=version.summary if version else document.summary,
+        group_name=document.group.name, status=document.status,
+        version_label=version.label if version else "Current working text",
+        version_number=version.number if version else None,
+        dated=version.created_at if version else utcnow(),
+        final_at=version.created_at if version is not None and version.is_final else None,
+        content_hash=hash_value, sections=state, exported_at=utcnow(), draft=draft,
+        language=document_language(document), endorsements=_endorsement_facts(endorsements),
+        audit_head=None, verify_url=verify_url(), actions=roadmap_actions_for_pdf(version, document))
+    event = audit_head(document.group_id)
+    if event is not None:
+        facts.audit_head = {"seq": event.seq, "hash": event.hash, "at": event.at}
+    context = document_context(facts)
+    label = f"version {version.number} ({version.label})" if version else "working text"
+    footer = (f"{document.group.name} · {label}" if not draft else f"DRAFT · {document.group.name} · {label}")
+    return _page("export/document.html", title=facts.title, author=document.group.name, language=facts.language,
+                 draft=draft, identity=_identity(facts, kind, context["endorsement_ids"]), footer=footer,
+                 description=facts.summary, status_text=_status_text(document, version, draft), **context)
+
+
+def version_spec(version: Version) -> ExportSpec:
+    """A version: sealed when it is the final text, otherwise a draft; kept either way (a version is frozen)."""
+    document = version.document
+    filename = f"{_slug(version.title)}-v{version.number}"
+    if version.is_final:
+        active = endorsements_of(version, include_withdrawn=False)
+        ids = ",".join(str(e.id) for e in active)
+        digest = hashlib.sha256(ids.encode("ascii")).hexdigest()[:24]
+
+        def build():
+            return _document_html(document, version, version_state(version), draft=False, kind="sealed",
+                                  endorsements=active, hash_value=version.content_hash)
+        return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}", kind="sealed",
+                          group_id=document.group_id, document_id=document.id, version_id=version.id,
+                          filename=f"{filename}-sealed.pdf", content_hash=version.content_hash,
+                          endorsement_ids=ids, build_html=build)
+
+    def build_draft():
+        return _document_html(document, version, version_state(version), draft=True, kind="draft",
+                              endorsements=[], hash_value=version.content_hash)
+    return ExportSpec(key=f"draft:v{version.id}", kind="draft", group_id=document.group_id, document_id=document.id,
+                      version_id=version.id, filename=f"{filename}-draft.pdf", content_hash=version.content_hash,
+                      build_html=build_draft)
+
+
+def _current_state(document: Document) -> list[dict]:
+    return [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level}
+            for s in live_sections(document)]
+
+
+def current_spec(document: Document) -> ExportSpec:
+    """The current text, as a draft. Its key holds the text's hash, so an edit makes a new export."""
+    state = _current_state(document)
+    hash_value = content_hash(document.title, state)
+
+    def build():
+        return _document_html(document, None, state, draft=True, kind="draft", endorsements=[], hash_value=hash_value)
+    extra = hashlib.sha256(f"{document.summary}\n{document.status}".encode("utf-8")).hexdigest()[:16]
+    return ExportSpec(key=f"draft:d{document.id}:{hash_value}:{extra}",
+                      kind="draft", group_id=document.group_id, document_id=document.id, version_id=None,
+                      filename=f"{_slug(document.title)}-draft.pdf", content_hash=hash_value, build_html=build)
+
+
+def redline_spec(document: Document, old: Version | None, new: Version | None) -> ExportSpec:
+    """A comparison of two states (None: the current text), deletions struck and insertions underlined."""
+    def side(version):
+        if version is not None:
+            return f"v{version.id}"
+        return "c" + content_hash(document.title, _current_state(document))[:24]
+
+    def label(version):
+        return f"Version {version.number} — {version.label}" if version else "The current text"
+
+    def build():
+        changes = document_diff(document, old, new)
+        context = redline_context(title=(new.title if new else document.title), group_name=document.group.name,
+                                  document_id=document.id, old_label=label(old), new_label=label(new),
+                                  changes=changes, exported_at=utcnow(), language=document_language(document))
+        identity = {IDENTITY_KEYS["document_id"]: document.id, IDENTITY_KEYS["kind"]: "redline"}
+        return _page("export/redline.html", title=f"Comparison: {context['doc_title']}", author=document.group.name,
+                     identity=identity, footer=f"COMPARISON · {label(old)} → {label(new)}", draft=True,
+                     draft_word="COMPARISON", **context)
+    a, b = side(old), side(new)
+    return ExportSpec(key=f"redline:d{document.id}:{a}:{b}", kind="redline", group_id=document.group_id,
+                      document_id=document.id, version_id=None,
+                      filename=f"{_slug(document.title)}-compare-{a}-{b}.pdf"[:190], build_html=build)
+
+
+# --- claiming, rendering and storing -------------------------------------------------------
+
+def find(key: str) -> Export | None:
+    return db.session.scalar(select(Export).where(Export.key == key))
+
+
+def _stale_before():
+    return utcnow() - timedelta(seconds=current_app.config["EXPORT_RENDER_TIMEOUT"] + 30)
+
+
+def _in_own_transaction(function, *args):
+    """function(*args) in a fresh application context with its own session, committed there.
+
+    Exports are written from GET requests, whose SQLite transactions are read-only
+    (documents configure_sqlite): a write after a read in such a transaction fails with
+    "database is locked". Outside the request's context the session begins a write
+    transaction (BEGIN IMMEDIATE on SQLite), waits its turn for the lock and commits alone."""
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                return function(*args)
+            finally:
+                db.session.remove()
+    return contextvars.Context().run(run)
+
+
+def claim(user, spec: ExportSpec) -> tuple[Export, bool]:
+    """The export row for spec, and whether this caller must render it.
+
+    A ready or freshly claimed export is someone else's to serve or finish; a failed
+    one, or a claim older than the render timeout (its worker died), is taken over."""
+    export = find(spec.key)
+    if export is not None and export.status == "ready":
+        return export, False
+    export_id, mine = _in_own_transaction(_claim, spec, getattr(user, "id", None))
+    db.session.commit()  # end the request's read snapshot, so it sees the row
+    return db.session.get(Export, export_id, populate_existing=True), mine
+
+
+def _claim(spec: ExportSpec, user_id: int | None) -> tuple[int, bool]:
+    export = find(spec.key)
+    if export is None:
+        export = Export(key=spec.key, kind=spec.kind, group_id=spec.group_id, document_id=spec.document_id,
+                        version_id=spec.version_id, endorsement_ids=spec.endorsement_ids,
+                        content_hash=spec.content_hash, filename=spec.filename, status="rendering",
+                        created_by_id=user_id)
+        db.session.add(export)
+        try:
+            db.session.commit()
+            return export.id, True
+        except IntegrityError:  # someone else claimed it at the same moment: theirs to render
+            db.session.rollback()
+            return find(spec.key).id, False
+    if export.status == "ready" or (export.status == "rendering" and export.started_at > _stale_before()):
+        return export.id, False
+    taken = db.session.execute(
+        update(Export).where(Export.id == export.id, Export.status == export.status,
+                             Export.started_at == export.started_at)
+        .values(status="rendering", error="", started_at=utcnow(), created_by_id=user_id))
+    db.session.commit()
+    return export.id, taken.rowcount == 1
+
+
+def perform(export_id: int, kind: str, html: str, actor_id: int | None) -> None:
+    """Render (and seal) the claimed export, then store it and record the event in one short transaction."""
+    config = current_app.config
+    started = time.monotonic()
+    try:
+        rendered = render_pdf(html, timeout=config["EXPORT_RENDER_TIMEOUT"],
+                              memory_mb=config["EXPORT_RENDER_MEMORY_MB"], tags=config["EXPORT_PDF_TAGS"])
+        pdf = seal_pdf(rendered.pdf, config) if kind == "sealed" else rendered.pdf
+    except (RenderFailed, SealUnavailable) as exc:
+        log.error("Export %s failed: %s", export_id, exc)
+        _in_own_transaction(_mark_failed, export_id, str(exc))
+        return
+    _in_own_transaction(_store, export_id, pdf, rendered, round(time.monotonic() - started, 3), actor_id)
+
+
+def _store(export_id: int, pdf: bytes, rendered, seconds: float, actor_id: int | None) -> None:
+    from app.auth.models import User
+
+    export = db.session.get(Export, export_id)
+    digest = hashlib.sha256(pdf).hexdigest()
+    export.pdf, export.sha256, export.size, export.pages = pdf, digest, len(pdf), rendered.pages
+    export.status, export.error, export.finished_at, export.render_seconds = "ready", "", utcnow(), seconds
+    actor = db.session.get(User, actor_id) if actor_id else None
+    record(export.group_id, actor, "export.render", f"export:{export.id}", kind=export.kind,
+           document_id=export.document_id, version_id=export.version_id, sha256=digest,
+           endorsement_ids=export.endorsement_ids, pages=rendered.pages, refused_urls=len(rendered.refused))
+    db.session.commit()
+
+
+def render_now(user, spec: ExportSpec, wait: float | None = None) -> Export:
+    """The export, rendered in this request when nobody has; waits (up to `wait` seconds) for another's."""
+    export, mine = claim(user, spec)
+    if mine:
+        try:
+            perform(export.id, spec.kind, spec.build_html(), getattr(user, "id", None))
+        except Exception:
+            _in_own_transaction(_mark_failed, export.id, "The export stopped unexpectedly.")
+            raise
+    return wait_for(export.id, current_app.config["EXPORT_RENDER_TIMEOUT"] if wait is None else wait)
+
+
+def render_in_background(user, spec: ExportSpec) -> Export:
+    """The export; when it must be rendered, a thread of this worker does it (the subprocess does the work)."""
+    export, mine = claim(user, spec)
+    if mine:
+        html = spec.build_html()  # in the request: it reads the database with the request's session
+        app = current_app._get_current_object()
+        thread = threading.Thread(target=_background, args=(app, export.id, spec.kind, html, getattr(user, "id", None)),
+                                  name=f"export-{export.id}", daemon=True)
+        thread.start()
+        thread.join(timeout=app.config["EXPORT_WAIT_SECONDS"])
+    return wait_for(export.id, 0)
+
+
+def _background(app, export_id: int, kind: str, html: str, actor_id: int | None) -> None:
+    with app.app_context():
+        try:
+            perform(export_id, kind, html, actor_id)
+        except Exception:  # a thread has nobody to raise to: say it on the row and in the log
+            log.exception("Background export %s failed", export_id)
+            _in_own_transaction(_mark_failed, export_id, "The export stopped unexpectedly.")
+        finally:
+            db.session.remove()
+
+
+def _mark_failed(export_id: int, message: str) -> None:
+    db.session.execute(update(Export).where(Export.id == export_id, Export.status == "rendering")
+                       .values(status="failed", error=message, finished_at=utcnow()))
+    db.session.commit()
+
+
+def wait_for(export_id: int, seconds: float) -> Export:
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.commit()  # a fresh snapshot each time round (PostgreSQL repeatable reads, SQLite locks)
+        export = db.session.get(Export, export_id, populate_existing=True)
+        if export.status != "rendering" or time.monotonic() >= deadline:
+            return export
+        time.sleep(0.2)
+
+
+def stored_pdf(export: Export) -> bytes:
+    return db.session.scalar(select(Export.pdf).where(Export.id == export.id))
+
+
+def export_for(user, export_id) -> Export:
+    from app.documents.permissions import can_read
+
+    export = db.session.get(Export, export_id) if isinstance(export_id, int) else None
+    if export is None or not can_read(user, export.document):
+        raise NotFound("No such export.")
+    return export
+
+
+def published_final_spec(document: Document) -> ExportSpec:
+    if document.final_version is None:
+        raise NotFound("No such statement.")
+    return version_spec(document.final_version)
+
+
+# --- verifying ----------------------------------------------------------------------------
+
+def verify(data: bytes) -> dict:
+    """What anyone may learn from a PDF: the seal's facts, and, when the seal is ours, what we hold about it."""
+    if not data:
+        raise Invalid("The file is empty.", fields={"file": "Choose a PDF file."}, code="empty_file")
+    try:
+        check = check_pdf(data, seal_for(current_app.config).certificate)
+    except NotAPdf as exc:
+        raise Invalid(str(exc), fields={"file": str(exc)}, code="not_a_pdf") from None
+    identity = check.identity
+    answer = {
+        "signature_valid": check.trusted, "signed": check.signed, "intact": check.intact,
+        "made_by_this_installation": check.trusted, "modified_after_signing": check.modified_after_signing,
+        "signer": check.signer, "signed_at": check.signed_at, "problem": check.problem, "sha256": check.sha256,
+        "version_id": _int_or_none(identity.get("version_id")), "document_id": _int_or_none(identity.get("document_id")),
+        "content_hash": identity.get("content_hash"), "content_hash_matches": None, "endorsements": [],
+        "any_withdrawn": None, "document": None, "stored_export": None,
+    }
+    # Only a file sealed by this installation may ask the database anything: forged metadata learns nothing.
+    if not check.trusted:
+        return answer
+    answer["stored_export"] = db.session.scalar(select(Export.id).where(Export.sha256 == check.sha256)) is not None
+    version = db.session.get(Version, answer["version_id"]) if answer["version_id"] else None
+    if version is not None and version.document_id == answer["document_id"]:
+        answer["content_hash_matches"] = version.content_hash == answer["content_hash"]
+        answer["document"] = {"id": version.document_id, "title": version.title, "version_number": version.number,
+                              "version_label": version.label, "final_at": iso(version.created_at)}
+        ids = [int(i) for i in (identity.get("endorsements") or "").split(",") if i.strip().isdigit()]
+        found = {e.id: e for e in db.session.scalars(select(Endorsement).where(Endorsement.id.in_(ids),
+                                                                               Endorsement.version_id == version.id))}
+        answer["endorsements"] = [
+            {"id": i, "organisation": found[i].organisation.name, "country": found[i].organisation.country,
+             "signatory_name": found[i].signatory_name, "date": iso(found[i].created_at),
+             "withdrawn": found[i].withdrawn_at is not None, "withdrawn_at": iso(found[i].withdrawn_at)}
+            if i in found else {"id": i, "missing": True, "withdrawn": None}
+            for i in ids]
+        answer["any_withdrawn"] = any(e.get("withdrawn") for e in answer["endorsements"])
+    else:
+        answer["content_hash_matches"] = False
+    return answer
+
+
+def _int_or_none(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
