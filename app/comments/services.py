@@ -254,14 +254,23 @@ def comments_query():
                                    selectinload(Comment.parent))
 
 
-def threads_of(sections: list[Section], texts: RevisionTexts | None = None) -> dict[int, list[Thread]]:
-    """Every thread of these sections, in order of creation, with its replies and its re-located anchor."""
+def threads_of(sections: list[Section], texts: RevisionTexts | None = None,
+               open_only: bool = False) -> dict[int, list[Thread]]:
+    """Every thread of these sections (or only the open ones), in order of creation, with its replies and its
+    re-located anchor."""
     texts = texts or RevisionTexts()
     by_id = {s.id: s for s in sections}
     out: dict[int, list[Thread]] = {s.id: [] for s in sections}
     if not sections:
         return out
-    comments = list(db.session.scalars(comments_query().where(Comment.section_id.in_(by_id)).order_by(Comment.id)))
+    if open_only:  # the open roots through their partial index, then their replies: resolved history is not read
+        comments = list(db.session.scalars(comments_query().where(
+            Comment.section_id.in_(by_id), Comment.parent_id.is_(None), Comment.resolved_at.is_(None))))
+        if comments:
+            comments += db.session.scalars(comments_query().where(Comment.parent_id.in_([c.id for c in comments])))
+        comments.sort(key=lambda c: c.id)
+    else:
+        comments = list(db.session.scalars(comments_query().where(Comment.section_id.in_(by_id)).order_by(Comment.id)))
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
         if comment.parent_id is not None:
@@ -279,6 +288,7 @@ class SectionDiscussion:
     threads: list[Thread]
     proposed: int = 0
     html: str = ""
+    has_resolved: bool = False  # on the document page resolved threads are not loaded, only linked to
 
     @property
     def open(self) -> list[Thread]:
@@ -311,17 +321,24 @@ def section_html(section: Section, threads: list[Thread]) -> str:
 
 
 def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:
-    """What the document page shows beside each section: threads, highlights, open suggestions."""
-    threads = threads_of(sections)
+    """What the document page shows beside each section: open threads, highlights, open suggestions, and whether
+    any thread was resolved. Resolved threads are history: the page links to them on the section's discussion
+    page instead of loading them, so it costs the same however long the discussion has gone on."""
+    threads = threads_of(sections, open_only=True)
     proposed = dict(db.session.execute(
         select(Amendment.section_id, func.count()).where(Amendment.document_id == document.id,
                                                          Amendment.status == "proposed")
         .group_by(Amendment.section_id)).all())
+    resolved_root = select(Comment.id).where(Comment.section_id == Section.id, Comment.parent_id.is_(None),
+                                             Comment.resolved_at.is_not(None)).exists()
+    with_resolved = set(db.session.scalars(
+        select(Section.id).where(Section.id.in_([s.id for s in sections]), resolved_root)))
     discussion = DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
                                     watching=is_watching(user, document))
     for section in sections:
         discussion.sections[section.id] = SectionDiscussion(
-            section, threads[section.id], proposed.get(section.id, 0), section_html(section, threads[section.id]))
+            section, threads[section.id], proposed.get(section.id, 0), section_html(section, threads[section.id]),
+            section.id in with_resolved)
     return discussion
 
 

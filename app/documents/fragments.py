@@ -5,7 +5,7 @@ the discussion box with its comment form, the section's tools. Rendering that
 through the template engine for 280 sections cost more than everything else on
 the page together. The frame depends only on what it shows (the section's id,
 anchor, number, heading, level, revision, its neighbours, the reader's rights
-and the thread counts), so it is rendered once per distinct set of those and
+and its thread counts), so it is rendered once per distinct set of those and
 kept in a bounded per-process cache; the key holds all of them, so an edit, a
 renumbering, another role or a new thread simply makes another entry, and
 nothing needs invalidating. What differs per reader or per request, the section's
@@ -83,14 +83,15 @@ class SectionFrames:
         self.cache = frame_cache()
         self._macro = None
 
-    def __call__(self, section, number: str, first: bool, last: bool, open_count: int, proposed: int):
+    def __call__(self, section, number: str, first: bool, last: bool, open_count: int, proposed: int,
+                 has_resolved: bool):
         key = (section.id, section.anchor, section.heading, section.level, section.current_revision,
-               number, first, last, self.rights, open_count, proposed, self.doc_url)
+               number, first, last, self.rights, open_count, proposed, has_resolved, self.doc_url)
         parts = self.cache.get(key)
         if parts is None:
             if self._macro is None:
                 self._macro = current_app.jinja_env.get_template("documents/_section_frame.html").module.section_frame
-            html = str(self._macro(section, number, first, last, self.rights, open_count, proposed,
+            html = str(self._macro(section, number, first, last, self.rights, open_count, proposed, has_resolved,
                                    self.urls, self.doc_url, _MARKS))
             head, rest = html.split(BODY, 1)
             middle, tail = rest.split(THREADS, 1)

@@ -55,20 +55,27 @@ def test_an_oversized_comment_from_the_form_is_413(setting, client, login):
     assert response.status_code == 413
 
 
-def test_replies_resolve_and_reopen_through_the_forms_and_resolved_threads_fold_away(setting, client, login):
+def test_replies_resolve_and_reopen_through_the_forms_and_resolved_threads_move_to_the_discussion_page(
+        setting, client, login):
     s = setting
+    sid = s["section"].id
     thread = services.add_comment(s["people"]["member"], s["section"], body="Too vague.", quote="every year")
     db.session.commit()
     token = login(client, s["people"]["editor"])
-    assert client.post(f"/sections/{s['section'].id}/comments", data={
+    assert client.post(f"/sections/{sid}/comments", data={
         "csrf_token": token, "parent_id": str(thread.id), "body": "Agreed, fixing."}).status_code == 302
+    assert "Agreed, fixing." in page(client, f"/documents/{s['document'].id}")  # replies of open threads shown
     assert client.post(f"/comments/{thread.id}/resolve", data={"csrf_token": token}).status_code == 302
     html = page(client, f"/documents/{s['document'].id}")
-    resolved = html[html.index('<details class="resolved-threads">'):]
-    assert "Too vague." in resolved and "Agreed, fixing." in resolved and "Resolved by Editor" in resolved
+    assert "Too vague." not in html and "Agreed, fixing." not in html
+    assert f'href="/sections/{sid}/discussion#resolved">Resolved threads' in html
     assert 'class="comment-mark"' not in html  # a resolved thread's words are no longer highlighted
+    discussion = page(client, f"/sections/{sid}/discussion")
+    resolved = discussion[discussion.index('id="resolved"'):]
+    assert "Too vague." in resolved and "Agreed, fixing." in resolved and "Resolved by Editor" in resolved
     assert client.post(f"/comments/{thread.id}/reopen", data={"csrf_token": token}).status_code == 302
-    assert '<details class="resolved-threads">' not in page(client, f"/documents/{s['document'].id}")
+    html = page(client, f"/documents/{s['document'].id}")
+    assert "Too vague." in html and "Agreed, fixing." in html and "Resolved threads" not in html
 
 
 def test_readers_see_the_discussion_but_no_forms_and_cannot_resolve(setting, client, login):
