@@ -108,7 +108,9 @@ def _seed_documents(group, people) -> None:
     roadmap = create_document(jussi, group, title=ROADMAP_TITLE, kind="roadmap", summary=ROADMAP_SUMMARY,
                               sections=[{"heading": h, "level": level, "body": body}
                                         for h, level, body in ROADMAP_SECTIONS])
+    _seed_roadmap_actions(roadmap)
     _make_final_with_endorsements(coordinator, roadmap, people)
+    _seed_follow_ups(roadmap)
 
 
 def _make_final_with_endorsements(coordinator, roadmap, people) -> None:
@@ -135,4 +137,33 @@ def _make_final_with_endorsements(coordinator, roadmap, people) -> None:
                         signatory_title="Managing Director", content_hash=version.content_hash)
     withdraw(lukas, withdrawn, "Awaiting approval by our supervisory board.")
     publish(coordinator, roadmap)
+    db.session.flush()
+
+
+def _seed_roadmap_actions(roadmap) -> None:
+    """The roadmap's actions, drafted before it goes final, so the final version holds them."""
+    from app.demo_texts import ROADMAP_ACTIONS
+    from app.roadmaps.services import create_action
+
+    organisations = {o.name: o.id for o in db.session.scalars(select(Organisation))}
+    sections = roadmap.sections
+    for title, section, owners, lead, start, due, status, description in ROADMAP_ACTIONS:
+        lead_user = user_by_email(lead)
+        create_action(lead_user, roadmap, title=title, description=description,
+                      owner_ids=[organisations[name] for name in owners], lead_user_id=lead_user.id,
+                      start=start, due=due, status=status, section_id=sections[section].id)
+    db.session.flush()
+
+
+def _seed_follow_ups(roadmap) -> None:
+    """Progress recorded since the endorsement; the endorsed version does not change."""
+    from datetime import date, timedelta
+
+    from app.demo_texts import ROADMAP_FOLLOW_UPS
+    from app.roadmaps.services import add_update, live_actions
+
+    actions = live_actions(roadmap)
+    for index, author, days_ago, status, note in ROADMAP_FOLLOW_UPS:
+        add_update(user_by_email(author), actions[index], status=status, note=note,
+                   entry_date=(date.today() - timedelta(days=days_ago)).isoformat())
     db.session.flush()

@@ -46,3 +46,49 @@ ROADMAP_SECTIONS = [
     ("2029: scale", 1, """- Extend the approach to mobile phones and data-centre equipment.
 - Invite ten more public buyers to endorse the statement."""),
 ]
+
+# Actions of the roadmap: (title, section index, owner organisations, lead's e-mail, start, due, status, description)
+ROADMAP_ACTIONS = [
+    ("Adopt the model labour-rights clauses in new ICT framework agreements", 1,
+     ["City of Ghent", "Barcelona City Council", "Helsinki Region Procurement Office", "Consip S.p.A."],
+     "marta.puig@demo.accord.eu", "2027-Q1", "2027-Q4", "planned",
+     "Every new framework agreement for ICT hardware includes the **model clauses** agreed by the working group, "
+     "including the supplier's duty to map its supply chain down to the final assembly factories."),
+    ("Map the supply chains of the three largest ICT contracts", 1,
+     ["Helsinki Region Procurement Office", "City of Oslo", "Dublin City Council"],
+     "jussi.virtanen@demo.accord.eu", "2027-Q1", "2027-Q3", "planned",
+     "Each owner names its three largest ICT contracts and asks the suppliers for the list of final assembly "
+     "factories. Results are shared in the working group's folder."),
+    ("Hold a joint market dialogue with the main ICT suppliers", 1,
+     ["Consip S.p.A.", "Bundesbeschaffung GmbH"],
+     "giulia.romano@demo.accord.eu", "2027-Q2", "2027-06-15", "planned",
+     "One day in Rome, with the ten largest suppliers of laptops and monitors: the clauses, the monitoring, "
+     "and what suppliers need from buyers to comply."),
+    ("Cover 30% of ICT hardware spend with independent factory monitoring", 2,
+     ["City of Ghent", "Barcelona City Council", "Ministry of the Interior and Kingdom Relations",
+      "Municipality of Stockholm"],
+     "pieter.bakker@demo.accord.eu", "2028-Q1", "2028-Q4", "planned",
+     "Join an independent monitoring organisation and have it cover factories making at least 30% of our "
+     "ICT hardware spend.\n\n- Measure: share of spend covered, reported yearly."),
+    ("Publish the first joint annual report", 2, ["City of Ghent"],
+     "coordinator@demo.accord.eu", "2028-Q3", "2028-12-15", "planned",
+     "A public report on the clauses used, the factories monitored, the findings and the remediation agreed."),
+    ("Extend the criteria to mobile phones and data-centre equipment", 3,
+     ["Helsinki Region Procurement Office", "Consip S.p.A.", "Lisbon Municipality"],
+     "jussi.virtanen@demo.accord.eu", "2029-Q1", "2029-Q4", "planned",
+     "Adapt the clauses and the monitoring to two more product groups, after a market analysis."),
+    ("Invite ten more public buyers to endorse the statement", 3, ["City of Ghent", "City of Oslo"],
+     "ingrid.haugen@demo.accord.eu", "2029-Q1", "2029-Q2", "planned",
+     "Through the European networks of public buyers, with a short guide to joining."),
+]
+
+# Follow-up entries after endorsement: (action index, author's e-mail, days ago, new status or None, note)
+ROADMAP_FOLLOW_UPS = [
+    (0, "marta.puig@demo.accord.eu", 20, "in_progress",
+     "Clauses translated into Catalan and Spanish; Barcelona's legal service is checking them."),
+    (1, "jussi.virtanen@demo.accord.eu", 12, None,
+     "Helsinki and Oslo have named their three contracts; Dublin will follow after its board meeting."),
+    (2, "giulia.romano@demo.accord.eu", 5, "at_risk",
+     "Only four of the ten suppliers have confirmed; the date may move to the autumn."),
+    (0, "coordinator@demo.accord.eu", 2, None, "Ghent's new laptop framework, published last week, includes the clauses."),
+]
