@@ -49,7 +49,8 @@ def render_pdf(html: str, *, timeout: float = 120, memory_mb: int = 2048, varian
         raise
     report = _last_json_line(err)
     if process.returncode != 0 or not out.startswith(b"%PDF"):
-        if report.get("error") == "memory" or process.returncode in (-signal.SIGKILL, -signal.SIGSEGV):
+        out_of_memory = report.get("error") == "memory" or b"MemoryError" in err or b"Cannot allocate memory" in err
+        if out_of_memory or process.returncode in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
             raise RenderFailed(f"The PDF needed more than {memory_mb} MiB of memory to render and was stopped.")
         log.error("PDF render failed (exit %s): %s", process.returncode, err[-2000:].decode("utf-8", "replace"))
         raise RenderFailed("The PDF could not be rendered.")
@@ -73,9 +74,10 @@ def _kill(process: subprocess.Popen) -> None:
 
 def _last_json_line(err: bytes) -> dict:
     for line in reversed(err.decode("utf-8", "replace").strip().splitlines()):
-        if line.startswith("{"):
+        start = line.find('{"')
+        if start >= 0:
             try:
-                return json.loads(line)
+                return json.loads(line[start:])
             except ValueError:
-                return {}
+                continue
     return {}

@@ -39,22 +39,20 @@ def main() -> int:
     limit = args.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    from weasyprint import HTML
-
-    fetcher_module = _load_fetcher()
-    ASSETS_URL, AssetFetcher = fetcher_module.ASSETS_URL, fetcher_module.AssetFetcher
-
-    html_text = sys.stdin.buffer.read().decode("utf-8")
-    fetcher = AssetFetcher()
     try:
-        document = HTML(string=html_text, base_url=ASSETS_URL, url_fetcher=fetcher).render()
+        from weasyprint import HTML
+
+        fetcher_module = _load_fetcher()
+        html_text = sys.stdin.buffer.read().decode("utf-8")
+        fetcher = fetcher_module.AssetFetcher()
+        document = HTML(string=html_text, base_url=fetcher_module.ASSETS_URL, url_fetcher=fetcher).render()
         document.metadata.attachments = []  # never an embedded file, whatever the HTML says
         pdf = document.write_pdf(pdf_variant=args.variant or None, pdf_tags=args.tags, custom_metadata=True,
                                  attachments=None)
     except MemoryError:
-        sys.stderr.write(json.dumps({"error": "memory"}) + "\n")
+        sys.stderr.write("\n" + json.dumps({"error": "memory"}) + "\n")
         return 3
-    sys.stderr.write(json.dumps({"refused": fetcher.refused, "pages": len(document.pages)}) + "\n")
+    sys.stderr.write("\n" + json.dumps({"refused": fetcher.refused, "pages": len(document.pages)}) + "\n")
     sys.stdout.buffer.write(pdf)
     sys.stdout.buffer.flush()
     return 0

@@ -35,9 +35,9 @@ def run(tool: str, *args, data: bytes | None = None, tmp_path=None) -> str:
     return result.stdout + result.stderr
 
 
-def page_texts(pdf: bytes) -> list[str]:
-    """pdftotext's text, one string per page (form feeds split them)."""
-    text = run("pdftotext", "-layout", data=pdf)
+def page_texts(pdf: bytes, mode: str = "-layout") -> list[str]:
+    """pdftotext's text, one string per page (form feeds split them). `-raw` keeps rotated text too."""
+    text = run("pdftotext", mode, data=pdf)
     pages = text.split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
@@ -95,7 +95,8 @@ def render_sample(print_app, *, draft: bool) -> tuple[str, bytes]:
                                identity={"accordversionid": 77, "accorddocumentid": 41,
                                          "accordcontenthash": facts.content_hash, "accordendorsements": "5",
                                          "accordexportkind": "draft" if draft else "sealed"},
-                               footer_text="footer", draft_word="DRAFT", created_w3c="2026-11-20T09:30:00Z",
+                               footer_text=("DRAFT · " if draft else "") + "Buyers for fair ICT · version 3",
+                               draft_word="DRAFT", created_w3c="2026-11-20T09:30:00Z",
                                status_text="Final text, sealed", **context)
         rendered = render_pdf(html, timeout=60, memory_mb=2048, tags=True)
         pdf = rendered.pdf if draft else seal_pdf(rendered.pdf, print_app.config)

@@ -1,0 +1,45 @@
+"""The pure context builder: what the PDF will say, without rendering it."""
+from __future__ import annotations
+
+from tests.export.conftest import sample_facts
+
+
+def test_sections_are_numbered_and_sanitised(app):
+    from app.export.context import document_context
+
+    context = document_context(sample_facts(draft=False))
+    assert [(s["number"], s["heading"]) for s in context["sections"]] == [
+        ("1", "Purpose"), ("1.1", "Scope of the commitment"), ("2", "Hostile text")]
+    hostile = context["sections"][2]["html"]
+    assert "<script" not in hostile and "<img" not in hostile and "javascript:" not in hostile
+    assert "<style" not in hostile and "file:" not in hostile
+
+
+def test_only_active_endorsements_are_listed_and_named_in_the_identity(app):
+    from app.export.context import document_context
+
+    context = document_context(sample_facts(draft=False))
+    assert [e.organisation for e in context["endorsements"]] == ["City of Ghent"]
+    assert context["endorsement_ids"] == "5"
+    assert context["qr"].startswith("<svg") and "https://accord.example/verify" not in context["qr"]
+
+
+def test_a_draft_has_no_qr_code(app):
+    from app.export.context import document_context
+
+    assert document_context(sample_facts(draft=True))["qr"] == ""
+
+
+def test_the_redline_keeps_only_changed_sections_with_their_runs(app):
+    from datetime import datetime
+
+    from app.export.context import redline_context
+
+    changes = [{"section_id": 1, "heading": "Aim", "change": "modified", "moved": False,
+                "diff": [[0, "We buy "], [-1, "cheap"], [1, "repairable"], [0, " laptops."]]},
+               {"section_id": 2, "heading": "Same", "change": "unchanged", "moved": False, "diff": []}]
+    context = redline_context(title="T", group_name="G", document_id=1, old_label="one", new_label="two",
+                              changes=changes, exported_at=datetime(2026, 1, 1))
+    assert [c["heading"] for c in context["changes"]] == ["Aim"]
+    assert [r["op"] for r in context["changes"][0]["runs"]] == ["eq", "del", "ins", "eq"]
+    assert context["summary"]["unchanged"] == 1
