@@ -1,8 +1,9 @@
 """The content hash of a document state: SHA-256 over a canonical form.
 
 The canonical form is compact JSON (sorted keys, no spaces, UTF-8) of the
-title and the ordered sections (level, heading, body with LF line ends).
-Anyone holding the text can recompute it; the PDF and the endorsements
+title and the ordered sections (level, heading, body with LF line ends),
+and, for a roadmap that has actions, the ordered actions as a reader sees
+them (roadmaps.services.canonical_actions). Anyone holding the text can recompute it; the PDF and the endorsements
 carry it.
 """
 from __future__ import annotations

@@ -120,10 +120,41 @@ def test_a_stale_form_is_refused_and_keeps_what_the_person_typed(client, login, 
 
 
 def test_the_document_page_links_a_roadmap_to_its_actions_but_not_a_statement(client, login, roadmap_setup):
+    from app.documents.services import create_document
+
     s = roadmap_setup
+    statement = create_document(s["people"]["editor"], s["group"], title="Statement", kind="statement")
+    db.session.commit()
     login(client, s["people"]["observer"])
     html = client.get(f"/documents/{s['document'].id}").get_data(as_text=True)
     assert f'href="/documents/{s["document"].id}/actions"' in html
+    html = client.get(f"/documents/{statement.id}").get_data(as_text=True)
+    assert "/actions" not in html and client.get(f"/documents/{statement.id}/actions").status_code == 404
+
+
+def test_the_actions_page_needs_as_many_queries_for_forty_actions_as_for_two(client, login, roadmap_setup, api):
+    from sqlalchemy import event
+
+    s = roadmap_setup
+    counts = []
+    login(client, s["people"]["observer"])
+    for total in (2, 40):
+        while len(api(s["people"]["editor"]).get(f"/api/v1/documents/{s['document'].id}/actions?limit=200")
+                  .get_json()["items"]) < total:
+            _add(api, s, who="editor", owner_organisation_ids=[s["ghent"].id, s["oslo"].id],
+                 lead_user_id=s["people"]["member"].id, due_date="2027-Q2", section_id=s["sections"][0].id)
+        count = [0]
+
+        def counter(*_args):
+            count[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            assert client.get(f"/documents/{s['document'].id}/actions").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        counts.append(count[0])
+    assert counts[1] == counts[0], counts
 
 
 def test_a_frozen_roadmap_page_offers_no_editing_and_its_forms_answer_409(client, login, roadmap_setup, api):
