@@ -3,8 +3,8 @@
 The canonical form is compact JSON (sorted keys, no spaces, UTF-8) of the
 title and the ordered sections (level, heading, body with LF line ends),
 and, for a roadmap that has actions, the ordered actions as a reader sees
-them (roadmaps.services.canonical_actions). Anyone holding the text can recompute it; the PDF and the endorsements
-carry it.
+them (roadmaps.services.canonical_actions). Anyone holding the text can
+recompute it; the PDF and the endorsements carry it.
 """
 from __future__ import annotations
 
