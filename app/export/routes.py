@@ -1,7 +1,7 @@
 """Pages: downloading PDFs (with a progress page for slow renders), the public sealed PDF, /verify."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm
@@ -78,7 +78,9 @@ def status(eid):
     else:
         retry = url_for("export.document_pdf", did=export.document_id)
     return render_template("export/progress.html", export=export, retry_url=retry, document=export.document,
-                           file_url=url_for("export.file", eid=export.id)), 500 if export.status == "failed" else 200
+                           file_url=url_for("export.file", eid=export.id),
+                           status_url=url_for("api.export_status", eid=export.id)), \
+        500 if export.status == "failed" else 200
 
 
 @bp.get("/exports/<int:eid>/file")
@@ -99,12 +101,15 @@ def public_pdf(key):
         abort(404)
     spec = services.published_final_spec(document)
     export = services.find(spec.key)
+    if request.args.get("status") and export is not None:  # the progress page asking
+        return jsonify({"status": export.status})
     if export is None or export.status != "ready":
         export = services.render_in_background(None, spec)
     if export.status == "ready":
         return pdf_response(export, public=True)
     return render_template("export/progress.html", export=export, retry_url=request.path, file_url=request.path,
-                           document=document, public=True), 500 if export.status == "failed" else 200
+                           status_url=request.path + "?status=1", document=document, public=True), \
+        500 if export.status == "failed" else 200
 
 
 # --- verifying a PDF ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
+from app.export.aio import run_coroutine
+
 FIELD_NAME = "Seal"
 DEV_SEAL_FILE = "export_seal.p12"
 DEV_PASSPHRASE_FILE = "export_seal.passphrase"
@@ -120,5 +122,5 @@ def seal_pdf(pdf: bytes, config) -> bytes:
         timestamper = RequestsHTTPTimeStamper(url, https=url.startswith("https:"),
                                               timeout=config.get("EXPORT_TSA_TIMEOUT", 10))
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    out = signers.sign_pdf(writer, metadata, signer=seal.signer, timestamper=timestamper)
+    out = run_coroutine(lambda: signers.async_sign_pdf(writer, metadata, signer=seal.signer, timestamper=timestamper))
     return out.getvalue()

@@ -12,9 +12,11 @@ from io import BytesIO
 
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+
+from app.export.aio import run_coroutine
 
 IDENTITY_KEYS = {"version_id": "accordversionid", "document_id": "accorddocumentid",
                  "content_hash": "accordcontenthash", "endorsements": "accordendorsements",
@@ -69,7 +71,8 @@ def check_pdf(data: bytes, seal_certificate) -> SealCheck:
     result.signed = True
     signature = next((s for s in signatures if s.field_name == "Seal"), signatures[0])
     try:
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[seal_certificate]))
+        context = ValidationContext(trust_roots=[seal_certificate])
+        status = run_coroutine(lambda: async_validate_pdf_signature(signature, context))
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         result.problem = f"The seal could not be checked ({type(exc).__name__})."
         result.modified_after_signing = True
