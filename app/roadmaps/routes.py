@@ -49,8 +49,8 @@ def _matches(item: dict, filters: dict) -> bool:
     if filters["period_range"]:
         from datetime import date
 
-        start = date.fromisoformat(item["start_date"]) if item["start_date"] else None
-        due = date.fromisoformat(item["due_date"]) if item["due_date"] else None
+        start = date.fromisoformat(item["start_on"]) if item["start_on"] else None
+        due = date.fromisoformat(item["due_on"]) if item["due_on"] else None
         if not overlaps(start, due, filters["period_range"]):
             return False
     return True

@@ -246,6 +246,9 @@ def update_action(user, action: RoadmapAction, *, revision=UNSET, title=UNSET, d
     errors.raise_if_any()
     if description is not UNSET:
         changes["description"] = check_description(description)
+    if db.engine.dialect.name == "postgresql":  # one change of an action at a time (SQLite: BEGIN IMMEDIATE)
+        db.session.execute(select(RoadmapAction.id).where(RoadmapAction.id == action.id).with_for_update())
+        db.session.refresh(action)
     if revision not in (UNSET, None) and revision != action.revision:
         raise Conflict("Someone changed this action since you opened it. Reload it and make your change again.",
                        code="stale", details={"current_revision": action.revision})
@@ -368,8 +371,9 @@ def _display(action_id: int, data: dict, sections: dict[int, tuple[str, str]], p
             "description_html": render_cached(data["description"], f"{prefix}{action_id}-") if data["description"] else "",
             "owners": list(data["owners"]), "lead": data["lead"],
             "start": _show(data["start"]), "due": _show(data["due"]),
-            "start_date": data["start"]["date"] if data["start"] else None,
-            "due_date": data["due"]["date"] if data["due"] else None,
+            "start_date": _show(data["start"]), "due_date": _show(data["due"]),
+            "start_on": data["start"]["date"] if data["start"] else None,
+            "due_on": data["due"]["date"] if data["due"] else None,
             "status": data["status"], "status_label": ACTION_STATUSES.get(data["status"], data["status"]),
             "section_id": data["section_id"], "section": number, "section_heading": heading}
 
@@ -377,7 +381,8 @@ def _display(action_id: int, data: dict, sections: dict[int, tuple[str, str]], p
 def version_actions(version: Version) -> list[dict]:
     """The actions of a version as plain dicts, in order: title, description (and its sanitised HTML),
     owners [{id, name, country}], lead {id, name} or None, start and due as shown ("2027-Q1" or
-    "2027-03-15") or None, status (and its label), section number and heading. For pages and the PDF."""
+    "2027-03-15") or None (also as `start_date` / `due_date`; the plain ISO days in `start_on` /
+    `due_on`), status (and `status_label`), section number and heading. For pages and the PDF."""
     rows = list(db.session.scalars(select(VersionAction).where(VersionAction.version_id == version.id)
                                    .order_by(VersionAction.position)))
     if not rows:
@@ -560,18 +565,18 @@ def timeline(items: list[dict], limit: int = 40) -> tuple[list[dict], list[dict]
     and the actions that have no date at all."""
     from app.roadmaps.timeframes import quarter_bounds, quarters_between
 
-    dated = [i for i in items if i["start_date"] or i["due_date"]]
-    undated = [i for i in items if not (i["start_date"] or i["due_date"])]
+    dated = [i for i in items if i["start_on"] or i["due_on"]]
+    undated = [i for i in items if not (i["start_on"] or i["due_on"])]
     if not dated:
         return [], undated
-    days = [date.fromisoformat(d) for i in dated for d in (i["start_date"], i["due_date"]) if d]
+    days = [date.fromisoformat(d) for i in dated for d in (i["start_on"], i["due_on"]) if d]
     quarters = []
     for year, quarter in quarters_between(min(days), max(days), limit):
         first, last = quarter_bounds(year, quarter)
         entries = []
         for item in dated:
-            start = date.fromisoformat(item["start_date"]) if item["start_date"] else None
-            due = date.fromisoformat(item["due_date"]) if item["due_date"] else None
+            start = date.fromisoformat(item["start_on"]) if item["start_on"] else None
+            due = date.fromisoformat(item["due_on"]) if item["due_on"] else None
             begin, end = start or due, due or start
             if begin > last or end < first:
                 continue
@@ -639,12 +644,12 @@ def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     host = base_url.split("//", 1)[-1].split("/", 1)[0] or "accord"
     for row in rows:
-        if not row["due_date"]:
+        if not row["due_on"]:
             continue
         event = Event()
         event.add("uid", f"action-{row['action_id']}-due@{host}")
         event.add("dtstamp", stamp)
-        event.add("dtstart", date.fromisoformat(row["due_date"]))
+        event.add("dtstart", date.fromisoformat(row["due_on"]))
         event.add("summary", f"Due: {row['title']}")
         lines = [f"Roadmap: {row['document']}", f"Due: {row['due']}", f"Status: {row['status_label']}"]
         if row["owners"]:

@@ -34,6 +34,8 @@ def test_a_named_version_keeps_the_actions_as_they_were(roadmap_setup, api):
     assert len(frozen) == 1
     item = frozen[0]
     assert item["title"] == "Adopt the clauses" and item["due"] == "2027-Q1" and item["start"] == "2027-Q1"
+    assert (item["start_date"], item["due_date"]) == ("2027-Q1", "2027-Q1")  # as shown, for the PDF
+    assert (item["start_on"], item["due_on"]) == ("2027-01-01", "2027-03-31")
     assert item["owners"] == [{"id": s["ghent"].id, "name": "City of Ghent", "country": "BE"}]
     assert item["lead"] == {"id": s["people"]["member"].id, "name": "Member"}
     assert item["status"] == "planned" and item["status_label"] == "Planned"
