@@ -51,6 +51,13 @@ class Comment(db.Model):
     # Threads only: resolved threads fold away but stay readable; reopening clears these.
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Where the quoted words stand in section revision `located_revision`, carried forward at each save
+    # (anchoring.carry) so that reading never relocates across many revisions. `located_state` is
+    # "exact" (the words first quoted), "changed" (reworded since) or "orphaned" (gone); None: not carried.
+    located_revision: Mapped[int | None]
+    located_start: Mapped[int | None]
+    located_end: Mapped[int | None]
+    located_state: Mapped[str | None] = mapped_column(String(8))
 
     author = relationship("User", foreign_keys=[author_id])
     resolved_by = relationship("User", foreign_keys=[resolved_by_id])

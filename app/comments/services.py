@@ -238,6 +238,8 @@ def locate(comment: Comment, section: Section, texts: RevisionTexts | None = Non
     anchor = anchor_of(comment)
     if anchor.whole_section:
         return anchoring.WHOLE
+    if comment.located_state is not None and comment.located_revision == section.current_revision:
+        return _stored_location(comment)
     if comment.revision == section.current_revision and section.body[anchor.start:anchor.end] == anchor.quote:
         return anchoring.Location(anchor.start, anchor.end)
     texts = texts or RevisionTexts()
@@ -246,6 +248,39 @@ def locate(comment: Comment, section: Section, texts: RevisionTexts | None = Non
     return anchoring.relocate(anchor, section.body, old_key=("revision", section.id, section.created_at,
                                                              comment.revision),
                               load_old=lambda: texts.get(section.id, comment.revision))
+
+
+_STATES = {"exact": True, "changed": False}
+
+
+def _stored_location(comment: Comment) -> anchoring.Location:
+    if comment.located_state == "orphaned":
+        return anchoring.ORPHANED
+    return anchoring.Location(comment.located_start, comment.located_end,
+                              exact=_STATES.get(comment.located_state, False))
+
+
+def carry_anchors(section: Section, old_text: str, new_text: str, old_number: int, new_number: int) -> None:
+    """At each save, move the open threads' anchors from revision `old_number` to `new_number` of the
+    section (anchoring.carry: one cheap step between consecutive texts), so that reading the page
+    never relocates an anchor across the whole history. Called by documents.services.save_section
+    in the saving transaction, which holds the section's lock."""
+    threads = db.session.scalars(select(Comment).where(
+        Comment.section_id == section.id, Comment.parent_id.is_(None), Comment.resolved_at.is_(None),
+        Comment.anchor_quote != ""))
+    for comment in threads:
+        anchor = anchor_of(comment)
+        if comment.located_state is not None and comment.located_revision == old_number:
+            where = _stored_location(comment)
+        elif comment.revision == old_number and old_text[anchor.start:anchor.end] == anchor.quote:
+            where = anchoring.Location(anchor.start, anchor.end)
+        else:  # not carried before (older data, a reopened thread): relocated once from its own revision
+            where = anchoring.relocate(anchor, old_text, old_key=("revision", section.id, section.created_at,
+                                                                  comment.revision),
+                                       load_old=lambda c=comment: RevisionTexts().get(section.id, c.revision))
+        moved = anchoring.carry(anchor.quote, where, old_text, new_text)
+        comment.located_revision, comment.located_start, comment.located_end = new_number, moved.start, moved.end
+        comment.located_state = "orphaned" if moved.orphaned else ("exact" if moved.exact else "changed")
 
 
 def comments_query():

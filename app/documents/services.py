@@ -328,6 +328,7 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
                                    message=message or "", merged=merged,
                                    restored_from=restored_from)
     db.session.add(new_revision)
+    previous_body = section.body
     section.body, section.heading, section.current_revision = body, new_heading, number
     section.updated_at = document.updated_at = utcnow()
     try:
@@ -336,6 +337,9 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         db.session.rollback()
         raise Conflict("Someone saved this section at the same moment. Reload and try again.",
                        code="conflict", details={"current_revision": current}) from None
+    from app.comments.services import carry_anchors  # the discussion builds on documents, not the reverse
+
+    carry_anchors(section, previous_body, body, current, number)
     record(document.group_id, user, "section.restore" if restored_from else "section.edit", f"section:{section.id}",
            document_id=document.id, revision=number, base_revision=base_revision, merged=merged,
            restored_from=restored_from, **({"credited_to": author.id} if author is not None else {}))
