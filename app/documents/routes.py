@@ -63,17 +63,19 @@ def new_document(gid):
 def show(did):
     document = document_for(current_user, did)
     sections = services.numbered(services.live_sections(document))
+    from app.comments.fragments import ThreadBlocks  # the discussion builds on documents, not the reverse
     from app.comments.services import document_discussion  # the comments beside each section, words highlighted
 
     discussion = document_discussion(current_user, document, [section for _number, section in sections])
     rendered = [(number, section, discussion.section_html(section)) for number, section in sections]
     rights = Rights(edit=can_edit_text(current_user, document), arrange=can_arrange(current_user, document),
                     comment=discussion.can_comment, propose=discussion.can_propose)
+    csrf_token = generate_csrf()
     frames = SectionFrames(rights=rights, urls=_section_urls(did), doc_url=url_for("documents.show", did=did),
-                           csrf_token=generate_csrf())
+                           csrf_token=csrf_token)
     return render_template(
         "documents/show.html", document=document, sections=rendered, group=document.group, discussion=discussion,
-        frames=frames, my_role=role_in(current_user, document.group_id), can_edit=rights.edit,
+        frames=frames, thread_blocks=ThreadBlocks(document, csrf_token), my_role=role_in(current_user, document.group_id), can_edit=rights.edit,
         can_arrange=rights.arrange, action_form=EmptyForm(),
         saved_section=request.args.get("saved", type=int), **_workflow_context(document))
 

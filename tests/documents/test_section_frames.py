@@ -4,10 +4,11 @@ import re
 
 import pytest
 
-from app.comments.services import add_comment, resolve
+from app.comments.services import add_comment, delete_comment, edit_comment, reply, resolve
 from app.documents import services
 from app.documents.fragments import BODY, CSRF, THREADS
 from app.extensions import db
+from app.groups.models import Membership
 
 
 @pytest.fixture
@@ -120,3 +121,68 @@ def test_text_that_looks_like_a_frame_mark_is_shown_as_typed(app, client, login,
     assert html.count(f"Context {fake}") >= 2  # contents and heading, untouched
     for mark in (BODY, THREADS, CSRF):
         assert mark not in html
+
+
+# --- open threads, reused across readers (app/comments/fragments.py) ------------------------------
+
+def thread_markup(html, comment):
+    start = html.index(f'<div class="comment" id="comment-{comment.id}"') if f'id="comment-{comment.id}"' in html \
+        else html.index(f'id="comment-{comment.id}"')
+    return html[html.rindex("<article", 0, start):html.index("</article>", start)]
+
+
+def test_each_reader_gets_the_thread_tools_their_rights_allow(app, login, make_user, doc):
+    group, people, document = doc
+    people["other member"] = make_user("Otto Other")
+    db.session.add(Membership(group_id=group.id, user_id=people["other member"].id, role="member"))
+    section = document.sections[0]
+    thread = add_comment(people["member"], section, body="Which cities?", quote="Cities")
+    db.session.commit()
+    clients = {}
+    for role in ("editor", "member", "other member", "observer"):
+        clients[role] = app.test_client()
+        login(clients[role], people[role])
+    seen = {role: thread_markup(page(client, document), thread) for role, client in clients.items()}
+    assert "Post reply" in seen["other member"]  # a member who did not write it replies, nothing more
+    for tool in (f"/comments/{thread.id}/edit", "Delete<span", "Resolve<span"):
+        assert tool not in seen["other member"]
+    assert f"/comments/{thread.id}/edit" in seen["member"]  # the author edits and deletes
+    assert "Delete<span" in seen["member"] and "Resolve<span" in seen["member"]
+    assert f"/comments/{thread.id}/edit" not in seen["editor"]  # an editor deletes and resolves, not edits
+    assert "Delete<span" in seen["editor"] and "Resolve<span" in seen["editor"]
+    for tool in (f"/comments/{thread.id}/edit", "Delete<span", "Resolve<span", "Post reply"):
+        assert tool not in seen["observer"]
+
+
+def test_a_thread_shows_every_change_to_its_comments(app, client, login, doc):
+    _group, people, document = doc
+    section = document.sections[0]
+    thread = add_comment(people["member"], section, body="Which cities?", quote="Cities")
+    db.session.commit()
+    login(client, people["editor"])
+    assert "Which cities?" in thread_markup(page(client, document), thread)
+    edit_comment(people["member"], thread, body="Which cities, exactly?")
+    answer = reply(people["editor"], thread, body="All of them.")
+    people["member"].name = "Mara Member-Renamed"
+    db.session.commit()
+    markup = thread_markup(page(client, document), thread)
+    assert "Which cities, exactly?" in markup and "edited" in markup
+    assert "All of them." in markup and "Mara Member-Renamed" in markup
+    delete_comment(people["editor"], answer)
+    db.session.commit()
+    assert "All of them." not in thread_markup(page(client, document), thread)
+
+
+def test_thread_forms_carry_the_token_of_the_session_that_asked(app, login, doc):
+    _group, people, document = doc
+    section = document.sections[0]
+    thread = add_comment(people["member"], section, body="Which cities?", quote="Cities")
+    db.session.commit()
+    first, second = app.test_client(), app.test_client()
+    login(first, people["editor"])
+    token = login(second, people["editor"])
+    page(first, document)
+    markup = thread_markup(page(second, document), thread)
+    secrets = {t.split(".")[0] for t in re.findall(r'name="csrf_token" value="([^"]+)"', markup)}
+    assert secrets == {token.split(".")[0]}
+    assert second.post(f"/comments/{thread.id}/resolve", data={"csrf_token": token}).status_code == 302
