@@ -134,10 +134,11 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn --workers 2 wsgi:app on 127.0.0.1, on the bench database."""
+    """gunicorn --workers N (2 by default) wsgi:app on 127.0.0.1, on the bench database."""
 
-    def __init__(self, url: str, workdir: Path):
+    def __init__(self, url: str, workdir: Path, workers: int = 2):
         self.url = url
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"gunicorn-{self.port}.log"
@@ -145,9 +146,11 @@ class Server:
         self.process = None
 
     def start(self) -> None:
-        env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": self.url}
+        # Simulated members all sign in from 127.0.0.1: the per-address login limit is for attackers.
+        env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": self.url,
+               "RATELIMIT_LOGIN": "1000 per minute"}
         env.pop("DATABASE_URL", None)
-        command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
                    "--pid", str(self.pidfile), "--timeout", "60", "--error-logfile", str(self.log), "wsgi:app"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)

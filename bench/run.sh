@@ -8,6 +8,8 @@
 #   BENCH_ONLY=sqlite    or postgresql: one database only
 #   BENCH_KEEP_DB=1      keep the PostgreSQL database accord_bench afterwards
 #   BENCH_ARGS="..."     more arguments for bench_codrafting.py (e.g. --requests 100)
+#   BENCH_SUITES="codrafting load export"   which benchmarks to run (all three by default)
+#   BENCH_LOAD_ARGS="..."  more arguments for bench_load.py (e.g. --seconds 30 --growth 10)
 set -u
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -38,8 +40,24 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+SUITES=${BENCH_SUITES:-codrafting load export}
+wants() { case " $SUITES " in *" $1 "*) return 0;; esac; return 1; }
+
+run_load() {  # label url: 20 simulated members on a fresh database, then growth (bench_load.py)
+  local label=$1 url=$2 dir="$WORK/load-$1"
+  mkdir -p "$dir"
+  echo "== $label: load (20 simulated members, 60 s, then growth to 10x and 100x) =="
+  # shellcheck disable=SC2086
+  ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 10 1500 \
+    "$BIN/python" bench/bench_load.py --db "$url" --label "$label" --workdir "$dir" ${BENCH_LOAD_ARGS:-}
+  local rc=$?
+  stop_server "$dir"
+  [ $rc -eq 0 ] || { echo "the load benchmark on $label failed (exit $rc)"; return 1; }
+}
+
 run_one() {  # label url
   local label=$1 url=$2 dir="$WORK/$1"
+  wants codrafting || return 0
   mkdir -p "$dir"
   echo "== $label: building the data =="
   if ! ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 5 90 \
@@ -64,6 +82,10 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 
 if [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; then
   run_one sqlite "sqlite:///$WORK/sqlite/accord-bench.db" || status=1
+  if wants load; then
+    mkdir -p "$WORK/load-sqlite"
+    run_load sqlite "sqlite:///$WORK/load-sqlite/accord-load.db" || status=1
+  fi
 fi
 
 if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
@@ -71,6 +93,13 @@ if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
     if psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -v ON_ERROR_STOP=1 \
          -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null; then
       run_one postgresql "postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB" || status=1
+      if wants load; then
+        psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -v ON_ERROR_STOP=1 \
+          -c "DROP DATABASE IF EXISTS ${PG_DB}_load WITH (FORCE)" -c "CREATE DATABASE ${PG_DB}_load" >/dev/null &&
+          run_load postgresql "postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/${PG_DB}_load" || status=1
+        [ -n "${BENCH_KEEP_DB:-}" ] || psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \
+          -c "DROP DATABASE IF EXISTS ${PG_DB}_load WITH (FORCE)" >/dev/null 2>&1 || true
+      fi
       if [ -z "${BENCH_KEEP_DB:-}" ]; then
         psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \
           -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
@@ -81,5 +110,9 @@ if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
   else
     echo "== postgresql: SKIPPED (no server answers on $PG_HOST:$PG_PORT) =="
   fi
+fi
+if wants export && { [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; }; then
+  echo "== export: the sealed PDF of the large document (SQLite) =="
+  timeout -k 10 900 "$BIN/python" bench/bench_export.py --label sqlite || status=1
 fi
 exit $status
