@@ -482,6 +482,19 @@ def test_changing_the_password_needs_the_current_one(client, login, make_user):
     assert authenticate(user.email, PASSWORD) is None
 
 
+def test_changing_the_password_signs_out_other_browsers_but_not_this_one(app, client, login, make_user):
+    user = make_user()
+    other_browser = app.test_client()
+    post_login(other_browser, user.email, PASSWORD)
+    csrf = login(client, user)
+    assert signed_in(other_browser)
+    answer = client.post("/profile/password", data={"pw-current_password": PASSWORD,
+                                                    "pw-new_password": NEW_PASSWORD, "csrf_token": csrf})
+    assert answer.status_code == 302
+    assert not signed_in(other_browser)
+    assert signed_in(client)
+
+
 # --- self-registration ------------------------------------------------------------------
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -177,6 +177,13 @@ def change_password(user: User, current_password, new_password) -> None:
     new_password = clean_password(errors, "new_password", new_password, current_app.config["PASSWORD_MIN_LENGTH"])
     errors.raise_if_any()
     user.password_hash = hash_password(new_password)
+    # Whoever knew the old password is signed out everywhere else; this session stays.
+    current = getattr(user, "current_session_key", None)
+    keep = token_hash(current) if current else None
+    for session in db.session.scalars(select(UserSession).where(
+            UserSession.user_id == user.id, UserSession.revoked_at.is_(None))):
+        if session.key_hash != keep:
+            session.revoked_at = utcnow()
 
 
 def request_password_reset(email, reset_url_for) -> None:
