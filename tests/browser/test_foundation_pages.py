@@ -55,6 +55,7 @@ def test_anonymous_home_login_failure_and_forgot_password(page, make_user):
     submit(page, page.get_by_role("button", name="Sign in"))
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
     expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # keyboard and screen-reader users start from the list of problems
     expect(summary.get_by_role("link", name=re.compile("^E-mail address"))).to_be_visible()
     expect(summary.get_by_role("link", name=re.compile("^Password"))).to_be_visible()
     summary.get_by_role("link", name=re.compile("^Password")).click()
