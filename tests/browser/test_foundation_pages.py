@@ -542,6 +542,13 @@ def test_pages_reflow_on_a_narrow_screen(new_page, make_group, make_user):
     for path in ("/", f"/groups/{group_id}", "/profile", "/groups/new", "/profile/tokens"):
         visit(page, path)
         assert_no_horizontal_scrolling(page)
+    # Stacked table rows keep their column names in view (the header row is hidden at this width).
+    visit(page, f"/groups/{group_id}")
+    first_cell = page.locator("table.table tbody tr").first.locator("td").first
+    header = page.locator("table.table thead th").first.inner_text().strip()
+    label = first_cell.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert header and label == f'"{header}"', (header, label)
+    visit(page, "/profile/tokens")
     page.get_by_label("Token name").fill("a script")
     submit(page, page.get_by_role("button", name="Create token"))
     assert_no_horizontal_scrolling(page)

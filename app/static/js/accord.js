@@ -1,5 +1,8 @@
-/* On every page: after a failed submit, move the focus to the error summary, so that keyboard and
-   screen-reader users start from the list of problems (each links to its field), as on GOV.UK. */
+/* On every page:
+   - after a failed submit, move the focus to the error summary, so that keyboard and screen-reader
+     users start from the list of problems (each links to its field), as on GOV.UK;
+   - give each cell of a data table its column's name (data-label), which the stylesheet shows above
+     the cell on narrow screens, where the table's rows are stacked and its header row is hidden. */
 (function () {
   "use strict";
   var summary = document.querySelector(".error-summary");
@@ -12,4 +15,22 @@
       });
     });
   }
+})();
+
+(function () {
+  "use strict";
+  document.querySelectorAll("table.table").forEach(function (table) {
+    var names = [];
+    table.querySelectorAll("thead tr:last-child th").forEach(function (th) {
+      for (var i = 0; i < (th.colSpan || 1); i += 1) { names.push(th.textContent.trim()); }
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        var name = names[column];
+        if (name && cell.tagName === "TD" && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", name); }
+        column += cell.colSpan || 1;
+      });
+    });
+  });
 })();
