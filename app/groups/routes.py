@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm, RegisterForm
 from app.auth.routes import organisation_choices, sign_in
-from app.errors import AccordError
+from app.errors import AccordError, Conflict
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.documents.permissions import can_create_document
@@ -134,7 +134,11 @@ def remove_member(gid, uid):
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token):
-    invitation = services.invitation_for(token)
+    try:
+        invitation = services.invitation_for(token)
+    except Conflict as exc:  # used or expired: the person came from an e-mail, so say it here
+        return render_template("errors/error.html", status=exc.status, message=exc.message,
+                               heading="This invitation cannot be used"), exc.status
     if current_user.is_authenticated:
         form = EmptyForm()
         if form.validate_on_submit():
