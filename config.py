@@ -105,7 +105,11 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # else generated into instance/ when the app is made
+
+    @staticmethod
+    def default_secret_key() -> str:
+        return _development_secret_key()
 
 
 class TestingConfig(Config):

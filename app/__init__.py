@@ -28,6 +28,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_class = config_for(config_name)
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if not app.config.get("SECRET_KEY") and hasattr(config_class, "default_secret_key"):
+        app.config["SECRET_KEY"] = config_class.default_secret_key()  # development only, never on import
     if not app.config.get("SECRET_KEY"):
         raise SystemExit("SECRET_KEY is not set. In production, set the SECRET_KEY environment "
                          "variable to a long random string (for example: python -c "

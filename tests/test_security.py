@@ -179,6 +179,24 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, database_
     assert "environment variable" in str(stopped.value.code)
 
 
+def test_the_development_secret_is_made_when_the_app_starts_never_on_import(tmp_path):
+    """Importing the configuration (tests, scripts) writes nothing; a development app makes the secret
+    once into its instance folder and keeps it across restarts."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ACCORD_INSTANCE_DIR": str(tmp_path), "ACCORD_ENV": "development"}
+    env.pop("SECRET_KEY", None)
+    run = lambda code: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                      check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout
+    run("import config")
+    assert not (tmp_path / "secret_key").exists()
+    make = "from app import create_app; print(create_app('development', SQLALCHEMY_DATABASE_URI='sqlite://').secret_key)"
+    first, second = run(make).strip(), run(make).strip()
+    assert (tmp_path / "secret_key").exists() and first == second and len(first) > 40
+
+
 def test_production_refuses_an_empty_secret_key(monkeypatch, database_url):
     from config import ProductionConfig
 
