@@ -74,30 +74,19 @@ def verify_url() -> str:
 
 
 def roadmap_actions_for_pdf(version: Version | None, document: Document) -> list[dict] | None:
-    """The roadmap's actions table rows, or None when there is nothing to show.
+    """A roadmap's actions table (title, owners, lead, start, due, status); None for statements.
 
-    Hook for the roadmap issue: app.roadmaps.services.version_actions(version) gives the
-    actions frozen with a version. Until it exists (or for statements) the PDF has no table."""
-    if document.kind != "roadmap" or version is None:
+    From app.roadmaps.services: the actions frozen with a version (version_actions), or the live
+    ones for the current text (current_actions)."""
+    if document.kind != "roadmap":
         return None
-    try:
-        from app.roadmaps.services import version_actions
-    except ImportError:
-        return None
-    rows = []
-    for action in version_actions(version):
-        owners = action.get("owners") or []
-        rows.append({
-            "title": action.get("title", ""),
-            "owners": [o.get("name", "") if isinstance(o, dict) else str(o) for o in owners],
-            "lead": action.get("lead") if isinstance(action.get("lead"), str)
-            else (action.get("lead") or {}).get("name", "") if isinstance(action.get("lead"), dict)
-            else action.get("lead_name", ""),
-            "start": action.get("start_date") or "",
-            "due": action.get("due_date") or "",
-            "status": action.get("status") or "",
-        })
-    return rows
+    from app.roadmaps.services import current_actions, version_actions
+
+    actions = version_actions(version) if version is not None else current_actions(document)
+    return [{"title": a["title"], "owners": [o["name"] for o in a.get("owners") or []],
+             "lead": (a.get("lead") or {}).get("name", ""), "start": a.get("start") or "",
+             "due": a.get("due") or "", "status": a.get("status_label") or a.get("status") or "",
+             "section": a.get("section")} for a in actions]
 
 
 def _endorsement_facts(endorsements: list[Endorsement]) -> list[EndorsementFact]:
@@ -186,8 +175,10 @@ def _current_state(document: Document) -> list[dict]:
 
 def current_spec(document: Document) -> ExportSpec:
     """The current text, as a draft. Its key holds the text's hash, so an edit makes a new export."""
+    from app.roadmaps.services import actions_for_hash
+
     state = _current_state(document)
-    hash_value = content_hash(document.title, state)
+    hash_value = content_hash(document.title, state, actions_for_hash(document)[1])
 
     def build():
         return _document_html(document, None, state, draft=True, kind="draft", endorsements=[], hash_value=hash_value)

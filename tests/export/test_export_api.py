@@ -215,3 +215,24 @@ def test_the_public_may_download_the_sealed_pdf_of_a_published_statement(sealed,
     db.session.refresh(document)
     response = client.get(f"/public/{document.public_key}/export.pdf")
     assert response.status_code == 200 and response.get_data() == sealed["pdf"]
+
+
+def test_a_roadmap_pdf_carries_its_actions_table(make_group, make_organisation, api):
+    from app.documents.services import create_document
+
+    group, people = make_group(roles=("observer", "editor"))
+    oslo = make_organisation("City of Oslo", "NO")
+    people["observer"].organisation_id = oslo.id  # an organisation taking part in the group
+    document = create_document(people["editor"], group, title="Roadmap to fair ICT", kind="roadmap",
+                               sections=[{"heading": "Timeline", "body": "What we do, and when."}])
+    db.session.commit()
+    created = api(people["editor"]).post(f"/api/v1/documents/{document.id}/actions", json={
+        "title": "Publish a common tender template", "owner_organisation_id": oslo.id,
+        "lead_user_id": people["editor"].id, "start_date": "2027-01-15", "due_date": "2027-06-30",
+        "status": "in_progress"})
+    assert created.status_code == 201, created.get_json()
+    response = api(people["observer"]).get(f"/api/v1/documents/{document.id}/export.pdf")
+    assert response.status_code == 200
+    text = re.sub(r"\s+", " ", " ".join(page_texts(response.get_data())))
+    assert "Actions" in text and "Publish a common tender template" in text
+    assert "City of Oslo" in text and "In progress" in text and people["editor"].name in text
