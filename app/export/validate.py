@@ -41,12 +41,15 @@ class SealCheck:
     problem: str | None = None
 
 
-def read_identity(reader: PdfFileReader) -> dict:
-    info = reader.trailer_view.get("/Info")
+def read_identity(reader) -> dict:
+    """The identity keys of the document info; `reader` may be a revision's HistoricalResolver."""
+    trailer = reader.trailer_view
     found = {}
-    if info is None:
+    if "/Info" not in trailer:
         return found
-    info = info.get_object()
+    reference = trailer.raw_get("/Info")
+    # Resolved by this reader, so that a revision's resolver gives that revision's object.
+    info = reader.get_object(reference.reference) if hasattr(reference, "reference") else reference
     for name, key in IDENTITY_KEYS.items():
         value = info.get("/" + key)
         if value is not None:
@@ -70,6 +73,11 @@ def check_pdf(data: bytes, seal_certificate) -> SealCheck:
         return result
     result.signed = True
     signature = next((s for s in signatures if s.field_name == "Seal"), signatures[0])
+    try:
+        # What the sealed revision says, not what anything appended later claims.
+        result.identity = read_identity(reader.get_historical_resolver(signature.signed_revision))
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        result.identity = {}
     try:
         context = ValidationContext(trust_roots=[seal_certificate])
         status = run_coroutine(lambda: async_validate_pdf_signature(signature, context))

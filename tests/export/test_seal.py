@@ -67,3 +67,19 @@ def test_a_seal_of_another_key_is_not_this_installations(sealed_sample, tmp_path
     check = check_pdf(sealed_sample["pdf"], other.signing_cert)
     assert check.intact and not check.trusted
     assert "not made by this installation" in check.problem
+
+
+def test_what_an_appended_update_claims_is_not_read_as_the_sealed_identity(sealed_sample, seal_certificate):
+    """An incremental update that rewrites the document info must not change the identity we report."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(sealed_sample["pdf"]))
+    info = writer.trailer["/Info"].get_object()
+    info[generic.NameObject("/accordversionid")] = generic.TextStringObject("999")
+    writer.update_container(info)
+    out = BytesIO()
+    writer.write(out)
+    check = check_pdf(out.getvalue(), seal_certificate)
+    assert check.modified_after_signing is True
+    assert check.identity["version_id"] == "77"
