@@ -186,3 +186,35 @@ def test_thread_forms_carry_the_token_of_the_session_that_asked(app, login, doc)
     secrets = {t.split(".")[0] for t in re.findall(r'name="csrf_token" value="([^"]+)"', markup)}
     assert secrets == {token.split(".")[0]}
     assert second.post(f"/comments/{thread.id}/resolve", data={"csrf_token": token}).status_code == 302
+
+
+def test_the_page_asks_the_database_the_same_number_of_questions_however_many_threads(app, client, login,
+                                                                                     make_user, doc):
+    from sqlalchemy import event
+
+    group, people, document = doc
+    login(client, people["editor"])
+
+    def queries():
+        count = [0]
+
+        def counter(*_args):
+            count[0] += 1
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            page(client, document)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        return count[0]
+
+    add_comment(people["member"], document.sections[0], body="First.", quote="Cities")
+    db.session.commit()
+    few = queries()
+    for n in range(6):  # more threads, by more people, with replies, on every section
+        writer = make_user(f"Writer {n}")
+        db.session.add(Membership(group_id=group.id, user_id=writer.id, role="member"))
+        db.session.flush()
+        thread = add_comment(writer, document.sections[n % 3], body=f"Thread {n}.")
+        reply(people["editor"], thread, body=f"Answer {n}.")
+    db.session.commit()
+    assert queries() == few
