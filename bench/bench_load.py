@@ -12,10 +12,11 @@
 4. Load: 20 simulated members, each a thread of this (separate) process with its
    own signed-in session (the real login form) and API token, for 60 s. Each
    member repeatedly waits (think time 0.5 to 2.5 s) and then does one of:
-   read the document page (35 %), read one section and its history (10 %), save
+   read the document page (33 %), read one section and its history (10 %), save
    a one-word edit to a section (25 %; a third of those on four "hot" sections
-   that everyone edits, so saves collide), comment on words of a section (15 %),
-   diff (15 %: a section's revisions, or the document against a named version).
+   that everyone edits, so saves collide), comment on words of a section (14 %),
+   diff (13 %: a section's revisions, or the document against a named version), or open the
+   group's final statement (5 %: its endorsements and its sealed PDF, stored once at seeding).
    A save starts from the section's current revision and, after a typing pause of
    0.2 to 1 s, PUTs the text with one word replaced by a marker unique to that
    save; a 409 is answered as a person would: read again, redo the edit, save
@@ -64,7 +65,7 @@ MEMBERS_TOTAL = 36
 SEED_REVISIONS = 3000
 SEED_THREADS = 1200
 MAX_EDIT_BYTES = 20_000  # members edit ordinary sections; the 150 KB annex is read, not typed into
-KINDS = ("page", "section", "save", "comment", "diff", "healthz")
+KINDS = ("page", "section", "save", "comment", "diff", "final", "healthz")
 
 
 def ms(seconds: float) -> float:
@@ -157,10 +158,11 @@ def seed(url: str, rng: random.Random) -> dict:
             if index % 100 == 99:
                 db.session.commit()
         db.session.commit()
+        final_vid = seed_final_statement(manifest, people[0])
         revisions = db.session.scalar(select(func.count(SectionRevision.id)).join(
             Section, Section.id == SectionRevision.section_id).where(Section.document_id == did))
         manifest.update({
-            "editable_section_ids": ids, "version_ids": [v1.id, v2.id],
+            "editable_section_ids": ids, "version_ids": [v1.id, v2.id], "final_version_id": final_vid,
             "hot_section_ids": rng.sample(ids, 4),
             "seeded": {"members": len(manifest["users"]), "revisions": revisions, "threads": threads,
                        "replies": replies, "resolved_threads": resolved,
@@ -168,6 +170,47 @@ def seed(url: str, rng: random.Random) -> dict:
         db.session.remove()
         db.engine.dispose()
     return manifest
+
+
+def seed_final_statement(manifest: dict, coordinator) -> int:
+    """A second, short statement of the group, final, endorsed by its three organisations, with its sealed
+    PDF already stored: members download it and read its endorsements during the load."""
+    from flask import current_app
+
+    from app.auth.models import User
+    from app.documents import services, workflow
+    from app.endorsements.services import endorse
+    from app.export import services as export
+    from app.extensions import db
+    from app.organisations.models import Representative
+    from app.groups.models import Group
+    from build_data import source_sections
+
+    group = db.session.get(Group, manifest["group_id"])
+    document = services.create_document(coordinator, group, title="Joint statement on open standards (final)",
+                                        kind="statement", sections=source_sections()[:15])
+    db.session.commit()
+    workflow.transition(coordinator, document, "review")
+    workflow.transition(coordinator, document, "final", "Final text")
+    db.session.commit()
+    version = document.final_version
+    seen = set()
+    for entry in manifest["users"]:
+        user = db.session.get(User, entry["id"])
+        if user.organisation_id is None or user.organisation_id in seen:
+            continue
+        seen.add(user.organisation_id)
+        db.session.add(Representative(organisation_id=user.organisation_id, user_id=user.id))
+        db.session.flush()
+        endorse(user, version, organisation_id=user.organisation_id, signatory_name=user.name,
+                signatory_title="Head of procurement")
+    db.session.commit()
+    with current_app.test_request_context():
+        stored = export.render_now(None, export.version_spec(db.session.get(type(version), version.id)))
+        if stored.status != "ready":
+            raise SystemExit(f"the sealed export of the final statement failed: {stored.error}")
+        db.session.commit()
+    return version.id
 
 
 # --- 3 and 6. the probe ----------------------------------------------------------------
@@ -180,8 +223,19 @@ def probe(server: Server, manifest: dict, rng: random.Random, rounds: int) -> di
     api.headers["Authorization"] = f"Bearer {reader['token']}"
     did = manifest["document_id"]
     page_url, health_url = f"{server.base}/documents/{did}", f"{server.base}/healthz"
-    for _ in range(3):
-        session.get(page_url, timeout=60).raise_for_status()
+    # Warm every worker (each keeps its own caches): concurrent sessions, so the requests spread.
+    cookies = session.cookies.get_dict()
+
+    def warm():
+        other = requests.Session()
+        other.cookies.update(cookies)
+        for _ in range(3):
+            other.get(page_url, timeout=120).raise_for_status()
+    warmers = [threading.Thread(target=warm) for _ in range(2 * server.workers)]
+    for warmer in warmers:
+        warmer.start()
+    for warmer in warmers:
+        warmer.join()
     times = defaultdict(list)
     for n in range(rounds):
         for kind, url, client in (("healthz", health_url, session), ("page", page_url, session)):
@@ -255,16 +309,18 @@ class Member(threading.Thread):
                 if time.monotonic() >= self.until:
                     break
                 roll = self.rng.random()
-                if roll < 0.35:
+                if roll < 0.33:
                     self.read_page()
-                elif roll < 0.45:
+                elif roll < 0.43:
                     self.read_section()
-                elif roll < 0.70:
+                elif roll < 0.68:
                     self.save()
-                elif roll < 0.85:
+                elif roll < 0.82:
                     self.comment()
-                else:
+                elif roll < 0.95:
                     self.diff()
+                else:
+                    self.final_statement()
         except Exception as exc:  # a bug in the driver must not pass for a quiet run
             self.exc = exc
 
@@ -327,6 +383,16 @@ class Member(threading.Thread):
         if answer is not None and answer.status_code == 201:
             with self.rec.lock:
                 self.rec.comments.append((answer.json()["id"], body))
+
+    def final_statement(self):
+        """The final statement's endorsements, then its sealed PDF (served from storage)."""
+        vid = self.manifest["final_version_id"]
+        self.rec.timed("final", lambda: self.api.get(f"{self.base}/api/v1/versions/{vid}/endorsements", timeout=60))
+        answer = self.rec.timed("final", lambda: self.api.get(f"{self.base}/api/v1/versions/{vid}/export.pdf",
+                                                              timeout=60))
+        if answer is not None and answer.status_code == 200 and not answer.content.startswith(b"%PDF-"):
+            with self.rec.lock:
+                self.rec.errors.append("final: the sealed export is not a PDF")
 
     def diff(self):
         if self.rng.random() < 0.7:
