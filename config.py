@@ -96,6 +96,8 @@ class Config:
     EXPORT_PDF_TAGS = _bool("EXPORT_PDF_TAGS", True)  # a tagged PDF (structure for screen readers)
     # How long a browser request waits for a render before it shows the progress page instead.
     EXPORT_WAIT_SECONDS = float(os.environ.get("EXPORT_WAIT_SECONDS", "3"))
+    # How long an API request waits for a render before answering 202 (keep it under gunicorn's timeout).
+    EXPORT_API_WAIT_SECONDS = float(os.environ.get("EXPORT_API_WAIT_SECONDS", "20"))
     # The language of documents (lang attribute, hyphenation) until documents carry their own.
     EXPORT_LANGUAGE = os.environ.get("EXPORT_LANGUAGE", "en")
     # The public address printed in PDFs for verification (and in their QR code).

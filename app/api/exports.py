@@ -1,13 +1,15 @@
 """API: PDF exports (sealed final versions, drafts, comparisons) and verifying a PDF.
 
-GET .../export.pdf renders in the request when the export is not stored yet,
-within EXPORT_RENDER_TIMEOUT (a large document takes tens of seconds); when
-another request is already rendering the same export and it is not done in
-that time, the answer is 202 with Retry-After and the export's status URL.
+GET .../export.pdf answers a stored export at once. Otherwise a thread of the
+worker renders it while the request waits up to EXPORT_API_WAIT_SECONDS
+(20 s; a small document takes one or two): done by then, the answer is the
+PDF (200); not yet, it is 202 with Retry-After and, in Location, the export's
+status (GET /api/v1/exports/{eid}, whose file_url gives the PDF once ready).
+So no worker is held past gunicorn's timeout by a large document.
 """
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 
 from app.api import endpoint, signed_in_user
 from app.documents.models import Version
@@ -25,6 +27,10 @@ def export_json(export) -> dict:
             "version_id": export.version_id, "sha256": export.sha256, "size": export.size, "pages": export.pages,
             "error": export.error or None, "created_at": iso(export.created_at), "finished_at": iso(export.finished_at),
             "file_url": url_for("api.export_file", eid=export.id) if export.status == "ready" else None}
+
+
+def _obtain(user, spec):
+    return services.render_in_background(user, spec, wait=current_app.config["EXPORT_API_WAIT_SECONDS"])
 
 
 def _answer(export):
@@ -46,7 +52,7 @@ def _answer(export):
 def version_pdf(vid):
     user = signed_in_user()
     version = version_for(user, vid)
-    return _answer(services.render_now(user, services.version_spec(version)))
+    return _answer(_obtain(user, services.version_spec(version)))
 
 
 @endpoint("/documents/<int:did>/export.pdf", "GET", "The current text as PDF, marked DRAFT on every page",
@@ -54,7 +60,7 @@ def version_pdf(vid):
 def document_pdf(did):
     user = signed_in_user()
     document = document_for(user, did)
-    return _answer(services.render_now(user, services.current_spec(document)))
+    return _answer(_obtain(user, services.current_spec(document)))
 
 
 def _compared(document, name):
@@ -75,7 +81,7 @@ def compare_pdf(did):
     user = signed_in_user()
     document = document_for(user, did)
     old, new = _compared(document, "from"), _compared(document, "to")
-    return _answer(services.render_now(user, services.redline_spec(document, old, new)))
+    return _answer(_obtain(user, services.redline_spec(document, old, new)))
 
 
 @endpoint("/exports/<int:eid>", "GET", "An export's status (rendering, ready, failed)", tag="export",

@@ -319,16 +319,25 @@ def render_now(user, spec: ExportSpec, wait: float | None = None) -> Export:
     return wait_for(export.id, current_app.config["EXPORT_RENDER_TIMEOUT"] if wait is None else wait)
 
 
-def render_in_background(user, spec: ExportSpec) -> Export:
-    """The export; when it must be rendered, a thread of this worker does it (the subprocess does the work)."""
+def render_in_background(user, spec: ExportSpec, wait: float | None = None) -> Export:
+    """The export; when it must be rendered, a thread of this worker does it (the subprocess does the work).
+
+    Waits up to `wait` seconds (EXPORT_WAIT_SECONDS) for the render, this one's or another's; the
+    caller shows progress (or answers 202) when it is not ready by then."""
+    wait = current_app.config["EXPORT_WAIT_SECONDS"] if wait is None else wait
     export, mine = claim(user, spec)
-    if mine:
+    if not mine:
+        return wait_for(export.id, wait if export.status == "rendering" else 0)
+    try:
         html = spec.build_html()  # in the request: it reads the database with the request's session
-        app = current_app._get_current_object()
-        thread = threading.Thread(target=_background, args=(app, export.id, spec.kind, html, getattr(user, "id", None)),
-                                  name=f"export-{export.id}", daemon=True)
-        thread.start()
-        thread.join(timeout=app.config["EXPORT_WAIT_SECONDS"])
+    except Exception:
+        _in_own_transaction(_mark_failed, export.id, "The export stopped unexpectedly.")
+        raise
+    app = current_app._get_current_object()
+    thread = threading.Thread(target=_background, args=(app, export.id, spec.kind, html, getattr(user, "id", None)),
+                              name=f"export-{export.id}", daemon=True)
+    thread.start()
+    thread.join(timeout=wait)
     return wait_for(export.id, 0)
 
 

@@ -236,3 +236,22 @@ def test_a_roadmap_pdf_carries_its_actions_table(make_group, make_organisation, 
     text = re.sub(r"\s+", " ", " ".join(page_texts(response.get_data())))
     assert "Actions" in text and "Publish a common tender template" in text
     assert "City of Oslo" in text and "In progress" in text and people["editor"].name in text
+
+
+@pytest.mark.parametrize("app_config", [{"EXPORT_API_WAIT_SECONDS": 0}])
+def test_an_export_not_ready_in_time_is_202_with_its_status_then_the_file(final_setup, api):
+    import time
+
+    observer = api(final_setup["people"]["observer"])
+    response = observer.get(f"/api/v1/versions/{final_setup['version']['id']}/export.pdf")
+    assert response.status_code == 202 and response.headers["Retry-After"]
+    status_url = response.headers["Location"]
+    assert response.get_json()["status"] == "rendering"
+    deadline = time.monotonic() + 60
+    status = observer.get(status_url).get_json()
+    while status["status"] == "rendering" and time.monotonic() < deadline:
+        time.sleep(0.3)
+        status = observer.get(status_url).get_json()
+    assert status["status"] == "ready" and status["sha256"]
+    pdf = observer.get(status["file_url"])
+    assert pdf.status_code == 200 and hashlib.sha256(pdf.get_data()).hexdigest() == status["sha256"]
