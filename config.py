@@ -93,6 +93,9 @@ class Config:
     EXPORT_TSA_URL = os.environ.get("EXPORT_TSA_URL")
     EXPORT_RENDER_TIMEOUT = _int("EXPORT_RENDER_TIMEOUT", 120)  # seconds, then the render process is killed
     EXPORT_RENDER_MEMORY_MB = _int("EXPORT_RENDER_MEMORY_MB", 2048)  # address-space limit of the render process
+    EXPORT_MAX_RENDERS = _int("EXPORT_MAX_RENDERS", 2)  # renders at once, all workers together; then 503
+    EXPORT_RETRY_FAILED_AFTER = _int("EXPORT_RETRY_FAILED_AFTER", 300)  # seconds before a failed export is retried
+    RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")
     EXPORT_PDF_TAGS = _bool("EXPORT_PDF_TAGS", True)  # a tagged PDF (structure for screen readers)
     # How long a browser request waits for a render before it shows the progress page instead.
     EXPORT_WAIT_SECONDS = float(os.environ.get("EXPORT_WAIT_SECONDS", "3"))

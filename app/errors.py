@@ -69,6 +69,12 @@ class TooLarge(AccordError):
     default_message = "That is too large."
 
 
+class Busy(AccordError):
+    status = 503
+    code = "busy"
+    default_message = "The server is busy. Try again in a minute."
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
@@ -102,7 +108,7 @@ def register_error_handlers(app):
             return error_response(error.status, error.code, error.message, error.details)
         if error.status in (401,):
             return redirect(url_for("auth.login", next=request.full_path))
-        if error.status in (403, 404, 413):
+        if error.status in (403, 404, 413, 503):
             return render_template("errors/error.html", status=error.status, message=error.message), error.status
         # Invalid input and conflicts on pages: say so and go back where the person was.
         flash(error.message, "error")

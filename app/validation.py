@@ -121,6 +121,15 @@ def clean_id(errors: FieldErrors, field: str, value, *, required: bool = True) -
     return value
 
 
+def id_or_none(value) -> int | None:
+    """An id written in text (a URL, a hidden field, a PDF's metadata) as an int, or None when it is not
+    one: only ASCII digits ("²".isdigit() is true), and within the database's integer range."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID)):
+        number = int(value)
+        return number if 1 <= number <= MAX_ID else None
+    return None
+
+
 def _digits_at_most(limit: int) -> str:
     """A regular expression for the decimal numbers from 0 to `limit`."""
     digits = str(limit)

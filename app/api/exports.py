@@ -18,7 +18,7 @@ from app.documents.services import version_for
 from app.errors import Invalid, NotFound
 from app.export import services
 from app.export.routes import pdf_response
-from app.extensions import db
+from app.extensions import db, limiter
 from app.util import iso
 
 
@@ -100,6 +100,7 @@ def export_file(eid):
 
 @endpoint("/verify", "POST", "Check a PDF (multipart field `file`): seal, changes after sealing, version, "
           "content hash, endorsements; no account needed", tag="export", auth=False, errors=(400, 413))
+@limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY"])
 def verify():
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         raise Invalid("Send the PDF as multipart/form-data in the field `file`.",

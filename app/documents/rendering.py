@@ -72,3 +72,22 @@ def render_markdown(text: str, id_prefix: str = "") -> str:
 def render_cached(text: str, id_prefix: str = "") -> str:
     """Rendering is the costly part of a page; identical inputs give identical HTML."""
     return render_markdown(text, id_prefix)
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _absolute_links_only(tag: str, attribute: str, value: str):
+    if attribute in ("href", "src") and not value.startswith("#") and (
+            value.startswith("//") or not _SCHEME.match(value)):
+        return None
+    return value
+
+
+@lru_cache(maxsize=1024)
+def render_for_print(text: str, id_prefix: str = "") -> str:
+    """As render_cached, without relative links or images: in a PDF they would resolve against the
+    renderer's own folder (a file: address naming the server's paths) instead of the app."""
+    return nh3.clean(render_cached(text, id_prefix), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow", strip_comments=True,
+                     attribute_filter=_absolute_links_only)

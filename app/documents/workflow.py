@@ -20,7 +20,7 @@ from app.errors import Conflict, Invalid, PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
 from app.util import utcnow
-from app.validation import FieldErrors, clean_text
+from app.validation import FieldErrors, clean_text, id_or_none
 
 TRANSITIONS = {
     ("draft", "review"): "Send for review",
@@ -94,8 +94,8 @@ def published_document(key: str) -> Document | None:
     """A published document by its public slug or id; None when not published."""
     query = select(Document).where(Document.public_slug == key)
     document = db.session.scalar(query)
-    if document is None and key.isdigit():
-        document = db.session.get(Document, int(key))
+    if document is None and id_or_none(key):
+        document = db.session.get(Document, id_or_none(key))
     if document is None or document.published_at is None or document.final_version_id is None:
         return None
     return document

@@ -14,7 +14,7 @@ from datetime import datetime
 import segno
 
 from app.documents.importing import section_numbers
-from app.documents.rendering import render_cached
+from app.documents.rendering import render_for_print
 
 KIND_NAMES = {"statement": "Joint action statement", "roadmap": "Roadmap"}
 
@@ -70,7 +70,7 @@ def document_context(facts: ExportFacts) -> dict:
         "level": max(1, min(int(s["level"]), 3)),
         "heading": s["heading"],
         # The same sanitiser as the pages: nothing a writer typed becomes markup beyond the allow-list.
-        "html": render_cached(s["body"], f"x{s['section_id']}-"),
+        "html": render_for_print(s["body"], f"x{s['section_id']}-"),
     } for number, s in zip(numbers, facts.sections)]
     active = [e for e in facts.endorsements if not e.withdrawn]
     return {
@@ -85,7 +85,8 @@ def document_context(facts: ExportFacts) -> dict:
 
 
 def redline_context(*, title: str, group_name: str, document_id: int, old_label: str, new_label: str,
-                    changes: list[dict], exported_at: datetime, language: str = "en") -> dict:
+                    changes: list[dict], exported_at: datetime, language: str = "en",
+                    action_changes: list[dict] | None = None) -> dict:
     """A comparison of two states as runs of equal, deleted and inserted text per section.
 
     `changes` is documents.services.document_diff's output; the redline shows the
@@ -102,4 +103,6 @@ def redline_context(*, title: str, group_name: str, document_id: int, old_label:
                       "moved": change.get("moved", False), "runs": runs})
     return {"doc_title": title, "group_name": group_name, "document_id": document_id, "old_label": old_label,
             "new_label": new_label, "changes": shown, "summary": order, "exported_at": exported_at,
-            "language": language}
+            "language": language,
+            # A roadmap's actions: what changed for each, in words ("due 2027-Q1 → 2027-Q3").
+            "action_changes": [a for a in (action_changes or []) if a["change"] != "unchanged"]}

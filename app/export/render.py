@@ -34,7 +34,8 @@ class Rendered:
 
 def render_pdf(html: str, *, timeout: float = 120, memory_mb: int = 2048, variant: str | None = "pdf/a-3b",
                tags: bool = False) -> Rendered:
-    command = [sys.executable, str(WORKER), "--memory-mb", str(int(memory_mb)), "--variant", variant or ""]
+    command = [sys.executable, str(WORKER), "--memory-mb", str(int(memory_mb)), "--variant", variant or "",
+               "--cpu-seconds", str(int(timeout) + 10)]
     if tags:
         command.append("--tags")
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

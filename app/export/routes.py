@@ -1,7 +1,7 @@
 """Pages: downloading PDFs (with a progress page for slow renders), the public sealed PDF, /verify."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm
@@ -12,7 +12,7 @@ from app.documents.services import version_for
 from app.errors import AccordError
 from app.export import services
 from app.export.models import Export
-from app.extensions import db
+from app.extensions import db, limiter
 
 bp = Blueprint("export", __name__)
 
@@ -80,7 +80,7 @@ def status(eid):
     return render_template("export/progress.html", export=export, retry_url=retry, document=export.document,
                            file_url=url_for("export.file", eid=export.id),
                            status_url=url_for("api.export_status", eid=export.id)), \
-        500 if export.status == "failed" else 200
+        503 if export.status == "failed" else 200
 
 
 @bp.get("/exports/<int:eid>/file")
@@ -109,12 +109,13 @@ def public_pdf(key):
         return pdf_response(export, public=True)
     return render_template("export/progress.html", export=export, retry_url=request.path, file_url=request.path,
                            status_url=request.path + "?status=1", document=document, public=True), \
-        500 if export.status == "failed" else 200
+        503 if export.status == "failed" else 200
 
 
 # --- verifying a PDF ---------------------------------------------------------------------------
 
 @bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY"], methods=["POST"])
 def verify():
     form = EmptyForm()
     result, error, status_code = None, None, 200

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import head as audit_head
@@ -30,13 +30,14 @@ from app.documents.models import Document, Version
 from app.documents.services import document_diff, live_sections, version_state
 from app.endorsements.models import Endorsement
 from app.endorsements.services import endorsements_of
-from app.errors import Invalid, NotFound
+from app.errors import Busy, Invalid, NotFound
 from app.export.context import EndorsementFact, ExportFacts, document_context, redline_context
 from app.export.models import Export
 from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_for, seal_pdf
 from app.export.validate import IDENTITY_KEYS, NotAPdf, check_pdf
 from app.extensions import db
+from app.validation import id_or_none
 from app.util import iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -193,16 +194,21 @@ def redline_spec(document: Document, old: Version | None, new: Version | None) -
     def side(version):
         if version is not None:
             return f"v{version.id}"
-        return "c" + content_hash(document.title, _current_state(document))[:24]
+        from app.roadmaps.services import actions_for_hash
+
+        return "c" + content_hash(document.title, _current_state(document), actions_for_hash(document)[1])[:24]
 
     def label(version):
         return f"Version {version.number} — {version.label}" if version else "The current text"
 
     def build():
+        from app.roadmaps.services import actions_diff
+
         changes = document_diff(document, old, new)
         context = redline_context(title=(new.title if new else document.title), group_name=document.group.name,
                                   document_id=document.id, old_label=label(old), new_label=label(new),
-                                  changes=changes, exported_at=utcnow(), language=document_language(document))
+                                  changes=changes, exported_at=utcnow(), language=document_language(document),
+                                  action_changes=actions_diff(document, old, new))
         identity = {IDENTITY_KEYS["document_id"]: document.id, IDENTITY_KEYS["kind"]: "redline"}
         return _page("export/redline.html", title=f"Comparison: {context['doc_title']}", author=document.group.name,
                      identity=identity, footer=f"COMPARISON · {label(old)} → {label(new)}", draft=True,
@@ -257,6 +263,7 @@ def claim(user, spec: ExportSpec) -> tuple[Export, bool]:
 def _claim(spec: ExportSpec, user_id: int | None) -> tuple[int, bool]:
     export = find(spec.key)
     if export is None:
+        _require_a_free_renderer()
         export = Export(key=spec.key, kind=spec.kind, group_id=spec.group_id, document_id=spec.document_id,
                         version_id=spec.version_id, endorsement_ids=spec.endorsement_ids,
                         content_hash=spec.content_hash, filename=spec.filename, status="rendering",
@@ -270,12 +277,25 @@ def _claim(spec: ExportSpec, user_id: int | None) -> tuple[int, bool]:
             return find(spec.key).id, False
     if export.status == "ready" or (export.status == "rendering" and export.started_at > _stale_before()):
         return export.id, False
+    retry_after = timedelta(seconds=current_app.config["EXPORT_RETRY_FAILED_AFTER"])
+    if export.status == "failed" and export.finished_at is not None and export.finished_at > utcnow() - retry_after:
+        return export.id, False  # it just failed (time or memory limit): not again for every request
+    _require_a_free_renderer()
     taken = db.session.execute(
         update(Export).where(Export.id == export.id, Export.status == export.status,
                              Export.started_at == export.started_at)
         .values(status="rendering", error="", started_at=utcnow(), created_by_id=user_id))
     db.session.commit()
     return export.id, taken.rowcount == 1
+
+
+def _require_a_free_renderer() -> None:
+    """At most EXPORT_MAX_RENDERS renders at once across every worker: each takes a core and up to
+    EXPORT_RENDER_MEMORY_MB, so more would only slow them all and risk the machine."""
+    running = db.session.scalar(select(func.count(Export.id)).where(Export.status == "rendering",
+                                                                    Export.started_at > _stale_before()))
+    if running >= current_app.config["EXPORT_MAX_RENDERS"]:
+        raise Busy("Other PDFs are being made right now. Try again in a minute.")
 
 
 def perform(export_id: int, kind: str, html: str, actor_id: int | None) -> None:
@@ -393,8 +413,10 @@ def verify(data: bytes) -> dict:
     """What anyone may learn from a PDF: the seal's facts, and, when the seal is ours, what we hold about it."""
     if not data:
         raise Invalid("The file is empty.", fields={"file": "Choose a PDF file."}, code="empty_file")
+    certificate = seal_for(current_app.config).certificate
+    db.session.commit()  # hold no database lock (a signed-in caller's) while a stranger's file is checked
     try:
-        check = check_pdf(data, seal_for(current_app.config).certificate)
+        check = check_pdf(data, certificate)
     except NotAPdf as exc:
         raise Invalid(str(exc), fields={"file": str(exc)}, code="not_a_pdf") from None
     identity = check.identity
@@ -415,7 +437,7 @@ def verify(data: bytes) -> dict:
         answer["content_hash_matches"] = version.content_hash == answer["content_hash"]
         answer["document"] = {"id": version.document_id, "title": version.title, "version_number": version.number,
                               "version_label": version.label, "final_at": iso(version.created_at)}
-        ids = [int(i) for i in (identity.get("endorsements") or "").split(",") if i.strip().isdigit()]
+        ids = [n for n in (id_or_none(i.strip()) for i in (identity.get("endorsements") or "").split(",")) if n]
         found = {e.id: e for e in db.session.scalars(select(Endorsement).where(Endorsement.id.in_(ids),
                                                                                Endorsement.version_id == version.id))}
         answer["endorsements"] = [
@@ -431,4 +453,4 @@ def verify(data: bytes) -> dict:
 
 
 def _int_or_none(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return id_or_none(str(value)) if value is not None else None

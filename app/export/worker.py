@@ -35,9 +35,12 @@ def main() -> int:
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--variant", default="pdf/a-3b")
     parser.add_argument("--tags", action="store_true")
+    parser.add_argument("--cpu-seconds", type=int, default=0)
     args = parser.parse_args()
     limit = args.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if args.cpu_seconds > 0:  # the parent's time limit dies with the parent; this one stays with the process
+        resource.setrlimit(resource.RLIMIT_CPU, (args.cpu_seconds, args.cpu_seconds + 5))
 
     try:
         from weasyprint import HTML

@@ -43,3 +43,17 @@ def test_the_redline_keeps_only_changed_sections_with_their_runs(app):
     assert [c["heading"] for c in context["changes"]] == ["Aim"]
     assert [r["op"] for r in context["changes"][0]["runs"]] == ["eq", "del", "ins", "eq"]
     assert context["summary"]["unchanged"] == 1
+
+
+def test_relative_links_and_images_are_dropped_from_print_but_absolute_ones_and_footnotes_stay(app):
+    """In a PDF a relative address resolves against the renderer's own folder: a file: link naming the
+    server's paths. Absolute links, mail links and in-document references stay."""
+    from app.documents.rendering import render_cached, render_for_print
+
+    text = ("See [the annex](annex.html), [the site](https://example.eu/a), [us](mailto:x@example.eu), "
+            "[a share](//host/share) and ![logo](logo.png).[^1]\n\n[^1]: A note.")
+    page, printed = render_cached(text, "x1-"), render_for_print(text, "x1-")
+    assert 'href="annex.html"' in page  # on the web page a relative link is the app's own
+    assert "annex.html" not in printed and "//host/share" not in printed and "logo.png" not in printed
+    assert 'href="https://example.eu/a"' in printed and 'href="mailto:x@example.eu"' in printed
+    assert 'href="#x1-fn:1"' in printed and "the annex" in printed and "A note." in printed

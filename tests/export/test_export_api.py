@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -255,3 +256,92 @@ def test_an_export_not_ready_in_time_is_202_with_its_status_then_the_file(final_
     assert status["status"] == "ready" and status["sha256"]
     pdf = observer.get(status["file_url"])
     assert pdf.status_code == 200 and hashlib.sha256(pdf.get_data()).hexdigest() == status["sha256"]
+
+
+def _updated(pdf: bytes, change) -> bytes:
+    """The PDF with an incremental update made by `change(writer, reader)` appended."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    change(writer, PdfFileReader(BytesIO(pdf)))
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_verify_answers_a_seal_made_unverifiable_on_purpose_without_an_error(sealed, api):
+    """A seed-value dictionary that pyHanko cannot honour (it raises NotImplementedError) is a hostile file,
+    not a server error."""
+    from pyhanko.pdf_utils import generic
+
+    def add_seed_values(writer, _reader):
+        field = next(f.get_object() for f in writer.root["/AcroForm"]["/Fields"] if f.get_object().get("/T") == "Seal")
+        field[generic.NameObject("/SV")] = generic.DictionaryObject({
+            generic.NameObject("/Ff"): generic.NumberObject(2),
+            generic.NameObject("/SubFilter"): generic.ArrayObject([])})
+        writer.update_container(field)
+
+    response = verify(api, _updated(sealed["pdf"], add_seed_values))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    body = response.get_json()
+    assert body["signature_valid"] is False or body["modified_after_signing"] is True
+
+
+def test_verify_reads_no_number_out_of_digits_that_are_not_ascii(final_setup, api):
+    """'²'.isdigit() is true and int('²') fails: an unsealed file claiming version '²' gets an answer."""
+    from pyhanko.pdf_utils import generic
+
+    draft = api(final_setup["people"]["observer"]).get(f"/api/v1/documents/{final_setup['document'].id}/export.pdf")
+
+    def claim(writer, _reader):
+        info = writer.trailer["/Info"].get_object()
+        for key in ("/accordversionid", "/accorddocumentid"):
+            info[generic.NameObject(key)] = generic.TextStringObject("²")
+        info[generic.NameObject("/accordendorsements")] = generic.TextStringObject("²,9" + "9" * 5000)
+        writer.update_container(info)
+
+    response = verify(api, _updated(draft.get_data(), claim))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.get_json()["version_id"] is None and response.get_json()["signature_valid"] is False
+
+
+@pytest.mark.parametrize("app_config", [{"EXPORT_RENDER_MEMORY_MB": 40}])
+def test_a_failed_export_is_not_rendered_again_for_every_request(final_setup, api):
+    """A render that hit its limit answers 503; asking again within EXPORT_RETRY_FAILED_AFTER gives the same
+    answer without starting another render process; after it, the export is tried again."""
+    vid = final_setup["version"]["id"]
+    reader = api(final_setup["people"]["observer"])
+    first = reader.get(f"/api/v1/versions/{vid}/export.pdf")
+    assert first.status_code == 503 and first.get_json()["error"]["code"] == "export_failed"
+    export = db.session.scalar(select(Export).where(Export.version_id == vid))
+    started = export.started_at
+    again = reader.get(f"/api/v1/versions/{vid}/export.pdf")
+    assert again.status_code == 503
+    db.session.refresh(export)
+    assert export.started_at == started and export.status == "failed"  # not claimed, not rendered again
+    export.finished_at = export.finished_at - timedelta(seconds=301)
+    db.session.commit()
+    reader.get(f"/api/v1/versions/{vid}/export.pdf")
+    db.session.refresh(export)
+    assert export.started_at > started  # retried after the cool-down
+
+
+@pytest.mark.parametrize("app_config", [{"EXPORT_MAX_RENDERS": 1}])
+def test_no_more_renders_at_once_than_the_machine_is_given(final_setup, api):
+    from app.util import utcnow
+
+    document = final_setup["document"]
+    db.session.add(Export(key="someone-elses-render", kind="draft", group_id=document.group_id,
+                          document_id=document.id, status="rendering", started_at=utcnow()))
+    db.session.commit()
+    busy = api(final_setup["people"]["observer"]).get(f"/api/v1/versions/{final_setup['version']['id']}/export.pdf")
+    assert busy.status_code == 503 and busy.get_json()["error"]["code"] == "busy"
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_VERIFY": "3 per minute"}])
+def test_verifying_is_rate_limited(app, api):
+    answers = [verify(api, b"%PDF-1.7\n not really").status_code for _ in range(4)]
+    assert answers == [400, 400, 400, 429]

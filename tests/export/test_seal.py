@@ -5,9 +5,10 @@ from io import BytesIO
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from app.export.aio import run_coroutine
 from app.export.validate import check_pdf
 from tests.export.conftest import run
 
@@ -16,6 +17,12 @@ def signed_ranges(pdf: bytes) -> list[tuple[int, int]]:
     signature = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
     values = list(signature.sig_object["/ByteRange"])
     return [(values[0], values[0] + values[1]), (values[2], values[2] + values[3])]
+
+
+def validated(signature, certificate):
+    """pyHanko's validator; its sync wrapper calls asyncio.run, which fails where an event loop already
+    runs (after a Playwright test in the same session), so run the coroutine as the app does."""
+    return run_coroutine(lambda: async_validate_pdf_signature(signature, ValidationContext(trust_roots=[certificate])))
 
 
 def flipped(pdf: bytes, position: int) -> bytes:
@@ -29,7 +36,7 @@ def test_the_seal_is_valid_for_pdfsig_and_pyhanko(sealed_sample, seal_certificat
     assert "Signature Validation: Signature is Valid." in output
     assert "Signature Field Name: Seal" in output and "Total document signed" in output
     signature = PdfFileReader(BytesIO(sealed_sample["pdf"])).embedded_signatures[0]
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[seal_certificate]))
+    status = validated(signature, seal_certificate)
     assert status.intact and status.valid and status.trusted
     assert signature.sig_object["/Reason"] and signature.sig_object["/Location"]
     assert signature.field_name == "Seal"
@@ -46,7 +53,7 @@ def test_one_changed_byte_of_the_signed_range_is_detected_by_both(sealed_sample,
     changed = flipped(pdf, position)
     assert "Signature Validation: Digest Mismatch." in run("pdfsig", data=changed)
     signature = PdfFileReader(BytesIO(changed), strict=False).embedded_signatures[0]
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[seal_certificate]))
+    status = validated(signature, seal_certificate)
     assert status.intact is False
     assert check_pdf(changed, seal_certificate).signature_valid is False
 
