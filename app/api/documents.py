@@ -273,7 +273,12 @@ def list_versions(did):
           errors=(401, 404))
 def get_version(vid):
     version = services.version_for(signed_in_user(), vid)
-    return jsonify(version_json(version, services.version_state(version)))
+    data = version_json(version, services.version_state(version))
+    if version.document.kind == "roadmap":  # part of the text, and of its content hash
+        from app.roadmaps.services import version_actions
+
+        data["actions"] = version_actions(version)
+    return jsonify(data)
 
 
 @endpoint("/documents/<int:did>/diff", "GET", "Compare two versions (?from=VID&to=VID or current)",

@@ -8,6 +8,7 @@ from app.auth.forms import EmptyForm
 from app.documents.services import live_sections, numbered
 from app.errors import AccordError, Conflict
 from app.extensions import db
+from app.validation import id_or_none
 from app.forms import apply_errors, status_for
 from app.roadmaps import services
 from app.roadmaps.forms import ActionForm, FollowUpForm
@@ -145,7 +146,7 @@ def edit(aid):
         revision = form.revision.data
         try:
             services.update_action(
-                current_user, action, revision=int(revision) if (revision or "").isdigit() else None,
+                current_user, action, revision=id_or_none(revision),
                 title=form.title.data, description=form.description.data, owner_ids=_owner_values(form),
                 lead_user_id=form.lead_user_id.data or None, start=form.start_date.data, due=form.due_date.data,
                 status=form.status.data, section_id=form.section_id.data or None)

@@ -529,14 +529,16 @@ def add_update(user, action: RoadmapAction, *, status=None, note=None, entry_dat
     status = _clean_status(errors, "status", status, required=False)
     note = clean_text(errors, "note", note, max_length=5000, required=False, multiline=True)
     day = date.today()
-    if entry_date not in (None, ""):
+    if entry_date is not None and not (isinstance(entry_date, str) and not entry_date.strip()):  # blank: today
         try:
             day, precision = parse_timeframe(entry_date, end=False)
             if precision != "day":
                 errors.add("entry_date", "Give a day, such as 2027-03-15.")
         except BadTimeframe as exc:
             errors.add("entry_date", str(exc))
-        if day is not None and day > date.today():
+        if day is None:
+            day = date.today()
+        elif day > date.today():
             errors.add("entry_date", "The date is in the future: record progress once it happened.")
     if status is None and not note and "status" not in errors.fields and "note" not in errors.fields:
         errors.add("note", "Write a note, change the status, or both.")

@@ -32,8 +32,10 @@ def test_a_member_records_progress_and_the_endorsed_version_stays_as_it_was(fina
     assert first.get_json()["previous_status"] == "planned" and first.get_json()["status"] == "in_progress"
     second = member.post(url, json={"note": "Legal review under way."})
     assert second.status_code == 201 and second.get_json()["entry_date"] == date.today().isoformat()
+    blank = member.post(url, json={"note": "A blank date means today.", "entry_date": "   "})
+    assert blank.status_code == 201 and blank.get_json()["entry_date"] == date.today().isoformat()
     listed = member.get(url).get_json()["items"]
-    assert [u["note"] for u in listed] == ["Clauses drafted.", "Legal review under way."]
+    assert [u["note"] for u in listed] == ["Clauses drafted.", "Legal review under way.", "A blank date means today."]
     action = member.get(f"/api/v1/actions/{s['action']['id']}").get_json()
     assert action["status"] == "planned" and action["current_status"] == "in_progress"
     db.session.expire_all()

@@ -43,6 +43,8 @@ def test_a_named_version_keeps_the_actions_as_they_were(roadmap_setup, api):
     assert item["description_html"] == "<p>Use the <em>model clauses</em>.</p>"
     api_view = editor.get(f"/api/v1/versions/{v1['id']}/actions").get_json()["items"]
     assert api_view[0]["due"] == "2027-Q1"
+    whole = editor.get(f"/api/v1/versions/{v1['id']}").get_json()  # the version as it was, actions included
+    assert [a["title"] for a in whole["actions"]] == ["Adopt the clauses"] and whole["actions"][0]["due"] == "2027-Q1"
 
 
 def test_the_version_page_lists_its_actions(client, login, roadmap_setup, api):
@@ -149,3 +151,23 @@ def test_going_final_freezes_the_actions_and_endorsement_still_checks_the_hash(r
     right = member.post(f"/api/v1/versions/{final['id']}/endorsements",
                         json={**body, "content_hash": final["content_hash"]})
     assert right.status_code == 201, right.get_json()
+
+
+def test_the_redline_pdf_says_what_changed_for_each_action(roadmap_setup, api):
+    """Lawyers read the redline before sign-off: a change of due date must be in it, even when no section
+    changed, and a changed action makes a new redline of the current text."""
+    import subprocess
+
+    s = roadmap_setup
+    editor = api(s["people"]["editor"])
+    kept = _add(editor, s, title="Adopt the clauses", due_date="2027-Q1")
+    v1 = _name(editor, s, "One")
+    url = f"/api/v1/documents/{s['document'].id}/compare/export.pdf?from={v1['id']}&to=current"
+    before = editor.get(url)
+    assert before.status_code == 200
+    editor.patch(f"/api/v1/actions/{kept['id']}", json={"due_date": "2027-Q3"})
+    after = editor.get(url)
+    assert after.status_code == 200 and after.get_data() != before.get_data()
+    text = subprocess.run(["pdftotext", "-", "-"], input=after.get_data(), capture_output=True, check=True).stdout
+    text = " ".join(text.decode("utf-8").split())
+    assert "Actions of the roadmap" in text and "Adopt the clauses" in text and "due 2027-Q1 → 2027-Q3" in text
