@@ -291,17 +291,21 @@ def comments_query():
 
 
 def threads_of(sections: list[Section], texts: RevisionTexts | None = None,
-               open_only: bool = False) -> dict[int, list[Thread]]:
+               open_only: bool = False, document: Document | None = None) -> dict[int, list[Thread]]:
     """Every thread of these sections (or only the open ones), in order of creation, with its replies and its
-    re-located anchor."""
+    re-located anchor. Given the document whose live sections these are, its sections are named by a
+    subquery instead of a list of hundreds of ids."""
     texts = texts or RevisionTexts()
     by_id = {s.id: s for s in sections}
     out: dict[int, list[Thread]] = {s.id: [] for s in sections}
     if not sections:
         return out
+    in_sections = Comment.section_id.in_(
+        select(Section.id).where(Section.document_id == document.id, Section.deleted_at.is_(None))
+        if document is not None else list(by_id))
     if open_only:  # the open roots through their partial index, then their replies: resolved history is not read
-        comments = list(db.session.scalars(select(Comment).where(
-            Comment.section_id.in_(by_id), Comment.parent_id.is_(None), Comment.resolved_at.is_(None))))
+        comments = [c for c in db.session.scalars(select(Comment).where(
+            in_sections, Comment.parent_id.is_(None), Comment.resolved_at.is_(None))) if c.section_id in by_id]
         if comments:
             comments += db.session.scalars(select(Comment).where(Comment.parent_id.in_([c.id for c in comments])))
             # The people in one query, set on each comment as if loaded with it (no query per comment).
@@ -314,7 +318,8 @@ def threads_of(sections: list[Section], texts: RevisionTexts | None = None,
                 set_committed_value(c, "parent", roots.get(c.parent_id))
         comments.sort(key=lambda c: c.id)
     else:
-        comments = list(db.session.scalars(comments_query().where(Comment.section_id.in_(by_id)).order_by(Comment.id)))
+        comments = [c for c in db.session.scalars(comments_query().where(in_sections).order_by(Comment.id))
+                    if c.section_id in by_id]
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
         if comment.parent_id is not None:
@@ -331,8 +336,11 @@ class SectionDiscussion:
     section: Section
     threads: list[Thread]
     proposed: int = 0
-    html: str = ""
     has_resolved: bool = False  # on the document page resolved threads are not loaded, only linked to
+
+    @property
+    def html(self) -> str:
+        return section_html(self.section, self.threads)
 
     @property
     def open(self) -> list[Thread]:
@@ -357,32 +365,35 @@ class DocumentDiscussion:
         return self.sections[section.id].html
 
 
+def highlight_spans(threads: list[Thread]) -> tuple:
+    """(start, end, comment id) of the words each open thread quotes, where they stand now."""
+    return tuple((t.location.start, t.location.end, t.comment.id) for t in threads
+                 if not t.resolved and t.location.start is not None and t.location.end > t.location.start)
+
+
 def section_html(section: Section, threads: list[Thread]) -> str:
     """The section rendered, the words of its open threads highlighted."""
-    spans = [(t.location.start, t.location.end, t.comment.id) for t in threads
-             if not t.resolved and t.location.start is not None and t.location.end > t.location.start]
-    return highlighted_html(section.body, spans, f"{section.anchor}-")
+    return highlighted_html(section.body, list(highlight_spans(threads)), f"{section.anchor}-")
 
 
 def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:
     """What the document page shows beside each section: open threads, highlights, open suggestions, and whether
     any thread was resolved. Resolved threads are history: the page links to them on the section's discussion
     page instead of loading them, so it costs the same however long the discussion has gone on."""
-    threads = threads_of(sections, open_only=True)
+    threads = threads_of(sections, open_only=True, document=document)
     proposed = dict(db.session.execute(
         select(Amendment.section_id, func.count()).where(Amendment.document_id == document.id,
                                                          Amendment.status == "proposed")
         .group_by(Amendment.section_id)).all())
     resolved_root = select(Comment.id).where(Comment.section_id == Section.id, Comment.parent_id.is_(None),
                                              Comment.resolved_at.is_not(None)).exists()
-    with_resolved = set(db.session.scalars(
-        select(Section.id).where(Section.id.in_([s.id for s in sections]), resolved_root)))
+    with_resolved = set(db.session.scalars(  # of the document's live sections, named by their document
+        select(Section.id).where(Section.document_id == document.id, Section.deleted_at.is_(None), resolved_root)))
     discussion = DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
                                     watching=is_watching(user, document))
     for section in sections:
         discussion.sections[section.id] = SectionDiscussion(
-            section, threads[section.id], proposed.get(section.id, 0), section_html(section, threads[section.id]),
-            section.id in with_resolved)
+            section, threads[section.id], proposed.get(section.id, 0), section.id in with_resolved)
     return discussion
 
 

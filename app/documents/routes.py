@@ -1,14 +1,14 @@
 """Pages of documents: reading, editing a section, history, versions and comparisons."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from app.auth.forms import EmptyForm
 from app.documents import services
 from app.documents.diffing import diff_texts, side_by_side
-from app.documents.fragments import Rights, SectionFrames
+from app.documents.fragments import PAGE_BODY, Rights, SectionFrames, toc_items
 from app.documents.forms import DocumentEditForm, DocumentForm, NewSectionForm, SectionEditForm, VersionForm
 from app.documents.models import Version
 from app.documents.permissions import (can_arrange, can_create_document, can_edit_text, can_name_version,
@@ -63,21 +63,23 @@ def new_document(gid):
 def show(did):
     document = document_for(current_user, did)
     sections = services.numbered(services.live_sections(document))
-    from app.comments.fragments import ThreadBlocks  # the discussion builds on documents, not the reverse
+    from app.comments.fragments import ThreadBlocks, document_body  # the discussion builds on documents
     from app.comments.services import document_discussion  # the comments beside each section, words highlighted
 
     discussion = document_discussion(current_user, document, [section for _number, section in sections])
-    rendered = [(number, section, discussion.section_html(section)) for number, section in sections]
     rights = Rights(edit=can_edit_text(current_user, document), arrange=can_arrange(current_user, document),
                     comment=discussion.can_comment, propose=discussion.can_propose)
     csrf_token = generate_csrf()
     frames = SectionFrames(rights=rights, urls=_section_urls(did), doc_url=url_for("documents.show", did=did),
                            csrf_token=csrf_token)
-    return render_template(
-        "documents/show.html", document=document, sections=rendered, group=document.group, discussion=discussion,
-        frames=frames, thread_blocks=ThreadBlocks(document, csrf_token), my_role=role_in(current_user, document.group_id), can_edit=rights.edit,
-        can_arrange=rights.arrange, action_form=EmptyForm(),
+    body = document_body(sections, discussion, frames, ThreadBlocks(document, csrf_token))
+    page = render_template(
+        "documents/show.html", document=document, toc=toc_items(sections), body=PAGE_BODY if body else None,
+        group=document.group, discussion=discussion, my_role=role_in(current_user, document.group_id),
+        can_edit=rights.edit, can_arrange=rights.arrange, action_form=EmptyForm(),
         saved_section=request.args.get("saved", type=int), **_workflow_context(document))
+    before, _mark, after = page.partition(PAGE_BODY)
+    return Response(b"".join([before.encode(), *body, after.encode()]), mimetype="text/html")
 
 
 def _section_urls(did: int) -> dict:

@@ -6,7 +6,9 @@ ask `require_role`.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask import has_request_context, request
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.errors import NotFound, PermissionDenied
 from app.extensions import db
@@ -14,10 +16,43 @@ from app.groups.models import ROLE_RANK, Group, Membership
 
 
 def membership_of(user, group_id: int) -> Membership | None:
+    """The user's membership of the group. A page asks several times (its tools, its forms, its
+    permission checks): within one request the answer is read once, and read again whenever this
+    session holds a membership it has not yet written."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
+    key = (user.id, group_id)
+    known = _known_memberships()
+    if known is not None and key in known and not _memberships_pending():
+        return known[key]
+    membership = db.session.scalar(
         select(Membership).where(Membership.group_id == group_id, Membership.user_id == user.id))
+    if known is not None:
+        known[key] = membership
+    return membership
+
+
+def _known_memberships() -> dict | None:
+    if not has_request_context():
+        return None
+    known = getattr(request, "_accord_memberships", None)
+    if known is None:
+        known = request._accord_memberships = {}
+    return known
+
+
+def _memberships_pending() -> bool:
+    session = db.session()
+    return any(isinstance(o, Membership) for part in (session.new, session.dirty, session.deleted) for o in part)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_written_memberships(session, _flush_context) -> None:
+    """After a flush that wrote memberships, the request reads them afresh (the lists still hold what
+    was flushed)."""
+    if has_request_context() and any(isinstance(o, Membership) for part in (session.new, session.dirty,
+                                                                             session.deleted) for o in part):
+        request._accord_memberships = {}
 
 
 def role_in(user, group_id: int) -> str | None:

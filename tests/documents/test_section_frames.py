@@ -6,7 +6,7 @@ import pytest
 
 from app.comments.services import add_comment, delete_comment, edit_comment, reply, resolve
 from app.documents import services
-from app.documents.fragments import BODY, CSRF, THREADS
+from app.documents.fragments import BODY, CSRF, PAGE_BODY, THREADS
 from app.extensions import db
 from app.groups.models import Membership
 
@@ -119,7 +119,7 @@ def test_text_that_looks_like_a_frame_mark_is_shown_as_typed(app, client, login,
     login(client, people["member"])
     html = page(client, document)
     assert html.count(f"Context {fake}") >= 2  # contents and heading, untouched
-    for mark in (BODY, THREADS, CSRF):
+    for mark in (BODY, THREADS, CSRF, PAGE_BODY):
         assert mark not in html
 
 
@@ -218,3 +218,18 @@ def test_the_page_asks_the_database_the_same_number_of_questions_however_many_th
         reply(people["editor"], thread, body=f"Answer {n}.")
     db.session.commit()
     assert queries() == few
+
+
+def test_indented_code_in_a_section_and_a_comment_keeps_its_spaces_and_lines(app, client, login, doc):
+    _group, people, document = doc
+    section = document.sections[0]
+    code = "```\nfor tender in tenders:\n    check(tender)\n\n        audit(tender)\n```"
+    services.save_section(people["editor"], section, heading="Context", body=f"Cities buy buses.\n\n{code}",
+                          base_revision=1)
+    db.session.commit()
+    add_comment(people["member"], section, body=f"Like this?\n\n{code}", quote="")
+    db.session.commit()
+    login(client, people["member"])
+    markup = section_markup(page(client, document), section)
+    expected = "for tender in tenders:\n    check(tender)\n\n        audit(tender)\n</code></pre>"
+    assert markup.count(expected) == 2  # in the text and in the thread
