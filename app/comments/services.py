@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.models import AuditEvent
@@ -307,15 +307,19 @@ def threads_of(sections: list[Section], texts: RevisionTexts | None = None,
         comments = [c for c in db.session.scalars(select(Comment).where(
             in_sections, Comment.parent_id.is_(None), Comment.resolved_at.is_(None))) if c.section_id in by_id]
         if comments:
-            comments += db.session.scalars(select(Comment).where(Comment.parent_id.in_([c.id for c in comments])))
-            # The people in one query, set on each comment as if loaded with it (no query per comment).
-            people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
-                ({c.author_id for c in comments} | {c.resolved_by_id for c in comments}) - {None})))}
-            roots = {c.id: c for c in comments if c.parent_id is None}
+            root = aliased(Comment)
+            comments += db.session.scalars(select(Comment).where(Comment.parent_id.in_(select(root.id).where(
+                root.section_id.in_(select(Section.id).where(Section.document_id == document.id,
+                                                             Section.deleted_at.is_(None))),
+                root.parent_id.is_(None), root.resolved_at.is_(None))) if document is not None
+                else Comment.parent_id.in_([c.id for c in comments])))
+            # The authors in one query, set on each comment as if loaded with it. A reply's parent is an open
+            # root, held by its thread, so the session's identity map answers for it; open roots have no
+            # resolver. No query per comment either way.
+            people = {u.id: u for u in db.session.scalars(select(User).where(
+                User.id.in_({c.author_id for c in comments} - {None})))}
             for c in comments:
                 set_committed_value(c, "author", people.get(c.author_id))
-                set_committed_value(c, "resolved_by", people.get(c.resolved_by_id))
-                set_committed_value(c, "parent", roots.get(c.parent_id))
         comments.sort(key=lambda c: c.id)
     else:
         comments = [c for c in db.session.scalars(comments_query().where(in_sections).order_by(Comment.id))
