@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.services import record
 from app.documents import storage
 from app.documents.diffing import diff_texts, has_changes
+from app.documents.fragments import FrameCache
 from app.documents.hashing import content_hash
 from app.documents.importing import normalise_newlines, section_numbers, split_markdown
 from app.documents.merging import three_way_merge
@@ -478,6 +479,18 @@ def _light_state(version: Version | None, document: Document) -> list[dict]:
             for sid, level, number, heading in rows]
 
 
+def section_diff_cache() -> FrameCache:
+    """Word-level diffs of two revisions of a section, per process: comparing a version with the current
+    text again (as a group does while it works) diffs only the sections saved since, and rebuilds no
+    old text for the others."""
+    cache = current_app.extensions.get("accord_section_diffs")
+    if cache is None:
+        cache = current_app.extensions["accord_section_diffs"] = FrameCache(
+            current_app.config.get("SECTION_DIFF_CACHE_SIZE", 5000),
+            max_weight=current_app.config.get("SECTION_DIFF_CACHE_CHARS", 32 * 1024 * 1024))
+    return cache
+
+
 def _body(item: dict) -> str:
     if "body" not in item:
         item["body"] = revision_text(item["section_id"], item["revision"])
@@ -490,6 +503,8 @@ def document_diff(document: Document, old: Version | None, new: Version | None) 
     # Word-level refinement for as many sections as fit in the budget; the rest are shown by whole lines,
     # so a comparison where most sections were rewritten still answers within about a second.
     refine_until = time.monotonic() + DIFF_REFINE_BUDGET
+    known = section_diff_cache()
+    document_key = (document.id, document.created_at)  # a revision never changes: its numbers name its text
     a, b = _light_state(old, document), _light_state(new, document)
     a_by_id = {item["section_id"]: item for item in a}
     b_by_id = {item["section_id"]: item for item in b}
@@ -502,9 +517,15 @@ def document_diff(document: Document, old: Version | None, new: Version | None) 
             out.append({"section_id": sid, "heading": item["heading"], "change": "added", "moved": False,
                         "diff": [[1, _body(item)]] if _body(item) else []})
             continue
-        same_revision = before["revision"] == item["revision"]
-        refine = time.monotonic() < refine_until
-        diff = [] if same_revision else diff_texts(_body(before), _body(item), refine=refine)
+        diff = []
+        if before["revision"] != item["revision"]:
+            key = (document_key, sid, before["revision"], item["revision"])
+            diff = known.get(key)
+            if diff is None:
+                refine = time.monotonic() < refine_until
+                diff = diff_texts(_body(before), _body(item), refine=refine)
+                if refine:  # a diff cut short by the budget is not kept: the next comparison refines it
+                    known.put(key, diff, sum(len(text) for _op, text in diff))
         text_changed = has_changes(diff) or before["heading"] != item["heading"] or before["level"] != item["level"]
         change = "modified" if text_changed else ("moved" if sid in moved else "unchanged")
         entry = {"section_id": sid, "heading": item["heading"], "change": change, "moved": sid in moved,

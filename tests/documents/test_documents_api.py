@@ -245,3 +245,33 @@ def test_document_diff_past_its_time_budget_stays_exact_by_whole_lines(drafting,
     assert "".join(t for op, t in change["diff"] if op != 1) == first["body"]
     assert "".join(t for op, t in change["diff"] if op != -1) == new_body
     assert [-1, "fair"] not in change["diff"]  # whole lines, not words
+
+
+def test_comparing_again_follows_every_save_and_diffs_only_the_sections_saved_since(drafting, api, monkeypatch):
+    from app.documents import services
+
+    _group, people, document = drafting
+    editor = api(people["editor"])
+    did = document["id"]
+    first, second = document["sections"]
+    v1 = editor.post(f"/api/v1/documents/{did}/versions", json={"label": "v1"}).get_json()["id"]
+    calls = []
+    real = services.diff_texts
+    monkeypatch.setattr(services, "diff_texts", lambda a, b, refine=True: calls.append(1) or real(a, b, refine))
+
+    def changed_words():
+        sections = editor.get(f"/api/v1/documents/{did}/diff?from={v1}&to=current").get_json()["sections"]
+        return {s["section_id"]: ([t for op, t in s["diff"] if op == 1], [t for op, t in s["diff"] if op == -1])
+                for s in sections}
+
+    editor.put(f"/api/v1/sections/{first['id']}", json={"body": first["body"].replace("fair", "living"),
+                                                         "base_revision": 1})
+    assert changed_words()[first["id"]] == (["living"], ["fair"]) and len(calls) == 1
+    assert changed_words()[first["id"]] == (["living"], ["fair"]) and len(calls) == 1  # nothing saved since
+    editor.put(f"/api/v1/sections/{first['id']}", json={"body": first["body"].replace("fair", "decent"),
+                                                         "base_revision": 2})
+    editor.put(f"/api/v1/sections/{second['id']}", json={"body": second["body"].replace("its", "all its"),
+                                                          "base_revision": 1})
+    words = changed_words()
+    assert words[first["id"]] == (["decent"], ["fair"]) and words[second["id"]] == (["all "], [])
+    assert len(calls) == 3  # the two sections saved since, no more
