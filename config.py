@@ -59,6 +59,10 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     SECTION_MAX_BYTES = _int("SECTION_MAX_BYTES", 1024 * 1024)
 
+    # Per worker process: the document page's section markup and the word-level diffs of comparisons.
+    SECTION_PIECE_CACHE_CHARS = _int("PAGE_CACHE_MB", 32) * 1024 * 1024
+    SECTION_DIFF_CACHE_CHARS = _int("DIFF_CACHE_MB", 16) * 1024 * 1024
+
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)

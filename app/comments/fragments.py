@@ -84,7 +84,7 @@ def _piece_cache() -> FrameCache:
     if cache is None:
         cache = current_app.extensions["accord_section_pieces"] = FrameCache(
             current_app.config.get("SECTION_PIECE_CACHE_SIZE", 5000),
-            max_weight=current_app.config.get("SECTION_PIECE_CACHE_CHARS", 64 * 1024 * 1024))
+            max_weight=current_app.config.get("SECTION_PIECE_CACHE_CHARS", 32 * 1024 * 1024))
     return cache
 
 

@@ -487,7 +487,7 @@ def section_diff_cache() -> FrameCache:
     if cache is None:
         cache = current_app.extensions["accord_section_diffs"] = FrameCache(
             current_app.config.get("SECTION_DIFF_CACHE_SIZE", 5000),
-            max_weight=current_app.config.get("SECTION_DIFF_CACHE_CHARS", 32 * 1024 * 1024))
+            max_weight=current_app.config.get("SECTION_DIFF_CACHE_CHARS", 16 * 1024 * 1024))
     return cache
 
 

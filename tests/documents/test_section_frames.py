@@ -233,3 +233,16 @@ def test_indented_code_in_a_section_and_a_comment_keeps_its_spaces_and_lines(app
     markup = section_markup(page(client, document), section)
     expected = "for tender in tenders:\n    check(tender)\n\n        audit(tender)\n</code></pre>"
     assert markup.count(expected) == 2  # in the text and in the thread
+
+
+def test_the_caches_hold_at_most_their_weight_and_drop_the_least_recently_used():
+    from app.documents.fragments import FrameCache
+
+    cache = FrameCache(10, max_weight=100)
+    for key in "abc":
+        cache.put(key, key * 40, 40)
+    assert cache.get("a") is None and cache.get("b") == "b" * 40 and cache.weight == 80
+    cache.put("d", "d" * 40, 40)  # "c" was used least recently ("b" was just read)
+    assert cache.get("c") is None and cache.get("b") and cache.get("d") and cache.weight == 80
+    cache.put("b", "small", 5)
+    assert cache.weight == 45 and len(cache) == 2
