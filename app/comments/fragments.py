@@ -16,8 +16,9 @@ from markupsafe import Markup
 
 from app.comments import services
 from app.comments.highlighting import highlighted_html
-from app.comments.services import highlight_spans
+from app.comments.models import Comment
 from app.comments.permissions import can_delete_comment, can_edit_comment, can_resolve, role_in
+from app.comments.services import highlight_spans
 from app.documents.fragments import CSRF, FrameCache
 
 _CSRF_MARKUP = Markup(CSRF)
@@ -31,8 +32,10 @@ def _cache() -> FrameCache:
     return cache
 
 
-def _person(user) -> tuple:
-    return (user.id, user.name) if user is not None else (None, None)
+def _author_name(comment) -> str | None:
+    if isinstance(comment, Comment):
+        return comment.author.name if comment.author is not None else None
+    return comment.author_name  # a row of open_threads_light
 
 
 class ThreadBlocks:
@@ -56,15 +59,17 @@ class ThreadBlocks:
         return str(self._macro(thread, section, can_comment, next_url))
 
     def key(self, thread, section, can_comment: bool, next_url: str) -> tuple:
-        """Everything the thread's markup shows: equal keys, equal markup."""
+        """Everything the thread's markup shows: equal keys, equal markup. The same for a thread of ORM
+        comments and one of rows (open_threads_light) in the same state."""
         comments = [thread.comment, *thread.replies]
         location = thread.location
         return (thread.comment.id, self.role, can_comment, next_url,
                 self.viewer_id if any(c.author_id == self.viewer_id for c in comments) else None,
                 section.deleted_at, location.start, location.end, location.orphaned, location.exact,
                 thread.quoted_now(section.body), thread.comment.anchor_quote, thread.comment.resolved_at,
-                _person(thread.comment.resolved_by),
-                tuple((c.id, c.body, _person(c.author), c.created_at, c.edited_at, c.deleted_at) for c in comments))
+                thread.comment.resolved_by_id,
+                tuple((c.id, c.body, c.author_id, _author_name(c), c.created_at, c.edited_at, c.deleted_at)
+                      for c in comments))
 
     def markup(self, key: tuple, thread, section, can_comment: bool, next_url: str) -> str:
         """The thread's markup, the CSRF hole still marked."""
@@ -73,10 +78,6 @@ class ThreadBlocks:
             html = self._render(thread, section, can_comment, next_url)
             self.cache.put(key, html)
         return html
-
-    def __call__(self, section, threads, can_comment: bool, next_url: str) -> Markup:
-        return Markup("".join(self.markup(self.key(t, section, can_comment, next_url), t, section, can_comment,
-                                          next_url) for t in threads).replace(CSRF, self.csrf_token))
 
 
 def _piece_cache() -> FrameCache:
@@ -95,33 +96,52 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     Each section's whole markup is kept, encoded and cut at its CSRF holes, under the keys of its parts
     (its frame, its text's revision, the highlighted spans, its threads): a request in which nothing
     changed joins bytes, and a change rebuilds only the sections it touched. A megabyte page is never
-    searched, copied or re-encoded as a whole."""
+    searched, copied or re-encoded as a whole. The keys are computed from the discussion's rows; a section
+    to render again loads its threads as ORM objects, and what is kept goes under the key of exactly what
+    was rendered, so a change between the two reads can only cost a miss, never show stale markup."""
     cache = _piece_cache()
     token = frames.csrf_token.encode()
-    out: list[bytes] = []
     last = len(sections) - 1
     can_comment = discussion.can_comment
+    pieces: list = []
+    missing: list[tuple[int, str, object]] = []
     for index, (number, section) in enumerate(sections):
         d = discussion[section.id]
-        threads = d.open
-        frame_key = frames.key(section, number, index == 0, index == last, len(threads), d.proposed,
-                               d.has_resolved)
-        next_url = f"{frames.doc_url}#{section.anchor}"
-        thread_keys = tuple(blocks.key(t, section, can_comment, next_url) for t in threads)
-        spans = highlight_spans(threads)
-        # The text is a function of the revision: save_section is the one place that sets both.
-        key = (frame_key, section.current_revision, len(section.body), spans, thread_keys)
-        segments = cache.get(key)
+        segments = cache.get(_piece_key(frames, blocks, section, number, index == 0, index == last, d.open,
+                                        d.proposed, d.has_resolved, can_comment))
         if segments is None:
+            missing.append((index, number, section))
+        pieces.append(segments)
+    if missing:
+        threads = services.threads_of([section for _i, _n, section in missing], open_only=True)
+        for index, number, section in missing:
+            d = discussion[section.id]
+            open_threads = threads[section.id]
+            key = _piece_key(frames, blocks, section, number, index == 0, index == last, open_threads,
+                             d.proposed, d.has_resolved, can_comment)
+            frame_key, _revision, _length, spans, thread_keys = key
             head, middle, tail = frames.parts(frame_key, section)
             text = highlighted_html(section.body, list(spans), f"{section.anchor}-")
+            next_url = f"{frames.doc_url}#{section.anchor}"
             blocks_html = "".join(blocks.markup(k, t, section, can_comment, next_url)
-                                  for k, t in zip(thread_keys, threads))
+                                  for k, t in zip(thread_keys, open_threads))
             segments = tuple(part.encode() for part in "".join((head, text, middle, blocks_html, tail,
                                                                 "\n")).split(CSRF))
             cache.put(key, segments, sum(map(len, segments)))
+            pieces[index] = segments
+    out: list[bytes] = []
+    for segments in pieces:
         out.append(segments[0])
         for segment in segments[1:]:
             out.append(token)
             out.append(segment)
     return out
+
+
+def _piece_key(frames, blocks: ThreadBlocks, section, number: str, first: bool, last: bool, threads,
+               proposed: int, has_resolved: bool, can_comment: bool) -> tuple:
+    next_url = f"{frames.doc_url}#{section.anchor}"
+    frame_key = frames.key(section, number, first, last, len(threads), proposed, has_resolved)
+    # The text is a function of the revision: save_section is the one place that sets both.
+    return (frame_key, section.current_revision, len(section.body), highlight_spans(threads),
+            tuple(blocks.key(t, section, can_comment, next_url) for t in threads))

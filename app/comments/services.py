@@ -335,6 +335,37 @@ def threads_of(sections: list[Section], texts: RevisionTexts | None = None,
     return out
 
 
+def open_threads_light(document: Document, sections: list[Section]) -> dict[int, list[Thread]]:
+    """The open threads of a document's live sections as plain rows (every column of the comment and its
+    author's name as `author_name`), replies in order, each located: what the document page needs to tell
+    whether what it keeps of each section is still current, at a third of the cost of ORM objects. A
+    section whose markup must be rendered again loads its threads with threads_of."""
+    by_id = {s.id: s for s in sections}
+    out: dict[int, list[Thread]] = {s.id: [] for s in sections}
+    if not sections:
+        return out
+    comments, users, live = Comment.__table__, User.__table__, Section.__table__
+    in_live = select(live.c.id).where(live.c.document_id == document.id, live.c.deleted_at.is_(None))
+    root = comments.alias("root")
+    open_roots = select(root.c.id).where(root.c.section_id.in_(in_live), root.c.parent_id.is_(None),
+                                         root.c.resolved_at.is_(None))
+    with_author = select(comments, users.c.name.label("author_name")).outerjoin(
+        users, users.c.id == comments.c.author_id)
+    roots = db.session.execute(with_author.where(comments.c.section_id.in_(in_live), comments.c.parent_id.is_(None),
+                                                 comments.c.resolved_at.is_(None)).order_by(comments.c.id)).all()
+    replies: dict[int, list] = {}
+    if roots:
+        for row in db.session.execute(with_author.where(comments.c.parent_id.in_(open_roots))
+                                      .order_by(comments.c.id)):
+            replies.setdefault(row.parent_id, []).append(row)
+    texts = RevisionTexts()
+    for row in roots:
+        section = by_id.get(row.section_id)
+        if section is not None:
+            out[section.id].append(Thread(row, replies.get(row.id, []), locate(row, section, texts)))
+    return out
+
+
 @dataclass
 class SectionDiscussion:
     section: Section
@@ -383,8 +414,9 @@ def section_html(section: Section, threads: list[Thread]) -> str:
 def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:
     """What the document page shows beside each section: open threads, highlights, open suggestions, and whether
     any thread was resolved. Resolved threads are history: the page links to them on the section's discussion
-    page instead of loading them, so it costs the same however long the discussion has gone on."""
-    threads = threads_of(sections, open_only=True, document=document)
+    page instead of loading them, so it costs the same however long the discussion has gone on. The threads
+    are rows (open_threads_light), not ORM objects."""
+    threads = open_threads_light(document, sections)
     proposed = dict(db.session.execute(
         select(Amendment.section_id, func.count()).where(Amendment.document_id == document.id,
                                                          Amendment.status == "proposed")
