@@ -42,6 +42,35 @@ def page_texts(pdf: bytes, mode: str = "-layout") -> list[str]:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
+def font_styles(pdf: bytes) -> dict[str, str]:
+    """For each font in the PDF (its name without the subset tag, e.g. "Accord-Serif-Bold"), the style
+    that the embedded font program itself declares (e.g. "Bold"): what the reader actually sees."""
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    styles: dict[str, str] = {}
+
+    def walk(node):
+        node = node.get_object()
+        if node.get("/Type") == "/Pages":
+            for kid in node["/Kids"]:
+                walk(kid)
+            return
+        for _name, ref in node.get("/Resources", {}).get_object().get("/Font", {}).get_object().items():
+            font = ref.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            program = next(descriptor[k].get_object().data for k in ("/FontFile2", "/FontFile3", "/FontFile")
+                           if k in descriptor)
+            subfamily = TTFont(BytesIO(program))["name"].getDebugName(2)
+            styles[str(font["/BaseFont"]).split("+")[-1]] = subfamily
+
+    walk(PdfFileReader(BytesIO(pdf), strict=False).root["/Pages"])
+    return styles
+
+
 HOSTILE_MARKDOWN = (
     "Plain words stay.\n\n<script>alert('x')</script>\n\n"
     "<img src=\"file:///etc/passwd\"> <style>body { display: none }</style>\n\n"

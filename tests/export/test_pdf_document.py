@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.export.conftest import SAMPLE_SECTIONS, page_texts, run
+from tests.export.conftest import SAMPLE_SECTIONS, font_styles, page_texts, run
 
 
 def test_the_cover_contents_and_sections_carry_the_exact_text(sealed_sample):
@@ -99,3 +99,27 @@ def test_a_draft_is_marked_draft_on_every_page_and_not_sealed(draft_sample):
     assert "does not contain any signatures" in run("pdfsig", data=draft_sample["pdf"])
     text = " ".join(pages)
     assert "Annex: endorsing organisations" not in text and "Evidence" not in text
+
+
+def test_accented_headings_and_bold_words_of_every_eu_language_stay_in_the_bundled_typeface(print_app):
+    """A bold heading in Polish, Czech, Hungarian or Danish is set in the bundled serif, not patched
+    with glyphs of another typeface from the system."""
+    from dataclasses import replace
+
+    from app.export.context import document_context
+    from app.export.render import render_pdf
+    from tests.export.conftest import sample_facts
+
+    words = "Déclaration commune — Łódź, Plzeň, Győr, Ørsted, Šiauliai, Brașov, Ελλάδα, България"
+    facts = replace(sample_facts(draft=True), title=words, sections=[
+        {"section_id": 1, "level": 1, "heading": words, "body": f"**{words}** and *{words}* and ***{words}***."}])
+    with print_app.app_context():
+        html = print_app.jinja_env.get_template("export/document.html").render(
+            pdf_title=facts.title, pdf_author=facts.group_name, pdf_description="", language="en", draft=True,
+            identity={}, footer_text="DRAFT", draft_word="DRAFT", created_w3c="2026-11-20T09:30:00Z",
+            status_text="Draft", **document_context(facts))
+        pdf = render_pdf(html, timeout=60, memory_mb=2048, tags=True).pdf
+    styles = font_styles(pdf)
+    assert styles == {"Accord-Serif": "Regular", "Accord-Serif-Italic": "Italic", "Accord-Serif-Bold": "Bold",
+                      "Accord-Serif-Bold-Italic": "Bold Italic"}, styles
+    assert re.sub(r"\s+", " ", " ".join(page_texts(pdf))).count(words) >= 4
