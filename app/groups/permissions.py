@@ -23,7 +23,7 @@ def membership_of(user, group_id: int) -> Membership | None:
         return None
     key = (user.id, group_id)
     known = _known_memberships()
-    if known is not None and key in known and not _memberships_pending():
+    if known is not None and key in known and not _holds_memberships(db.session()):
         return known[key]
     membership = db.session.scalar(
         select(Membership).where(Membership.group_id == group_id, Membership.user_id == user.id))
@@ -41,8 +41,8 @@ def _known_memberships() -> dict | None:
     return known
 
 
-def _memberships_pending() -> bool:
-    session = db.session()
+def _holds_memberships(session) -> bool:
+    """Whether the session has memberships to write (or, after a flush, has just written them)."""
     return any(isinstance(o, Membership) for part in (session.new, session.dirty, session.deleted) for o in part)
 
 
@@ -50,8 +50,7 @@ def _memberships_pending() -> bool:
 def _forget_written_memberships(session, _flush_context) -> None:
     """After a flush that wrote memberships, the request reads them afresh (the lists still hold what
     was flushed)."""
-    if has_request_context() and any(isinstance(o, Membership) for part in (session.new, session.dirty,
-                                                                             session.deleted) for o in part):
+    if has_request_context() and _holds_memberships(session):
         request._accord_memberships = {}
 
 
