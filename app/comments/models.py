@@ -75,6 +75,11 @@ class Comment(db.Model):
         return self.deleted_at is not None
 
     @property
+    def author_name(self) -> str | None:
+        """As the rows of comments.services.open_threads_light have it (None once the author is gone)."""
+        return self.author.name if self.author is not None else None
+
+    @property
     def thread_id(self) -> int:
         return self.parent_id or self.id
 
