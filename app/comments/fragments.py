@@ -10,42 +10,30 @@ another key, so nothing needs invalidating. The CSRF token of the request goes i
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup
 
+from app.caching import process_cache
 from app.comments import services
 from app.comments.highlighting import highlighted_html
-from app.comments.models import Comment
 from app.comments.permissions import can_delete_comment, can_edit_comment, can_resolve, role_in
 from app.comments.services import highlight_spans
-from app.documents.fragments import CSRF, FrameCache
+from app.documents.fragments import CSRF, FrameKey
 
 _CSRF_MARKUP = Markup(CSRF)
 
 
-def _cache() -> FrameCache:
-    cache = current_app.extensions.get("accord_thread_blocks")
-    if cache is None:
-        cache = current_app.extensions["accord_thread_blocks"] = FrameCache(
-            current_app.config.get("THREAD_BLOCK_CACHE_SIZE", 20000))
-    return cache
-
-
-def _author_name(comment) -> str | None:
-    if isinstance(comment, Comment):
-        return comment.author.name if comment.author is not None else None
-    return comment.author_name  # a row of open_threads_light
-
-
 class ThreadBlocks:
-    """Per request: blocks(section, threads, can_comment, next) -> the threads' markup."""
+    """Per request: key(thread, ...) names a thread's markup, markup(key, thread, ...) gives it."""
 
     def __init__(self, document, csrf_token: str):
         self.viewer_id = getattr(current_user, "id", None)
         self.role = role_in(current_user, document.group_id)
         self.csrf_token = csrf_token
-        self.cache = _cache()
+        self.cache = process_cache("thread_block", 20000)
         self._macro = None
 
     def _render(self, thread, section, can_comment: bool, next_url: str) -> str:
@@ -68,7 +56,7 @@ class ThreadBlocks:
                 section.deleted_at, location.start, location.end, location.orphaned, location.exact,
                 thread.quoted_now(section.body), thread.comment.anchor_quote, thread.comment.resolved_at,
                 thread.comment.resolved_by_id,
-                tuple((c.id, c.body, c.author_id, _author_name(c), c.created_at, c.edited_at, c.deleted_at)
+                tuple((c.id, c.body, c.author_id, c.author_name, c.created_at, c.edited_at, c.deleted_at)
                       for c in comments))
 
     def markup(self, key: tuple, thread, section, can_comment: bool, next_url: str) -> str:
@@ -78,15 +66,6 @@ class ThreadBlocks:
             html = self._render(thread, section, can_comment, next_url)
             self.cache.put(key, html)
         return html
-
-
-def _piece_cache() -> FrameCache:
-    cache = current_app.extensions.get("accord_section_pieces")
-    if cache is None:
-        cache = current_app.extensions["accord_section_pieces"] = FrameCache(
-            current_app.config.get("SECTION_PIECE_CACHE_SIZE", 5000),
-            max_weight=current_app.config.get("SECTION_PIECE_CACHE_CHARS", 32 * 1024 * 1024))
-    return cache
 
 
 def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[bytes]:
@@ -99,7 +78,7 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     searched, copied or re-encoded as a whole. The keys are computed from the discussion's rows; a section
     to render again loads its threads as ORM objects, and what is kept goes under the key of exactly what
     was rendered, so a change between the two reads can only cost a miss, never show stale markup."""
-    cache = _piece_cache()
+    cache = process_cache("section_piece", 5000, 32 * 1024 * 1024)
     token = frames.csrf_token.encode()
     last = len(sections) - 1
     can_comment = discussion.can_comment
@@ -107,7 +86,7 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     missing: list[tuple[int, str, object]] = []
     for index, (number, section) in enumerate(sections):
         d = discussion[section.id]
-        segments = cache.get(_piece_key(frames, blocks, section, number, index == 0, index == last, d.open,
+        segments = cache.get(_piece_key(frames, blocks, section, number, index == 0, index == last, d.threads,
                                         d.proposed, d.has_resolved, can_comment))
         if segments is None:
             missing.append((index, number, section))
@@ -119,12 +98,11 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
             open_threads = threads[section.id]
             key = _piece_key(frames, blocks, section, number, index == 0, index == last, open_threads,
                              d.proposed, d.has_resolved, can_comment)
-            frame_key, _revision, _length, spans, thread_keys = key
-            head, middle, tail = frames.parts(frame_key, section)
-            text = highlighted_html(section.body, list(spans), f"{section.anchor}-")
+            head, middle, tail = frames.parts(key.frame, section)
+            text = highlighted_html(section.body, list(key.spans), f"{section.anchor}-")
             next_url = f"{frames.doc_url}#{section.anchor}"
             blocks_html = "".join(blocks.markup(k, t, section, can_comment, next_url)
-                                  for k, t in zip(thread_keys, open_threads))
+                                  for k, t in zip(key.threads, open_threads))
             segments = tuple(part.encode() for part in "".join((head, text, middle, blocks_html, tail,
                                                                 "\n")).split(CSRF))
             cache.put(key, segments, sum(map(len, segments)))
@@ -138,10 +116,19 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     return out
 
 
+class PieceKey(NamedTuple):
+    """Everything a section's markup on the document page shows. The text is a function of the revision
+    (save_section is the one place that sets both); its length is there as well, cheaply."""
+    frame: FrameKey
+    revision: int
+    length: int
+    spans: tuple
+    threads: tuple
+
+
 def _piece_key(frames, blocks: ThreadBlocks, section, number: str, first: bool, last: bool, threads,
-               proposed: int, has_resolved: bool, can_comment: bool) -> tuple:
+               proposed: int, has_resolved: bool, can_comment: bool) -> PieceKey:
     next_url = f"{frames.doc_url}#{section.anchor}"
-    frame_key = frames.key(section, number, first, last, len(threads), proposed, has_resolved)
-    # The text is a function of the revision: save_section is the one place that sets both.
-    return (frame_key, section.current_revision, len(section.body), highlight_spans(threads),
-            tuple(blocks.key(t, section, can_comment, next_url) for t in threads))
+    return PieceKey(frames.key(section, number, first, last, len(threads), proposed, has_resolved),
+                    section.current_revision, len(section.body), highlight_spans(threads),
+                    tuple(blocks.key(t, section, can_comment, next_url) for t in threads))

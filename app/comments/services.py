@@ -20,7 +20,6 @@ from app.audit.models import AuditEvent
 from app.audit.services import record
 from app.auth.models import User
 from app.comments import anchoring
-from app.comments.highlighting import highlighted_html
 from app.comments.models import (EMAIL_CHOICES, Amendment, AmendmentSupport, Comment, DocumentWatch,
                                  Notification, NotificationSetting)
 from app.comments.permissions import (can_comment, can_decide, can_delete_comment, can_edit_comment, can_propose,
@@ -359,21 +358,9 @@ def open_threads_light(document: Document, sections: list[Section]) -> dict[int,
 @dataclass
 class SectionDiscussion:
     section: Section
-    threads: list[Thread]
+    threads: list[Thread]  # the open ones: resolved threads are history, linked to on the discussion page
     proposed: int = 0
-    has_resolved: bool = False  # on the document page resolved threads are not loaded, only linked to
-
-    @property
-    def html(self) -> str:
-        return section_html(self.section, self.threads)
-
-    @property
-    def open(self) -> list[Thread]:
-        return [t for t in self.threads if not t.resolved]
-
-    @property
-    def resolved(self) -> list[Thread]:
-        return [t for t in self.threads if t.resolved]
+    has_resolved: bool = False
 
 
 @dataclass
@@ -386,19 +373,11 @@ class DocumentDiscussion:
     def __getitem__(self, section_id: int) -> SectionDiscussion:
         return self.sections[section_id]
 
-    def section_html(self, section: Section) -> str:
-        return self.sections[section.id].html
-
 
 def highlight_spans(threads: list[Thread]) -> tuple:
     """(start, end, comment id) of the words each open thread quotes, where they stand now."""
     return tuple((t.location.start, t.location.end, t.comment.id) for t in threads
                  if not t.resolved and t.location.start is not None and t.location.end > t.location.start)
-
-
-def section_html(section: Section, threads: list[Thread]) -> str:
-    """The section rendered, the words of its open threads highlighted."""
-    return highlighted_html(section.body, list(highlight_spans(threads)), f"{section.anchor}-")
 
 
 def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:

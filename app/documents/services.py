@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
+from app.caching import process_cache
 from app.documents import storage
 from app.documents.diffing import diff_texts, has_changes
-from app.documents.fragments import FrameCache
 from app.documents.hashing import content_hash
 from app.documents.importing import normalise_newlines, section_numbers, split_markdown
 from app.documents.merging import three_way_merge
@@ -479,18 +479,6 @@ def _light_state(version: Version | None, document: Document) -> list[dict]:
             for sid, level, number, heading in rows]
 
 
-def section_diff_cache() -> FrameCache:
-    """Word-level diffs of two revisions of a section, per process: comparing a version with the current
-    text again (as a group does while it works) diffs only the sections saved since, and rebuilds no
-    old text for the others."""
-    cache = current_app.extensions.get("accord_section_diffs")
-    if cache is None:
-        cache = current_app.extensions["accord_section_diffs"] = FrameCache(
-            current_app.config.get("SECTION_DIFF_CACHE_SIZE", 5000),
-            max_weight=current_app.config.get("SECTION_DIFF_CACHE_CHARS", 16 * 1024 * 1024))
-    return cache
-
-
 def _body(item: dict) -> str:
     if "body" not in item:
         item["body"] = revision_text(item["section_id"], item["revision"])
@@ -503,7 +491,9 @@ def document_diff(document: Document, old: Version | None, new: Version | None) 
     # Word-level refinement for as many sections as fit in the budget; the rest are shown by whole lines,
     # so a comparison where most sections were rewritten still answers within about a second.
     refine_until = time.monotonic() + DIFF_REFINE_BUDGET
-    known = section_diff_cache()
+    # Each section's word-level diff of two revisions is kept per process: comparing a version with the
+    # current text again (as a group does while it works) diffs only the sections saved since.
+    known = process_cache("section_diff", 5000, 16 * 1024 * 1024)
     document_key = (document.id, document.created_at)  # a revision never changes: its numbers name its text
     a, b = _light_state(old, document), _light_state(new, document)
     a_by_id = {item["section_id"]: item for item in a}

@@ -236,9 +236,9 @@ def test_indented_code_in_a_section_and_a_comment_keeps_its_spaces_and_lines(app
 
 
 def test_the_caches_hold_at_most_their_weight_and_drop_the_least_recently_used():
-    from app.documents.fragments import FrameCache
+    from app.caching import LRUCache
 
-    cache = FrameCache(10, max_weight=100)
+    cache = LRUCache(10, max_weight=100)
     for key in "abc":
         cache.put(key, key * 40, 40)
     assert cache.get("a") is None and cache.get("b") == "b" * 40 and cache.weight == 80
