@@ -9,6 +9,7 @@ collide on one page.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import markdown
@@ -48,14 +49,27 @@ def _prefix_ids(prefix: str):
     return attribute_filter
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter, reset: building one (its extensions, parser and patterns) cost
+    as much as converting a section. reset() clears what a text leaves behind (footnotes, abbreviations,
+    references, the table of contents), so each text is converted as by a new one."""
+    md = getattr(_converters, "md", None)
+    if md is None:
+        md = _converters.md = markdown.Markdown(
+            extensions=["tables", "footnotes", "toc", "sane_lists", "fenced_code", "def_list", "abbr"],
+            extension_configs={"toc": {"permalink": False}, "footnotes": {"BACKLINK_TEXT": "↩"}},
+            output_format="html",
+        )
+    return md.reset()
+
+
 def render_markdown(text: str, id_prefix: str = "") -> str:
     """Safe HTML for a Markdown text."""
     text = _INVISIBLE.sub("", text or "")
-    md = markdown.Markdown(
-        extensions=["tables", "footnotes", "toc", "sane_lists", "fenced_code", "def_list", "abbr"],
-        extension_configs={"toc": {"permalink": False}, "footnotes": {"BACKLINK_TEXT": "↩"}},
-        output_format="html",
-    )
+    md = _converter()
     html = md.convert(text)
     return nh3.clean(
         html,

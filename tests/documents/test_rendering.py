@@ -74,6 +74,21 @@ def test_markdown_features_render():
     assert 'href="#section-4-fn:1"' in html and 'id="section-4-fn:1"' in html
 
 
+def test_nothing_one_text_defines_carries_over_to_the_next_text_rendered():
+    """Each thread keeps one converter and resets it: abbreviations, footnotes, link references and
+    heading ids of one section must not appear in another."""
+    first = ("# Scope\n\nThe EU buys[^1] from [suppliers][s].\n\n*[EU]: European Union\n\n"
+             "[^1]: Through framework contracts.\n\n[s]: https://ted.europa.eu/")
+    second = "# Scope\n\nThe EU buys[^1] from [suppliers][s]."
+    before = render_markdown(first)
+    assert '<abbr title="European Union">EU</abbr>' in before and 'href="https://ted.europa.eu/"' in before
+    after = render_markdown(second)
+    assert "<abbr" not in after and "Through framework" not in after and "ted.europa.eu" not in after
+    assert 'id="scope"' in after and "scope_1" not in after  # heading ids start afresh
+    assert "[^1]" in after and "[suppliers][s]" in after
+    assert render_markdown(first) == before
+
+
 def test_safe_links_keep_their_address_and_are_marked_nofollow():
     html = render_markdown("[EU](https://europa.eu/)")
     assert 'href="https://europa.eu/"' in html and "nofollow" in html
