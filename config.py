@@ -61,6 +61,7 @@ class Config:
 
     # Per worker process: the document page's section markup and the word-level diffs of comparisons.
     SECTION_PIECE_CACHE_CHARS = _int("PAGE_CACHE_MB", 32) * 1024 * 1024
+    SECTION_TEXT_CACHE_CHARS = SECTION_PIECE_CACHE_CHARS // 4  # the sections' highlighted texts
     SECTION_DIFF_CACHE_CHARS = _int("DIFF_CACHE_MB", 16) * 1024 * 1024
 
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)

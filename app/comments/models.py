@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect, select, text,
+                        update)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.util import utcnow
@@ -76,7 +78,7 @@ class Comment(db.Model):
 
     @property
     def author_name(self) -> str | None:
-        """As the rows of comments.services.open_threads_light have it (None once the author is gone)."""
+        """None once the author is gone."""
         return self.author.name if self.author is not None else None
 
     @property
@@ -183,3 +185,62 @@ class NotificationSetting(db.Model):
 
 Index("ix_notifications_user_id_read_at", Notification.user_id, Notification.read_at)
 Index("ix_notifications_emailed_at", Notification.emailed_at)
+Index("ix_comments_author_document", Comment.author_id, Comment.document_id)  # "has the reader a say in this thread?"
+
+
+# --- each section's discussion version ---------------------------------------------------
+# The document page keeps each section's markup (text, highlights, open threads, suggestion count) under
+# the section's revision and its `discussion_version`, and reads no comment at all when neither moved. So
+# every flush that writes a comment or a suggested change, or renames someone whose comments are shown,
+# raises the version of the sections concerned, in the same transaction: a reader sees the new version
+# exactly when it sees the change. Going through the flush (not each service) leaves no writer out.
+
+def _changed_sections(session) -> tuple[set[int], set[int]]:
+    """(ids of sections whose comments or suggestions this flush writes, ids of people it renames)."""
+    from app.auth.models import User
+
+    sections: set[int] = set()
+    renamed: set[int] = set()
+    for obj in [*session.new, *session.deleted]:
+        if isinstance(obj, (Comment, Amendment)) and obj.section_id is not None:
+            sections.add(obj.section_id)
+    for obj in session.dirty:
+        if isinstance(obj, (Comment, Amendment)) and session.is_modified(obj, include_collections=False):
+            sections.update(s for s in (obj.section_id, *inspect(obj).attrs.section_id.history.deleted)
+                            if s is not None)
+        elif isinstance(obj, User) and inspect(obj).attrs.name.history.has_changes():
+            renamed.add(obj.id)
+    return sections, renamed
+
+
+@event.listens_for(Session, "after_flush")
+def _raise_discussion_versions(session, _flush_context) -> None:
+    sections, renamed = _changed_sections(session)
+    if not sections and not renamed:
+        return
+    from app.documents.models import Section
+
+    connection = session.connection()
+    if renamed:
+        sections.update(connection.scalars(select(Comment.section_id).where(Comment.author_id.in_(renamed))
+                                           .distinct()))
+    table = Section.__table__
+    ids = sorted(sections)  # one order for every writer: rows locked in it cannot deadlock one another
+    for start in range(0, len(ids), 500):
+        connection.execute(update(table).where(table.c.id.in_(ids[start:start + 500]))
+                           .values(discussion_version=table.c.discussion_version + 1))
+    session.info.setdefault("accord_discussions_changed", set()).update(ids)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_discussion_versions(session, _flush_context) -> None:
+    """Loaded sections read their new version when next asked."""
+    ids = session.info.pop("accord_discussions_changed", None)
+    if not ids:
+        return
+    from app.documents.models import Section
+
+    for sid in ids:
+        section = session.identity_map.get(identity_key(Section, sid))
+        if section is not None:
+            session.expire(section, ["discussion_version"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -324,39 +324,9 @@ def threads_of(sections: list[Section], texts: RevisionTexts | None = None,
     return out
 
 
-def open_threads_light(document: Document, sections: list[Section]) -> dict[int, list[Thread]]:
-    """The open threads of a document's live sections as plain rows (every column of the comment and its
-    author's name as `author_name`), replies in order, each located: what the document page needs to tell
-    whether what it keeps of each section is still current, at a third of the cost of ORM objects. A
-    section whose markup must be rendered again loads its threads with threads_of."""
-    by_id = {s.id: s for s in sections}
-    out: dict[int, list[Thread]] = {s.id: [] for s in sections}
-    if not sections:
-        return out
-    comments, users = Comment.__table__, User.__table__
-    with_author = select(comments, users.c.name.label("author_name")).outerjoin(
-        users, users.c.id == comments.c.author_id)
-    # Lists of ids rather than subqueries, and the roots sorted here: so both databases keep to the open
-    # roots' partial index at 100x history. (An ORDER BY made SQLite's planner walk the parent_id index
-    # through every thread ever opened; a subquery gave PostgreSQL's planner room to read far more.)
-    roots = sorted(db.session.execute(with_author.where(
-        comments.c.section_id.in_(list(by_id)), comments.c.parent_id.is_(None), comments.c.resolved_at.is_(None))),
-        key=lambda row: row.id)
-    replies: dict[int, list] = {}
-    if roots:
-        for row in db.session.execute(with_author.where(comments.c.parent_id.in_([r.id for r in roots]))
-                                      .order_by(comments.c.id)):
-            replies.setdefault(row.parent_id, []).append(row)
-    texts = RevisionTexts()
-    for row in roots:
-        section = by_id.get(row.section_id)
-        if section is not None:
-            out[section.id].append(Thread(row, replies.get(row.id, []), locate(row, section, texts)))
-    return out
-
-
 @dataclass
 class SectionDiscussion:
+    """What the document page shows of one section's discussion."""
     section: Section
     threads: list[Thread]  # the open ones: resolved threads are history, linked to on the discussion page
     proposed: int = 0
@@ -365,13 +335,12 @@ class SectionDiscussion:
 
 @dataclass
 class DocumentDiscussion:
-    sections: dict[int, SectionDiscussion] = field(default_factory=dict)
+    """What the document page needs of the discussion for every section: the reader's rights, and in which
+    sections they wrote in an open thread (their comments there carry their own tools)."""
     can_comment: bool = False
     can_propose: bool = False
     watching: bool = False
-
-    def __getitem__(self, section_id: int) -> SectionDiscussion:
-        return self.sections[section_id]
+    mine: frozenset[int] = frozenset()
 
 
 def highlight_spans(threads: list[Thread]) -> tuple:
@@ -380,26 +349,31 @@ def highlight_spans(threads: list[Thread]) -> tuple:
                  if not t.resolved and t.location.start is not None and t.location.end > t.location.start)
 
 
-def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:
-    """What the document page shows beside each section: open threads, highlights, open suggestions, and whether
-    any thread was resolved. Resolved threads are history: the page links to them on the section's discussion
-    page instead of loading them, so it costs the same however long the discussion has gone on. The threads
-    are rows (open_threads_light), not ORM objects."""
-    threads = open_threads_light(document, sections)
+def document_discussion(user, document: Document) -> DocumentDiscussion:
+    """The reader's part in the document's discussion, in one query whatever its length: the document page
+    reads the threads themselves only for the sections whose kept markup is not current (see
+    section_discussions and Section.discussion_version)."""
+    reply, root = Comment.__table__.alias("reply"), Comment.__table__.alias("root")
+    thread_open = func.coalesce(root.c.resolved_at, reply.c.resolved_at).is_(None)  # its root's, or its own
+    mine = frozenset(db.session.scalars(
+        select(reply.c.section_id).distinct().select_from(reply.outerjoin(root, root.c.id == reply.c.parent_id))
+        .where(reply.c.author_id == getattr(user, "id", None), reply.c.document_id == document.id, thread_open)))
+    return DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
+                              watching=is_watching(user, document), mine=mine)
+
+
+def section_discussions(sections: list[Section]) -> dict[int, SectionDiscussion]:
+    """For each of these sections: its open threads, its open suggestions and whether any thread was resolved.
+    Resolved threads are not read: the page links to them on the section's discussion page."""
+    ids = [s.id for s in sections]
+    threads = threads_of(sections, open_only=True)
     proposed = dict(db.session.execute(
-        select(Amendment.section_id, func.count()).where(Amendment.document_id == document.id,
-                                                         Amendment.status == "proposed")
+        select(Amendment.section_id, func.count()).where(Amendment.section_id.in_(ids), Amendment.status == "proposed")
         .group_by(Amendment.section_id)).all())
-    resolved_root = select(Comment.id).where(Comment.section_id == Section.id, Comment.parent_id.is_(None),
-                                             Comment.resolved_at.is_not(None)).exists()
-    with_resolved = set(db.session.scalars(  # of the document's live sections, named by their document
-        select(Section.id).where(Section.document_id == document.id, Section.deleted_at.is_(None), resolved_root)))
-    discussion = DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
-                                    watching=is_watching(user, document))
-    for section in sections:
-        discussion.sections[section.id] = SectionDiscussion(
-            section, threads[section.id], proposed.get(section.id, 0), section.id in with_resolved)
-    return discussion
+    with_resolved = set(db.session.scalars(select(Comment.section_id).distinct().where(
+        Comment.section_id.in_(ids), Comment.parent_id.is_(None), Comment.resolved_at.is_not(None))))
+    return {s.id: SectionDiscussion(s, threads[s.id], proposed.get(s.id, 0), s.id in with_resolved)
+            for s in sections}
 
 
 def comment_html(comment: Comment) -> str:

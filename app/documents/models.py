@@ -66,6 +66,10 @@ class Section(db.Model):
     # The current text, whole; equal to the text of revision `current_revision`.
     body: Mapped[str] = mapped_column(Text, default="")
     current_revision: Mapped[int] = mapped_column(default=1)
+    # Raised by one in the transaction of every change to the section's comments or suggested changes
+    # (and to the names of their authors): see app/comments/models.py. The document page keeps each
+    # section's markup under it instead of reading the discussion again.
+    discussion_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Removed sections stay, with their history, marked with the time of removal.

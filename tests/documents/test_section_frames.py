@@ -246,3 +246,89 @@ def test_the_caches_hold_at_most_their_weight_and_drop_the_least_recently_used()
     assert cache.get("c") is None and cache.get("b") and cache.get("d") and cache.weight == 80
     cache.put("b", "small", 5)
     assert cache.weight == 45 and len(cache) == 2
+
+
+def test_reopened_threads_suggestions_and_carried_words_show_at_once_on_a_page_already_seen(app, client, login,
+                                                                                            doc):
+    """The page keeps each section's markup until its text or its discussion changes: every change to the
+    discussion, whichever way it is written, shows on the next request."""
+    from app.comments.services import propose_amendment, reject_amendment, reopen
+
+    _group, people, document = doc
+    section = document.sections[0]
+    thread = add_comment(people["member"], section, body="Which cities?", quote="Cities")
+    resolve(people["member"], thread)
+    db.session.commit()
+    login(client, people["editor"])
+    assert "Which cities?" not in section_markup(page(client, document), section)
+    reopen(people["member"], thread)
+    db.session.commit()
+    markup = section_markup(page(client, document), section)
+    assert "(1 open)" in markup and "Which cities?" in markup
+    assert f'data-comments="{thread.id}">Cities</mark>' in markup
+    amendment = propose_amendment(people["member"], section, body="Cities and regions buy buses.", base_revision=1)
+    db.session.commit()
+    assert "1 suggested change<span" in section_markup(page(client, document), section)
+    reject_amendment(people["editor"], amendment, reason="Regions do not buy buses.")
+    db.session.commit()
+    assert "suggested change" not in section_markup(page(client, document), section)
+    services.save_section(people["editor"], section, body="Many cities buy buses.", base_revision=1)
+    db.session.commit()
+    assert f'data-comments="{thread.id}">cities</mark>' in section_markup(page(client, document), section)
+
+
+def test_a_readers_own_comment_tools_never_reach_another_reader_whoever_reads_first(app, login, make_user, doc):
+    group, people, document = doc
+    people["other member"] = make_user("Otto Other")
+    db.session.add(Membership(group_id=group.id, user_id=people["other member"].id, role="member"))
+    section = document.sections[0]
+    thread = add_comment(people["member"], section, body="Which cities?", quote="Cities")
+    db.session.commit()
+    clients = {role: app.test_client() for role in ("member", "other member")}
+    for role, client in clients.items():
+        login(client, people[role])
+    for order in (("other member", "member"), ("member", "other member")):
+        reply(people["editor"], thread, body=f"Read by {order[0]} first.")  # a new state: nothing kept yet
+        db.session.commit()
+        seen = {role: thread_markup(page(clients[role], document), thread) for role in order}
+        assert f"/comments/{thread.id}/edit" in seen["member"] and "Resolve<span" in seen["member"]
+        assert f"/comments/{thread.id}/edit" not in seen["other member"]
+        assert "Resolve<span" not in seen["other member"]
+        assert f"Read by {order[0]} first." in seen["other member"]
+
+
+def test_a_page_seen_before_reads_no_comment_when_nothing_changed_and_one_section_when_one_did(
+        app, client, login, make_user, doc):
+    """What keeps the page fast under load, with hundreds of open threads: an unchanged section's markup
+    is reused without asking for its comments."""
+    from sqlalchemy import event
+
+    group, people, document = doc
+    for n, section in enumerate(document.sections):
+        add_comment(people["member"], section, body=f"Thread {n}.")
+    db.session.commit()
+    login(client, people["editor"])
+    page(client, document)
+    statements = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        statements.append((statement, parameters))
+
+    def comment_reads():
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            html = page(client, document)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return html, [(s, p) for s, p in statements if re.search(r"FROM comments(?! AS reply)", s)]
+
+    html, reads = comment_reads()
+    assert reads == [] and "Thread 2." in html
+    changed = document.sections[1]
+    add_comment(people["member"], changed, body="Thread 1, again.")
+    db.session.commit()
+    html, reads = comment_reads()
+    assert "Thread 1, again." in section_markup(html, changed)
+    asked = {value for s, p in reads if "section_id IN" in s for value in (p.values() if isinstance(p, dict) else p)}
+    assert changed.id in asked and not {document.sections[0].id, document.sections[2].id} & asked

@@ -1,0 +1,28 @@
+"""Sections count the changes to their discussion; comments are found by author within a document
+
+Revision ID: 0009_discussion_version
+Revises: 0008_carried_anchors
+Create Date: 2026-11-23 20:20:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0009_discussion_version'
+down_revision = '0008_carried_anchors'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('sections', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('discussion_version', sa.Integer(), server_default='0', nullable=False))
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index('ix_comments_author_document', ['author_id', 'document_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_author_document')
+    with op.batch_alter_table('sections', schema=None) as batch_op:
+        batch_op.drop_column('discussion_version')
