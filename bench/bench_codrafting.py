@@ -151,7 +151,11 @@ class Server:
                "RATELIMIT_LOGIN": "1000 per minute"}
         env.pop("DATABASE_URL", None)
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-                   "--pid", str(self.pidfile), "--timeout", "60", "--error-logfile", str(self.log), "wsgi:app"]
+                   "--pid", str(self.pidfile), "--timeout", "60", "--error-logfile", str(self.log)]
+        if os.environ.get("BENCH_ACCESS_LOG"):  # each request's server time, in microseconds (%(D)s)
+            command += ["--access-logfile", str(self.log.with_suffix(".access")),
+                        "--access-logformat", '%(m)s %(U)s %(s)s %(B)s %(D)s']
+        command.append("wsgi:app")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         until = time.monotonic() + 30
