@@ -1,15 +1,16 @@
-"""Open threads on the document page, each rendered once per state and reader's rights, then reused.
+"""Open threads on the document page, each rendered once per state and reader's powers, then reused.
 
 A busy document carries hundreds of open threads, and rendering each through its macros cost more
 than the rest of the page. A thread's markup is a function of what the key below holds: the
-comments (their text, authors, dates, edits and deletions), where the quoted words stand now, the
-thread's state, the section link it returns to, and what the reader may do with it, which is their
-role in the group and whether they wrote one of its comments. Any change to one of those is
-another key, so nothing needs invalidating. The CSRF token of the request goes into a marked hole
-(see app/documents/fragments.py).
+comments (their text, authors, dates, edits and deletions), the quoted words as they stand now, the
+thread's state, the section link it returns to, and what the reader's role allows. Any change to one
+of those is another key, so nothing needs invalidating. What depends on who reads goes into marked
+holes filled per request: the CSRF token (see app/documents/fragments.py), and the tools an author
+has on their own comments, kept in both versions.
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from flask import current_app
@@ -19,31 +20,65 @@ from markupsafe import Markup
 from app.caching import process_cache
 from app.comments import services
 from app.comments.highlighting import highlighted_html
-from app.comments.permissions import can_delete_comment, can_edit_comment, can_resolve, role_in
+from app.comments.permissions import role_in
+from app.groups.permissions import role_at_least
 from app.comments.services import highlight_spans
-from app.documents.fragments import CSRF
+from app.documents.fragments import CSRF, NONCE
+from app.documents.services import load_bodies
 
 _CSRF_MARKUP = Markup(CSRF)
+# A comment's own tools depend on who reads (its author edits it): kept markup holds both versions between
+# these marks, and each request takes the one for its reader. The nonce of app/documents/fragments.py is in
+# every mark, so no text a person typed can be taken for one.
+_HOLE, _OR, _END = (f"\ue000{name}-{NONCE}\ue000" for name in ("hole", "or", "end"))
+_GAPS = re.compile(f"{re.escape(CSRF)}|{re.escape(_HOLE)}(\\d+){re.escape(_OR)}(.*?){re.escape(_OR)}(.*?)"
+                   f"{re.escape(_END)}", re.S)
+
+
+class _Holes:
+    """What a thread's markup shows of the tools that depend on authorship: both versions, in a hole named
+    by the comment whose author sees the first (its own tools; for the resolve button, the thread's first
+    comment)."""
+
+    def __init__(self, powers: tuple[bool, bool]):
+        self.takes_part, self.moderates = powers
+        self.module = None
+
+    def _hole(self, cid: int, mine: str, other: str) -> Markup:
+        return Markup(mine if mine == other else f"{_HOLE}{cid}{_OR}{mine}{_OR}{other}{_END}")
+
+    def comment_tools(self, c, next_url: str) -> Markup:
+        """As can_edit_comment and can_delete_comment decide: its author edits and deletes it while in the
+        group, a moderator deletes it."""
+        return self._hole(c.id, str(self.module.comment_tools(c, next_url, self.takes_part, self.takes_part)),
+                          str(self.module.comment_tools(c, next_url, False, self.moderates)))
+
+    def resolve_tool(self, thread, next_url: str) -> Markup:
+        """As can_resolve decides: the thread's author or a moderator."""
+        return self._hole(thread.comment.id, str(self.module.resolve_tool(thread, next_url, self.takes_part)),
+                          str(self.module.resolve_tool(thread, next_url, self.moderates)))
 
 
 class ThreadBlocks:
-    """Per request: key(thread, ...) names a thread's markup, markup(key, thread, ...) gives it."""
+    """Per request: key(thread, ...) names a thread's markup, markup(key, thread, ...) gives it. The markup is
+    the same for every reader with the same powers; what depends on authorship is in holes (_Holes)."""
 
     def __init__(self, document, csrf_token: str):
-        self.viewer_id = getattr(current_user, "id", None)
-        self.role = role_in(current_user, document.group_id)
+        role = role_in(current_user, document.group_id)
+        # What the reader's role decides in a thread's markup: whether they take part, and whether they
+        # moderate (delete and resolve any comment). An editor and a coordinator read the same markup.
+        self.powers = (role is not None, role_at_least(role, "editor"))
         self.csrf_token = csrf_token
         self.cache = process_cache("thread_block", 20000)
         self._macro = None
 
     def _render(self, thread, section, can_comment: bool, next_url: str) -> str:
         if self._macro is None:
-            helpers = {"can_edit_comment": lambda c: can_edit_comment(current_user, c),
-                       "can_delete_comment": lambda c: can_delete_comment(current_user, c),
-                       "can_resolve_thread": lambda c: can_resolve(current_user, c),
-                       "comment_html": services.comment_html, "csrf_token": lambda: _CSRF_MARKUP}
+            holes = _Holes(self.powers)
+            helpers = {"holes": holes, "comment_html": services.comment_html, "csrf_token": lambda: _CSRF_MARKUP}
             template = current_app.jinja_env.get_template("comments/_macros.html")
-            self._macro = template.make_module(helpers).thread_block
+            holes.module = template.make_module(helpers)
+            self._macro = holes.module.thread_block
         return str(self._macro(thread, section, can_comment, next_url))
 
     def key(self, thread, section, can_comment: bool, next_url: str) -> tuple:
@@ -52,20 +87,15 @@ class ThreadBlocks:
         the words themselves and whether they are exact or gone are in it."""
         comments = [thread.comment, *thread.replies]
         location = thread.location
-        return (thread.comment.id, self.role, can_comment, next_url,
-                self.viewer_id if self.authored(thread) else None,
+        return (thread.comment.id, self.powers, can_comment, next_url,
                 section.deleted_at, location.orphaned, location.exact, location.start is None,
                 thread.quoted_now(section.body), thread.comment.anchor_quote, thread.comment.resolved_at,
                 thread.comment.resolved_by_id,
                 tuple((c.id, c.body, c.author_id, c.author_name, c.created_at, c.edited_at, c.deleted_at)
                       for c in comments))
 
-    def authored(self, thread) -> bool:
-        """Whether the reader wrote one of the thread's comments (which then carry their tools)."""
-        return any(c.author_id == self.viewer_id for c in (thread.comment, *thread.replies))
-
     def markup(self, key: tuple, thread, section, can_comment: bool, next_url: str) -> str:
-        """The thread's markup, the CSRF hole still marked."""
+        """The thread's markup, the CSRF and authorship holes still marked."""
         html = self.cache.get(key)
         if html is None:
             html = self._render(thread, section, can_comment, next_url)
@@ -73,34 +103,94 @@ class ThreadBlocks:
         return html
 
 
+class Piece(NamedTuple):
+    """A section's kept markup, UTF-8. `common`: as read by anyone who wrote none of its comments, cut at its
+    CSRF tokens. `literals` and `gaps`: cut also at its authorship holes, a gap being None for the CSRF
+    token or (comment id, the author's version, everyone else's), each version cut at its CSRF tokens;
+    `authors_of`: the ids of the comments with a hole."""
+    common: tuple
+    authors_of: frozenset
+    literals: tuple
+    gaps: tuple
+
+    @classmethod
+    def cut(cls, html: str) -> Piece:
+        literals, gaps, common, last = [], [], [], 0
+        for match in _GAPS.finditer(html):
+            literals.append(html[last:match.start()])
+            if match.group(1) is None:
+                gaps.append(None)
+            else:
+                gaps.append((int(match.group(1)), match.group(2), match.group(3)))
+            last = match.end()
+        literals.append(html[last:])
+        for n, literal in enumerate(literals):
+            common.append(literal)
+            if n < len(gaps):
+                common.append(CSRF if gaps[n] is None else gaps[n][2])
+        return cls(tuple(p.encode() for p in "".join(common).split(CSRF)),
+                   frozenset(gap[0] for gap in gaps if gap is not None), tuple(p.encode() for p in literals),
+                   tuple(gap and (gap[0], *(tuple(p.encode() for p in v.split(CSRF)) for v in gap[1:]))
+                         for gap in gaps))
+
+    def weight(self) -> int:
+        return (sum(map(len, self.common)) + sum(map(len, self.literals))
+                + sum(len(b) for gap in self.gaps if gap for version in gap[1:] for b in version))
+
+    def join_to(self, out: list, token: bytes, mine: frozenset) -> None:
+        """Appends the piece as `mine` (the ids of the reader's comments) reads it, with `token` in its forms."""
+        append = out.append
+        if self.authors_of.isdisjoint(mine):
+            segments = self.common
+            append(segments[0])
+            for segment in segments[1:]:
+                append(token)
+                append(segment)
+            return
+        literals = self.literals
+        append(literals[0])
+        for gap, literal in zip(self.gaps, literals[1:]):
+            if gap is None:
+                append(token)
+            else:
+                version = gap[1] if gap[0] in mine else gap[2]
+                append(version[0])
+                for part in version[1:]:
+                    append(token)
+                    append(part)
+            append(literal)
+
+
 def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[bytes]:
     """Every section of the document page, [(number, section)] in order, as UTF-8 chunks to be joined into
     the response: its frame, its text with the words of open threads highlighted, and those threads.
 
-    Each section's whole markup is kept, encoded and cut at its CSRF holes, under a PieceKey: the section's
-    revision (which names its text) and discussion version (raised with every change to its comments and
-    suggestions, in the writing transaction), its place in the outline and what the reader may do. A
-    request in which nothing changed reads no comment and joins bytes; a change rebuilds only the sections
-    it touched, from their threads read afresh. Those are read after the section row, so what is kept under
-    a version is never older than that version."""
+    Each section's whole markup is kept, encoded and cut at its CSRF and authorship holes, under a PieceKey:
+    the section's revision (which names its text) and discussion version (raised with every change to its
+    comments and suggestions, in the writing transaction), its place in the outline and what the reader's
+    role allows. A request in which nothing changed reads no comment and joins bytes, filling the holes for
+    its reader (discussion.mine: the comments they wrote); a change rebuilds only the sections it touched,
+    from their threads read afresh. Those are read after the section row, so what is kept under a version is
+    never older than that version."""
     cache = process_cache("section_piece", 5000, 32 * 1024 * 1024)
     token = frames.csrf_token.encode()
     last = len(sections) - 1
     can_comment = discussion.can_comment
-    reader = (frames.rights, blocks.role, frames.doc_url)
+    reader = (frames.rights, blocks.powers, frames.doc_url)
     pieces: list = []
     missing: list[tuple[int, str, object, PieceKey]] = []
     for index, (number, section) in enumerate(sections):
         key = PieceKey(section.id, section.current_revision, section.discussion_version, section.heading,
-                       section.level, number, index == 0, index == last, reader,
-                       blocks.viewer_id if section.id in discussion.mine else None)
-        segments = cache.get(key)
-        if segments is None:
+                       section.level, number, index == 0, index == last, reader)
+        piece = cache.get(key)
+        if piece is None:
             missing.append((index, number, section, key))
-        pieces.append(segments)
+        pieces.append(piece)
     if missing:
+        load_bodies([section for _i, _n, section, _k in missing])
         details = services.section_discussions([section for _i, _n, section, _k in missing])
         for index, number, section, key in missing:
+            key = key._replace(revision=section.current_revision)  # the text's own, had it been saved since
             d = details[section.id]
             open_threads = d.threads
             next_url = f"{frames.doc_url}#{section.anchor}"
@@ -110,19 +200,13 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
             text = _highlighted_text(section, highlight_spans(open_threads))
             blocks_html = "".join(blocks.markup(blocks.key(t, section, can_comment, next_url), t, section,
                                                 can_comment, next_url) for t in open_threads)
-            segments = tuple(part.encode() for part in "".join((head, text, middle, blocks_html, tail,
-                                                                "\n")).split(CSRF))
-            # Kept for others only if the reader's own tools in it are what the key says: a comment of theirs
-            # written since `discussion.mine` was read would show its tools to the next reader of the key.
-            if any(blocks.authored(t) for t in open_threads) == (key.viewer is not None):
-                cache.put(key, segments, sum(map(len, segments)))
-            pieces[index] = segments
+            piece = Piece.cut("".join((head, text, middle, blocks_html, tail, "\n")))
+            cache.put(key, piece, piece.weight())
+            pieces[index] = piece
+    mine = discussion.mine
     out: list[bytes] = []
-    for segments in pieces:
-        out.append(segments[0])
-        for segment in segments[1:]:
-            out.append(token)
-            out.append(segment)
+    for piece in pieces:
+        piece.join_to(out, token, mine)
     return out
 
 
@@ -141,7 +225,7 @@ def _highlighted_text(section, spans: tuple) -> str:
 class PieceKey(NamedTuple):
     """Everything a section's markup on the document page shows. The text is a function of the revision
     (save_section is the one place that sets both), the discussion of the discussion version; the reader
-    is their rights, their role and the page's address, and their id where they wrote in an open thread."""
+    is their rights, what their role allows in threads and the page's address."""
     section_id: int
     revision: int
     discussion_version: int
@@ -151,4 +235,3 @@ class PieceKey(NamedTuple):
     first: bool
     last: bool
     reader: tuple
-    viewer: int | None

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -335,12 +336,12 @@ class SectionDiscussion:
 
 @dataclass
 class DocumentDiscussion:
-    """What the document page needs of the discussion for every section: the reader's rights, and in which
-    sections they wrote in an open thread (their comments there carry their own tools)."""
+    """What the document page needs of the discussion for every section: the reader's rights, and which
+    comments of open threads they wrote (those carry their author's tools)."""
     can_comment: bool = False
     can_propose: bool = False
     watching: bool = False
-    mine: frozenset[int] = frozenset()
+    mine: frozenset[int] = frozenset()  # comment ids
 
 
 def highlight_spans(threads: list[Thread]) -> tuple:
@@ -349,15 +350,23 @@ def highlight_spans(threads: list[Thread]) -> tuple:
                  if not t.resolved and t.location.start is not None and t.location.end > t.location.start)
 
 
-def document_discussion(user, document: Document) -> DocumentDiscussion:
-    """The reader's part in the document's discussion, in one query whatever its length: the document page
-    reads the threads themselves only for the sections whose kept markup is not current (see
-    section_discussions and Section.discussion_version)."""
+@cache
+def _comments_written_by():
+    """The comments :author wrote in threads still open in document :document (built once: a statement over
+    two aliases of a table costs more to build than to run)."""
     reply, root = Comment.__table__.alias("reply"), Comment.__table__.alias("root")
     thread_open = func.coalesce(root.c.resolved_at, reply.c.resolved_at).is_(None)  # its root's, or its own
-    mine = frozenset(db.session.scalars(
-        select(reply.c.section_id).distinct().select_from(reply.outerjoin(root, root.c.id == reply.c.parent_id))
-        .where(reply.c.author_id == getattr(user, "id", None), reply.c.document_id == document.id, thread_open)))
+    return (select(reply.c.id).select_from(reply.outerjoin(root, root.c.id == reply.c.parent_id))
+            .where(reply.c.author_id == bindparam("author"), reply.c.document_id == bindparam("document"),
+                   thread_open))
+
+
+def document_discussion(user, document: Document) -> DocumentDiscussion:
+    """The reader's part in the document's discussion, in one query however long it has gone on: the
+    document page reads the threads themselves only for the sections whose kept markup is not current
+    (see section_discussions and Section.discussion_version)."""
+    mine = frozenset(db.session.scalars(_comments_written_by(), {"author": getattr(user, "id", None),
+                                                                   "document": document.id}))
     return DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
                               watching=is_watching(user, document), mine=mine)
 

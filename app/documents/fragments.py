@@ -25,11 +25,11 @@ from markupsafe import Markup, escape
 
 from app.caching import process_cache
 
-_NONCE = secrets.token_hex(8)
-BODY = f"\ue000body-{_NONCE}\ue000"
-THREADS = f"\ue000threads-{_NONCE}\ue000"
-CSRF = f"\ue000csrf-{_NONCE}\ue000"
-PAGE_BODY = Markup(f"\ue000page-body-{_NONCE}\ue000")  # where the document page's sections go
+NONCE = secrets.token_hex(8)
+BODY = f"\ue000body-{NONCE}\ue000"
+THREADS = f"\ue000threads-{NONCE}\ue000"
+CSRF = f"\ue000csrf-{NONCE}\ue000"
+PAGE_BODY = Markup(f"\ue000page-body-{NONCE}\ue000")  # where the document page's sections go
 _MARKS = {"body": Markup(BODY), "threads": Markup(THREADS), "csrf": Markup(CSRF)}
 
 

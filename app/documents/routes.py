@@ -62,7 +62,7 @@ def new_document(gid):
 @login_required
 def show(did):
     document = document_for(current_user, did)
-    sections = services.numbered(services.live_sections(document))
+    sections = services.numbered(services.live_sections(document, bodies=False))  # kept markup needs no text
     from app.comments.fragments import ThreadBlocks, document_body  # the discussion builds on documents
     from app.comments.services import document_discussion  # the reader's part in the discussion
 

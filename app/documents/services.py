@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.services import record
 from app.caching import process_cache
@@ -34,10 +36,26 @@ DIFF_REFINE_BUDGET = 0.8  # seconds of word-level refinement per document compar
 
 # --- reading ------------------------------------------------------------------
 
-def live_sections(document: Document) -> list[Section]:
-    return list(db.session.scalars(
-        select(Section).where(Section.document_id == document.id, Section.deleted_at.is_(None))
-        .order_by(Section.position, Section.id)))
+def live_sections(document: Document, *, bodies: bool = True) -> list[Section]:
+    """The document's sections in order; without bodies=True their texts are read when first asked for
+    (load_bodies reads those of many sections at once)."""
+    query = select(Section).where(Section.document_id == document.id, Section.deleted_at.is_(None))
+    if not bodies:
+        query = query.options(defer(Section.body))
+    return list(db.session.scalars(query.order_by(Section.position, Section.id)))
+
+
+def load_bodies(sections: list[Section]) -> None:
+    """Reads the texts of these sections (loaded without them) in one query, with their revision numbers:
+    a section saved since it was loaded gets its new text and its new number together."""
+    ids = [s.id for s in sections]
+    rows = {row.id: row for start in range(0, len(ids), 500) for row in db.session.execute(
+        select(Section.id, Section.current_revision, Section.body).where(Section.id.in_(ids[start:start + 500])))}
+    for section in sections:
+        row = rows.get(section.id)
+        if row is not None:
+            set_committed_value(section, "body", row.body)
+            set_committed_value(section, "current_revision", row.current_revision)
 
 
 def numbered(sections: list[Section]) -> list[tuple[str, Section]]:

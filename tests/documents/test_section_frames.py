@@ -332,3 +332,25 @@ def test_a_page_seen_before_reads_no_comment_when_nothing_changed_and_one_sectio
     assert "Thread 1, again." in section_markup(html, changed)
     asked = {value for s, p in reads if "section_id IN" in s for value in (p.values() if isinstance(p, dict) else p)}
     assert changed.id in asked and not {document.sections[0].id, document.sections[2].id} & asked
+
+
+def test_comment_text_and_names_that_look_like_authorship_marks_are_shown_as_typed(app, login, make_user, doc):
+    from app.comments import fragments
+
+    group, people, document = doc
+    fake = "\ue000hole\ue000 7 \ue000or\ue000 x \ue000or\ue000 y \ue000end\ue000"
+    odd = make_user(f"Odd {fake}")
+    db.session.add(Membership(group_id=group.id, user_id=odd.id, role="member"))
+    db.session.flush()
+    thread = add_comment(odd, document.sections[0], body=f"Look: {fake}", quote="Cities")
+    reply(people["member"], thread, body="Which mark?")
+    db.session.commit()
+    for reader in (odd, people["member"], people["editor"]):
+        client = app.test_client()
+        login(client, reader)
+        markup = thread_markup(page(client, document), thread)
+        assert f"Look: {fake}" in markup and f"Odd {fake}" in markup
+        for mark in (fragments._HOLE, fragments._OR, fragments._END, CSRF):
+            assert mark not in markup
+        assert (f"/comments/{thread.id}/edit" in markup) == (reader is odd)
+        assert ("Resolve<span" in markup) == (reader is not people["member"])
