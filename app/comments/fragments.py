@@ -21,10 +21,10 @@ from app.caching import process_cache
 from app.comments import services
 from app.comments.highlighting import highlighted_html
 from app.comments.permissions import role_in
-from app.groups.permissions import role_at_least
 from app.comments.services import highlight_spans
 from app.documents.fragments import CSRF, NONCE
 from app.documents.services import load_bodies
+from app.groups.permissions import role_at_least
 
 _CSRF_MARKUP = Markup(CSRF)
 # A comment's own tools depend on who reads (its author edits it): kept markup holds both versions between
