@@ -185,7 +185,6 @@ class NotificationSetting(db.Model):
 
 Index("ix_notifications_user_id_read_at", Notification.user_id, Notification.read_at)
 Index("ix_notifications_emailed_at", Notification.emailed_at)
-Index("ix_comments_author_document", Comment.author_id, Comment.document_id)  # "has the reader a say in this thread?"
 
 
 # --- each section's discussion version ---------------------------------------------------

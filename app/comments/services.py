@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -350,25 +349,22 @@ def highlight_spans(threads: list[Thread]) -> tuple:
                  if not t.resolved and t.location.start is not None and t.location.end > t.location.start)
 
 
-@cache
-def _comments_written_by():
-    """The comments :author wrote in threads still open in document :document (built once: a statement over
-    two aliases of a table costs more to build than to run)."""
-    reply, root = Comment.__table__.alias("reply"), Comment.__table__.alias("root")
-    thread_open = func.coalesce(root.c.resolved_at, reply.c.resolved_at).is_(None)  # its root's, or its own
-    return (select(reply.c.id).select_from(reply.outerjoin(root, root.c.id == reply.c.parent_id))
-            .where(reply.c.author_id == bindparam("author"), reply.c.document_id == bindparam("document"),
-                   thread_open))
-
-
-def document_discussion(user, document: Document) -> DocumentDiscussion:
-    """The reader's part in the document's discussion, in one query however long it has gone on: the
-    document page reads the threads themselves only for the sections whose kept markup is not current
-    (see section_discussions and Section.discussion_version)."""
-    mine = frozenset(db.session.scalars(_comments_written_by(), {"author": getattr(user, "id", None),
-                                                                   "document": document.id}))
+def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:
+    """The reader's part in the discussion of these sections (the document's live ones): the document page
+    reads the threads themselves only for the sections whose kept markup is not current (see
+    section_discussions and Section.discussion_version). Which comments of open threads the reader wrote
+    is read through the open roots' partial index, then their replies by parent: it costs the same however
+    many threads were resolved before (a query by author read every comment they ever wrote)."""
+    uid = getattr(user, "id", None)
+    roots = db.session.execute(select(Comment.id, Comment.author_id).where(
+        Comment.section_id.in_([s.id for s in sections]), Comment.parent_id.is_(None),
+        Comment.resolved_at.is_(None))).all() if sections else []
+    mine = {row.id for row in roots if row.author_id == uid}
+    if roots:
+        mine.update(db.session.scalars(select(Comment.id).where(
+            Comment.parent_id.in_([row.id for row in roots]), Comment.author_id == uid)))
     return DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
-                              watching=is_watching(user, document), mine=mine)
+                              watching=is_watching(user, document), mine=frozenset(mine))
 
 
 def section_discussions(sections: list[Section]) -> dict[int, SectionDiscussion]:

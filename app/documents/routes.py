@@ -66,7 +66,7 @@ def show(did):
     from app.comments.fragments import ThreadBlocks, document_body  # the discussion builds on documents
     from app.comments.services import document_discussion  # the reader's part in the discussion
 
-    discussion = document_discussion(current_user, document)
+    discussion = document_discussion(current_user, document, [section for _number, section in sections])
     rights = Rights(edit=can_edit_text(current_user, document), arrange=can_arrange(current_user, document),
                     comment=discussion.can_comment, propose=discussion.can_propose)
     csrf_token = generate_csrf()

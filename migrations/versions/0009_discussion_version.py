@@ -1,4 +1,4 @@
-"""Sections count the changes to their discussion; comments are found by author within a document
+"""Sections count the changes to their discussion
 
 Revision ID: 0009_discussion_version
 Revises: 0008_carried_anchors
@@ -17,12 +17,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('sections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('discussion_version', sa.Integer(), server_default='0', nullable=False))
-    with op.batch_alter_table('comments', schema=None) as batch_op:
-        batch_op.create_index('ix_comments_author_document', ['author_id', 'document_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('comments', schema=None) as batch_op:
-        batch_op.drop_index('ix_comments_author_document')
     with op.batch_alter_table('sections', schema=None) as batch_op:
         batch_op.drop_column('discussion_version')

@@ -297,7 +297,7 @@ def test_a_readers_own_comment_tools_never_reach_another_reader_whoever_reads_fi
         assert f"Read by {order[0]} first." in seen["other member"]
 
 
-def test_a_page_seen_before_reads_no_comment_when_nothing_changed_and_one_section_when_one_did(
+def test_a_page_seen_before_reads_no_thread_when_nothing_changed_and_one_section_when_one_did(
         app, client, login, make_user, doc):
     """What keeps the page fast under load, with hundreds of open threads: an unchanged section's markup
     is reused without asking for its comments."""
@@ -321,7 +321,7 @@ def test_a_page_seen_before_reads_no_comment_when_nothing_changed_and_one_sectio
             html = page(client, document)
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
-        return html, [(s, p) for s, p in statements if re.search(r"FROM comments(?! AS reply)", s)]
+        return html, [(s, p) for s, p in statements if "comments.body" in s]  # threads read, not just ids
 
     html, reads = comment_reads()
     assert reads == [] and "Thread 2." in html
