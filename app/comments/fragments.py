@@ -20,11 +20,10 @@ from markupsafe import Markup
 from app.caching import process_cache
 from app.comments import services
 from app.comments.highlighting import highlighted_html
-from app.comments.permissions import role_in
+from app.comments.permissions import comment_tools_allowed, resolve_allowed, role_in
 from app.comments.services import highlight_spans
 from app.documents.fragments import CSRF, NONCE
 from app.documents.services import load_bodies
-from app.groups.permissions import role_at_least
 
 _CSRF_MARKUP = Markup(CSRF)
 # A comment's own tools depend on who reads (its author edits it): kept markup holds both versions between
@@ -38,37 +37,34 @@ _GAPS = re.compile(f"{re.escape(CSRF)}|{re.escape(_HOLE)}(\\d+){re.escape(_OR)}(
 class _Holes:
     """What a thread's markup shows of the tools that depend on authorship: both versions, in a hole named
     by the comment whose author sees the first (its own tools; for the resolve button, the thread's first
-    comment)."""
+    comment). What each version allows comes from the permission rules, for the reader's role."""
 
-    def __init__(self, powers: tuple[bool, bool]):
-        self.takes_part, self.moderates = powers
+    def __init__(self, powers: tuple):
+        (self.own_tools, self.others_tools), (self.resolve_own, self.resolve_others) = powers
         self.module = None
 
     def _hole(self, cid: int, mine: str, other: str) -> Markup:
         return Markup(mine if mine == other else f"{_HOLE}{cid}{_OR}{mine}{_OR}{other}{_END}")
 
     def comment_tools(self, c, next_url: str) -> Markup:
-        """As can_edit_comment and can_delete_comment decide: its author edits and deletes it while in the
-        group, a moderator deletes it."""
-        return self._hole(c.id, str(self.module.comment_tools(c, next_url, self.takes_part, self.takes_part)),
-                          str(self.module.comment_tools(c, next_url, False, self.moderates)))
+        return self._hole(c.id, str(self.module.comment_tools(c, next_url, *self.own_tools)),
+                          str(self.module.comment_tools(c, next_url, *self.others_tools)))
 
     def resolve_tool(self, thread, next_url: str) -> Markup:
-        """As can_resolve decides: the thread's author or a moderator."""
-        return self._hole(thread.comment.id, str(self.module.resolve_tool(thread, next_url, self.takes_part)),
-                          str(self.module.resolve_tool(thread, next_url, self.moderates)))
+        return self._hole(thread.comment.id, str(self.module.resolve_tool(thread, next_url, self.resolve_own)),
+                          str(self.module.resolve_tool(thread, next_url, self.resolve_others)))
 
 
 class ThreadBlocks:
     """Per request: key(thread, ...) names a thread's markup, markup(key, thread, ...) gives it. The markup is
     the same for every reader with the same powers; what depends on authorship is in holes (_Holes)."""
 
-    def __init__(self, document, csrf_token: str):
+    def __init__(self, document):
         role = role_in(current_user, document.group_id)
-        # What the reader's role decides in a thread's markup: whether they take part, and whether they
-        # moderate (delete and resolve any comment). An editor and a coordinator read the same markup.
-        self.powers = (role is not None, role_at_least(role, "editor"))
-        self.csrf_token = csrf_token
+        # What the reader's role allows in a thread, as author and as anyone else: readers whose roles allow
+        # the same (an editor and a coordinator) read the same markup.
+        self.powers = (tuple(comment_tools_allowed(role, author) for author in (True, False)),
+                       tuple(resolve_allowed(role, author) for author in (True, False)))
         self.cache = process_cache("thread_block", 20000)
         self._macro = None
 
@@ -214,7 +210,7 @@ def _highlighted_text(section, spans: tuple) -> str:
     """The section's text as HTML with the open threads' words marked, kept per revision and marks: the
     same text is wanted again by readers of other roles and by readers with their own threads in it."""
     cache = process_cache("section_text", 2000, 8 * 1024 * 1024)
-    key = (section.id, section.current_revision, len(section.body), spans)
+    key = (section.id, section.current_revision, spans)
     html = cache.get(key)
     if html is None:
         html = highlighted_html(section.body, list(spans), f"{section.anchor}-")

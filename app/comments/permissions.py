@@ -39,18 +39,28 @@ def _is_author(user, obj) -> bool:
     return getattr(user, "id", None) is not None and obj.author_id == user.id
 
 
+def comment_tools_allowed(role: str | None, is_author: bool) -> tuple[bool, bool]:
+    """(edit, delete) a comment, for someone of this role who wrote it or not: its author edits and deletes
+    it while in the group, an editor deletes it."""
+    return (is_author and role is not None,
+            role is not None and (is_author or role_at_least(role, "editor")))
+
+
+def resolve_allowed(role: str | None, is_author: bool) -> bool:
+    """Resolve or reopen a thread, for someone of this role who started it or not."""
+    return role is not None and (is_author or role_at_least(role, "editor"))
+
+
 def can_edit_comment(user, comment: Comment) -> bool:
-    return _is_author(user, comment) and role_in(user, comment.document.group_id) is not None
+    return comment_tools_allowed(role_in(user, comment.document.group_id), _is_author(user, comment))[0]
 
 
 def can_delete_comment(user, comment: Comment) -> bool:
-    role = role_in(user, comment.document.group_id)
-    return role is not None and (_is_author(user, comment) or role_at_least(role, "editor"))
+    return comment_tools_allowed(role_in(user, comment.document.group_id), _is_author(user, comment))[1]
 
 
 def can_resolve(user, thread: Comment) -> bool:
-    role = role_in(user, thread.document.group_id)
-    return role is not None and (_is_author(user, thread) or role_at_least(role, "editor"))
+    return resolve_allowed(role_in(user, thread.document.group_id), _is_author(user, thread))
 
 
 def can_decide(user, amendment: Amendment) -> bool:

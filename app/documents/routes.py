@@ -72,7 +72,7 @@ def show(did):
     csrf_token = generate_csrf()
     frames = SectionFrames(rights=rights, urls=_section_urls(did), doc_url=url_for("documents.show", did=did),
                            csrf_token=csrf_token)
-    body = document_body(sections, discussion, frames, ThreadBlocks(document, csrf_token))
+    body = document_body(sections, discussion, frames, ThreadBlocks(document))
     page = render_template(
         "documents/show.html", document=document, toc=toc_items(sections), body=PAGE_BODY if body else None,
         group=document.group, discussion=discussion, my_role=role_in(current_user, document.group_id),
