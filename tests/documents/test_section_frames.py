@@ -131,13 +131,19 @@ def thread_markup(html, comment):
     return html[html.rindex("<article", 0, start):html.index("</article>", start)]
 
 
-def test_each_reader_gets_the_thread_tools_their_rights_allow(app, login, make_user, doc):
-    group, people, document = doc
+def _thread_and_another_member(people, make_user, doc):
+    """A thread by the member on the first section, and a second member ("other member") who did not write it."""
+    group, _people, document = doc
     people["other member"] = make_user("Otto Other")
     db.session.add(Membership(group_id=group.id, user_id=people["other member"].id, role="member"))
-    section = document.sections[0]
-    thread = add_comment(people["member"], section, body="Which cities?", quote="Cities")
+    thread = add_comment(people["member"], document.sections[0], body="Which cities?", quote="Cities")
     db.session.commit()
+    return thread
+
+
+def test_each_reader_gets_the_thread_tools_their_rights_allow(app, login, make_user, doc):
+    _group, people, document = doc
+    thread = _thread_and_another_member(people, make_user, doc)
     clients = {}
     for role in ("editor", "member", "other member", "observer"):
         clients[role] = app.test_client()
@@ -188,8 +194,8 @@ def test_thread_forms_carry_the_token_of_the_session_that_asked(app, login, doc)
     assert second.post(f"/comments/{thread.id}/resolve", data={"csrf_token": token}).status_code == 302
 
 
-def test_the_page_asks_the_database_the_same_number_of_questions_however_many_threads(app, client, login,
-                                                                                     make_user, doc):
+def test_the_page_asks_the_database_the_same_number_of_questions_however_many_threads_and_sections(
+        app, client, login, make_user, doc):
     from sqlalchemy import event
 
     group, people, document = doc
@@ -216,8 +222,12 @@ def test_the_page_asks_the_database_the_same_number_of_questions_however_many_th
         db.session.flush()
         thread = add_comment(writer, document.sections[n % 3], body=f"Thread {n}.")
         reply(people["editor"], thread, body=f"Answer {n}.")
+    for n in range(4):  # more sections, their texts read for the page (loaded without them) in one go
+        services.add_section(people["editor"], document, heading=f"Annex {n}", body=f"Buses of type {n}.")
     db.session.commit()
     assert queries() == few
+    html = page(client, document)
+    assert "Buses of type 3." in html and "Thread 5." in html
 
 
 def test_indented_code_in_a_section_and_a_comment_keeps_its_spaces_and_lines(app, client, login, doc):
@@ -278,12 +288,8 @@ def test_reopened_threads_suggestions_and_carried_words_show_at_once_on_a_page_a
 
 
 def test_a_readers_own_comment_tools_never_reach_another_reader_whoever_reads_first(app, login, make_user, doc):
-    group, people, document = doc
-    people["other member"] = make_user("Otto Other")
-    db.session.add(Membership(group_id=group.id, user_id=people["other member"].id, role="member"))
-    section = document.sections[0]
-    thread = add_comment(people["member"], section, body="Which cities?", quote="Cities")
-    db.session.commit()
+    _group, people, document = doc
+    thread = _thread_and_another_member(people, make_user, doc)
     clients = {role: app.test_client() for role in ("member", "other member")}
     for role, client in clients.items():
         login(client, people[role])
