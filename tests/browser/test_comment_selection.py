@@ -64,3 +64,42 @@ def test_selecting_the_second_occurrence_of_words_anchors_the_comment_on_it(sett
     db.session.rollback()
     comment = db.session.scalar(select(Comment))
     assert (comment.anchor_start, comment.anchor_end) == (TEXT.rindex("fair wages"), TEXT.rindex("fair wages") + 10)
+
+
+def test_only_its_author_gets_a_comments_tools_on_the_document_page_and_they_work(
+        setting, make_user, new_page):  # noqa: F811
+    """The page keeps each section's markup once for every reader of a role and fills in, per reader, the
+    tools an author has on their own comments: whoever reads first, the author can edit and delete their
+    comment and resolve their thread from the document page (with this session's CSRF token), and another
+    member sees none of that."""
+    from playwright.sync_api import expect
+
+    from app.comments.services import add_comment
+    from app.groups.models import Membership
+    from tests.browser.conftest import sign_in, submit, visit
+
+    s = setting
+    other = make_user("Otto Other")
+    db.session.add(Membership(group_id=s["group"].id, user_id=other.id, role="member"))
+    thread = add_comment(s["people"]["member"], s["section"], body="Which wages are fair?", quote="fair wages")
+    author_email, other_email = s["people"]["member"].email, other.email
+    cid, did = thread.id, s["document"].id
+    db.session.commit()  # no open transaction while the server works (SQLite's write lock)
+
+    reader = new_page()  # reads first: the section's markup is kept as they see it
+    sign_in(reader, other_email, PASSWORD)
+    visit(reader, f"/documents/{did}")
+    theirs = reader.locator(f"#comment-{cid}")
+    expect(theirs).to_contain_text("Which wages are fair?")
+    expect(theirs.get_by_role("link", name="Edit")).to_have_count(0)
+    expect(theirs.get_by_role("button", name="Delete")).to_have_count(0)
+    expect(reader.get_by_role("button", name="Resolve")).to_have_count(0)
+
+    author = new_page()
+    sign_in(author, author_email, PASSWORD)
+    visit(author, f"/documents/{did}")
+    mine = author.locator(f"#comment-{cid}")
+    expect(mine.get_by_role("link", name="Edit")).to_have_count(1)
+    expect(author.get_by_role("button", name="Resolve")).to_have_count(1)
+    submit(author, mine.get_by_role("button", name="Delete"))
+    expect(author.locator(f"#comment-{cid}")).to_contain_text("This comment was deleted.")
