@@ -23,7 +23,7 @@ from app.comments.highlighting import highlighted_html
 from app.comments.permissions import comment_tools_allowed, resolve_allowed, role_in
 from app.comments.services import highlight_spans
 from app.documents.fragments import CSRF, NONCE
-from app.documents.services import load_bodies
+from app.documents.services import sections_by_id as load_sections
 
 _CSRF_MARKUP = Markup(CSRF)
 # A comment's own tools depend on who reads (its author edits it): kept markup holds both versions between
@@ -183,10 +183,18 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
             missing.append((index, number, section, key))
         pieces.append(piece)
     if missing:
-        load_bodies([section for _i, _n, section, _k in missing])
-        details = services.section_discussions([section for _i, _n, section, _k in missing])
-        for index, number, section, key in missing:
-            key = key._replace(revision=section.current_revision)  # the text's own, had it been saved since
+        # The sections themselves and then their threads, read after their outline rows: what is kept under
+        # a key is never older than the key says.
+        loaded = load_sections([entry.id for _i, _n, entry, _k in missing])
+        found = [(index, number, loaded[entry.id], key) for index, number, entry, key in missing
+                 if entry.id in loaded]
+        for index, _number, entry, _key in missing:
+            if entry.id not in loaded:  # removed with its document since: nothing to show
+                pieces[index] = Piece.cut("")
+        details = services.section_discussions([section for _i, _n, section, _k in found])
+        for index, number, section, key in found:
+            # What the markup shows of the section is the row read now, had it been saved or moved since.
+            key = key._replace(revision=section.current_revision, heading=section.heading, level=section.level)
             d = details[section.id]
             open_threads = d.threads
             next_url = f"{frames.doc_url}#{section.anchor}"

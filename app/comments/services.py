@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.models import AuditEvent
@@ -349,22 +350,30 @@ def highlight_spans(threads: list[Thread]) -> tuple:
                  if not t.resolved and t.location.start is not None and t.location.end > t.location.start)
 
 
-def document_discussion(user, document: Document, sections: list[Section]) -> DocumentDiscussion:
-    """The reader's part in the discussion of these sections (the document's live ones): the document page
-    reads the threads themselves only for the sections whose kept markup is not current (see
-    section_discussions and Section.discussion_version). Which comments of open threads the reader wrote
-    is read through the open roots' partial index, then their replies by parent: it costs the same however
-    many threads were resolved before (a query by author read every comment they ever wrote)."""
+def document_discussion(user, document: Document) -> DocumentDiscussion:
+    """The reader's part in the discussion of the document's live sections: the document page reads the
+    threads themselves only for the sections whose kept markup is not current (see section_discussions and
+    Section.discussion_version). Which comments of open threads the reader wrote is one query from the live
+    sections through the open roots' partial index, then their replies by parent: it costs the same however
+    many threads were resolved before (a query by author read every comment they ever wrote), and names no
+    section (a list of hundreds of ids cost more to send and plan than the query itself)."""
     uid = getattr(user, "id", None)
-    roots = db.session.execute(select(Comment.id, Comment.author_id).where(
-        Comment.section_id.in_([s.id for s in sections]), Comment.parent_id.is_(None),
-        Comment.resolved_at.is_(None))).all() if sections else []
-    mine = {row.id for row in roots if row.author_id == uid}
-    if roots:
-        mine.update(db.session.scalars(select(Comment.id).where(
-            Comment.parent_id.in_([row.id for row in roots]), Comment.author_id == uid)))
+    mine = frozenset(db.session.scalars(_readers_open_comments(), {"document_id": document.id, "user_id": uid})
+                     if uid is not None else ())
     return DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
-                              watching=is_watching(user, document), mine=frozenset(mine))
+                              watching=is_watching(user, document), mine=mine)
+
+
+@cache
+def _readers_open_comments():
+    """The query of document_discussion, built once (building it cost more than running it)."""
+    root, reply = aliased(Comment), aliased(Comment)
+    open_roots = (select(root.id).join(Section, Section.id == root.section_id)
+                  .where(Section.document_id == bindparam("document_id"), Section.deleted_at.is_(None),
+                         root.parent_id.is_(None), root.resolved_at.is_(None)))
+    return union_all(open_roots.where(root.author_id == bindparam("user_id")),
+                     open_roots.with_only_columns(reply.id).join(reply, reply.parent_id == root.id)
+                     .where(reply.author_id == bindparam("user_id")))
 
 
 def section_discussions(sections: list[Section]) -> dict[int, SectionDiscussion]:

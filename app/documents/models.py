@@ -79,8 +79,13 @@ class Section(db.Model):
 
     @property
     def anchor(self) -> str:
-        """Stable through edits and reordering: it depends on the identity only."""
-        return f"section-{self.id}"
+        return section_anchor(self.id)
+
+
+def section_anchor(section_id: int) -> str:
+    """A section's place on the document page: stable through edits and reordering, it depends on the
+    identity only."""
+    return f"section-{section_id}"
 
 
 class SectionRevision(db.Model):

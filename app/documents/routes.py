@@ -62,11 +62,11 @@ def new_document(gid):
 @login_required
 def show(did):
     document = document_for(current_user, did)
-    sections = services.numbered(services.live_sections(document, bodies=False))  # kept markup needs no text
+    sections = services.numbered(services.outline(document))  # what names each section's kept markup
     from app.comments.fragments import ThreadBlocks, document_body  # the discussion builds on documents
     from app.comments.services import document_discussion  # the reader's part in the discussion
 
-    discussion = document_discussion(current_user, document, [section for _number, section in sections])
+    discussion = document_discussion(current_user, document)
     rights = Rights(edit=can_edit_text(current_user, document), arrange=can_arrange(current_user, document),
                     comment=discussion.can_comment, propose=discussion.can_propose)
     csrf_token = generate_csrf()

@@ -8,12 +8,11 @@ from __future__ import annotations
 import bisect
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.services import record
 from app.caching import process_cache
@@ -22,7 +21,8 @@ from app.documents.diffing import diff_texts, has_changes
 from app.documents.hashing import content_hash
 from app.documents.importing import normalise_newlines, section_numbers, split_markdown
 from app.documents.merging import three_way_merge
-from app.documents.models import DOCUMENT_KINDS, Document, Section, SectionRevision, Version, VersionSection
+from app.documents.models import (DOCUMENT_KINDS, Document, Section, SectionRevision, Version, VersionSection,
+                                  section_anchor)
 from app.documents.permissions import (can_create_document, can_name_version, require_arrange,
                                        require_text_edit)
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
@@ -36,26 +36,40 @@ DIFF_REFINE_BUDGET = 0.8  # seconds of word-level refinement per document compar
 
 # --- reading ------------------------------------------------------------------
 
-def live_sections(document: Document, *, bodies: bool = True) -> list[Section]:
-    """The document's sections in order; without bodies=True their texts are read when first asked for
-    (load_bodies reads those of many sections at once)."""
-    query = select(Section).where(Section.document_id == document.id, Section.deleted_at.is_(None))
-    if not bodies:
-        query = query.options(defer(Section.body))
-    return list(db.session.scalars(query.order_by(Section.position, Section.id)))
+def live_sections(document: Document) -> list[Section]:
+    """The document's sections in order."""
+    return list(db.session.scalars(select(Section).where(Section.document_id == document.id,
+                                                         Section.deleted_at.is_(None))
+                                   .order_by(Section.position, Section.id)))
 
 
-def load_bodies(sections: list[Section]) -> None:
-    """Reads the texts of these sections (loaded without them) in one query, with their revision numbers:
-    a section saved since it was loaded gets its new text and its new number together."""
-    ids = [s.id for s in sections]
-    rows = {row.id: row for start in range(0, len(ids), 500) for row in db.session.execute(
-        select(Section.id, Section.current_revision, Section.body).where(Section.id.in_(ids[start:start + 500])))}
-    for section in sections:
-        row = rows.get(section.id)
-        if row is not None:
-            set_committed_value(section, "body", row.body)
-            set_committed_value(section, "current_revision", row.current_revision)
+class OutlineEntry(NamedTuple):
+    """What the document page needs of a section to know whether its kept markup is current: read for
+    every section on every request, so as plain rows (building hundreds of ORM objects cost more than the
+    rest of the query)."""
+    id: int
+    heading: str
+    level: int
+    current_revision: int
+    discussion_version: int
+
+    @property
+    def anchor(self) -> str:
+        return section_anchor(self.id)
+
+
+def outline(document: Document) -> list[OutlineEntry]:
+    """The document's live sections in order, as OutlineEntry rows (no text)."""
+    return [OutlineEntry(*row) for row in db.session.execute(
+        select(Section.id, Section.heading, Section.level, Section.current_revision, Section.discussion_version)
+        .where(Section.document_id == document.id, Section.deleted_at.is_(None))
+        .order_by(Section.position, Section.id))]
+
+
+def sections_by_id(ids: list[int]) -> dict[int, Section]:
+    """These sections, with their texts, in one query per 500."""
+    return {section.id: section for start in range(0, len(ids), 500) for section in db.session.scalars(
+        select(Section).where(Section.id.in_(ids[start:start + 500])))}
 
 
 def numbered(sections: list[Section]) -> list[tuple[str, Section]]:
