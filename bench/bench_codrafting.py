@@ -133,11 +133,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def bench_shared_cache() -> str | None:
+    """The Redis the server's workers share their rendered markup through, as in production (README,
+    "Production"): BENCH_SHARED_CACHE_URL, by default database 2 of the Redis on 127.0.0.1:6379, when it
+    answers; "none" for none (each worker renders for itself)."""
+    url = os.environ.get("BENCH_SHARED_CACHE_URL", "redis://127.0.0.1:6379/2")
+    if url.lower() == "none":
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        print(f"no shared cache: {url} does not answer ({exc})", flush=True)
+        return None
+    return url
+
+
 class Server:
     """gunicorn --workers N (2 by default) wsgi:app on 127.0.0.1, on the bench database."""
 
-    def __init__(self, url: str, workdir: Path, workers: int = 2):
+    def __init__(self, url: str, workdir: Path, workers: int = 2, shared_cache: str | None = None):
         self.url = url
+        self.shared_cache = shared_cache
         self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -150,6 +168,9 @@ class Server:
         env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": self.url,
                "RATELIMIT_LOGIN": "1000 per minute"}
         env.pop("DATABASE_URL", None)
+        env.pop("SHARED_CACHE_URL", None)
+        if self.shared_cache:
+            env["SHARED_CACHE_URL"] = self.shared_cache
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
                    "--pid", str(self.pidfile), "--timeout", "60", "--error-logfile", str(self.log)]
         if os.environ.get("BENCH_ACCESS_LOG"):  # each request's server time, in microseconds (%(D)s)
@@ -573,9 +594,9 @@ def main() -> int:
                    "build_seconds")},
                "settings": {"requests_each": args.requests, "diff_runs": args.diff_runs, "edits": args.edits,
                             "rebuild_samples": args.samples, "growth_factor": args.growth,
-                            "gunicorn_workers": 2, "seed": SEED}}
+                            "gunicorn_workers": 2, "seed": SEED, "shared_cache": bench_shared_cache()}}
     app = make_app(url)
-    server = Server(url, workdir)
+    server = Server(url, workdir, shared_cache=results["settings"]["shared_cache"])
     try:
         with app.app_context():
             from sqlalchemy import text

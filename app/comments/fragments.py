@@ -10,6 +10,7 @@ has on their own comments, kept in both versions.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import NamedTuple
 
@@ -17,7 +18,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup
 
-from app.caching import process_cache
+from app.caching import process_cache, shared_cache
 from app.comments import services
 from app.comments.highlighting import highlighted_html
 from app.comments.permissions import comment_tools_allowed, resolve_allowed, role_in
@@ -129,6 +130,25 @@ class Piece(NamedTuple):
                    tuple(gap and (gap[0], *(tuple(p.encode() for p in v.split(CSRF)) for v in gap[1:]))
                          for gap in gaps))
 
+    def encode(self) -> bytes:
+        """The piece as JSON, for the cache shared by the server's workers (loaded as data, never as code)."""
+        return json.dumps([[p.decode() for p in self.common], sorted(self.authors_of),
+                           [p.decode() for p in self.literals],
+                           [gap and [gap[0], *([p.decode() for p in version] for version in gap[1:])]
+                            for gap in self.gaps]], ensure_ascii=False).encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> Piece | None:
+        """The piece encoded, or None for anything else (then it is built again)."""
+        try:
+            common, authors_of, literals, gaps = json.loads(data)
+            return cls(tuple(p.encode() for p in common), frozenset(authors_of),
+                       tuple(p.encode() for p in literals),
+                       tuple(gap and (gap[0], *(tuple(p.encode() for p in version) for version in gap[1:]))
+                             for gap in gaps))
+        except (ValueError, TypeError, AttributeError):
+            return None
+
     def weight(self) -> int:
         return (sum(map(len, self.common)) + sum(map(len, self.literals))
                 + sum(len(b) for gap in self.gaps if gap for version in gap[1:] for b in version))
@@ -167,7 +187,8 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     role allows. A request in which nothing changed reads no comment and joins bytes, filling the holes for
     its reader (discussion.mine: the comments they wrote); a change rebuilds only the sections it touched,
     from their threads read afresh. Those are read after the section row, so what is kept under a version is
-    never older than that version."""
+    never older than that version. With a shared cache (SHARED_CACHE_URL), a piece one worker built is taken
+    by the others instead of built again by each."""
     cache = process_cache("section_piece", 5000, 32 * 1024 * 1024)
     token = frames.csrf_token.encode()
     last = len(sections) - 1
@@ -182,6 +203,18 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
         if piece is None:
             missing.append((index, number, section, key))
         pieces.append(piece)
+    shared = shared_cache() if missing else None
+    if shared is not None:  # what another worker of this server has built since
+        kept = shared.get_many("section_piece", [key for _i, _n, _e, key in missing])
+        still = []
+        for entry, data in zip(missing, kept):
+            piece = Piece.decode(data) if data is not None else None
+            if piece is None:
+                still.append(entry)
+            else:
+                pieces[entry[0]] = piece
+                cache.put(entry[3], piece, piece.weight())
+        missing = still
     if missing:
         # The sections themselves and then their threads, read after their outline rows: what is kept under
         # a key is never older than the key says.
@@ -192,6 +225,10 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
             if entry.id not in loaded:  # removed with its document since: nothing to show
                 pieces[index] = Piece.cut("")
         details = services.section_discussions([section for _i, _n, section, _k in found])
+        spans = {section.id: highlight_spans(details[section.id].threads) for _i, _n, section, _k in found}
+        if shared is not None:
+            _take_shared_texts(shared, [_text_key(section, spans[section.id]) for _i, _n, section, _k in found])
+        built, rendered = [], []
         for index, number, section, key in found:
             # What the markup shows of the section is the row read now, had it been saved or moved since.
             key = key._replace(revision=section.current_revision, heading=section.heading, level=section.level)
@@ -201,12 +238,16 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
             frame = frames.key(section, number, index == 0, index == last, len(open_threads), d.proposed,
                                d.has_resolved)
             head, middle, tail = frames.parts(frame, section)
-            text = _highlighted_text(section, highlight_spans(open_threads))
+            text = _highlighted_text(section, spans[section.id], rendered)
             blocks_html = "".join(blocks.markup(blocks.key(t, section, can_comment, next_url), t, section,
                                                 can_comment, next_url) for t in open_threads)
             piece = Piece.cut("".join((head, text, middle, blocks_html, tail, "\n")))
             cache.put(key, piece, piece.weight())
             pieces[index] = piece
+            built.append((key, piece))
+        if shared is not None:
+            shared.put_many([("section_text", key, html.encode()) for key, html in rendered]
+                            + [("section_piece", key, piece.encode()) for key, piece in built])
     mine = discussion.mine
     out: list[bytes] = []
     for piece in pieces:
@@ -214,16 +255,33 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     return out
 
 
-def _highlighted_text(section, spans: tuple) -> str:
+def _text_key(section, spans: tuple) -> tuple:
+    return section.id, section.current_revision, spans
+
+
+def _highlighted_text(section, spans: tuple, rendered: list) -> str:
     """The section's text as HTML with the open threads' words marked, kept per revision and marks: the
-    same text is wanted again by readers of other roles and by readers with their own threads in it."""
+    same text is wanted again by readers of other roles and by readers with their own threads in it.
+    What had to be rendered is added to `rendered`, as (key, html)."""
     cache = process_cache("section_text", 2000, 8 * 1024 * 1024)
-    key = (section.id, section.current_revision, spans)
+    key = _text_key(section, spans)
     html = cache.get(key)
     if html is None:
         html = highlighted_html(section.body, list(spans), f"{section.anchor}-")
         cache.put(key, html, len(html))
+        rendered.append((key, html))
     return html
+
+
+def _take_shared_texts(shared, wanted: list[tuple]) -> None:
+    """Puts in this worker's cache the highlighted texts another worker rendered, of those it lacks: they
+    do not depend on the reader, so each change of a text or of its marks is rendered once per server."""
+    cache = process_cache("section_text", 2000, 8 * 1024 * 1024)
+    lacking = [key for key in wanted if cache.get(key) is None]
+    for key, data in zip(lacking, shared.get_many("section_text", lacking)):
+        if data is not None:
+            html = data.decode()
+            cache.put(key, html, len(html))
 
 
 class PieceKey(NamedTuple):
