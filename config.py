@@ -67,7 +67,7 @@ class Config:
     # so a change is rendered by one worker instead of each. e.g. redis://127.0.0.1:6379/1; unset, each worker
     # renders for itself. What is kept lives SHARED_CACHE_SECONDS and belongs to one start of the server.
     SHARED_CACHE_URL = os.environ.get("SHARED_CACHE_URL") or None
-    SHARED_CACHE_SECONDS = _int("SHARED_CACHE_SECONDS", 6 * 3600)
+    SHARED_CACHE_SECONDS = _int("SHARED_CACHE_SECONDS", 3600)
 
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)

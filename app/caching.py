@@ -122,6 +122,6 @@ def shared_cache() -> SharedCache | None:
         url = config.get("SHARED_CACHE_URL")
         generation = config.get("SHARED_CACHE_GENERATION") or os.environ.get(GENERATION_VARIABLE) \
             or secrets.token_hex(8)
-        extensions["accord_shared_cache"] = SharedCache(url, generation, config.get("SHARED_CACHE_SECONDS", 6 * 3600),
+        extensions["accord_shared_cache"] = SharedCache(url, generation, config.get("SHARED_CACHE_SECONDS", 3600),
                                                         current_app.logger) if url else None
     return extensions["accord_shared_cache"]

@@ -204,17 +204,8 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
             missing.append((index, number, section, key))
         pieces.append(piece)
     shared = shared_cache() if missing else None
-    if shared is not None:  # what another worker of this server has built since
-        kept = shared.get_many("section_piece", [key for _i, _n, _e, key in missing])
-        still = []
-        for entry, data in zip(missing, kept):
-            piece = Piece.decode(data) if data is not None else None
-            if piece is None:
-                still.append(entry)
-            else:
-                pieces[entry[0]] = piece
-                cache.put(entry[3], piece, piece.weight())
-        missing = still
+    if shared is not None:
+        missing = _take_shared_pieces(shared, cache, missing, pieces)
     if missing:
         # The sections themselves and then their threads, read after their outline rows: what is kept under
         # a key is never older than the key says.
@@ -253,6 +244,20 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     for piece in pieces:
         piece.join_to(out, token, mine)
     return out
+
+
+def _take_shared_pieces(shared, cache, missing: list, pieces: list) -> list:
+    """Fills `pieces` with what another worker of this server built of the `missing` ones, [(index, number,
+    section, key)], and keeps them in this worker's cache; gives those still missing."""
+    still = []
+    for entry, data in zip(missing, shared.get_many("section_piece", [key for _i, _n, _s, key in missing])):
+        piece = Piece.decode(data) if data is not None else None
+        if piece is None:
+            still.append(entry)
+        else:
+            pieces[entry[0]] = piece
+            cache.put(entry[3], piece, piece.weight())
+    return still
 
 
 def _text_key(section, spans: tuple) -> tuple:
