@@ -366,13 +366,17 @@ def document_discussion(user, document: Document) -> DocumentDiscussion:
 
 @cache
 def _readers_open_comments():
-    """The query of document_discussion, built once (building it cost more than running it)."""
+    """The query of document_discussion, built once (building it cost more than running it). The roots are
+    asked for by section (the live ones of the document), so that SQLite reads them through the open roots'
+    partial index: joined to sections instead, it read every thread ever started through the parent index
+    (the page 4.5x slower at 100x the history, in bench_load.py)."""
     root, reply = aliased(Comment), aliased(Comment)
-    open_roots = (select(root.id).join(Section, Section.id == root.section_id)
-                  .where(Section.document_id == bindparam("document_id"), Section.deleted_at.is_(None),
-                         root.parent_id.is_(None), root.resolved_at.is_(None)))
+    live_sections = select(Section.id).where(Section.document_id == bindparam("document_id"),
+                                             Section.deleted_at.is_(None))
+    open_roots = select(root.id).where(root.section_id.in_(live_sections), root.parent_id.is_(None),
+                                       root.resolved_at.is_(None))
     return union_all(open_roots.where(root.author_id == bindparam("user_id")),
-                     open_roots.with_only_columns(reply.id).join(reply, reply.parent_id == root.id)
+                     open_roots.with_only_columns(reply.id).select_from(root).join(reply, reply.parent_id == root.id)
                      .where(reply.author_id == bindparam("user_id")))
 
 
