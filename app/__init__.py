@@ -35,6 +35,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                          "variable to a long random string (for example: python -c "
                          "'import secrets; print(secrets.token_urlsafe(48))').")
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _protect_from_csrf below
+    from app.caching import check_shared_cache_settings
+
+    check_shared_cache_settings(app.config)
     app.logger.setLevel(logging.INFO)
 
     _init_extensions(app)

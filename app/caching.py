@@ -92,9 +92,11 @@ class SharedCache:
     def get_many(self, name: str, keys: list) -> list[bytes | None]:
         if keys and time.monotonic() >= self._resting_until:
             try:
-                return self.client.mget([self._key(name, key) for key in keys])
+                values = self.client.mget([self._key(name, key) for key in keys])
             except redis.RedisError as exc:
                 self._rest(exc)
+            else:
+                return [value if isinstance(value, bytes) else None for value in values]
         return [None] * len(keys)
 
     def put_many(self, items: list[tuple[str, object, bytes]]) -> None:
@@ -110,8 +112,24 @@ class SharedCache:
 
     def _rest(self, exc: Exception) -> None:
         self._resting_until = time.monotonic() + self.RETRY_SECONDS
-        self.logger.warning("The shared cache is out of reach (%s: %s); each worker renders for itself for %d s.",
+        self.logger.warning("The shared cache failed (%s: %s); each worker renders for itself for %d s.",
                             type(exc).__name__, exc, self.RETRY_SECONDS)
+
+
+def check_shared_cache_settings(config) -> None:
+    """Refuses to start with a SHARED_CACHE_URL Redis cannot read or a lifetime under one second, instead of
+    failing on every document page."""
+    url = config.get("SHARED_CACHE_URL")
+    if not url:
+        return
+    try:
+        redis.connection.parse_url(url)
+    except ValueError as exc:
+        raise SystemExit(f"SHARED_CACHE_URL is not a Redis address ({exc}); for example "
+                         "redis://127.0.0.1:6379/1, or leave it unset.") from None
+    seconds = config.get("SHARED_CACHE_SECONDS")
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
+        raise SystemExit(f"SHARED_CACHE_SECONDS must be a whole number of seconds, at least 1 (not {seconds!r}).")
 
 
 def shared_cache() -> SharedCache | None:
@@ -120,8 +138,11 @@ def shared_cache() -> SharedCache | None:
     if "accord_shared_cache" not in extensions:
         config = current_app.config
         url = config.get("SHARED_CACHE_URL")
-        generation = config.get("SHARED_CACHE_GENERATION") or os.environ.get(GENERATION_VARIABLE) \
-            or secrets.token_hex(8)
-        extensions["accord_shared_cache"] = SharedCache(url, generation, config.get("SHARED_CACHE_SECONDS", 3600),
+        generation = config.get("SHARED_CACHE_GENERATION") or os.environ.get(GENERATION_VARIABLE)
+        if url and not generation:
+            generation = secrets.token_hex(8)
+            current_app.logger.info("No server start named (%s, set by gunicorn.conf.py): this process shares "
+                                    "its cache with no other.", GENERATION_VARIABLE)
+        extensions["accord_shared_cache"] = SharedCache(url, generation, config["SHARED_CACHE_SECONDS"],
                                                         current_app.logger) if url else None
     return extensions["accord_shared_cache"]

@@ -100,6 +100,11 @@ class ThreadBlocks:
         return html
 
 
+def _strings(parts) -> bool:
+    """Whether this, read from JSON, is a list of strings."""
+    return isinstance(parts, list) and all(isinstance(p, str) for p in parts)
+
+
 class Piece(NamedTuple):
     """A section's kept markup, UTF-8. `common`: as read by anyone who wrote none of its comments, cut at its
     CSRF tokens. `literals` and `gaps`: cut also at its authorship holes, a gap being None for the CSRF
@@ -139,14 +144,20 @@ class Piece(NamedTuple):
 
     @classmethod
     def decode(cls, data: bytes) -> Piece | None:
-        """The piece encoded, or None for anything else (then it is built again)."""
+        """The piece encoded, or None for anything not of its shape (then it is built again)."""
         try:
             common, authors_of, literals, gaps = json.loads(data)
+            if not (_strings(common) and common and _strings(literals) and len(literals) == len(gaps) + 1
+                    and isinstance(authors_of, list) and all(type(a) is int for a in authors_of)
+                    and all(gap is None or (isinstance(gap, list) and len(gap) == 3 and type(gap[0]) is int
+                                            and _strings(gap[1]) and gap[1] and _strings(gap[2]) and gap[2])
+                            for gap in gaps)):
+                return None
             return cls(tuple(p.encode() for p in common), frozenset(authors_of),
                        tuple(p.encode() for p in literals),
                        tuple(gap and (gap[0], *(tuple(p.encode() for p in version) for version in gap[1:]))
                              for gap in gaps))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError):
             return None
 
     def weight(self) -> int:
@@ -284,8 +295,11 @@ def _take_shared_texts(shared, wanted: list[tuple]) -> None:
     cache = process_cache("section_text", 2000, 8 * 1024 * 1024)
     lacking = [key for key in wanted if cache.get(key) is None]
     for key, data in zip(lacking, shared.get_many("section_text", lacking)):
-        if data is not None:
-            html = data.decode()
+        try:
+            html = data.decode() if data is not None else None
+        except UnicodeDecodeError:
+            html = None
+        if html is not None:
             cache.put(key, html, len(html))
 
 

@@ -77,15 +77,21 @@ def test_a_section_built_by_one_worker_is_taken_by_another_as_it_is(app, login, 
     _group, people, document = doc
     _thread_and_another_member(people, make_user, doc)
     first = app.test_client()
-    login(first, people["editor"])
+    first_token = login(first, people["editor"])
     built = page(first, document)
     second = worker().test_client()
     token = login(second, people["editor"])
     rendered = _count_rendering(monkeypatch)
+    threads_read = []
+    original = fragments.services.section_discussions
+    monkeypatch.setattr(fragments.services, "section_discussions",
+                        lambda sections: threads_read.extend(sections) or original(sections))
     taken = page(second, document)
-    assert rendered == []
+    assert rendered == [] and threads_read == []  # neither a text nor a thread: whole sections taken
     assert _same_but_tokens(taken) == _same_but_tokens(built)
-    assert "Which cities?" in taken and f'name="csrf_token" value="{token}"' in taken
+    assert "Which cities?" in taken
+    assert taken.count(f'name="csrf_token" value="{token}"') == built.count(f'name="csrf_token" value="{first_token}"')
+    assert first_token not in taken  # no form keeps the token of the session it was first built for
     # Another start of the server shares nothing with this one: its worker renders every section.
     stranger = worker(SHARED_CACHE_GENERATION=f"another-start-{uuid.uuid4().hex}").test_client()
     login(stranger, people["editor"])
@@ -159,7 +165,7 @@ def test_a_shared_cache_out_of_reach_costs_only_the_sharing(app, login, worker, 
     db.session.commit()
     assert "Still here?" in page(client, document)
     assert len(asked) == 1 and len(warnings) == 1  # then it rests instead of trying at every request
-    assert "out of reach" in warnings[0] and "ConnectionError" in warnings[0]
+    assert "failed" in warnings[0] and "ConnectionError" in warnings[0]
 
 
 def test_a_piece_comes_back_from_its_encoding_as_it_was_and_anything_else_is_refused():
@@ -169,5 +175,17 @@ def test_a_piece_comes_back_from_its_encoding_as_it_was_and_anything_else_is_ref
     out = []
     fragments.Piece.decode(piece.encode()).join_to(out, b"TOKEN", frozenset({7}))
     assert b"".join(out).decode() == "<p>before TOKEN between ✓ mine éTOKENx after</p>"
-    for garbage in (b"", b"not json", b"[1, 2]", b'[[1], [], [], []]', b'{"a": 1}'):
-        assert fragments.Piece.decode(garbage) is None
+    for garbage in (b"", b"not json", b"\xff", b"[1, 2]", b'[[1], [], [], []]', b'{"a": 1}', b"[[], [], [], []]",
+                    b'[["a"], [], ["a"], [{}]]', b'[["a"], [], ["a", "b"], [[1, [], ["x"]]]]',
+                    b'[["a"], [true], ["a"], []]', b'[["a"], [], ["a", "b"], [[1, ["x"]]]]'):
+        assert fragments.Piece.decode(garbage) is None, garbage
+
+
+@pytest.mark.parametrize("settings, complaint", [
+    ({"SHARED_CACHE_URL": "127.0.0.1:6379"}, "SHARED_CACHE_URL is not a Redis address"),
+    ({"SHARED_CACHE_URL": "redis://127.0.0.1:6379/1", "SHARED_CACHE_SECONDS": 0}, "SHARED_CACHE_SECONDS"),
+])
+def test_a_shared_cache_setting_that_cannot_work_stops_the_app_from_starting_with_a_clear_message(
+        database_url, settings, complaint):
+    with pytest.raises(SystemExit, match=complaint):
+        create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **settings)
