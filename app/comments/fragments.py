@@ -24,7 +24,7 @@ from app.comments.highlighting import highlighted_html
 from app.comments.permissions import comment_tools_allowed, resolve_allowed, role_in
 from app.comments.services import highlight_spans
 from app.documents.fragments import CSRF, NONCE
-from app.documents.services import sections_by_id as load_sections
+from app.documents.services import sections_by_id
 
 _CSRF_MARKUP = Markup(CSRF)
 # A comment's own tools depend on who reads (its author edits it): kept markup holds both versions between
@@ -220,7 +220,7 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     if missing:
         # The sections themselves and then their threads, read after their outline rows: what is kept under
         # a key is never older than the key says.
-        loaded = load_sections([entry.id for _i, _n, entry, _k in missing])
+        loaded = sections_by_id([entry.id for _i, _n, entry, _k in missing])
         found = [(index, number, loaded[entry.id], key) for index, number, entry, key in missing
                  if entry.id in loaded]
         for index, _number, entry, _key in missing:

@@ -328,7 +328,6 @@ def threads_of(sections: list[Section], texts: RevisionTexts | None = None,
 @dataclass
 class SectionDiscussion:
     """What the document page shows of one section's discussion."""
-    section: Section
     threads: list[Thread]  # the open ones: resolved threads are history, linked to on the discussion page
     proposed: int = 0
     has_resolved: bool = False
@@ -390,7 +389,7 @@ def section_discussions(sections: list[Section]) -> dict[int, SectionDiscussion]
         .group_by(Amendment.section_id)).all())
     with_resolved = set(db.session.scalars(select(Comment.section_id).distinct().where(
         Comment.section_id.in_(ids), Comment.parent_id.is_(None), Comment.resolved_at.is_not(None))))
-    return {s.id: SectionDiscussion(s, threads[s.id], proposed.get(s.id, 0), s.id in with_resolved)
+    return {s.id: SectionDiscussion(threads[s.id], proposed.get(s.id, 0), s.id in with_resolved)
             for s in sections}
 
 

@@ -36,11 +36,14 @@ DIFF_REFINE_BUDGET = 0.8  # seconds of word-level refinement per document compar
 
 # --- reading ------------------------------------------------------------------
 
+def _live(document: Document, *columns):
+    """The document's live sections (or these columns of them), in order."""
+    return (select(*(columns or (Section,))).where(Section.document_id == document.id, Section.deleted_at.is_(None))
+            .order_by(Section.position, Section.id))
+
+
 def live_sections(document: Document) -> list[Section]:
-    """The document's sections in order."""
-    return list(db.session.scalars(select(Section).where(Section.document_id == document.id,
-                                                         Section.deleted_at.is_(None))
-                                   .order_by(Section.position, Section.id)))
+    return list(db.session.scalars(_live(document)))
 
 
 class OutlineEntry(NamedTuple):
@@ -60,10 +63,8 @@ class OutlineEntry(NamedTuple):
 
 def outline(document: Document) -> list[OutlineEntry]:
     """The document's live sections in order, as OutlineEntry rows (no text)."""
-    return [OutlineEntry(*row) for row in db.session.execute(
-        select(Section.id, Section.heading, Section.level, Section.current_revision, Section.discussion_version)
-        .where(Section.document_id == document.id, Section.deleted_at.is_(None))
-        .order_by(Section.position, Section.id))]
+    return [OutlineEntry(*row) for row in db.session.execute(_live(
+        document, Section.id, Section.heading, Section.level, Section.current_revision, Section.discussion_version))]
 
 
 def sections_by_id(ids: list[int]) -> dict[int, Section]:
