@@ -63,11 +63,14 @@ class Config:
     SECTION_PIECE_CACHE_CHARS = _int("PAGE_CACHE_MB", 32) * 1024 * 1024
     SECTION_TEXT_CACHE_CHARS = SECTION_PIECE_CACHE_CHARS // 4  # the sections' highlighted texts
     SECTION_DIFF_CACHE_CHARS = _int("DIFF_CACHE_MB", 16) * 1024 * 1024
-    # Shared by the workers of one server (app/caching.py, SharedCache): the document page's section markup,
-    # so a change is rendered by one worker instead of each. e.g. redis://127.0.0.1:6379/1; unset, each worker
-    # renders for itself. What is kept lives SHARED_CACHE_SECONDS and belongs to one start of the server.
+    # Shared by the workers of one server (app/caching.py, SharedCache): the document page's section markup
+    # and highlighted texts, so a change is rendered by one worker instead of each. e.g.
+    # redis://127.0.0.1:6379/1; unset, each worker renders for itself. What is kept lives SHARED_CACHE_SECONDS
+    # and belongs to one start of the server, named by the gunicorn master (gunicorn.conf.py) before it
+    # starts the workers: nothing an earlier start kept (older code, a database since restored) is read.
     SHARED_CACHE_URL = os.environ.get("SHARED_CACHE_URL") or None
     SHARED_CACHE_SECONDS = _int("SHARED_CACHE_SECONDS", 3600)
+    SHARED_CACHE_GENERATION = os.environ.get("ACCORD_CACHE_GENERATION")
 
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)

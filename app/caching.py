@@ -7,7 +7,6 @@ or its weight (characters or bytes of what it keeps). Each app keeps its own cac
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import threading
 import time
@@ -15,11 +14,6 @@ from collections import OrderedDict
 
 import redis
 from flask import current_app
-
-# Set by the gunicorn master before it starts its workers (gunicorn.conf.py): the workers of one start of
-# the server share what they keep, and nothing kept by an earlier start (older code, a restored database)
-# is ever read.
-GENERATION_VARIABLE = "ACCORD_CACHE_GENERATION"
 
 
 class LRUCache:
@@ -138,11 +132,11 @@ def shared_cache() -> SharedCache | None:
     if "accord_shared_cache" not in extensions:
         config = current_app.config
         url = config.get("SHARED_CACHE_URL")
-        generation = config.get("SHARED_CACHE_GENERATION") or os.environ.get(GENERATION_VARIABLE)
+        generation = config.get("SHARED_CACHE_GENERATION")
         if url and not generation:
             generation = secrets.token_hex(8)
-            current_app.logger.info("No server start named (%s, set by gunicorn.conf.py): this process shares "
-                                    "its cache with no other.", GENERATION_VARIABLE)
+            current_app.logger.info("No server start named (ACCORD_CACHE_GENERATION, set by gunicorn.conf.py): "
+                                    "this process shares its cache with no other.")
         extensions["accord_shared_cache"] = SharedCache(url, generation, config["SHARED_CACHE_SECONDS"],
                                                         current_app.logger) if url else None
     return extensions["accord_shared_cache"]
