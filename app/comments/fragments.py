@@ -203,7 +203,6 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     cache = process_cache("section_piece", 5000, 32 * 1024 * 1024)
     token = frames.csrf_token.encode()
     last = len(sections) - 1
-    can_comment = discussion.can_comment
     reader = (frames.rights, blocks.powers, frames.doc_url)
     pieces: list = []
     missing: list[tuple[int, str, object, PieceKey]] = []
@@ -218,43 +217,47 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     if shared is not None:
         missing = _take_shared_pieces(shared, cache, missing, pieces)
     if missing:
-        # The sections themselves and then their threads, read after their outline rows: what is kept under
-        # a key is never older than the key says.
-        loaded = sections_by_id([entry.id for _i, _n, entry, _k in missing])
-        found = [(index, number, loaded[entry.id], key) for index, number, entry, key in missing
-                 if entry.id in loaded]
-        for index, _number, entry, _key in missing:
-            if entry.id not in loaded:  # removed with its document since: nothing to show
-                pieces[index] = Piece.cut("")
-        details = services.section_discussions([section for _i, _n, section, _k in found])
-        spans = {section.id: highlight_spans(details[section.id].threads) for _i, _n, section, _k in found}
-        if shared is not None:
-            _take_shared_texts(shared, [_text_key(section, spans[section.id]) for _i, _n, section, _k in found])
-        built, rendered = [], []
-        for index, number, section, key in found:
-            # What the markup shows of the section is the row read now, had it been saved or moved since.
-            key = key._replace(revision=section.current_revision, heading=section.heading, level=section.level)
-            d = details[section.id]
-            open_threads = d.threads
-            next_url = f"{frames.doc_url}#{section.anchor}"
-            frame = frames.key(section, number, index == 0, index == last, len(open_threads), d.proposed,
-                               d.has_resolved)
-            head, middle, tail = frames.parts(frame, section)
-            text = _highlighted_text(section, spans[section.id], rendered)
-            blocks_html = "".join(blocks.markup(blocks.key(t, section, can_comment, next_url), t, section,
-                                                can_comment, next_url) for t in open_threads)
-            piece = Piece.cut("".join((head, text, middle, blocks_html, tail, "\n")))
-            cache.put(key, piece, piece.weight())
-            pieces[index] = piece
-            built.append((key, piece))
-        if shared is not None:
-            shared.put_many([("section_text", key, html.encode()) for key, html in rendered]
-                            + [("section_piece", key, piece.encode()) for key, piece in built])
+        _build_pieces(missing, pieces, cache, shared, frames, blocks, discussion.can_comment, last)
     mine = discussion.mine
     out: list[bytes] = []
     for piece in pieces:
         piece.join_to(out, token, mine)
     return out
+
+
+def _build_pieces(missing: list, pieces: list, cache, shared, frames, blocks: ThreadBlocks, can_comment: bool,
+                  last: int) -> None:
+    """Builds the `missing` pieces, [(index, number, outline entry, key)], into `pieces`, keeps them, and offers
+    them and the texts rendered for them to the other workers. The sections themselves and then their threads
+    are read after their outline rows, so what is kept under a key is never older than the key says."""
+    loaded = sections_by_id([entry.id for _i, _n, entry, _k in missing])
+    found = []
+    for index, number, entry, key in missing:
+        if entry.id in loaded:
+            found.append((index, number, loaded[entry.id], key))
+        else:  # removed with its document since: nothing to show
+            pieces[index] = Piece.cut("")
+    details = services.section_discussions([section for _i, _n, section, _k in found])
+    spans = {section.id: highlight_spans(details[section.id].threads) for _i, _n, section, _k in found}
+    if shared is not None:
+        _take_shared_texts(shared, [_text_key(section, spans[section.id]) for _i, _n, section, _k in found])
+    built, rendered = [], []
+    for index, number, section, key in found:
+        # What the markup shows of the section is the row read now, had it been saved or moved since.
+        key = key._replace(revision=section.current_revision, heading=section.heading, level=section.level)
+        d = details[section.id]
+        next_url = f"{frames.doc_url}#{section.anchor}"
+        frame = frames.key(section, number, index == 0, index == last, len(d.threads), d.proposed, d.has_resolved)
+        head, middle, tail = frames.parts(frame, section)
+        text = _highlighted_text(section, spans[section.id], rendered)
+        blocks_html = "".join(blocks.markup(blocks.key(t, section, can_comment, next_url), t, section,
+                                            can_comment, next_url) for t in d.threads)
+        piece = pieces[index] = Piece.cut("".join((head, text, middle, blocks_html, tail, "\n")))
+        cache.put(key, piece, piece.weight())
+        built.append((key, piece))
+    if shared is not None:
+        shared.put_many([("section_text", key, html.encode()) for key, html in rendered]
+                        + [("section_piece", key, piece.encode()) for key, piece in built])
 
 
 def _take_shared_pieces(shared, cache, missing: list, pieces: list) -> list:
@@ -275,11 +278,15 @@ def _text_key(section, spans: tuple) -> tuple:
     return section.id, section.current_revision, spans
 
 
+def _text_cache():
+    return process_cache("section_text", 2000, 8 * 1024 * 1024)
+
+
 def _highlighted_text(section, spans: tuple, rendered: list) -> str:
     """The section's text as HTML with the open threads' words marked, kept per revision and marks: the
     same text is wanted again by readers of other roles and by readers with their own threads in it.
     What had to be rendered is added to `rendered`, as (key, html)."""
-    cache = process_cache("section_text", 2000, 8 * 1024 * 1024)
+    cache = _text_cache()
     key = _text_key(section, spans)
     html = cache.get(key)
     if html is None:
@@ -292,7 +299,7 @@ def _highlighted_text(section, spans: tuple, rendered: list) -> str:
 def _take_shared_texts(shared, wanted: list[tuple]) -> None:
     """Puts in this worker's cache the highlighted texts another worker rendered, of those it lacks: they
     do not depend on the reader, so each change of a text or of its marks is rendered once per server."""
-    cache = process_cache("section_text", 2000, 8 * 1024 * 1024)
+    cache = _text_cache()
     lacking = [key for key in wanted if cache.get(key) is None]
     for key, data in zip(lacking, shared.get_many("section_text", lacking)):
         try:
