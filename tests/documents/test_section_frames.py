@@ -9,29 +9,7 @@ from app.documents import services
 from app.documents.fragments import BODY, CSRF, PAGE_BODY, THREADS
 from app.extensions import db
 from app.groups.models import Membership
-
-
-@pytest.fixture
-def doc(make_group):
-    group, people = make_group(roles=("observer", "member", "editor"))
-    document = services.create_document(
-        people["editor"], group, title="Clean buses roadmap", kind="roadmap",
-        sections=[{"heading": "Context", "body": "Cities buy buses."},
-                  {"heading": "Goals", "body": "Zero-emission fleets by 2030."},
-                  {"heading": "Money", "body": "Joint tenders cut prices."}])
-    db.session.commit()
-    return group, people, document
-
-
-def page(client, document):
-    response = client.get(f"/documents/{document.id}")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def section_markup(html, section):
-    start = html.index(f'<section id="{section.anchor}"')
-    return html[start:html.index("</section>", start)]
+from tests.documents.conftest import page, section_markup, thread_and_another_member, thread_markup
 
 
 def test_a_renamed_heading_shows_everywhere_in_its_frame(app, client, login, doc):
@@ -125,25 +103,9 @@ def test_text_that_looks_like_a_frame_mark_is_shown_as_typed(app, client, login,
 
 # --- open threads, reused across readers (app/comments/fragments.py) ------------------------------
 
-def thread_markup(html, comment):
-    start = html.index(f'<div class="comment" id="comment-{comment.id}"') if f'id="comment-{comment.id}"' in html \
-        else html.index(f'id="comment-{comment.id}"')
-    return html[html.rindex("<article", 0, start):html.index("</article>", start)]
-
-
-def _thread_and_another_member(people, make_user, doc):
-    """A thread by the member on the first section, and a second member ("other member") who did not write it."""
-    group, _people, document = doc
-    people["other member"] = make_user("Otto Other")
-    db.session.add(Membership(group_id=group.id, user_id=people["other member"].id, role="member"))
-    thread = add_comment(people["member"], document.sections[0], body="Which cities?", quote="Cities")
-    db.session.commit()
-    return thread
-
-
 def test_each_reader_gets_the_thread_tools_their_rights_allow(app, login, make_user, doc):
     _group, people, document = doc
-    thread = _thread_and_another_member(people, make_user, doc)
+    thread = thread_and_another_member(people, make_user, doc)
     clients = {}
     for role in ("editor", "member", "other member", "observer"):
         clients[role] = app.test_client()
@@ -289,7 +251,7 @@ def test_reopened_threads_suggestions_and_carried_words_show_at_once_on_a_page_a
 
 def test_a_readers_own_comment_tools_never_reach_another_reader_whoever_reads_first(app, login, make_user, doc):
     _group, people, document = doc
-    thread = _thread_and_another_member(people, make_user, doc)
+    thread = thread_and_another_member(people, make_user, doc)
     clients = {role: app.test_client() for role in ("member", "other member")}
     for role, client in clients.items():
         login(client, people[role])
@@ -371,7 +333,7 @@ def test_the_readers_own_comments_are_found_among_open_threads_only(app, make_us
     from app.comments.services import _readers_open_comments, document_discussion
 
     _group, people, document = doc
-    thread = _thread_and_another_member(people, make_user, doc)
+    thread = thread_and_another_member(people, make_user, doc)
     answer = reply(people["member"], thread, body="And which towns?")
     other = add_comment(people["other member"], document.sections[1], body="Mine, not theirs.")
     done = add_comment(people["member"], document.sections[2], body="Settled.")

@@ -15,8 +15,7 @@ from app.comments import fragments
 from app.comments.services import add_comment
 from app.extensions import db
 from tests.conftest import IsolatedClient
-from tests.documents.test_section_frames import _thread_and_another_member, doc, page, section_markup  # noqa: F401
-from tests.documents.test_section_frames import thread_markup
+from tests.documents.conftest import page, section_markup, thread_and_another_member, thread_markup
 
 REDIS_URL = os.environ.get("ACCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -75,7 +74,7 @@ def _count_rendering(monkeypatch) -> list:
 def test_a_section_built_by_one_worker_is_taken_by_another_as_it_is(app, login, make_user, worker, doc,
                                                                      monkeypatch):
     _group, people, document = doc
-    _thread_and_another_member(people, make_user, doc)
+    thread_and_another_member(people, make_user, doc)
     first = app.test_client()
     first_token = login(first, people["editor"])
     built = page(first, document)
@@ -104,7 +103,7 @@ def test_a_text_rendered_for_one_role_is_not_rendered_again_for_another_on_anoth
     """The section markup differs by role (tools), its highlighted text does not: a worker building the
     markup for an observer takes the text an editor's page made another worker render."""
     _group, people, document = doc
-    thread = _thread_and_another_member(people, make_user, doc)
+    thread = thread_and_another_member(people, make_user, doc)
     editor = app.test_client()
     login(editor, people["editor"])
     page(editor, document)
@@ -119,7 +118,7 @@ def test_a_text_rendered_for_one_role_is_not_rendered_again_for_another_on_anoth
 def test_each_reader_gets_only_their_own_tools_from_markup_another_worker_built(app, login, make_user, worker,
                                                                               doc, monkeypatch):
     _group, people, document = doc
-    thread = _thread_and_another_member(people, make_user, doc)
+    thread = thread_and_another_member(people, make_user, doc)
     other_member = app.test_client()
     login(other_member, people["other member"])
     assert f"/comments/{thread.id}/edit" not in thread_markup(page(other_member, document), thread)
