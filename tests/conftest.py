@@ -100,6 +100,12 @@ def app(database_url, app_config):
 
 
 @pytest.fixture
+def gunicorn_env():
+    """More environment for tests.live's gunicorn_server (override in a test module)."""
+    return {}
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -21,9 +21,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def gunicorn_server(app, database_url):
+def gunicorn_server(app, database_url, gunicorn_env):
     port = _free_port()
-    env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": database_url}
+    env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": database_url, **gunicorn_env}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
          "wsgi:app"], cwd=ROOT, env=env)

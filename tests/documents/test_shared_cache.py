@@ -4,18 +4,23 @@ their own session's token, a change shows at once on every worker, and a Redis o
 but the sharing. Two apps on one database stand for two workers: each has its own process caches."""
 import os
 import re
+import subprocess
+import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
+import requests
 
 from app import create_app
 from app.caching import shared_cache
 from app.comments import fragments
 from app.comments.services import add_comment
 from app.extensions import db
-from tests.conftest import IsolatedClient
+from tests.conftest import PASSWORD, IsolatedClient
 from tests.documents.conftest import page, section_markup, thread_and_another_member, thread_markup
+from tests.live import ROOT, gunicorn_server  # noqa: F401  (fixture)
 
 REDIS_URL = os.environ.get("ACCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -188,3 +193,54 @@ def test_a_shared_cache_setting_that_cannot_work_stops_the_app_from_starting_wit
         database_url, settings, complaint):
     with pytest.raises(SystemExit, match=complaint):
         create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **settings)
+
+
+def test_gunicorn_names_the_server_start_before_its_workers_read_their_settings():
+    """gunicorn.conf.py runs in the master; each worker then imports config.py, whose setting must hold
+    the name the master chose (else every worker makes up its own and none shares)."""
+    check = ("import os, runpy; runpy.run_path('gunicorn.conf.py'); import config; "
+             "assert config.Config.SHARED_CACHE_GENERATION == os.environ['ACCORD_CACHE_GENERATION'] != None; "
+             "print(config.Config.SHARED_CACHE_GENERATION)")
+    env = {k: v for k, v in os.environ.items() if k != "ACCORD_CACHE_GENERATION"}
+    names = {subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip() for _ in range(2)}
+    assert len(names) == 2 and all(len(name) == 16 for name in names)  # a new name at each start
+
+
+@pytest.fixture
+def gunicorn_env():
+    _redis_or_skip()
+    return {"SHARED_CACHE_URL": REDIS_URL}
+
+
+def test_the_workers_of_a_real_gunicorn_put_what_they_render_under_their_start(app, doc, gunicorn_server):
+    _group, people, document = doc
+    email, did, sections = people["editor"].email, document.id, len(document.sections)
+    db.session.rollback()  # the test's transaction ends: the server may write (sign-in)
+    before = _starts()
+    session = requests.Session()
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', session.get(f"{gunicorn_server}/login").text)[1]
+    signed_in = session.post(f"{gunicorn_server}/login", allow_redirects=False,
+                             data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 302
+    cookies = session.cookies.get_dict()
+
+    def read(_):  # concurrently, so that several workers answer
+        return requests.get(f"{gunicorn_server}/documents/{did}", cookies=cookies, timeout=30)
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(read, range(16)))
+    assert {p.status_code for p in pages} == {200}
+    assert len({_same_but_tokens(p.text) for p in pages}) == 1 and "Zero-emission fleets by 2030." in pages[0].text
+    started = _starts() - before
+    assert len(started) == 1  # one start of the server, whichever workers answered
+    (prefix,) = started
+    client = redis.Redis.from_url(REDIS_URL)
+    assert len(client.keys(f"{prefix}section_piece:*")) == sections
+    assert len(client.keys(f"{prefix}section_text:*")) == sections
+
+
+def _starts() -> set[str]:
+    """The server starts (key prefixes) that have entries in the test Redis, but the tests' own."""
+    keys = redis.Redis.from_url(REDIS_URL).keys("accord:*")
+    return {":".join(key.decode().split(":")[:2]) + ":" for key in keys
+            if not key.startswith((b"accord:test-", b"accord:another-start-"))}
