@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("ACCORD_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -24,6 +25,13 @@ def _bool(name: str, default: bool = False) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _development_secret_key() -> str:
@@ -77,8 +85,12 @@ class Config:
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = 10
 
-    # Public address of the installation, used in e-mails and PDFs.
+    # Public address of the installation: every link in e-mails, PDFs and API answers is built from it,
+    # never from the request's Host header (app.util.public_url).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Host names the app answers to (comma-separated; Flask refuses any other Host with 400). Unset: any
+    # in development and tests; in production, BASE_URL's host.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = _int("MAIL_PORT", 587)
@@ -86,12 +98,32 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Accord <accord@localhost>")
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 20)  # seconds of one SMTP conversation (after the request, never in it)
+    # Whether the outbox page and the log show reset and invitation links whole (development without a mail
+    # server, where they are the only way to receive them); elsewhere their token is hidden.
+    OUTBOX_SHOWS_SECRETS = _bool("OUTBOX_SHOWS_SECRETS", False)
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where rate limits are counted. Unset: in this process's memory when it is the only one; a server of
+    # several workers (gunicorn) counts in SHARED_CACHE_URL's Redis, and in production refuses to start
+    # without one of the two (each worker counting alone would multiply every limit).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per minute;20 per hour")
     RATELIMIT_TOKENS = os.environ.get("RATELIMIT_TOKENS", "10 per minute;50 per hour")
+    # Failed sign-ins: per account (whatever the address) and, more generously, per address (an office
+    # behind one address is many people). Successful sign-ins do not count.
+    RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS", "30 per minute;300 per hour")
+    # Costly requests, per account, and (the *_ADDRESS settings) per address (app.extensions.costly).
+    RATELIMIT_PREVIEW = os.environ.get("RATELIMIT_PREVIEW", "60 per minute;600 per hour")
+    RATELIMIT_PREVIEW_ADDRESS = os.environ.get("RATELIMIT_PREVIEW_ADDRESS", "300 per minute;3000 per hour")
+    RATELIMIT_COMPARE = os.environ.get("RATELIMIT_COMPARE", "60 per minute;600 per hour")
+    RATELIMIT_COMPARE_ADDRESS = os.environ.get("RATELIMIT_COMPARE_ADDRESS", "300 per minute;3000 per hour")
+    RATELIMIT_EXPORT = os.environ.get("RATELIMIT_EXPORT", "30 per minute;300 per hour")
+    RATELIMIT_EXPORT_ADDRESS = os.environ.get("RATELIMIT_EXPORT_ADDRESS", "150 per minute;1500 per hour")
+    # How many proxies in front of the app set X-Forwarded-For (and -Proto, -Host) truthfully: 0 (the
+    # default) believes no such header, so a client cannot name its own address for the rate limits.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
     # PDF export (app/export). The seal: a PKCS#12 file and its passphrase (required in production);
     # without them development and tests generate a self-signed RSA-3072 seal once into EXPORT_DEV_SEAL_DIR.
@@ -109,6 +141,10 @@ class Config:
     EXPORT_MAX_RENDERS = _int("EXPORT_MAX_RENDERS", 2)  # renders at once, all workers together; then 503
     EXPORT_RETRY_FAILED_AFTER = _int("EXPORT_RETRY_FAILED_AFTER", 300)  # seconds before a failed export is retried
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")
+    # An uploaded PDF is checked in a child process: killed after VERIFY_TIMEOUT seconds, limited to
+    # VERIFY_MEMORY_MB of address space; either way the answer is 400 `not_checked`.
+    VERIFY_TIMEOUT = _int("VERIFY_TIMEOUT", 10)
+    VERIFY_MEMORY_MB = _int("VERIFY_MEMORY_MB", 384)
     EXPORT_PDF_TAGS = _bool("EXPORT_PDF_TAGS", True)  # a tagged PDF (structure for screen readers)
     # How long a browser request waits for a render before it shows the progress page instead.
     EXPORT_WAIT_SECONDS = float(os.environ.get("EXPORT_WAIT_SECONDS", "3"))
@@ -123,6 +159,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    OUTBOX_SHOWS_SECRETS = _bool("OUTBOX_SHOWS_SECRETS", True)
     SECRET_KEY = os.environ.get("SECRET_KEY")  # else generated into instance/ when the app is made
 
     @staticmethod
@@ -142,6 +179,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or [urlsplit(Config.BASE_URL).hostname or "localhost"]
 
 
 CONFIGS = {

@@ -8,12 +8,18 @@ the garbage collector's reach (gc.freeze): otherwise full collections over
 The master names this start of the server before it starts its workers: with
 SHARED_CACHE_URL set, they share what they render under that name, and never
 read what an earlier start kept (other code, or a database since restored).
+It also tells the workers how many they are (rate limits, app/__init__.py).
 """
 import gc
 import os
 import secrets
 
 os.environ["ACCORD_CACHE_GENERATION"] = secrets.token_hex(8)
+
+
+def on_starting(server):
+    """The workers learn how many they are: the app then counts rate limits where all of them see them."""
+    os.environ["ACCORD_WORKERS"] = str(server.cfg.workers)
 
 
 def post_worker_init(worker):

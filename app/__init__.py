@@ -38,6 +38,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.caching import check_shared_cache_settings
 
     check_shared_cache_settings(app.config)
+    _choose_rate_limit_storage(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.logger.setLevel(logging.INFO)
 
     _init_extensions(app)
@@ -59,6 +65,29 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_template_helpers(app)
     return app
+
+
+def _choose_rate_limit_storage(app: Flask) -> None:
+    """Rate limits are counted where every worker of the server sees them: RATELIMIT_STORAGE_URI when
+    set; else, under a server of several workers (gunicorn.conf.py names how many), SHARED_CACHE_URL's
+    Redis; else this process's memory, which production refuses when several workers would each count
+    alone."""
+    import os
+
+    if app.config.get("RATELIMIT_STORAGE_URI"):
+        return
+    workers = int(os.environ.get("ACCORD_WORKERS") or 1)
+    if workers > 1 and app.config.get("SHARED_CACHE_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["SHARED_CACHE_URL"]
+        return
+    if workers > 1 and app.config["ENV_NAME"] == "production":
+        raise SystemExit(f"The server runs {workers} workers, and each would count rate limits on its own, "
+                         "multiplying every limit. Set RATELIMIT_STORAGE_URI (for example "
+                         "redis://127.0.0.1:6379/3) or SHARED_CACHE_URL.")
+    if workers > 1:
+        app.logger.warning("Rate limits are counted per worker (%d workers): set RATELIMIT_STORAGE_URI or "
+                           "SHARED_CACHE_URL to count them together.", workers)
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
 
 
 def _init_extensions(app: Flask) -> None:

@@ -119,6 +119,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if error.__class__.__name__ == "SecurityError":  # a Host outside TRUSTED_HOSTS: no page can be built
+            return app.response_class("This address is not served here.\n", status=400, mimetype="text/plain")
         status = error.code or 500
         code = _HTTP_CODES.get(status, "error")
         if status == 400 and error.__class__.__name__ == "CSRFError":

@@ -31,7 +31,56 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
+
+def client_address() -> str:
+    """The client's address: the connection's, or the one a configured, trusted proxy reports
+    (TRUSTED_PROXIES, applied by werkzeug's ProxyFix in create_app); a client's own X-Forwarded-For is
+    never believed."""
+    return "addr:" + (get_remote_address() or "unknown")
+
+
+def account_or_address() -> str:
+    """The signed-in account (wherever it connects from), else the address."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return client_address()
+
+
+def costly(setting: str):
+    """Rate limits for a costly endpoint (rendering, comparing, exporting, verifying): the setting's limits
+    hold per account, and the setting + "_ADDRESS" limits (more generous: an office shares one address)
+    per address, so neither a second account nor a second address gets around them."""
+    from flask import current_app
+
+    def decorate(view):
+        view = limiter.limit(lambda: current_app.config[f"{setting}_ADDRESS"], key_func=client_address,
+                             scope=f"{setting}:address")(view)
+        return limiter.limit(lambda: current_app.config[setting], key_func=account_or_address,
+                             scope=f"{setting}:account")(view)
+    return decorate
+
 _READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def reads_only(view):
+    """Marks a view that changes nothing although its method is POST (a preview, a verification): its
+    transaction begins as a reader, so on SQLite it never takes the write lock, however long it runs."""
+    view.accord_reads_only = True
+    return view
+
+
+def request_reads_only() -> bool:
+    """Whether the current request may only read: a safe method, or a view marked with reads_only."""
+    from flask import current_app
+
+    if not has_request_context():
+        return False
+    if request.method in _READ_ONLY_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "accord_reads_only", False))
 
 
 def configure_sqlite(engine: Engine, busy_timeout: int) -> None:
@@ -57,7 +106,7 @@ def configure_sqlite(engine: Engine, busy_timeout: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if has_request_context() and request.method in _READ_ONLY_METHODS:
+        if request_reads_only():
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

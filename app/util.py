@@ -27,3 +27,19 @@ def new_token(prefix: str = "") -> str:
 def token_hash(token: str) -> str:
     """Tokens are long random strings, so a plain SHA-256 is a safe stored form."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of a page, built from BASE_URL and never from the request.
+
+    Links in e-mails, PDFs and API answers leave the request they were made in: one built from the
+    request's Host header would let whoever sends the request choose where a reset or invitation
+    link points (and so receive its token)."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)

@@ -34,10 +34,13 @@ def is_unicode_text(value) -> bool:
 
 
 def _has_control_chars(value: str, allow_newlines: bool) -> bool:
+    """Control and format characters, and in one-line text also Unicode's line and paragraph separators
+    (U+2028, U+2029): a name or title is one line wherever it is shown, in a mail header or a calendar."""
+    refused = {"Cc", "Cf"} if allow_newlines else {"Cc", "Cf", "Zl", "Zp"}
     for ch in value:
-        if allow_newlines and ch in "\n\r\t":
+        if allow_newlines and ch in "\n\r\t\u2028\u2029":
             continue
-        if unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\u200d\u200c":
+        if unicodedata.category(ch) in refused and ch not in "\u200d\u200c":
             return True
     return False
 

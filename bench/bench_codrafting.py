@@ -164,9 +164,11 @@ class Server:
         self.process = None
 
     def start(self) -> None:
-        # Simulated members all sign in from 127.0.0.1: the per-address login limit is for attackers.
+        # Simulated members all come from 127.0.0.1: the per-address limits are for attackers.
         env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": self.url,
-               "RATELIMIT_LOGIN": "1000 per minute"}
+               "RATELIMIT_LOGIN": "1000 per minute", "RATELIMIT_LOGIN_ADDRESS": "10000 per minute",
+               **{f"RATELIMIT_{kind}{scope}": "100000 per minute" for kind in ("PREVIEW", "COMPARE", "EXPORT")
+                  for scope in ("", "_ADDRESS")}}
         env.pop("DATABASE_URL", None)
         env.pop("SHARED_CACHE_URL", None)
         if self.shared_cache:

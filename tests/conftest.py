@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app.background import wait_idle
 from app.extensions import db
 
 PASSWORD = "correct-horse-battery"
@@ -71,7 +72,11 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():  # not when following a redirect, already isolated
             db.session.commit()
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # What the request left to the background pool (mail, reset links) is done before the test reads
+        # on, as a person reading their mail a moment later would find it.
+        assert wait_idle(60), "background work did not finish"
+        return response
 
 
 @pytest.fixture
@@ -92,6 +97,7 @@ def app(database_url, app_config):
     try:
         yield app
     finally:
+        wait_idle(60)
         db.session.remove()
         _empty_tables()
         db.session.remove()

@@ -398,7 +398,7 @@ def test_nobody_can_revoke_someone_elses_token(api, make_user):
 def test_the_tokens_page_shows_a_new_token_once_and_revokes_it(client, login, make_user, api):
     user = make_user()
     csrf = login(client, user)
-    page = client.post("/profile/tokens", data={"name": "CI", "csrf_token": csrf})
+    page = client.post("/profile/tokens", data={"name": "CI", "password": PASSWORD, "csrf_token": csrf})
     assert page.status_code == 200
     raw = re.search(r'id="new-token-value"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
     assert raw not in client.get("/profile/tokens").get_data(as_text=True)

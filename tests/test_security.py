@@ -161,7 +161,7 @@ def test_production_sends_the_session_cookie_only_over_https(database_url, monke
     from config import ProductionConfig
 
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-production-secret-for-this-test-only")
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url)
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, TRUSTED_HOSTS=["accord.example"])
     assert app.config["SESSION_COOKIE_SECURE"] is True
     client = app.test_client()
     response = client.get("/login", base_url="https://accord.example")

@@ -1,7 +1,7 @@
 """Site administration: organisations, their representatives, and the mail outbox."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.mail.models import OutboxMessage
+from app.mail.services import without_secrets
 from app.organisations import services
 from app.organisations.models import ORGANISATION_KINDS
 from app.validation import country_choices
@@ -112,4 +113,5 @@ def remove_representative(oid, rid):
 @bp.get("/outbox")
 def outbox():
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200))
-    return render_template("admin/outbox.html", messages=list(messages))
+    return render_template("admin/outbox.html", messages=list(messages), without_secrets=without_secrets,
+                           shows_secrets=current_app.config["OUTBOX_SHOWS_SECRETS"])

@@ -11,9 +11,10 @@ from app.documents.permissions import document_for, require_arrange, section_for
 from app.documents.models import Document, SectionRevision, Version
 from app.documents.rendering import render_cached
 from app.errors import Invalid
-from app.extensions import db
+from app.extensions import costly, db, reads_only
 from app.groups.permissions import group_for
 from app.util import iso
+from app.validation import id_or_none
 
 
 class SectionInput(BaseModel):
@@ -117,9 +118,10 @@ def _int_arg(name: str, allow_current: bool = False):
         raise Invalid(f"The query parameter {name} is required.", fields={name: "Required."})
     if allow_current and value == "current":
         return "current"
-    if not value.isdigit():
+    number = id_or_none(value)
+    if number is None:
         raise Invalid(f"The query parameter {name} must be a number.", fields={name: "A whole number."})
-    return int(value)
+    return number
 
 
 @endpoint("/groups/<int:gid>/documents", "POST", "Create a document (editor), from sections or a Markdown text",
@@ -245,7 +247,8 @@ def restore_revision(sid, number):
 
 
 @endpoint("/sections/<int:sid>/diff", "GET", "Word-level diff of two revisions (?from=N&to=M)", tag="documents",
-          errors=(400, 401, 404))
+          errors=(400, 401, 404, 429))
+@costly("RATELIMIT_COMPARE")
 def section_diff(sid):
     section = section_for(signed_in_user(), sid)
     diff = services.section_diff(section, _int_arg("from"), _int_arg("to"))
@@ -282,7 +285,8 @@ def get_version(vid):
 
 
 @endpoint("/documents/<int:did>/diff", "GET", "Compare two versions (?from=VID&to=VID or current)",
-          tag="documents", errors=(400, 401, 404))
+          tag="documents", errors=(400, 401, 404, 429))
+@costly("RATELIMIT_COMPARE")
 def document_diff(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -304,8 +308,10 @@ def _version_of(user, document, value):
     return version
 
 
-@endpoint("/preview", "POST", "Render Markdown as it will appear (sanitised HTML)", body=PreviewRequest,
-          tag="documents", errors=(400, 401, 413))
+@endpoint("/preview", "POST", "Render Markdown as it will appear (sanitised HTML); changes nothing",
+          body=PreviewRequest, tag="documents", errors=(400, 401, 413, 429))
+@costly("RATELIMIT_PREVIEW")
+@reads_only
 def preview():
     signed_in_user()
     data = parse(PreviewRequest)

@@ -1,13 +1,14 @@
 """API: working groups, members and invitations."""
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
 from app.api.serialise import group_json, invitation_json, membership_json, user_json
 from app.extensions import db
+from app.util import public_url
 from app.groups import services
 from app.groups.models import Membership
 from app.groups.permissions import group_for, require_role, role_in
@@ -44,7 +45,7 @@ class RoleRequest(BaseModel):
 
 
 def _accept_url(raw: str) -> str:
-    return url_for("groups.invitation", token=raw, _external=True)
+    return public_url("groups.invitation", token=raw)
 
 
 @endpoint("/groups", "POST", "Start a working group (you become its coordinator)", body=GroupRequest,
@@ -156,8 +157,9 @@ def register(token):
     return jsonify({"user": user_json(user), "membership": membership_json(membership)}), 201
 
 
-@endpoint("/invitations/<token>/accept", "POST", "Accept an invitation as the signed-in person",
-          tag="groups", errors=(401, 404, 409))
+@endpoint("/invitations/<token>/accept", "POST",
+          "Accept an invitation as the signed-in person (only the invited address may: 403 "
+          "invitation_for_another_address otherwise)", tag="groups", errors=(401, 403, 404, 409))
 def accept(token):
     user = signed_in_user()
     membership = services.accept_invitation(user, token)

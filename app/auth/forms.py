@@ -57,6 +57,9 @@ class ChangePasswordForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=120)],
                        description="What the token is for, such as \"reporting script\".")
+    password = PasswordField("Your password", validators=[DataRequired()],
+                             description="A token acts as you, so confirm it is you.",
+                             render_kw={"autocomplete": "current-password"})
 
 
 class EmptyForm(FlaskForm):

@@ -8,7 +8,7 @@ from app.auth import services
 from app.auth.forms import (ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, ProfileForm,
                             ResetPasswordForm, SelfRegisterForm, TokenForm)
 from app.errors import AccordError
-from app.extensions import db, limiter
+from app.extensions import client_address, db, limiter
 from app.forms import apply_errors, safe_next, status_for
 from app.organisations.services import list_organisations
 
@@ -26,8 +26,21 @@ def sign_in(user, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def _sign_in_account() -> str:
+    """The account a sign-in names (its e-mail as typed, normalised): failures count against it from
+    every address."""
+    return "login:" + (request.form.get("email") or "").strip().lower()[:320]
+
+
+def _sign_in_failed(response) -> bool:
+    return response.status_code != 302  # a sign-in that worked redirects
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"], key_func=_sign_in_account,
+               deduct_when=_sign_in_failed, scope="login-account")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"], methods=["POST"], key_func=client_address,
+               deduct_when=_sign_in_failed, scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("main.home")))
@@ -80,9 +93,7 @@ def register():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data, lambda raw: url_for("auth.reset_password", token=raw, _external=True))
-        db.session.commit()
+        services.request_password_reset(form.email.data)
         flash("If an account uses this address, we have sent it a link to choose a new password.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), status_for(form)
@@ -149,7 +160,7 @@ def tokens():
     new_token = None
     if form.validate_on_submit():
         try:
-            _token, new_token = services.create_api_token(current_user, form.name.data)
+            _token, new_token = services.issue_api_token(current_user, form.password.data, form.name.data)
             db.session.commit()
             form = TokenForm(formdata=None)
         except AccordError as exc:

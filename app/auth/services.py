@@ -9,9 +9,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ApiToken, PasswordReset, User, UserSession
 from app.errors import Conflict, Invalid, NotFound
-from app.extensions import db
+from app.extensions import db, request_reads_only
 from app.mail.services import send_mail
-from app.util import new_token, token_hash, utcnow
+from app.background import submit
+from app.util import new_token, public_url, token_hash, utcnow
 from app.validation import FieldErrors, clean_email, clean_id, clean_password, clean_text, is_unicode_text
 
 # Checked against when the e-mail is unknown, so a wrong address costs as much
@@ -121,6 +122,22 @@ def create_api_token(user: User, name=None) -> tuple[ApiToken, str]:
     return token, raw
 
 
+def issue_api_token(user: User, password, name=None) -> tuple[ApiToken, str]:
+    """A token for a signed-in person who types their password again: a token acts without the browser
+    session's protections, so whoever walks up to an open session must not be able to take one away."""
+    if not is_unicode_text(password) or not check_password_hash(user.password_hash, password):
+        raise Invalid("This is not your password.", code="password_wrong",
+                      fields={"password": "This is not your password."})
+    return create_api_token(user, name)
+
+
+def _revoke_api_tokens(user_id: int) -> None:
+    """A new password ends every token: whoever knew the old one may have made one."""
+    now = utcnow()
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))
+
+
 def user_for_api_token(raw: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
@@ -136,7 +153,7 @@ def _mark_used(token: ApiToken) -> None:
     now = utcnow()
     if token.last_used_at is not None and now - token.last_used_at < timedelta(minutes=1):
         return
-    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+    if has_request_context() and not request_reads_only():
         token.last_used_at = now  # this request's transaction is a write transaction anyway
         return
     with db.engine.begin() as connection:
@@ -184,12 +201,20 @@ def change_password(user: User, current_password, new_password) -> None:
             UserSession.user_id == user.id, UserSession.revoked_at.is_(None))):
         if session.key_hash != keep:
             session.revoked_at = utcnow()
+    _revoke_api_tokens(user.id)
 
 
-def request_password_reset(email, reset_url_for) -> None:
-    """Mails a single-use reset link when the address has an account; says nothing either way."""
-    if not is_unicode_text(email):
-        return
+def request_password_reset(email) -> None:
+    """Asks for a reset link for this address; the request learns nothing either way.
+
+    The look-up, the token and the mail happen in the background pool, so a request for an address with
+    an account does exactly what one for an unknown address does, in the same time."""
+    if is_unicode_text(email) and isinstance(email, str) and len(email) <= 320:
+        submit(_send_password_reset, email)
+
+
+def _send_password_reset(email: str) -> None:
+    """Mails a single-use reset link when the address has an active account."""
     user = user_by_email(email)
     if user is None or not user.is_active:
         return
@@ -200,7 +225,9 @@ def request_password_reset(email, reset_url_for) -> None:
     send_mail(user.email, "Reset your Accord password",
               f"Hello {user.name},\n\nSomeone asked to reset the password of your Accord account.\n"
               f"To choose a new password, open this link within {minutes} minutes:\n\n"
-              f"{reset_url_for(raw)}\n\nIf it was not you, ignore this message: nothing changes.\n")
+              f"{public_url('auth.reset_password', token=raw)}\n\n"
+              "If it was not you, ignore this message: nothing changes.\n")
+    db.session.commit()
 
 
 def reset_password(raw_token, new_password) -> User:
@@ -218,4 +245,5 @@ def reset_password(raw_token, new_password) -> User:
     for session in db.session.scalars(select(UserSession).where(
             UserSession.user_id == record.user_id, UserSession.revoked_at.is_(None))):
         session.revoked_at = utcnow()
+    _revoke_api_tokens(record.user_id)
     return record.user

@@ -15,10 +15,11 @@ from app.documents.permissions import (can_arrange, can_create_document, can_edi
                                        document_for, require_arrange, require_text_edit, section_for)
 from app.documents.rendering import render_cached
 from app.errors import AccordError, Conflict, Invalid
-from app.extensions import db
+from app.extensions import costly, db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
 from app.templating import url_maker
+from app.validation import id_or_none
 
 bp = Blueprint("documents", __name__)
 
@@ -153,7 +154,10 @@ def edit_section(sid):
     conflict = None
     if form.validate_on_submit():
         try:
-            base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else None
+            base = id_or_none(form.base_revision.data)
+            if base is None and form.base_revision.data:
+                raise Invalid("This form does not say which revision it was opened on: reload the page and "
+                              "save again.", fields={"body": "Reload the page and save again."})
             result = services.save_section(current_user, section, body=form.body.data or "", heading=form.heading.data,
                                            base_revision=base, message=form.message.data)
             db.session.commit()
@@ -295,6 +299,7 @@ def show_version(vid):
 
 @bp.get("/documents/<int:did>/compare")
 @login_required
+@costly("RATELIMIT_COMPARE")
 def compare(did):
     document = document_for(current_user, did)
     versions = services.versions_of(document)
@@ -309,7 +314,8 @@ def compare(did):
     def pick(value):
         if value == "current":
             return None
-        version = db.session.get(Version, int(value)) if value.isdigit() else None
+        number = id_or_none(value)
+        version = db.session.get(Version, number) if number is not None else None
         if version is None or version.document_id != document.id:
             abort(404)
         return version

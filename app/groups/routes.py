@@ -8,6 +8,7 @@ from app.auth.forms import EmptyForm, RegisterForm
 from app.auth.routes import organisation_choices, sign_in
 from app.errors import AccordError, Conflict
 from app.extensions import db
+from app.util import public_url
 from app.forms import apply_errors, status_for
 from app.documents.permissions import can_create_document
 from app.documents.services import documents_of
@@ -19,7 +20,7 @@ bp = Blueprint("groups", __name__)
 
 
 def accept_url(raw: str) -> str:
-    return url_for("groups.invitation", token=raw, _external=True)
+    return public_url("groups.invitation", token=raw)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -141,12 +142,13 @@ def invitation(token):
                                heading="This invitation cannot be used"), exc.status
     if current_user.is_authenticated:
         form = EmptyForm()
+        matches = services.invited_address_matches(current_user, invitation)
         if form.validate_on_submit():
             membership = services.accept_invitation(current_user, token)
             db.session.commit()
             flash(f"Welcome to {membership.group.name}.", "success")
             return redirect(url_for("groups.show", gid=membership.group_id))
-        return render_template("groups/accept.html", invitation=invitation, form=form)
+        return render_template("groups/accept.html", invitation=invitation, form=form, address_matches=matches)
     form = RegisterForm()
     form.organisation_id.choices = organisation_choices()
     if form.validate_on_submit():

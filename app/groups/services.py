@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.audit.services import record
 from app.auth.models import User
 from app.auth.services import create_user
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db
 from app.groups.models import ROLES, Group, Invitation, Membership
 from app.groups.permissions import membership_of, require_role
@@ -120,8 +120,18 @@ def register_with_invitation(raw_token, *, name, password, organisation_id=None)
     return user, _join(invitation, user)
 
 
+def invited_address_matches(user: User, invitation: Invitation) -> bool:
+    return user.email.strip().lower() == invitation.email.strip().lower()
+
+
 def accept_invitation(user: User, raw_token) -> Membership:
+    """Only the invited address joins: a link forwarded, leaked or read over a shoulder admits nobody else
+    (a person who uses another address asks the coordinator to invite that one)."""
     invitation = invitation_for(raw_token)
+    if not invited_address_matches(user, invitation):
+        raise PermissionDenied(f"This invitation was sent to {invitation.email}, and you are signed in as "
+                               f"{user.email}. Sign in with the invited address, or ask the group's coordinator "
+                               "to invite the address you use.", code="invitation_for_another_address")
     if membership_of(user, invitation.group_id) is not None:
         raise Conflict("You are already a member of this group.", code="already_member")
     return _join(invitation, user)
@@ -143,10 +153,19 @@ def _member(group: Group, user_id) -> Membership:
     membership = None
     if isinstance(user_id, int):
         membership = db.session.scalar(
-            select(Membership).where(Membership.group_id == group.id, Membership.user_id == user_id))
+            select(Membership).where(Membership.group_id == group.id, Membership.user_id == user_id)
+            .execution_options(populate_existing=True))
     if membership is None:
         raise NotFound("No such member in this group.")
     return membership
+
+
+def _lock_memberships(group: Group) -> None:
+    """Membership changes of one group happen one at a time: on PostgreSQL under the group's row lock
+    (SQLite's write transaction is already one at a time), taken before anything is read, so two
+    coordinators demoting each other at once cannot leave the group with none."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
 
 
 def _coordinator_count(group: Group) -> int:
@@ -155,6 +174,7 @@ def _coordinator_count(group: Group) -> int:
 
 
 def change_role(user: User, group: Group, user_id, role) -> Membership:
+    _lock_memberships(group)
     require_role(user, group, "coordinator")
     errors = FieldErrors()
     role = clean_choice(errors, "role", role, ROLES)
@@ -170,6 +190,7 @@ def change_role(user: User, group: Group, user_id, role) -> Membership:
 
 def remove_member(user: User, group: Group, user_id) -> None:
     """Coordinators remove anyone; anyone may leave. The last coordinator stays."""
+    _lock_memberships(group)
     membership = _member(group, user_id)
     if membership.user_id != user.id:
         require_role(user, group, "coordinator")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from datetime import date, datetime, timezone
 
 from flask import current_app
@@ -635,6 +636,13 @@ def actions_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
+def _ics_text(value: str) -> str:
+    """One line of calendar text: Unicode line separators and control characters would end the property's
+    line in some readers (icalendar escapes only CR and LF), so they become spaces."""
+    return "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} or ch == "\x85" else ch
+                   for ch in value or "")
+
+
 def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
     """An iCalendar feed with one all-day event on each action's due date (actions without one are left out)."""
     from icalendar import Calendar, Event
@@ -642,7 +650,7 @@ def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Accord//Roadmap actions//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", calendar_name)
+    calendar.add("x-wr-calname", _ics_text(calendar_name))
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     host = base_url.split("//", 1)[-1].split("/", 1)[0] or "accord"
     for row in rows:
@@ -652,13 +660,13 @@ def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
         event.add("uid", f"action-{row['action_id']}-due@{host}")
         event.add("dtstamp", stamp)
         event.add("dtstart", date.fromisoformat(row["due_on"]))
-        event.add("summary", f"Due: {row['title']}")
+        event.add("summary", _ics_text(f"Due: {row['title']}"))
         lines = [f"Roadmap: {row['document']}", f"Due: {row['due']}", f"Status: {row['status_label']}"]
         if row["owners"]:
             lines.append("Owners: " + ", ".join(o["name"] for o in row["owners"]))
         if row["lead"]:
             lines.append(f"Lead: {row['lead']['name']}")
-        event.add("description", "\n".join(lines))
+        event.add("description", "\n".join(_ics_text(line) for line in lines))
         event.add("url", f"{base_url.rstrip('/')}/documents/{row['document_id']}/actions#action-{row['action_id']}")
         calendar.add_component(event)
     return calendar.to_ical()

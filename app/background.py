@@ -1,0 +1,90 @@
+"""Work that must not run inside a request's write transaction: done after it commits, in a small pool.
+
+A request that writes holds the database's write lock (on SQLite, every other writer waits for it) until
+it commits, so nothing slow may happen before then: no SMTP conversation, no render. `after_commit(fn)`
+queues `fn` to run once the current transaction has committed (and drops it if it rolls back); `submit(fn)`
+runs it in the pool now. Each job runs in its own application context with its own database session.
+
+This is the embedded, in-process form; a later task queue (issue #18) takes its place for work that must
+outlive the process.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_PENDING_KEY = "accord_after_commit"
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_futures: set[Future] = set()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-background")
+        return _pool
+
+
+def _run(app: Flask, function, args) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            function(*args)
+        except Exception:  # a job's failure is logged and must not kill the pool's thread
+            app.logger.exception("Background job %s failed", getattr(function, "__name__", function))
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def submit(function, *args) -> Future:
+    """Runs function(*args) in the pool, in an application context of the current app."""
+    app = current_app._get_current_object()
+    future = _executor().submit(_run, app, function, args)
+    with _pool_lock:
+        _futures.add(future)
+    future.add_done_callback(lambda f: _discard(f))
+    return future
+
+
+def _discard(future: Future) -> None:
+    with _pool_lock:
+        _futures.discard(future)
+
+
+def after_commit(function, *args) -> None:
+    """Runs function(*args) in the pool once the current transaction of db.session commits."""
+    from app.extensions import db
+
+    session = db.session()
+    session.info.setdefault(_PENDING_KEY, []).append((current_app._get_current_object(), function, args))
+
+
+def wait_idle(timeout: float = 30) -> bool:
+    """Waits for the jobs queued so far (tests, and the CLI before it exits). True when all ended."""
+    with _pool_lock:
+        futures = set(_futures)
+    done, not_done = wait(futures, timeout=timeout)
+    return not not_done
+
+
+@event.listens_for(Session, "after_commit")
+def _start_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    for app, function, args in pending or ():
+        future = _executor().submit(_run, app, function, args)
+        with _pool_lock:
+            _futures.add(future)
+        future.add_done_callback(_discard)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
