@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users create` and `flask seed-demo`."""
+"""Command-line tools: `flask users create`, `flask seed-demo` and `flask audit-checkpoint`."""
 from __future__ import annotations
 
 import click
@@ -42,3 +42,34 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo("Demo data created. Sign in as coordinator@demo.accord.eu / demo-password-2026."
                    if created else "Demo data already present; nothing changed.")
+
+    @app.cli.command("audit-checkpoint")
+    @click.option("--group", "group_id", type=int, help="Only this working group (default: every group).")
+    def audit_checkpoint(group_id):
+        """Seal a checkpoint of each group's audit chain whose head moved since the last (run it from cron).
+
+        Prints each new checkpoint as one JSON line, signature included: keep that output away from
+        the database (a log host, a mail), so even deleting the checkpoints along with the newest
+        events cannot go unseen."""
+        import json
+
+        from sqlalchemy import select
+
+        from app.audit.checkpoints import CheckpointKeyUnavailable, checkpoint_json, seal_key
+        from app.audit.services import seal_current_heads
+        from app.groups.models import Group
+
+        try:
+            key = seal_key()
+        except CheckpointKeyUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+        if group_id is not None and db.session.get(Group, group_id) is None:
+            raise click.ClickException(f"No working group {group_id}.")
+        group_ids = [group_id] if group_id is not None else \
+            list(db.session.scalars(select(Group.id).order_by(Group.id)))
+        sealed = seal_current_heads(group_ids, key)
+        db.session.commit()
+        for checkpoint in sealed:
+            click.echo(json.dumps(checkpoint_json(checkpoint), sort_keys=True))
+        click.echo(f"Sealed {len(sealed)} checkpoint{'s' if len(sealed) != 1 else ''} "
+                   f"({len(group_ids) - len(sealed)} of {len(group_ids)} groups already current).", err=True)

@@ -29,3 +29,27 @@ class AuditEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     # SHA-256 over prev_hash and the event's canonical form (services.event_hash).
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(db.Model):
+    """The installation's sealed word that a group's chain had this head at this moment.
+
+    A checkpoint is signed with the installation's seal key, which the database does not hold,
+    so whoever can only write to the database cannot rewrite the chain up to a checkpoint, nor
+    remove the events it covers, without verification noticing.
+    """
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (UniqueConstraint("group_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    # The sequence number and hash of the group's newest event when the checkpoint was sealed.
+    seq: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How `signature` was made ("rsa-pss-sha256" or "ecdsa-sha256") over checkpoints.payload(...).
+    algorithm: Mapped[str] = mapped_column(String(32))
+    # SHA-256 of the DER seal certificate whose key signed it: a rotated seal is visible.
+    certificate_sha256: Mapped[str] = mapped_column(String(64))
+    # Base64 of the signature.
+    signature: Mapped[str] = mapped_column(Text)

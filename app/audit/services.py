@@ -5,6 +5,15 @@ canonical form (group, sequence number, time, actor, action, object and
 details), so changing, removing or reordering any stored event breaks every
 hash after it. `verify_chain` recomputes the chain and names the first event
 that does not match.
+
+The chain alone only agrees with itself: an edit followed by recomputing
+every hash, or deleting the newest events, leaves a chain that still holds.
+So the installation seals checkpoints of the head (checkpoints.py) and
+`verify_chain` holds the chain to every checkpoint: the event a checkpoint
+names must still be there with the same hash, and the latest checkpoint must
+carry the installation seal's signature. Rows that the events describe
+(endorsements and their withdrawals) are compared with what their events
+recorded by the modules that own them, through the `chain_verified` signal.
 """
 from __future__ import annotations
 
@@ -12,14 +21,31 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from blinker import Namespace
 from sqlalchemy import func, select
 
-from app.audit.models import AuditEvent
+from app.audit.checkpoints import (CheckpointKeyUnavailable, latest_checkpoint, seal_checkpoint, seal_if_possible,
+                                   seal_key, signature_holds)
+from app.audit.models import AuditCheckpoint, AuditEvent
 from app.extensions import db
 from app.groups.models import Group
 from app.util import iso, utcnow
 
 GENESIS = "0" * 64
+
+_signals = Namespace()
+chain_verified = _signals.signal("audit-chain-verified", doc="""
+Sent by `verify_chain` once the group's chain holds (sender: the group id). A
+receiver compares the rows the chain describes with the facts their events
+recorded and returns a list of `Mismatch` (empty when all agree).
+""")
+
+
+def is_weighty(action: str, data: dict) -> bool:
+    """Events the installation seals a checkpoint for at once: a text becoming final or closed,
+    an endorsement, a withdrawal."""
+    return action in ("endorsement.create", "endorsement.withdraw") or (
+        action == "document.transition" and data.get("to") in ("final", "closed"))
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -46,12 +72,36 @@ def record(group_id: int, actor, action: str, obj: str, **data) -> AuditEvent:
                        prev_hash=prev)
     event.hash = event_hash(prev, event)
     db.session.add(event)
+    if is_weighty(action, data):
+        seal_if_possible(group_id, event)
     return event
+
+
+def seal_current_heads(group_ids: list[int], key) -> list[AuditCheckpoint]:
+    """A checkpoint for each group whose newest event is not yet sealed, in the caller's transaction."""
+    sealed = []
+    for group_id in group_ids:
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(select(Group.id).where(Group.id == group_id).with_for_update())
+        newest = head(group_id)
+        latest = latest_checkpoint(group_id)
+        if newest is not None and (latest is None or latest.seq < newest.seq):
+            sealed.append(seal_checkpoint(group_id, newest, key))
+    return sealed
 
 
 def head(group_id: int) -> AuditEvent | None:
     return db.session.scalar(select(AuditEvent).where(AuditEvent.group_id == group_id)
                              .order_by(AuditEvent.seq.desc()).limit(1))
+
+
+@dataclass
+class Mismatch:
+    """Something that does not say what the chain (or a checkpoint of it) recorded: the first one found
+    is the verification's answer."""
+    reason: str
+    event_id: int | None = None
+    seq: int | None = None
 
 
 @dataclass
@@ -61,9 +111,18 @@ class Verification:
     broken_event_id: int | None = None
     broken_seq: int | None = None
     reason: str | None = None
+    # The latest checkpoint the chain was held to (None: no checkpoint sealed yet).
+    checkpoint: AuditCheckpoint | None = None
 
 
 def verify_chain(group_id: int) -> Verification:
+    """Recomputes the chain, holds it to every checkpoint, and asks the modules that own rows
+    described by events (endorsements) to compare them; names the first thing that does not hold."""
+    checkpoints = list(db.session.scalars(select(AuditCheckpoint).where(AuditCheckpoint.group_id == group_id)
+                                          .order_by(AuditCheckpoint.seq, AuditCheckpoint.id)))
+    latest = checkpoints[-1] if checkpoints else None
+    sealed_seqs = {c.seq for c in checkpoints}
+    hashes_at: dict[int, tuple[int, str]] = {}
     prev = GENESIS
     expected_seq = 1
     count = 0
@@ -71,17 +130,51 @@ def verify_chain(group_id: int) -> Verification:
                                     .order_by(AuditEvent.seq)):
         count += 1
         if event.seq != expected_seq:
-            return Verification(False, count, event.id, event.seq, f"event {expected_seq} is missing")
+            return Verification(False, count, event.id, event.seq, f"event {expected_seq} is missing", latest)
         if event.prev_hash != prev:
-            return Verification(False, count, event.id, event.seq, "its link to the previous event is broken")
+            return Verification(False, count, event.id, event.seq, "its link to the previous event is broken",
+                                latest)
         if event_hash(prev, event) != event.hash:
-            return Verification(False, count, event.id, event.seq, "its content does not match its hash")
+            return Verification(False, count, event.id, event.seq, "its content does not match its hash", latest)
+        if event.seq in sealed_seqs:
+            hashes_at[event.seq] = (event.id, event.hash)
         prev = event.hash
         expected_seq += 1
-    return Verification(True, count)
+    problem = _checkpoint_problem(checkpoints, hashes_at, count)
+    if problem is not None:
+        return Verification(False, count, problem.event_id, problem.seq, problem.reason, latest)
+    for _receiver, mismatches in chain_verified.send(group_id):
+        if mismatches:
+            first = mismatches[0]
+            return Verification(False, count, first.event_id, first.seq, first.reason, latest)
+    return Verification(True, count, checkpoint=latest)
+
+
+def _checkpoint_problem(checkpoints: list[AuditCheckpoint], hashes_at: dict[int, tuple[int, str]],
+                        count: int) -> Mismatch | None:
+    if not checkpoints:
+        return None
+    try:
+        key = seal_key()
+    except CheckpointKeyUnavailable as exc:
+        return Mismatch(f"the checkpoints cannot be checked without the installation's seal ({exc})")
+    for checkpoint in checkpoints:
+        when = checkpoint.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        if checkpoint.seq not in hashes_at:
+            return Mismatch(f"the checkpoint sealed on {when} covers {checkpoint.seq} events, but the chain "
+                               f"now ends at event {count}: events were removed", seq=checkpoint.seq)
+        event_id, stored_hash = hashes_at[checkpoint.seq]
+        if stored_hash != checkpoint.head_hash:
+            return Mismatch(f"its hash is not the one the checkpoint sealed on {when} names: the chain up to it "
+                            "was rewritten", event_id, checkpoint.seq)
+        # A checkpoint sealed before the seal was rotated is still held to the chain above; its
+        # signature is checked when it is this seal's. The latest one must be this seal's.
+        if (checkpoint is checkpoints[-1] or checkpoint.certificate_sha256 == key.fingerprint) \
+                and not signature_holds(checkpoint, key):
+            return Mismatch(f"the checkpoint sealed on {when} does not carry the installation's seal: "
+                               "it was forged or altered", event_id, checkpoint.seq)
+    return None
 
 
 def events_count(group_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.group_id == group_id))
-
-
