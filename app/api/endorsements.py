@@ -1,18 +1,19 @@
 """API: workflow transitions, endorsements, sign-off board, audit trail."""
 from __future__ import annotations
 
-from flask import g, jsonify, url_for
-from pydantic import BaseModel, ConfigDict
+from flask import current_app, jsonify, url_for
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
-from app.audit.models import AuditEvent
+from app.audit.checkpoints import checkpoint_json
+from app.audit.models import AuditCheckpoint, AuditEvent
 from app.audit.services import verify_chain
 from app.documents import workflow
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.endorsements import services
-from app.extensions import db
+from app.extensions import db, limiter
 from app.groups.permissions import group_for, require_role
 from app.util import iso
 
@@ -28,8 +29,13 @@ class PublishRequest(BaseModel):
     published: bool = True
 
 
+def _password_is_required(schema: dict) -> None:
+    # Absent, it is refused with 403 password_required (not 400), so the model lets it be absent.
+    schema["required"] = [*schema.get("required", []), "password"]
+
+
 class EndorsementRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, json_schema_extra=_password_is_required)
     organisation_id: int
     signatory_name: str
     signatory_title: str
@@ -37,7 +43,9 @@ class EndorsementRequest(BaseModel):
     reservation_section_id: int | None = None
     reservation: str | None = None
     content_hash: str | None = None
-    password: str | None = None
+    password: str | None = Field(None, description=(
+        "The endorser's own account password, also with a bearer token: endorsing commits the organisation. "
+        "Missing: 403 password_required; wrong: 403 password_wrong; nothing is recorded either way."))
 
 
 class WithdrawRequest(BaseModel):
@@ -88,8 +96,17 @@ def publish(did):
                     if document.published_at else None})
 
 
-@endpoint("/versions/<int:vid>/endorsements", "POST", "Endorse a final version for an organisation (representative)",
-          body=EndorsementRequest, status=201, tag="endorsements", errors=(400, 401, 403, 404, 409))
+def _refused_password(response) -> bool:
+    body = response.get_json(silent=True) if response.status_code == 403 else None
+    return bool(body) and body.get("error", {}).get("code") in ("password_required", "password_wrong")
+
+
+@endpoint("/versions/<int:vid>/endorsements", "POST",
+          "Endorse a final version for an organisation (a representative with the member role or above; "
+          "needs the password)", body=EndorsementRequest, status=201, tag="endorsements",
+          errors=(400, 401, 403, 404, 409, 429))
+# Wrong passwords count against the sign-in limit, so a token cannot be used to guess the password.
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], deduct_when=_refused_password)
 def endorse(vid):
     user = signed_in_user()
     version = version_for(user, vid)
@@ -98,7 +115,7 @@ def endorse(vid):
         user, version, organisation_id=data.organisation_id, signatory_name=data.signatory_name,
         signatory_title=data.signatory_title, note=data.note, reservation_section_id=data.reservation_section_id,
         reservation=data.reservation, content_hash=data.content_hash, password=data.password,
-        password_required=not g.get("bearer_auth"))
+        password_required=True)
     db.session.commit()
     return jsonify(endorsement_json(endorsement)), 201
 
@@ -161,4 +178,16 @@ def audit_verify(gid):
     require_role(user, group, "coordinator")
     result = verify_chain(group.id)
     return jsonify({"ok": result.ok, "events": result.events, "broken_event_id": result.broken_event_id,
-                    "broken_seq": result.broken_seq, "reason": result.reason})
+                    "broken_seq": result.broken_seq, "reason": result.reason,
+                    "checkpoint": checkpoint_json(result.checkpoint) if result.checkpoint else None})
+
+
+@endpoint("/groups/<int:gid>/audit/checkpoints", "GET",
+          "The installation's sealed checkpoints of the group's audit chain, with signatures (coordinator)",
+          tag="audit", errors=(401, 403, 404))
+def audit_checkpoints(gid):
+    user = signed_in_user()
+    group = group_for(user, gid)
+    require_role(user, group, "coordinator")
+    return jsonify(paginate(select(AuditCheckpoint).where(AuditCheckpoint.group_id == group.id), AuditCheckpoint.id,
+                            checkpoint_json))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.audit.checkpoints import latest_checkpoint
 from app.audit.services import verify_chain
 from app.auth.forms import EmptyForm
 from app.documents import workflow
@@ -12,6 +13,7 @@ from app.documents.services import section_numbers, version_for, version_state
 from app.documents.rendering import render_cached
 from app.endorsements import services
 from app.endorsements.forms import EndorseForm, WithdrawForm
+from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in
 from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
@@ -20,6 +22,28 @@ from app.util import iso
 
 bp = Blueprint("endorsements", __name__)
 public_bp = Blueprint("public", __name__)
+
+# Refusals a form shows on its password field rather than as a page of their own.
+_PASSWORD_CODES = ("password_required", "password_wrong")
+
+
+@bp.app_template_global()
+def may_endorse(version) -> bool:
+    """Whether the reader may endorse this version for one of their organisations (links and buttons)."""
+    return services.is_open_for_endorsement(version) and any(
+        can_endorse(current_user, o.id, version) for o in services.organisations_user_represents(current_user))
+
+
+@bp.app_template_global()
+def may_withdraw(endorsement) -> bool:
+    return endorsement.withdrawn_at is None and services.is_open_for_endorsement(endorsement.version) \
+        and can_withdraw(current_user, endorsement)
+
+
+@bp.app_template_global()
+def audit_checkpoint(group_id: int):
+    """The group's latest sealed checkpoint, for pages that publish it (templates/audit/_checkpoint.html)."""
+    return latest_checkpoint(group_id)
 
 
 @bp.post("/documents/<int:did>/transition")
@@ -50,7 +74,7 @@ def publish(did):
 def endorse(vid):
     version = version_for(current_user, vid)
     organisations = services.organisations_user_represents(current_user)
-    if not organisations:
+    if not organisations or not takes_part_in(current_user, version.document.group_id):
         abort(403)
     form = EndorseForm()
     form.organisation_id.choices = [(str(o.id), o.name) for o in organisations]
@@ -73,7 +97,7 @@ def endorse(vid):
             flash("Your organisation's endorsement is recorded.", "success")
             return redirect(url_for("documents.show_version", vid=vid) + "#endorsements")
         except AccordError as exc:
-            if exc.status in (403, 404):
+            if exc.status in (403, 404) and exc.code not in _PASSWORD_CODES:
                 raise
             apply_errors(form, exc)
     return render_template("endorsements/endorse.html", version=version, document=version.document, form=form,
@@ -132,7 +156,8 @@ def audit(gid):
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.group_id == group.id)
                                      .order_by(AuditEvent.seq.desc()).limit(500)))
     verification = verify_chain(group.id) if request.args.get("verify") else None
-    return render_template("endorsements/audit.html", group=group, events=events, verification=verification)
+    return render_template("endorsements/audit.html", group=group, events=events, verification=verification,
+                           checkpoint=latest_checkpoint(group.id))
 
 
 # --- public statements -------------------------------------------------------------

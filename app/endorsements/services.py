@@ -2,7 +2,12 @@
 
 An endorsement is a fact about an exact text: it points at a frozen
 version and records the content hash the endorser confirmed. A withdrawal
-keeps the record and adds when and why.
+keeps the record and adds when and why; once endorsement of the version has
+ended (closed, or a new drafting round begun) its endorsements stay as they
+were. Who may do either is permissions.can_endorse / can_withdraw. Endorsing
+asks for the person's password whichever way it comes (page, session or
+bearer token): a token alone does not commit an organisation. Each event
+records the row's facts (audit_facts) so the audit chain covers them.
 """
 from __future__ import annotations
 
@@ -15,13 +20,14 @@ from werkzeug.security import check_password_hash
 from app.audit.services import record
 from app.auth.models import User
 from app.documents.models import Version, VersionSection
+from app.endorsements.audit_facts import endorsement_facts, withdrawal_facts
 from app.endorsements.models import Endorsement
+from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.groups.models import Membership
 from app.mail.services import send_mail
 from app.organisations.models import Organisation, Representative
-from app.organisations.services import is_representative
 from app.util import utcnow
 from app.validation import FieldErrors, clean_id, clean_text
 
@@ -58,16 +64,23 @@ def endorse(user, version: Version, *, organisation_id, signatory_name, signator
         errors.add("reservation", "Say what the reservation on that section is.")
     if reservation and reservation_section_id is None:
         errors.add("reservation_section_id", "Name the section the reservation is about.")
-    if password_required and not password:
-        errors.add("password", "Confirm with your password: endorsing commits your organisation.")
     errors.raise_if_any()
     if db.session.get(Organisation, organisation_id) is None:
         raise Invalid("No such organisation.", fields={"organisation_id": "No such organisation."})
-    if not is_representative(user, organisation_id):
+    if not can_endorse(user, organisation_id, version):
+        if not takes_part_in(user, version.document.group_id):
+            raise PermissionDenied("Observers read only: endorsing needs the member role or above in the group.",
+                                   code="observer_cannot_endorse")
         raise PermissionDenied("Only the organisation's representatives may endorse on its behalf.",
                                code="not_representative")
-    if password is not None and (not isinstance(password, str) or not check_password_hash(user.password_hash, password)):
-        raise Invalid("The password is not right.", fields={"password": "This is not your password."})
+    if password_required and not password:
+        raise PermissionDenied("Confirm with your password: endorsing commits your organisation.",
+                               code="password_required",
+                               details={"fields": {"password": "Enter your password to endorse."}})
+    if password is not None and (not isinstance(password, str)
+                                 or not check_password_hash(user.password_hash, password)):
+        raise PermissionDenied("The password is not right.", code="password_wrong",
+                               details={"fields": {"password": "This is not your password."}})
     if not is_open_for_endorsement(version):
         raise Conflict("This version is not open for endorsement.", code="not_open_for_endorsement")
     if content_hash is not None and content_hash != version.content_hash:
@@ -84,7 +97,7 @@ def endorse(user, version: Version, *, organisation_id, signatory_name, signator
     endorsement = Endorsement(version_id=version.id, organisation_id=organisation_id, user_id=user.id,
                               signatory_name=signatory_name, signatory_title=signatory_title, note=note,
                               reservation_section_id=reservation_section_id, reservation=reservation,
-                              content_hash=version.content_hash)
+                              content_hash=version.content_hash, created_at=utcnow())
     db.session.add(endorsement)
     try:
         db.session.flush()
@@ -93,7 +106,7 @@ def endorse(user, version: Version, *, organisation_id, signatory_name, signator
         raise Conflict("This organisation has already endorsed this version.", code="already_endorsed") from None
     record(version.document.group_id, user, "endorsement.create", f"endorsement:{endorsement.id}",
            version_id=version.id, organisation_id=organisation_id, content_hash=version.content_hash,
-           reservation_section_id=reservation_section_id)
+           reservation_section_id=reservation_section_id, endorsement=endorsement_facts(endorsement))
     return endorsement
 
 
@@ -107,18 +120,26 @@ def endorsement_for(user, endorsement_id) -> Endorsement:
 
 
 def withdraw(user, endorsement: Endorsement, reason=None) -> Endorsement:
-    if not is_representative(user, endorsement.organisation_id):
-        raise PermissionDenied("Only the organisation's representatives may withdraw its endorsement.")
+    if not can_withdraw(user, endorsement):
+        if not takes_part_in(user, endorsement.version.document.group_id):
+            raise PermissionDenied("Observers read only: withdrawing needs the member role or above in the group.",
+                                   code="observer_cannot_endorse")
+        raise PermissionDenied("Only the organisation's representatives may withdraw its endorsement.",
+                               code="not_representative")
     errors = FieldErrors()
     reason = clean_text(errors, "reason", reason, max_length=2000, required=False, multiline=True)
     errors.raise_if_any()
     if endorsement.withdrawn_at is not None:
         raise Conflict("This endorsement was already withdrawn.", code="already_withdrawn")
+    if not is_open_for_endorsement(endorsement.version):
+        raise Conflict("Endorsement of this version has ended: its endorsements stay as they were.",
+                       code="endorsement_closed")
     endorsement.withdrawn_at = utcnow()
     endorsement.withdrawn_by_id = user.id
     endorsement.withdrawal_reason = reason
     record(endorsement.version.document.group_id, user, "endorsement.withdraw", f"endorsement:{endorsement.id}",
-           version_id=endorsement.version_id, organisation_id=endorsement.organisation_id, reason=reason)
+           version_id=endorsement.version_id, organisation_id=endorsement.organisation_id, reason=reason,
+           withdrawal=withdrawal_facts(endorsement))
     return endorsement
 
 

@@ -3,6 +3,7 @@ import pytest
 from app.documents.services import create_document
 from app.extensions import db
 from app.organisations.models import Representative
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -26,5 +27,6 @@ def final_setup(make_group, make_organisation, api):
 
 
 def endorse_body(organisation, **extra):
+    """What a representative sends to endorse, their password included (every test user has PASSWORD)."""
     return {"organisation_id": organisation.id, "signatory_name": "Anna De Smet", "signatory_title": "Deputy Mayor",
-            **extra}
+            "password": PASSWORD, **extra}

@@ -6,6 +6,7 @@ from app.documents.models import Version
 from app.documents.services import create_document, create_version, version_state
 from app.extensions import db
 from app.roadmaps.services import version_actions
+from tests.conftest import PASSWORD
 from tests.roadmaps.conftest import make_final
 
 
@@ -145,7 +146,8 @@ def test_going_final_freezes_the_actions_and_endorsement_still_checks_the_hash(r
     frozen = version_actions(db.session.get(Version, final["id"]))
     assert [a["title"] for a in frozen] == ["Adopt the clauses"]
     member = api(s["people"]["member"])
-    body = {"organisation_id": s["ghent"].id, "signatory_name": "Anna", "signatory_title": "Alderman"}
+    body = {"organisation_id": s["ghent"].id, "signatory_name": "Anna", "signatory_title": "Alderman",
+            "password": PASSWORD}  # endorsing asks for the password, also with a token
     wrong = member.post(f"/api/v1/versions/{final['id']}/endorsements", json={**body, "content_hash": "0" * 64})
     assert wrong.status_code == 409
     right = member.post(f"/api/v1/versions/{final['id']}/endorsements",
