@@ -455,3 +455,28 @@ def test_two_coordinators_demoting_each_other_at_once_leave_one(app, make_group,
             Membership.group_id == gid, Membership.role == "coordinator"))
         assert coordinators == 1, (attempt, statuses)
         assert statuses[0] == 200 and statuses[1] in (403, 409), statuses
+
+
+# --- who represents which organisation is not for every account holder ----------------------------------------
+
+def test_representatives_are_listed_only_to_people_who_share_a_group_with_them(api, make_group, make_user,
+                                                                                make_organisation):
+    from app.organisations.models import Representative
+
+    group, people = make_group()
+    city = make_organisation("City of Ghent")
+    stranger = make_user(name="Stella Stranger")
+    db.session.add_all([Representative(organisation_id=city.id, user_id=people["member"].id),
+                        Representative(organisation_id=city.id, user_id=stranger.id)])
+    db.session.commit()
+
+    def names(user):
+        listed = api(user).get("/api/v1/organisations").get_json()["items"]
+        one = api(user).get(f"/api/v1/organisations/{city.id}").get_json()
+        from_list = sorted(r["name"] for o in listed if o["id"] == city.id for r in o["representatives"])
+        assert from_list == sorted(r["name"] for r in one["representatives"])
+        return from_list
+
+    assert names(make_user(name="Any Account")) == []
+    assert names(people["editor"]) == ["Member"]
+    assert names(make_user(name="Site Admin", admin=True)) == ["Member", "Stella Stranger"]

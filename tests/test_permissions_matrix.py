@@ -237,9 +237,13 @@ def test_invitation_links_need_no_role_but_accepting_needs_an_account(app, world
 
     _invitation, raw = invite(world.people["coordinator"], world.group, "someone@example.eu", "member",
                               lambda raw: raw)
+    _invitation, theirs = invite(world.people["coordinator"], world.group, world.people["outsider"].email, "member",
+                                 lambda raw: raw)
     db.session.commit()
     assert api_as(app, world, "anonymous").post(f"/api/v1/invitations/{raw}/accept").status_code == 401
-    assert api_as(app, world, "outsider").post(f"/api/v1/invitations/{raw}/accept").status_code == 200
+    # Only the invited address accepts (issue #25): the outsider holding someone else's link is refused.
+    assert api_as(app, world, "outsider").post(f"/api/v1/invitations/{raw}/accept").status_code == 403
+    assert api_as(app, world, "outsider").post(f"/api/v1/invitations/{theirs}/accept").status_code == 200
 
 
 def test_the_public_api_routes_need_no_sign_in(app):

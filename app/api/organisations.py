@@ -35,17 +35,18 @@ def create_organisation():
     return jsonify(organisation_json(organisation)), 201
 
 
-@endpoint("/organisations", "GET", "List organisations", tag="organisations", errors=(401,))
+@endpoint("/organisations", "GET", "List organisations (representatives: only those who share a group with "
+          "you, all for a site admin)", tag="organisations", errors=(401,))
 def list_organisations():
-    signed_in_user()
-    return jsonify(paginate(select(Organisation), Organisation.id, organisation_json))
+    visible = services.representatives_visible_to(signed_in_user())
+    return jsonify(paginate(select(Organisation), Organisation.id, lambda o: organisation_json(o, visible)))
 
 
-@endpoint("/organisations/<int:oid>", "GET", "One organisation with its representatives",
+@endpoint("/organisations/<int:oid>", "GET", "One organisation with the representatives you may see",
           tag="organisations", errors=(401, 404))
 def get_organisation(oid):
-    signed_in_user()
-    return jsonify(organisation_json(services.organisation_for(oid)))
+    visible = services.representatives_visible_to(signed_in_user())
+    return jsonify(organisation_json(services.organisation_for(oid), visible))
 
 
 @endpoint("/organisations/<int:oid>", "PATCH", "Change an organisation (site admin)", body=OrganisationRequest,

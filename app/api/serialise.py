@@ -9,11 +9,13 @@ def user_json(user) -> dict:
             "is_admin": user.is_admin, "created_at": iso(user.created_at)}
 
 
-def organisation_json(organisation) -> dict:
+def organisation_json(organisation, visible_people: set[int] | None = None) -> dict:
+    """An organisation; its representatives only as far as `visible_people` reaches (None: all)."""
     return {"id": organisation.id, "name": organisation.name, "country": organisation.country,
             "kind": organisation.kind, "created_at": iso(organisation.created_at),
             "representatives": [{"id": r.id, "user_id": r.user_id, "name": r.user.name}
-                                for r in organisation.representatives]}
+                                for r in organisation.representatives
+                                if visible_people is None or r.user_id in visible_people]}
 
 
 def representative_json(representative) -> dict:

@@ -15,6 +15,19 @@ def require_admin(user) -> None:
         raise PermissionDenied("Only site administrators may do this.")
 
 
+def representatives_visible_to(user) -> set[int] | None:
+    """Whose representation of an organisation the user may see: everyone's for a site admin (None), else
+    their own and that of people who share a working group with them, who see each other there anyway.
+    Who speaks for which body is not for any account holder to list."""
+    from app.groups.models import Membership
+
+    if getattr(user, "is_admin", False):
+        return None
+    my_groups = select(Membership.group_id).where(Membership.user_id == user.id)
+    people = set(db.session.scalars(select(Membership.user_id).where(Membership.group_id.in_(my_groups))))
+    return people | {user.id}
+
+
 def _clean(name, country, kind):
     errors = FieldErrors()
     name = clean_text(errors, "name", name, max_length=200)

@@ -24,8 +24,10 @@ def sign_out(page):
 
 def mailed_link(recipient: str, path_part: str) -> str:
     """The link containing `path_part` in the last e-mail to `recipient`, read from the outbox."""
+    from app.background import wait_idle
     from app.mail.models import OutboxMessage
 
+    assert wait_idle(30), "the mail was not written"
     body = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == recipient)
                               .order_by(OutboxMessage.id.desc())).first()
     release_db()
@@ -255,6 +257,7 @@ def test_profile_and_api_tokens(page, new_page, make_user, live_server):
     axe_check(page)
     expect(page.get_by_text("You have no tokens yet.")).to_be_visible()
     page.get_by_label("Token name").fill("reporting script")
+    page.get_by_label("Your password").fill(PASSWORD)  # a token acts as you: confirm it is you
     submit(page, page.get_by_role("button", name="Create token"))
     expect(page.get_by_role("heading", name="Your new token")).to_be_visible()
     raw = page.get_by_label("Token", exact=True).input_value()

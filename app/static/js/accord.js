@@ -34,3 +34,20 @@
     });
   });
 })();
+
+/* Signing out clears the section drafts this browser kept (drafts.js): on a shared public-sector
+   laptop, the next person must not be offered someone else's unsaved words. */
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-clears-drafts]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      try {
+        var store = window.localStorage;
+        for (var i = store.length - 1; i >= 0; i -= 1) {
+          var key = store.key(i);
+          if (key && key.indexOf("accord-draft-") === 0) { store.removeItem(key); }
+        }
+      } catch (e) { /* no storage: nothing was kept */ }
+    });
+  });
+})();
