@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
