@@ -1,7 +1,7 @@
 """API: workflow transitions, endorsements, sign-off board, audit trail."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, url_for
+from flask import current_app, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from app.documents.services import version_for
 from app.endorsements import services
 from app.extensions import db, limiter
 from app.groups.permissions import group_for, require_role
-from app.util import iso
+from app.util import iso, public_url
 
 
 class TransitionRequest(BaseModel):
@@ -92,7 +92,7 @@ def publish(did):
     workflow.publish(user, document, data.published)
     db.session.commit()
     return jsonify({"published": document.published_at is not None, "published_at": iso(document.published_at),
-                    "public_url": url_for("public.statement", key=document.public_key, _external=True)
+                    "public_url": public_url("public.statement", key=document.public_key)
                     if document.published_at else None})
 
 
@@ -156,7 +156,7 @@ def signoff(vid):
 def remind(vid):
     user = signed_in_user()
     version = version_for(user, vid)
-    sent = services.send_reminders(user, version, url_for("documents.show_version", vid=version.id, _external=True))
+    sent = services.send_reminders(user, version, public_url("documents.show_version", vid=version.id))
     db.session.commit()
     return jsonify({"sent": sent})
 

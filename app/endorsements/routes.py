@@ -18,7 +18,7 @@ from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, require_role
-from app.util import iso
+from app.util import iso, public_url
 
 bp = Blueprint("endorsements", __name__)
 public_bp = Blueprint("public", __name__)
@@ -138,7 +138,7 @@ def remind(vid):
     version = version_for(current_user, vid)
     if EmptyForm().validate_on_submit():
         sent = services.send_reminders(current_user, version,
-                                       url_for("documents.show_version", vid=vid, _external=True))
+                                       public_url("documents.show_version", vid=vid))
         db.session.commit()
         flash(f"{sent} reminder{'s' if sent != 1 else ''} sent.", "success")
     return redirect(url_for("endorsements.signoff", vid=vid))
