@@ -99,7 +99,9 @@ def export_file(eid):
 
 
 @endpoint("/verify", "POST", "Check a PDF (multipart field `file`): seal, changes after sealing, version, "
-          "content hash, endorsements; no account needed", tag="export", auth=False, errors=(400, 413))
+          "content hash, endorsements; no account needed. 400 `not_a_pdf` for a file that cannot be read, "
+          "400 `not_checked` for one that needs more than VERIFY_TIMEOUT or VERIFY_MEMORY_MB to check",
+          tag="export", auth=False, errors=(400, 413))
 @limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY"])
 def verify():
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):

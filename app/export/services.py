@@ -35,7 +35,7 @@ from app.export.context import EndorsementFact, ExportFacts, document_context, r
 from app.export.models import Export
 from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_for, seal_pdf
-from app.export.validate import IDENTITY_KEYS, NotAPdf, check_pdf
+from app.export.validate import IDENTITY_KEYS, NotAPdf, NotChecked, check_pdf_bounded
 from app.extensions import db
 from app.validation import id_or_none
 from app.util import iso, utcnow
@@ -410,15 +410,22 @@ def published_final_spec(document: Document) -> ExportSpec:
 # --- verifying ----------------------------------------------------------------------------
 
 def verify(data: bytes) -> dict:
-    """What anyone may learn from a PDF: the seal's facts, and, when the seal is ours, what we hold about it."""
+    """What anyone may learn from a PDF: the seal's facts, and, when the seal is ours, what we hold about it.
+
+    The file is read in a child process within VERIFY_TIMEOUT seconds and VERIFY_MEMORY_MB: one that
+    needs more is answered "could not be checked" (400 `not_checked`), never taken for genuine."""
     if not data:
         raise Invalid("The file is empty.", fields={"file": "Choose a PDF file."}, code="empty_file")
-    certificate = seal_for(current_app.config).certificate
+    config = current_app.config
+    certificate = seal_for(config).certificate
     db.session.commit()  # hold no database lock (a signed-in caller's) while a stranger's file is checked
     try:
-        check = check_pdf(data, certificate)
+        check = check_pdf_bounded(data, certificate, timeout=config["VERIFY_TIMEOUT"],
+                                  memory_mb=config["VERIFY_MEMORY_MB"])
     except NotAPdf as exc:
         raise Invalid(str(exc), fields={"file": str(exc)}, code="not_a_pdf") from None
+    except NotChecked as exc:
+        raise Invalid(str(exc), fields={"file": str(exc)}, code="not_checked") from None
     identity = check.identity
     answer = {
         "signature_valid": check.trusted, "signed": check.signed, "intact": check.intact,

@@ -3,12 +3,22 @@
 Used by /verify, POST /api/v1/verify and the tests. The trust root is this
 installation's own seal certificate: a valid signature made by any other key
 is reported as not made by this installation.
+
+An uploaded file is checked by `check_pdf_bounded`, in a child process
+(worker.py --verify) with a time and an address-space limit, as PDFs are
+rendered: a file built to be slow or to inflate (pyHanko lets an 8 MiB
+upload decode up to 800 MiB of object streams) exhausts only that process,
+and the web worker keeps none of the memory the parse took.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
-from dataclasses import dataclass, field
+import signal
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
 from io import BytesIO
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -27,6 +37,10 @@ log = logging.getLogger(__name__)
 
 class NotAPdf(ValueError):
     pass
+
+
+class NotChecked(RuntimeError):
+    """The file could not be checked within the time or memory it is given: nothing is concluded about it."""
 
 
 @dataclass
@@ -68,6 +82,8 @@ def check_pdf(data: bytes, seal_certificate) -> SealCheck:
         reader = PdfFileReader(BytesIO(data), strict=False)
         result.identity = read_identity(reader)
         signatures = reader.embedded_signatures
+    except MemoryError:
+        raise
     except Exception as exc:  # a hostile upload: whatever the parser trips on, the answer is "unreadable"
         log.info("verify: unreadable PDF (%s: %s)", type(exc).__name__, exc)
         raise NotAPdf(f"That file is not a PDF that can be read ({type(exc).__name__}).") from None
@@ -79,6 +95,8 @@ def check_pdf(data: bytes, seal_certificate) -> SealCheck:
     try:
         # What the sealed revision says, not what anything appended later claims.
         result.identity = read_identity(reader.get_historical_resolver(signature.signed_revision))
+    except MemoryError:
+        raise
     except Exception:  # hostile input, as above
         result.identity = {}
     try:
@@ -86,6 +104,8 @@ def check_pdf(data: bytes, seal_certificate) -> SealCheck:
         # The coverage of the signed range decides "modified after signing"; pyHanko's analysis of every
         # later revision (its diff policy) would only cost time on a file made to be slow.
         status = run_coroutine(lambda: async_validate_pdf_signature(signature, context, skip_diff=True))
+    except MemoryError:
+        raise
     except Exception as exc:  # hostile input: e.g. NotImplementedError for a crafted seed value dictionary
         log.info("verify: seal could not be checked (%s: %s)", type(exc).__name__, exc)
         result.problem = f"The seal could not be checked ({type(exc).__name__})."
@@ -107,3 +127,51 @@ def check_pdf(data: bytes, seal_certificate) -> SealCheck:
     elif not result.trusted:
         result.problem = "The seal is valid but was not made by this installation."
     return result
+
+
+def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: int) -> SealCheck:
+    """check_pdf(data, certificate) in worker.py's child process, within `timeout` seconds and `memory_mb` MiB.
+
+    Raises NotAPdf as check_pdf does, and NotChecked when the child hit a limit or died: such a file is
+    neither genuine nor forged, it is one that could not be checked."""
+    from app.export.render import WORKER, _child_env, _kill, _last_json_line
+
+    if not data.lstrip()[:5].startswith(b"%PDF-"):
+        raise NotAPdf("That file is not a PDF.")
+    command = [sys.executable, str(WORKER), "--verify", "--memory-mb", str(int(memory_mb)),
+               "--cpu-seconds", str(int(timeout) + 5),
+               "--certificate", base64.b64encode(certificate.dump()).decode("ascii")]  # public: no secret in argv
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True, cwd=str(WORKER.parent), env=_child_env())
+    try:
+        out, err = process.communicate(data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        log.info("verify: stopped after %s s", timeout)
+        raise NotChecked(f"This file could not be checked: reading it took longer than {timeout:g} seconds. "
+                         "Nothing is concluded about its seal.") from None
+    except BaseException:
+        _kill(process)
+        raise
+    report = _last_json_line(out) if process.returncode == 0 else {}
+    if "check" in report:
+        return SealCheck(**report["check"])
+    if "not_a_pdf" in report:
+        raise NotAPdf(report["not_a_pdf"])
+    out_of_memory = (_last_json_line(err).get("error") == "memory" or b"MemoryError" in err
+                     or process.returncode in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT))
+    if out_of_memory:
+        log.info("verify: stopped at the memory limit (%s MiB)", memory_mb)
+        raise NotChecked(f"This file could not be checked: reading it needed more than {memory_mb} MiB of memory. "
+                         "Nothing is concluded about its seal.")
+    log.error("verify: the check process failed (exit %s): %s", process.returncode,
+              err[-2000:].decode("utf-8", "replace"))
+    raise NotChecked("This file could not be checked. Nothing is concluded about its seal.")
+
+
+def check_report(data: bytes, certificate) -> dict:
+    """What worker.py --verify writes: check_pdf's facts, or why the file is no PDF, as plain JSON."""
+    try:
+        return {"check": asdict(check_pdf(data, certificate))}
+    except NotAPdf as exc:
+        return {"not_a_pdf": str(exc)}

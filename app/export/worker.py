@@ -1,6 +1,11 @@
 """The render subprocess: HTML on stdin, PDF on stdout, under a memory limit.
 
     python app/export/worker.py --memory-mb 2048 --variant pdf/a-3b
+    python app/export/worker.py --verify --memory-mb 384 --certificate BASE64-DER
+
+With --verify it checks an uploaded PDF instead (validate.check_pdf_bounded)
+against the seal's certificate: the PDF on stdin, one line of JSON on stdout
+(validate.check_report). MemoryError is reported as for a render.
 
 Runs WeasyPrint with AssetFetcher only. It is its own process so that a huge
 or hostile document can exhaust only itself: the parent (render.py) kills it
@@ -36,11 +41,15 @@ def main() -> int:
     parser.add_argument("--variant", default="pdf/a-3b")
     parser.add_argument("--tags", action="store_true")
     parser.add_argument("--cpu-seconds", type=int, default=0)
+    parser.add_argument("--verify", action="store_true")
+    parser.add_argument("--certificate", default="")
     args = parser.parse_args()
     limit = args.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if args.cpu_seconds > 0:  # the parent's time limit dies with the parent; this one stays with the process
         resource.setrlimit(resource.RLIMIT_CPU, (args.cpu_seconds, args.cpu_seconds + 5))
+    if args.verify:
+        return verify(args.certificate)
 
     try:
         from weasyprint import HTML
@@ -58,6 +67,26 @@ def main() -> int:
     sys.stderr.write("\n" + json.dumps({"refused": fetcher.refused, "pages": len(document.pages)}) + "\n")
     sys.stdout.buffer.write(pdf)
     sys.stdout.buffer.flush()
+    return 0
+
+
+def verify(certificate: str) -> int:
+    """Check the PDF on stdin against the seal certificate (base64 DER); the facts as JSON on stdout."""
+    sys.path.insert(0, str(HERE.parents[1]))  # the app package, for validate.py and what it imports
+    try:
+        import base64
+
+        from asn1crypto import x509
+
+        from app.export.validate import check_report
+
+        report = check_report(sys.stdin.buffer.read(), x509.Certificate.load(base64.b64decode(certificate)))
+        answer = json.dumps(report)
+    except MemoryError:
+        sys.stderr.write("\n" + json.dumps({"error": "memory"}) + "\n")
+        return 3
+    sys.stdout.write(answer + "\n")
+    sys.stdout.flush()
     return 0
 
 
