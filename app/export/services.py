@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import head as audit_head
@@ -289,9 +289,22 @@ def _claim(spec: ExportSpec, user_id: int | None) -> tuple[int, bool]:
     return export.id, taken.rowcount == 1
 
 
+# Names the claim of a render among PostgreSQL's advisory locks (any constant no other lock uses).
+RENDER_CLAIM_LOCK = 0x41636F7264  # "Accord"
+
+
 def _require_a_free_renderer() -> None:
     """At most EXPORT_MAX_RENDERS renders at once across every worker: each takes a core and up to
-    EXPORT_RENDER_MEMORY_MB, so more would only slow them all and risk the machine."""
+    EXPORT_RENDER_MEMORY_MB, so more would only slow them all and risk the machine.
+
+    Counting the running renders and claiming one must be one step: two workers counting at the same
+    moment would both see room. The claim's transaction (_claim) holds a lock from here to its commit:
+    on SQLite the write lock it began with (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped
+    advisory lock, taken here, so that claims queue for the milliseconds each takes while nothing
+    else waits (the lock goes with the commit or rollback, also when the worker dies). At read
+    committed, PostgreSQL's default, the count then sees every claim committed before."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RENDER_CLAIM_LOCK})
     running = db.session.scalar(select(func.count(Export.id)).where(Export.status == "rendering",
                                                                     Export.started_at > _stale_before()))
     if running >= current_app.config["EXPORT_MAX_RENDERS"]:
