@@ -100,6 +100,7 @@ def amendment_json(amendment: Amendment, with_diff: bool = True) -> dict:
             "base_revision": amendment.base_revision, "rationale": amendment.rationale, "status": amendment.status,
             "reason": amendment.reason, "decided_by": _user_ref(amendment.decided_by),
             "decided_at": iso(amendment.decided_at), "accepted_revision": amendment.accepted_revision,
+            "credited_to": [_user_ref(u) for u in services.credited_to(amendment)],
             "supporters": [_user_ref(s.user) for s in amendment.supports],
             "support_count": len(amendment.supports), "created_at": iso(amendment.created_at)}
     if with_diff:
@@ -135,13 +136,11 @@ def add_comment(sid):
     user = signed_in_user()
     section = section_for(user, sid)
     data = parse(CommentRequest)
-    if data.parent_id is not None:
+    parent = services.reply_target(section, data.parent_id)
+    if parent is not None:
         if data.quote:
             raise Invalid("A reply belongs to its thread: it has no quote of its own.",
                           fields={"quote": "Leave it out when replying."})
-        parent = db.session.get(Comment, data.parent_id)
-        if parent is None or parent.section_id != section.id:
-            raise Invalid("No such comment on this section.", fields={"parent_id": "Not a comment of this section."})
         comment = services.reply(user, parent, body=data.body)
     else:
         comment = services.add_comment(user, section, body=data.body, quote=data.quote, occurrence=data.occurrence,
@@ -247,7 +246,7 @@ def get_amendment(aid):
 
 
 @endpoint("/amendments/<int:aid>/accept", "POST",
-          "Accept (editor): merged onto the current text as a revision credited to its author; 409 when it no longer merges",
+          "Accept (editor): merged onto the current text as a revision credited to its author (and to the editor, when merged by hand); 409 when it no longer merges",
           body=AcceptRequest, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
 def accept_amendment(aid):
     user = signed_in_user()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import math
 import re
 import threading
@@ -47,6 +48,8 @@ MAX_EXPLAINED = 32  # occurrences nearest to the expected place whose explanatio
 FUZZY_THRESHOLD = 0.4  # match_main: 0 exact only, 1 anything
 MIN_SIMILARITY = 0.75  # a fuzzy match must keep three quarters of the quote's characters
 DIFF_TIMEOUT = 0.2
+FIRST_DIFF_TIMEOUT = 0.05  # a character diff of two whole texts, before falling back on lines
+REFINE_TIMEOUT = 0.2  # seconds to diff changed lines again by characters (a quarter at most for one run)
 
 
 @dataclass(frozen=True)
@@ -155,16 +158,20 @@ class _Alignment:
 
     def __init__(self, old: str, new: str):
         dmp = _dmp()
+        dmp.Diff_Timeout = FIRST_DIFF_TIMEOUT
         started = time.monotonic()
         self.diffs = dmp.diff_main(old, new, False)  # characters, no clean-up: every unchanged one stays aligned
-        # When a diff gives up (large texts, many edits) it says little: try whole lines, then nothing.
-        self.reliable = time.monotonic() - started < DIFF_TIMEOUT * 0.9
+        dmp.Diff_Timeout = DIFF_TIMEOUT
+        # When a diff gives up (large texts, many edits) it says little: diff whole lines instead, then
+        # characters again within each run of changed lines (small, so quick), as long as time allows.
+        self.reliable = time.monotonic() - started < FIRST_DIFF_TIMEOUT * 0.9
         if not self.reliable:
             started = time.monotonic()
             chars_old, chars_new, lines = dmp.diff_linesToChars(old, new)
-            self.diffs = dmp.diff_main(chars_old, chars_new, False)
-            dmp.diff_charsToLines(self.diffs, lines)
+            lined = dmp.diff_main(chars_old, chars_new, False)
+            dmp.diff_charsToLines(lined, lines)
             self.reliable = time.monotonic() - started < DIFF_TIMEOUT * 0.9
+            self.diffs = _refined(dmp, lined, time.time() + REFINE_TIMEOUT)
         self.segments: list[tuple[int, int, int]] = []  # (old start, new start, length) of equal stretches
         old_at = new_at = 0
         for op, chunk in self.diffs:
@@ -177,6 +184,9 @@ class _Alignment:
         self._old_length, self._new_length = len(old), len(new)
         self._old_starts = [s[0] for s in self.segments]
         self._new_starts = [s[1] for s in self.segments]
+        self._old_ends = [s[0] + s[2] for s in self.segments]
+        self._new_ends = [s[1] + s[2] for s in self.segments]
+        self._equal_before = list(itertools.accumulate((s[2] for s in self.segments), initial=0))
         self._dmp = dmp
 
     def _segment(self, starts: list[int], index: int, side: int):
@@ -219,8 +229,18 @@ class _Alignment:
     def image(self, start: int, end: int) -> tuple[int, int]:
         """Where old [start, end) went in the new text, edits within it included."""
         first = self.new_index(start)
-        last = self.new_index(end - 1) + 1 if end > start else first
-        return first, max(first, last)
+        if end <= start:
+            return first, first
+        if self._segment(self._old_starts, end - 1, 0) is not None:  # the last character is unchanged
+            return first, max(first, self.new_index(end - 1) + 1)
+        # It lies in a changed stretch: the end goes to the same proportion of what replaced the stretch
+        # (nothing, for a deletion).
+        i = bisect.bisect_right(self._old_starts, end - 1) - 1
+        old_from, new_from = (self._old_ends[i], self._new_ends[i]) if i >= 0 else (0, 0)
+        old_to, new_to = (self.segments[i + 1][0], self.segments[i + 1][1]) if i + 1 < len(self.segments) \
+            else (self._old_length, self._new_length)
+        last = new_from - (-(end - old_from) * (new_to - new_from) // max(1, old_to - old_from))
+        return first, max(first, min(last, new_to))
 
     def is_old_copy_elsewhere(self, start: int, end: int, anchor_start: int, anchor_end: int) -> bool:
         """True when new [start, end) is one unchanged stretch of the old text outside the anchor: a copy
@@ -235,11 +255,97 @@ class _Alignment:
         """Characters inserted or deleted by the diff."""
         return sum(len(chunk) for op, chunk in self.diffs if op)
 
-    def cost_keeping(self, old: str, new: str, start: int, end: int, at: int, length: int) -> int:
-        """The cost of explaining the edit with old [start, end) kept intact as new [at, at + length)."""
+    def _sync_before(self, old_index: int, new_index: int) -> tuple[int, int, int]:
+        """The last point (old, new) of the diff's path, within an unchanged stretch, with old <= old_index
+        and new <= new_index, and how many unchanged characters come before it."""
+        i = min(bisect.bisect_right(self._old_starts, old_index), bisect.bisect_right(self._new_starts, new_index)) - 1
+        if i < 0:
+            return 0, 0, 0
+        old_start, new_start, length = self.segments[i]
+        k = min(length, old_index - old_start, new_index - new_start)
+        return old_start + k, new_start + k, self._equal_before[i] + k
+
+    def _sync_after(self, old_index: int, new_index: int) -> tuple[int, int, int]:
+        """The first point (old, new) of the diff's path, within an unchanged stretch, with old >= old_index
+        and new >= new_index, and how many unchanged characters come after it."""
+        j = max(bisect.bisect_left(self._old_ends, old_index), bisect.bisect_left(self._new_ends, new_index))
+        if j >= len(self.segments):
+            return self._old_length, self._new_length, 0
+        old_start, new_start, _length = self.segments[j]
+        k = max(0, old_index - old_start, new_index - new_start)
+        return old_start + k, new_start + k, self._equal_before[-1] - self._equal_before[j] - k
+
+    def cost_keeping(self, old: str, new: str, start: int, end: int, at: int, length: int,
+                     deadline: float | None = None) -> int:
+        """The cost of explaining the edit with old [start, end) kept intact as new [at, at + length).
+
+        Away from the words and the candidate place, the diff already says what changed: the cost is
+        the diff's up to the nearest unchanged character before both and from the nearest after both,
+        plus small diffs of what lies between (an upper bound of the cheapest edit, and the same
+        reckoning for every candidate). So costing a candidate reads a few hundred characters, not
+        both texts."""
+        before_old, before_new, equal_before = self._sync_before(start, at)
+        after_old, after_new, equal_after = self._sync_after(end, at + length)
+        outside = (before_old + before_new - 2 * equal_before
+                   + self._old_length - after_old + self._new_length - after_new - 2 * equal_after)
+
         def cost(a: str, b: str) -> int:
-            return sum(len(chunk) for op, chunk in self._dmp.diff_main(a, b, False) if op)
-        return cost(old[:start], new[:at]) + cost(old[end:], new[at + length:])
+            if not a or not b:
+                return len(a) + len(b)
+            return sum(len(chunk) for op, chunk in self._dmp.diff_main(a, b, False, deadline) if op)
+        return outside + cost(old[before_old:start], new[before_new:at]) + cost(old[end:after_old],
+                                                                              new[at + length:after_new])
+
+    def similar_image(self, old: str, new: str, start: int, end: int, deadline: float | None = None) -> Location:
+        """Where old [start, end) went, as far as the diff alone tells: ORPHANED when every character of it
+        was deleted or what stands there now is no longer close to it."""
+        first, last = self.image(start, end)
+        if first == last:
+            return ORPHANED
+        # Within a changed word the diff maps characters, not words: a quote that began or ended with a
+        # whole word does so again.
+        if (start == 0 or not old[start - 1].isalnum()) and old[start].isalnum():
+            while first > 0 and new[first - 1].isalnum() and new[first].isalnum():
+                first -= 1
+        if (end == len(old) or not old[end].isalnum()) and old[end - 1].isalnum():
+            while last < len(new) and new[last].isalnum() and new[last - 1].isalnum():
+                last += 1
+        words, found = old[start:end], new[first:last]
+        if words == found:
+            return Location(first, last)
+        distance = self._dmp.diff_levenshtein(self._dmp.diff_main(words, found, False, deadline))
+        if distance > (1 - MIN_SIMILARITY) * max(len(words), len(found)):
+            return ORPHANED
+        return Location(first, last, exact=False)
+
+
+def _refined(dmp: diff_match_patch, diffs: list[tuple[int, str]], deadline: float) -> list[tuple[int, str]]:
+    """A line diff with each run of deleted and inserted lines diffed again by characters, until `deadline`
+    (time.time()); runs left when it passes stay whole."""
+    out: list[tuple[int, str]] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
+
+    def flush():
+        if deleted and inserted and time.time() < deadline:
+            out.extend(dmp.diff_main("".join(deleted), "".join(inserted), False,
+                                     min(deadline, time.time() + REFINE_TIMEOUT / 4)))
+        else:
+            out.extend([(-1, "".join(deleted))] if deleted else [])
+            out.extend([(1, "".join(inserted))] if inserted else [])
+        deleted.clear()
+        inserted.clear()
+
+    for op, chunk in diffs:
+        if op == -1:
+            deleted.append(chunk)
+        elif op == 1:
+            inserted.append(chunk)
+        else:
+            flush()
+            out.append((op, chunk))
+    flush()
+    return out
 
 
 def _common_suffix(a: str, b: str) -> int:
@@ -356,25 +462,74 @@ def carry(quote: str, location: Location, old_text: str, new_text: str) -> Locat
     The words standing at the location now become the anchor for the step, so an anchor whose words
     were reworded follows the rewording; `exact` says whether they are still the words first quoted.
     Once the words are gone the thread stays outdated (ORPHANED)."""
-    if location.orphaned or location.start is None:
-        return location
+    return carry_all([(quote, location)], old_text, new_text)[0]
+
+
+CARRY_BUDGET = 0.5  # seconds one save spends searching for the words its edit touched, whatever their number
+
+
+def carry_all(anchors: list[tuple[str, Location]], old_text: str, new_text: str, *,
+              budget: float = CARRY_BUDGET) -> list[Location]:
+    """`carry` for every (quote, location) of a section at once, within `budget` seconds.
+
+    The two texts are diffed once for all of them. Words no edit touched are mapped through that
+    diff (a look-up each). Words an edit touched are searched for as `relocate` does, the diff shared,
+    until the budget is spent; after that, they are taken where the diff says they went when the words
+    there are still close to them, else outdated. So a save costs one diff and at most `budget`
+    seconds more, however many threads are open (the search took up to a second per thread)."""
     if old_text == new_text:
-        return location
-    step = _relocate(make_anchor(old_text, location.start, location.end), new_text, old_text)
-    if step.orphaned or step.start is None:
-        return ORPHANED
-    return Location(step.start, step.end, exact=new_text[step.start:step.end] == quote)
-
-
-def _relocate(anchor: Anchor, text: str, old_text: str | None) -> Location:
-    quote = anchor.quote
+        return [location for _quote, location in anchors]
+    deadline = time.monotonic() + budget
     alignment = None
+    out = []
+    for quote, location in anchors:
+        if location.orphaned or location.start is None:
+            out.append(location)
+            continue
+        alignment = alignment or _Alignment(old_text, new_text)
+        start, end = location.start, location.end
+        kept = alignment.unchanged_span(start, end)
+        if kept is not None:
+            step = Location(kept, kept + (end - start))
+        elif time.monotonic() < deadline:
+            step = _relocate(make_anchor(old_text, start, end), new_text, old_text, alignment=alignment,
+                             deadline=deadline)
+        else:
+            step = alignment.similar_image(old_text, new_text, start, end, time.time() + 0.05)
+        if step.orphaned or step.start is None:
+            out.append(ORPHANED)
+        else:
+            out.append(Location(step.start, step.end, exact=new_text[step.start:step.end] == quote))
+    return out
+
+
+def relocate_all(anchors: list[Anchor], text: str, old_text: str | None, *,
+                 deadline: float) -> list[Location | None]:
+    """`relocate` for anchors made on the same `old_text`, sharing one diff of the two texts; None for
+    each anchor not reached before `deadline` (time.monotonic())."""
+    alignment = _Alignment(old_text, text) if old_text is not None and old_text != text else None
+    out: list[Location | None] = []
+    for anchor in anchors:
+        if anchor.whole_section:
+            out.append(WHOLE)
+        elif time.monotonic() >= deadline:
+            out.append(None)
+        else:
+            out.append(_relocate(anchor, text, old_text, alignment=alignment, deadline=deadline))
+    return out
+
+
+def _relocate(anchor: Anchor, text: str, old_text: str | None, *, alignment: _Alignment | None = None,
+              deadline: float | None = None) -> Location:
+    """`relocate` without the memory; `alignment`, when given, is the diff of `old_text` and `text`, and
+    `deadline` (time.monotonic()) ends the search for the words early, as CARRY_BUDGET says."""
+    quote = anchor.quote
     expected = anchor.start or 0
     region = None
     if old_text is not None and anchor.start is not None and old_text[anchor.start:anchor.end] == quote:
         if old_text == text:
             return Location(anchor.start, anchor.end)
-        alignment = _Alignment(old_text, text)
+        alignment = alignment or _Alignment(old_text, text)
         kept = alignment.unchanged_span(anchor.start, anchor.end)
         if kept is not None and text[kept:kept + len(quote)] == quote:
             return Location(kept, kept + len(quote))
@@ -383,14 +538,19 @@ def _relocate(anchor: Anchor, text: str, old_text: str | None) -> Location:
             region = alignment.image(anchor.start, anchor.end)
         else:
             alignment = None  # as if the old text were unknown: context and position decide
+    else:
+        alignment = None
     candidates = _exact_occurrences(text, quote)
     if alignment is not None:
         nearest = sorted(candidates, key=lambda i: (abs(i - expected), i))[:MAX_EXPLAINED]
         costs: dict[int, float] = {}
-        deadline = time.monotonic() + TIME_BUDGET
+        until = time.monotonic() + TIME_BUDGET
+        if deadline is not None:
+            until = min(until, deadline)
         for i in nearest:  # nearest first; beyond the time budget a candidate counts as costly
-            costs[i] = alignment.cost_keeping(old_text, text, anchor.start, anchor.end, i, len(quote)) \
-                if time.monotonic() < deadline else math.inf
+            remaining = until - time.monotonic()
+            costs[i] = alignment.cost_keeping(old_text, text, anchor.start, anchor.end, i, len(quote),
+                                              time.time() + remaining) if remaining > 0 else math.inf
         credible = [i for i in nearest if costs[i] <= alignment.cost
                     or not alignment.is_old_copy_elsewhere(i, i + len(quote), anchor.start, anchor.end)]
         if credible:
@@ -399,6 +559,10 @@ def _relocate(anchor: Anchor, text: str, old_text: str | None) -> Location:
     elif candidates:
         best = max(candidates, key=lambda i: (_context_score(text, i, anchor), -abs(i - expected), -i))
         return Location(best, best + len(quote))
-    if region is not None and region[0] == region[1]:
-        return ORPHANED  # every quoted character was deleted
+    if region is not None:
+        if region[0] == region[1]:
+            return ORPHANED  # every quoted character was deleted
+        found = alignment.similar_image(old_text, text, anchor.start, anchor.end, time.time() + DIFF_TIMEOUT)
+        if not found.orphaned:
+            return found  # the words the diff put in the quote's place are still close to it
     return _fuzzy(text, anchor, expected, region) or ORPHANED

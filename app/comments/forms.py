@@ -15,8 +15,8 @@ class CommentForm(FlaskForm):
                                     "whole section.")
     body = TextAreaField("Your comment", description="Markdown. Mention someone with @ and their name.",
                          render_kw={"rows": 6})
-    occurrence = HiddenField()
-    parent_id = HiddenField()
+    occurrence = HiddenField("Occurrence of the words")
+    parent_id = HiddenField("Thread replied to")
 
 
 class EditCommentForm(FlaskForm):
@@ -28,7 +28,7 @@ class AmendmentForm(FlaskForm):
     body = TextAreaField("Your text for the section (Markdown)", render_kw={"rows": 16})
     rationale = TextAreaField("Why this change?", validators=[Optional(), Length(max=MAX_RATIONALE_CHARS)],
                               description="Optional. Mention someone with @ and their name.")
-    base_revision = HiddenField()
+    base_revision = HiddenField("Revision written on")
 
 
 class ResolveAmendmentForm(FlaskForm):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import g, has_request_context
 
 from app.comments.models import Amendment, Comment
+from app.documents.permissions import FROZEN_STATUSES
 from app.errors import NotFound
 from app.extensions import db
 from app.groups.permissions import role_at_least
@@ -32,7 +33,8 @@ def can_comment(user, document) -> bool:
 
 
 def can_propose(user, document) -> bool:
-    return role_at_least(role_in(user, document.group_id), "member")
+    """Members and above suggest changes while the text may change (not once final or closed)."""
+    return document.status not in FROZEN_STATUSES and role_at_least(role_in(user, document.group_id), "member")
 
 
 def _is_author(user, obj) -> bool:

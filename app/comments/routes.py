@@ -16,12 +16,13 @@ from app.comments.permissions import (amendment_for, can_comment, can_decide, ca
 from app.documents import services as documents
 from app.documents.diffing import diff_texts, side_by_side
 from app.documents.importing import normalise_newlines
-from app.documents.permissions import document_for, section_for
+from app.documents.permissions import document_for, require_unfrozen, section_for
 from app.documents.rendering import render_cached
-from app.errors import AccordError, Conflict, NotFound, PermissionDenied
+from app.errors import AccordError, Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.forms import apply_errors, safe_next, status_for
 from app.groups.permissions import group_for
+from app.validation import FieldErrors, clean_id, id_or_none
 
 # cli_group=None: the blueprint's commands are top-level, `flask send-digest`.
 bp = Blueprint("comments", __name__, cli_group=None)
@@ -68,18 +69,19 @@ def add(sid):
     if request.method == "GET":
         form.quote.data = request.args.get("quote", "")
     parent = None
-    if (form.parent_id.data or "").isdigit():
-        parent = db.session.get(Comment, int(form.parent_id.data))
-        if parent is None or parent.section_id != section.id:
-            raise NotFound("No such comment on this section.")
-    if form.validate_on_submit():
-        occurrence = int(form.occurrence.data) if (form.occurrence.data or "").isdigit() else None
+    try:
+        parent = services.reply_target(section, form.parent_id.data)
+    except Invalid as exc:
+        if id_or_none(form.parent_id.data) is not None:
+            raise NotFound("No such comment on this section.") from None
+        apply_errors(form, exc)  # not an id at all: said on the form, nothing posted
+    if not form.errors and form.validate_on_submit():
         try:
             if parent is not None:
                 comment = services.reply(current_user, parent, body=form.body.data)
             else:
                 comment = services.add_comment(current_user, section, body=form.body.data, quote=form.quote.data,
-                                               occurrence=occurrence)
+                                               occurrence=form.occurrence.data)
             db.session.commit()
             flash("Your reply is posted." if parent else "Your comment is posted.", "success")
             return redirect(comment_url(comment))
@@ -160,15 +162,19 @@ def reopen(cid):
 def suggest(sid):
     section = section_for(current_user, sid)
     document = section.document
+    require_unfrozen(document)  # as a save of the section is refused (409 document_frozen)
     if not can_propose(current_user, document):
         raise PermissionDenied("Observers read suggestions; members and above suggest changes.")
     form = AmendmentForm()
     if request.method == "GET":
         form.body.data = section.body
         form.base_revision.data = str(section.current_revision)
-    base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else section.current_revision
+    errors = FieldErrors()
+    base = clean_id(errors, "base_revision", form.base_revision.data, required=False) or section.current_revision
+    if errors.fields:
+        apply_errors(form, Invalid(fields=errors.fields))
     preview = None
-    if form.validate_on_submit():
+    if not form.errors and form.validate_on_submit():
         if request.form.get("preview"):
             try:
                 base_text = documents.revision_text(section.id, base)
@@ -200,7 +206,8 @@ def _amendment_page(amendment, status=200, conflict=None, resolve_form=None):
                "can_support": can_support(current_user, amendment),
                "supporting": any(s.user_id == current_user.id for s in amendment.supports),
                "reject_form": RejectForm(formdata=None), "conflict": conflict, "resolve_form": resolve_form,
-               "rationale_html": render_cached(amendment.rationale, f"amendment-{amendment.id}-")}
+               "rationale_html": render_cached(amendment.rationale, f"amendment-{amendment.id}-"),
+               "credited": services.credited_to(amendment)}
     if conflict:
         current_vs_proposal = diff_texts(conflict["current_body"], amendment.body)
         context["comparison"] = side_by_side(current_vs_proposal)
@@ -224,10 +231,19 @@ def accept(aid):
         return redirect(url_for("comments.amendment", aid=aid))
     by_hand = form.body.data is not None and "base_revision" in request.form
     try:
-        base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else None
+        base = None
+        if by_hand:
+            errors = FieldErrors()
+            base = clean_id(errors, "base_revision", form.base_revision.data)
+            errors.raise_if_any("This form does not say which revision it was written on: reload the page.")
         result = services.accept_amendment(current_user, amendment, body=form.body.data if by_hand else None,
-                                           base_revision=base if by_hand else None)
+                                           base_revision=base)
         db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        for message in [exc.message, *(f"{name}: {text}" for name, text in exc.fields.items())]:
+            flash(message, "error")
+        return _amendment_page(amendment, 400)
     except Conflict as exc:
         db.session.rollback()
         if exc.code != "conflict":
@@ -240,8 +256,8 @@ def accept(aid):
         resolve_form.base_revision.data = str(section.current_revision)
         return _amendment_page(amendment, 409, conflict=exc.details, resolve_form=resolve_form)
     if result.created:
-        flash(f"Accepted: revision {result.revision.number} of the section, credited to "
-              f"{amendment.author.name if amendment.author else 'its author'}.", "success")
+        names = " and ".join(person.name for person in services.credited_to(amendment)) or "its author"
+        flash(f"Accepted: revision {result.revision.number} of the section, credited to {names}.", "success")
     else:
         flash("Accepted: the text already said this, so no new revision was needed.", "success")
     return redirect(url_for("documents.show", did=amendment.document_id) + f"#section-{amendment.section_id}")
@@ -279,7 +295,7 @@ def support(aid):
 @bp.get("/notifications")
 @login_required
 def notifications():
-    before = request.args.get("before", type=int)
+    before = id_or_none(request.args.get("before"))
     query = services.notifications_query(current_user)
     if before:
         query = query.where(Notification.id < before)
@@ -343,7 +359,7 @@ def watch(did):
 @login_required
 def activity(gid):
     group = group_for(current_user, gid)
-    before = request.args.get("before", type=int)
+    before = id_or_none(request.args.get("before"))
     query = services.activity_query(group.id)
     if before:
         query = query.where(AuditEvent.id < before)

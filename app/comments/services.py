@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -35,7 +36,7 @@ from app.extensions import db
 from app.groups.models import Membership
 from app.mail.services import send_mail
 from app.util import utcnow
-from app.validation import FieldErrors, clean_choice, clean_text, is_unicode_text
+from app.validation import MAX_ID, FieldErrors, clean_choice, clean_id, clean_text, id_or_none, is_unicode_text
 
 MAX_COMMENT_CHARS = 20_000
 MAX_QUOTE_CHARS = 5_000
@@ -64,6 +65,34 @@ def _require_live_section(section: Section) -> None:
         raise Conflict("This section was removed: its discussion is kept for reading only.", code="section_removed")
 
 
+def clean_position(errors: FieldErrors, field: str, value) -> int | None:
+    """A count or a position in a text (0 or more) from a form's text or a JSON number; None when not given.
+    Like ids (validation.clean_id), only ASCII digits count ("²".isdigit() is true), and only numbers a
+    section could hold."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID)):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        errors.add(field, "A whole number, 0 or more.")
+        return None
+    return value
+
+
+def reply_target(section: Section, parent_id) -> Comment | None:
+    """The comment a reply answers, from a form's or a JSON body's `parent_id`; None starts a new thread.
+    An id that is not one is a field error (400), as is a comment of another section."""
+    errors = FieldErrors()
+    cid = clean_id(errors, "parent_id", parent_id, required=False)
+    errors.raise_if_any()
+    if cid is None:
+        return None
+    parent = db.session.get(Comment, cid)
+    if parent is None or parent.section_id != section.id:
+        raise Invalid("No such comment on this section.", fields={"parent_id": "Not a comment of this section."})
+    return parent
+
+
 def _anchor_on(section: Section, quote, occurrence, near) -> anchoring.Anchor:
     if quote is None:
         return anchoring.Anchor(quote="")
@@ -74,9 +103,9 @@ def _anchor_on(section: Section, quote, occurrence, near) -> anchoring.Anchor:
         return anchoring.Anchor(quote="")
     if len(quote) > MAX_QUOTE_CHARS:
         raise Invalid("Some fields are not valid.", fields={"quote": f"Quote at most {MAX_QUOTE_CHARS:,} characters."})
-    for name, value in (("occurrence", occurrence), ("start", near)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise Invalid("Some fields are not valid.", fields={name: "A whole number, 0 or more."})
+    errors = FieldErrors()
+    occurrence, near = clean_position(errors, "occurrence", occurrence), clean_position(errors, "start", near)
+    errors.raise_if_any()
     span = anchoring.find_quote(section.body, quote, occurrence=occurrence, near=near)
     if span is None:
         raise Invalid("Those words are not in the section's current text.",
@@ -263,25 +292,40 @@ def _stored_location(comment: Comment) -> anchoring.Location:
 
 def carry_anchors(section: Section, old_text: str, new_text: str, old_number: int, new_number: int) -> None:
     """At each save, move the open threads' anchors from revision `old_number` to `new_number` of the
-    section (anchoring.carry: one cheap step between consecutive texts), so that reading the page
-    never relocates an anchor across the whole history. Called by documents.services.save_section
-    in the saving transaction, which holds the section's lock."""
-    threads = db.session.scalars(select(Comment).where(
+    section, so that reading the page never relocates an anchor across the whole history. Called by
+    documents.services.save_section in the saving transaction, which holds the section's lock, so it is
+    bounded: one diff of the two texts for all threads (anchoring.carry_all), and a time budget for the
+    words the edit touched, however many threads are open.
+
+    A thread never carried (older data, a reopened thread) is first relocated from its own revision,
+    the threads of one revision sharing one diff, within the same budget; one that does not fit stays
+    uncarried (the page relocates it, and the next save tries again)."""
+    threads = list(db.session.scalars(select(Comment).where(
         Comment.section_id == section.id, Comment.parent_id.is_(None), Comment.resolved_at.is_(None),
-        Comment.anchor_quote != ""))
+        Comment.anchor_quote != "")))
+    deadline = time.monotonic() + anchoring.CARRY_BUDGET
+    carried, to_relocate = [], {}
     for comment in threads:
         anchor = anchor_of(comment)
         if comment.located_state is not None and comment.located_revision == old_number:
-            where = _stored_location(comment)
+            carried.append((comment, _stored_location(comment)))
         elif comment.revision == old_number and old_text[anchor.start:anchor.end] == anchor.quote:
-            where = anchoring.Location(anchor.start, anchor.end)
-        else:  # not carried before (older data, a reopened thread): relocated once from its own revision
-            where = anchoring.relocate(anchor, old_text, old_key=("revision", section.id, section.created_at,
-                                                                  comment.revision),
-                                       load_old=lambda c=comment: RevisionTexts().get(section.id, c.revision))
-        moved = anchoring.carry(anchor.quote, where, old_text, new_text)
-        comment.located_revision, comment.located_start, comment.located_end = new_number, moved.start, moved.end
-        comment.located_state = "orphaned" if moved.orphaned else ("exact" if moved.exact else "changed")
+            carried.append((comment, anchoring.Location(anchor.start, anchor.end)))
+        else:
+            to_relocate.setdefault(comment.revision, []).append(comment)
+    for number, comments in to_relocate.items():
+        if time.monotonic() >= deadline:
+            break
+        anchors = [anchor_of(c) for c in comments]
+        for comment, where in zip(comments, anchoring.relocate_all(
+                anchors, old_text, RevisionTexts().get(section.id, number), deadline=deadline)):
+            if where is not None:
+                carried.append((comment, where))
+    moved = anchoring.carry_all([(c.anchor_quote, where) for c, where in carried], old_text, new_text,
+                                budget=max(0.0, deadline - time.monotonic()))
+    for (comment, _where), location in zip(carried, moved):
+        comment.located_revision, comment.located_start, comment.located_end = new_number, location.start, location.end
+        comment.located_state = "orphaned" if location.orphaned else ("exact" if location.exact else "changed")
 
 
 def comments_query():
@@ -400,17 +444,22 @@ def comment_html(comment: Comment) -> str:
 # --- suggested changes (amendments) -----------------------------------------------------
 
 def propose_amendment(user, section: Section, *, body, base_revision, rationale=None) -> Amendment:
+    """A suggested new text for the section, written on revision `base_revision` (a number, or a form's
+    text). Refused like a save while the document is final or closed (409 document_frozen)."""
     document = section.document
+    require_unfrozen(document)
     if not can_propose(user, document):
         raise PermissionDenied("Observers read suggestions; members and above suggest changes.")
     _require_live_section(section)
     errors = FieldErrors()
     rationale = clean_text(errors, "rationale", rationale, max_length=MAX_RATIONALE_CHARS, required=False,
                            multiline=True)
-    if isinstance(base_revision, bool) or not isinstance(base_revision, int):
+    if base_revision is None or base_revision == "":
         errors.add("base_revision", "The revision number the suggestion was written on is required.")
-    elif not 1 <= base_revision <= section.current_revision:
-        errors.add("base_revision", f"Between 1 and {section.current_revision}.")
+    else:
+        base_revision = clean_id(FieldErrors(), "base_revision", base_revision)
+        if base_revision is None or base_revision > section.current_revision:
+            errors.add("base_revision", f"Between 1 and {section.current_revision}.")
     errors.raise_if_any()
     body = documents.check_body(body)
     if body == documents.revision_text(section.id, base_revision):
@@ -495,9 +544,13 @@ def accept_amendment(user, amendment: Amendment, *, body=None, base_revision=Non
     if not by_hand:
         body, base_revision = amendment.body, amendment.base_revision
     author = amendment.author or user
-    message = f"Suggested change #{amendment.id}" + (f", accepted by {user.name}" if author.id != user.id else "")
-    if by_hand:
-        message += " (merged by hand)"
+    message = f"Suggested change #{amendment.id} by {_short(author.name)}"
+    if by_hand and author.id != user.id:  # the saved words are both of theirs: the message credits both
+        message += f", merged by hand by {_short(user.name)}"
+    elif author.id != user.id:
+        message += f", accepted by {_short(user.name)}"
+    elif by_hand:
+        message += ", merged by hand"
     try:
         result = documents.save_section(user, section, body=body, base_revision=base_revision, message=message,
                                         author=author)
@@ -516,6 +569,26 @@ def accept_amendment(user, amendment: Amendment, *, body=None, base_revision=Non
            document_id=document.id, revision=result.revision.number, merged=result.merged, by_hand=by_hand)
     _notify_decision(user, amendment, "accepted")
     return result
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 120 else name[:119] + "…"
+
+
+def credited_to(amendment: Amendment) -> list[User]:
+    """Whom an accepted suggestion's revision is credited to: its author, and the editor who merged it by
+    hand when that is someone else (the saved words are both of theirs). Read from the acceptance's
+    audit event, which says whether it was merged by hand."""
+    if amendment.status != "accepted":
+        return []
+    people = [amendment.author] if amendment.author else []
+    data = db.session.scalar(select(AuditEvent.data).where(
+        AuditEvent.group_id == amendment.document.group_id, AuditEvent.object == f"amendment:{amendment.id}",
+        AuditEvent.action == "amendment.accept").order_by(AuditEvent.id.desc()).limit(1))
+    merger = amendment.decided_by
+    if data and json.loads(data).get("by_hand") and merger is not None and merger.id != amendment.author_id:
+        people.append(merger)
+    return people
 
 
 def reject_amendment(user, amendment: Amendment, *, reason=None) -> Amendment:
@@ -681,7 +754,8 @@ def mark_read(user, ids=None) -> int:
     if ids is not None:
         if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
             raise Invalid("Give a list of notification ids.", fields={"ids": "A list of notification ids."})
-        query = query.where(Notification.id.in_(ids))
+        # A number beyond the id column names nothing (and SQLite raises on it instead of finding nothing).
+        query = query.where(Notification.id.in_([i for i in ids if 1 <= i <= MAX_ID]))
     return db.session.execute(query.values(read_at=utcnow())).rowcount
 
 
@@ -780,7 +854,7 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
     for event in events:
         d = data[event.id]
         kind, _, raw_id = event.object.partition(":")
-        object_id = int(raw_id) if raw_id.isdigit() else None
+        object_id = id_or_none(raw_id)
         document = documents_by_id.get(d.get("document_id") if isinstance(d.get("document_id"), int) else
                                        (object_id if kind == "document" else None))
         section = sections.get(d.get("section_id") if isinstance(d.get("section_id"), int) else
