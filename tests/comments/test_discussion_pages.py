@@ -297,3 +297,17 @@ def test_a_removed_section_keeps_its_discussion_readable(setting, client, login)
     assert f"/sections/{s['section'].id}/discussion" in history
     html = page(client, f"/sections/{s['section'].id}/discussion")
     assert "Keep me." in html and "was removed" in html and 'name="body"' not in html
+
+
+def test_the_activity_feed_publishes_the_latest_sealed_audit_checkpoint(setting, client, login):
+    """Issue #25: the chain's head is published where every member looks, not only in the database."""
+    from app.audit.checkpoints import seal_checkpoint
+    from app.audit.services import head
+
+    s = setting
+    login(client, s["people"]["observer"])
+    assert "no sealed checkpoint yet" in page(client, f"/groups/{s['group'].id}/activity")
+    checkpoint = seal_checkpoint(s["group"].id, head(s["group"].id))
+    db.session.commit()
+    html = page(client, f"/groups/{s['group'].id}/activity")
+    assert checkpoint.head_hash in html and f"sealed at event {checkpoint.seq}" in html
