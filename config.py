@@ -66,6 +66,10 @@ class Config:
     # Whole request bodies; a section alone is limited by SECTION_MAX_BYTES.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     SECTION_MAX_BYTES = _int("SECTION_MAX_BYTES", 1024 * 1024)
+    # Markdown is converted in a render process killed after MARKDOWN_RENDER_SECONDS, with an address-space
+    # limit; a text over either is shown as written, with a note (app/documents/markdown_bounds.py).
+    MARKDOWN_RENDER_SECONDS = float(os.environ.get("MARKDOWN_RENDER_SECONDS", "2"))
+    MARKDOWN_RENDER_MEMORY_MB = _int("MARKDOWN_RENDER_MEMORY_MB", 512)
 
     # Per worker process: the document page's section markup and the word-level diffs of comparisons.
     SECTION_PIECE_CACHE_CHARS = _int("PAGE_CACHE_MB", 32) * 1024 * 1024
@@ -121,6 +125,8 @@ class Config:
     RATELIMIT_COMPARE_ADDRESS = os.environ.get("RATELIMIT_COMPARE_ADDRESS", "300 per minute;3000 per hour")
     RATELIMIT_EXPORT = os.environ.get("RATELIMIT_EXPORT", "30 per minute;300 per hour")
     RATELIMIT_EXPORT_ADDRESS = os.environ.get("RATELIMIT_EXPORT_ADDRESS", "150 per minute;1500 per hour")
+    # Costly requests one account (signed out: one address) may have running at once, all workers together.
+    COSTLY_AT_ONCE = _int("COSTLY_AT_ONCE", 2)
     # How many proxies in front of the app set X-Forwarded-For (and -Proto, -Host) truthfully: 0 (the
     # default) believes no such header, so a client cannot name its own address for the rate limits.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
@@ -140,7 +146,8 @@ class Config:
     EXPORT_RENDER_MEMORY_MB = _int("EXPORT_RENDER_MEMORY_MB", 2048)  # address-space limit of the render process
     EXPORT_MAX_RENDERS = _int("EXPORT_MAX_RENDERS", 2)  # renders at once, all workers together; then 503
     EXPORT_RETRY_FAILED_AFTER = _int("EXPORT_RETRY_FAILED_AFTER", 300)  # seconds before a failed export is retried
-    RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")
+    RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")  # per account (or address)
+    RATELIMIT_VERIFY_ADDRESS = os.environ.get("RATELIMIT_VERIFY_ADDRESS", "60 per minute;600 per hour")
     # An uploaded PDF is checked in a child process: killed after VERIFY_TIMEOUT seconds, limited to
     # VERIFY_MEMORY_MB of address space; either way the answer is 400 `not_checked`.
     VERIFY_TIMEOUT = _int("VERIFY_TIMEOUT", 10)

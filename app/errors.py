@@ -126,7 +126,9 @@ def register_error_handlers(app):
         if status == 400 and error.__class__.__name__ == "CSRFError":
             code = "csrf_failed"
         message = error.description or error.name
-        if status == 429:
+        if getattr(error, "accord_code", None):
+            code = error.accord_code
+        elif status == 429:
             message = "Too many attempts. Wait a moment and try again."
         if wants_json():
             response = error_response(status, code, message)

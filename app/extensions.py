@@ -47,20 +47,6 @@ def account_or_address() -> str:
         return f"user:{current_user.id}"
     return client_address()
 
-
-def costly(setting: str):
-    """Rate limits for a costly endpoint (rendering, comparing, exporting, verifying): the setting's limits
-    hold per account, and the setting + "_ADDRESS" limits (more generous: an office shares one address)
-    per address, so neither a second account nor a second address gets around them."""
-    from flask import current_app
-
-    def decorate(view):
-        view = limiter.limit(lambda: current_app.config[f"{setting}_ADDRESS"], key_func=client_address,
-                             scope=f"{setting}:address")(view)
-        return limiter.limit(lambda: current_app.config[setting], key_func=account_or_address,
-                             scope=f"{setting}:account")(view)
-    return decorate
-
 _READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

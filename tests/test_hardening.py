@@ -480,3 +480,46 @@ def test_representatives_are_listed_only_to_people_who_share_a_group_with_them(a
     assert names(make_user(name="Any Account")) == []
     assert names(people["editor"]) == ["Member"]
     assert names(make_user(name="Site Admin", admin=True)) == ["Member", "Stella Stranger"]
+
+
+# --- one account cannot take every worker with costly requests ----------------------------------------------
+
+def _hold_slots(app, key: str, how_many: int):
+    from app.concurrency import _Slot
+
+    with app.test_request_context():
+        slots = [_Slot(key, 100) for _ in range(how_many)]
+        assert all(slot.take() for slot in slots)
+    return slots
+
+
+def _give_back(app, slots):
+    with app.test_request_context():
+        for slot in slots:
+            slot.give_back()
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_an_account_with_its_costly_requests_running_is_refused_more_at_once(app, api, make_user, storage):
+    if storage == "redis":
+        import redis
+
+        try:
+            redis.Redis(host="127.0.0.1", port=6379, db=14, socket_timeout=2).flushdb()
+        except redis.RedisError:
+            pytest.fail("no Redis on 127.0.0.1:6379 (tests/run_all.sh starts one)")
+        app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/14"
+    user, other = make_user(), make_user()
+    caller = api(user)
+    held = _hold_slots(app, f"user:{user.id}", app.config["COSTLY_AT_ONCE"])  # as if running in other workers
+    try:
+        refused = caller.post("/api/v1/preview", json={"body": "*hello*"})
+        assert refused.status_code == 429
+        assert refused.get_json()["error"]["code"] == "too_many_at_once"
+        assert "Wait for them to finish" in refused.get_json()["error"]["message"]
+        assert api(other).post("/api/v1/preview", json={"body": "*hello*"}).status_code == 200
+    finally:
+        _give_back(app, held)
+    assert caller.post("/api/v1/preview", json={"body": "*hello*"}).status_code == 200
+    # A request gives its slot back however it ends, so the account is not locked out afterwards.
+    assert all(caller.post("/api/v1/preview", json={"body": "x"}).status_code == 200 for _ in range(3))

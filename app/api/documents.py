@@ -6,12 +6,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
+from app.concurrency import costly
 from app.documents import services
-from app.documents.permissions import document_for, require_arrange, section_for
 from app.documents.models import Document, SectionRevision, Version
+from app.documents.permissions import document_for, require_arrange, section_for
 from app.documents.rendering import render_cached
 from app.errors import Invalid
-from app.extensions import costly, db, reads_only
+from app.extensions import db, reads_only
 from app.groups.permissions import group_for
 from app.util import iso
 from app.validation import id_or_none

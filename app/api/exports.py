@@ -12,13 +12,14 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 
 from app.api import endpoint, signed_in_user
+from app.concurrency import costly
 from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import Invalid, NotFound
 from app.export import services
 from app.export.routes import pdf_response
-from app.extensions import db, limiter
+from app.extensions import db, reads_only
 from app.util import iso
 
 
@@ -48,7 +49,8 @@ def _answer(export):
 
 @endpoint("/versions/<int:vid>/export.pdf", "GET",
           "The version as PDF: the final version sealed (PAdES), any other marked DRAFT; 202 while another "
-          "request renders it", tag="export", errors=(401, 404, 503))
+          "request renders it", tag="export", errors=(401, 404, 429, 503))
+@costly("RATELIMIT_EXPORT")
 def version_pdf(vid):
     user = signed_in_user()
     version = version_for(user, vid)
@@ -56,7 +58,8 @@ def version_pdf(vid):
 
 
 @endpoint("/documents/<int:did>/export.pdf", "GET", "The current text as PDF, marked DRAFT on every page",
-          tag="export", errors=(401, 404, 503))
+          tag="export", errors=(401, 404, 429, 503))
+@costly("RATELIMIT_EXPORT")
 def document_pdf(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -76,7 +79,8 @@ def _compared(document, name):
 
 
 @endpoint("/documents/<int:did>/compare/export.pdf", "GET",
-          "A redline of two versions (?from=VID&to=VID|current) as PDF", tag="export", errors=(400, 401, 404, 503))
+          "A redline of two versions (?from=VID&to=VID|current) as PDF", tag="export", errors=(400, 401, 404, 429, 503))
+@costly("RATELIMIT_EXPORT")
 def compare_pdf(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -101,8 +105,9 @@ def export_file(eid):
 @endpoint("/verify", "POST", "Check a PDF (multipart field `file`): seal, changes after sealing, version, "
           "content hash, endorsements; no account needed. 400 `not_a_pdf` for a file that cannot be read, "
           "400 `not_checked` for one that needs more than VERIFY_TIMEOUT or VERIFY_MEMORY_MB to check",
-          tag="export", auth=False, errors=(400, 413))
-@limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY"])
+          tag="export", auth=False, errors=(400, 413, 429))
+@costly("RATELIMIT_VERIFY")
+@reads_only
 def verify():
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         raise Invalid("Send the PDF as multipart/form-data in the field `file`.",

@@ -1,21 +1,45 @@
 """Pages of documents: reading, editing a section, history, versions and comparisons."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from app.auth.forms import EmptyForm
+from app.concurrency import costly
 from app.documents import services
 from app.documents.diffing import diff_texts, side_by_side
+from app.documents.forms import (
+    DocumentEditForm,
+    DocumentForm,
+    NewSectionForm,
+    SectionEditForm,
+    VersionForm,
+)
 from app.documents.fragments import PAGE_BODY, Rights, SectionFrames, toc_items
-from app.documents.forms import DocumentEditForm, DocumentForm, NewSectionForm, SectionEditForm, VersionForm
 from app.documents.models import Version
-from app.documents.permissions import (can_arrange, can_create_document, can_edit_text, can_name_version,
-                                       document_for, require_arrange, require_text_edit, section_for)
+from app.documents.permissions import (
+    can_arrange,
+    can_create_document,
+    can_edit_text,
+    can_name_version,
+    document_for,
+    require_arrange,
+    require_text_edit,
+    section_for,
+)
 from app.documents.rendering import render_cached
 from app.errors import AccordError, Conflict, Invalid
-from app.extensions import costly, db
+from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
 from app.templating import url_maker
@@ -64,8 +88,13 @@ def new_document(gid):
 def show(did):
     document = document_for(current_user, did)
     sections = services.numbered(services.outline(document))  # what names each section's kept markup
-    from app.comments.fragments import ThreadBlocks, document_body  # the discussion builds on documents
-    from app.comments.services import document_discussion  # the reader's part in the discussion
+    from app.comments.fragments import (  # the discussion builds on documents
+        ThreadBlocks,
+        document_body,
+    )
+    from app.comments.services import (
+        document_discussion,  # the reader's part in the discussion
+    )
 
     discussion = document_discussion(current_user, document)
     rights = Rights(edit=can_edit_text(current_user, document), arrange=can_arrange(current_user, document),
@@ -93,7 +122,10 @@ def _section_urls(did: int) -> dict:
 
 def _workflow_context(document) -> dict:
     from app.documents.workflow import allowed_transitions, can_transition
-    from app.endorsements.services import is_open_for_endorsement, organisations_user_represents
+    from app.endorsements.services import (
+        is_open_for_endorsement,
+        organisations_user_represents,
+    )
 
     final = document.final_version
     return {"can_transition": can_transition(current_user, document),

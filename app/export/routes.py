@@ -1,10 +1,20 @@
 """Pages: downloading PDFs (with a progress page for slow renders), the public sealed PDF, /verify."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm
+from app.concurrency import costly
 from app.documents import workflow
 from app.documents.models import Version
 from app.documents.permissions import document_for
@@ -12,7 +22,7 @@ from app.documents.services import version_for
 from app.errors import AccordError
 from app.export import services
 from app.export.models import Export
-from app.extensions import db, limiter
+from app.extensions import db, reads_only
 
 bp = Blueprint("export", __name__)
 
@@ -35,6 +45,7 @@ def _answer(export: Export, *, status_url: str):
 
 @bp.get("/versions/<int:vid>/export.pdf")
 @login_required
+@costly("RATELIMIT_EXPORT")
 def version_pdf(vid):
     version = version_for(current_user, vid)
     export = services.render_in_background(current_user, services.version_spec(version))
@@ -43,6 +54,7 @@ def version_pdf(vid):
 
 @bp.get("/documents/<int:did>/export.pdf")
 @login_required
+@costly("RATELIMIT_EXPORT")
 def document_pdf(did):
     document = document_for(current_user, did)
     export = services.render_in_background(current_user, services.current_spec(document))
@@ -60,6 +72,7 @@ def _compared(document, value):
 
 @bp.get("/documents/<int:did>/compare/export.pdf")
 @login_required
+@costly("RATELIMIT_EXPORT")
 def compare_pdf(did):
     document = document_for(current_user, did)
     old, new = _compared(document, request.args.get("from")), _compared(document, request.args.get("to"))
@@ -115,7 +128,8 @@ def public_pdf(key):
 # --- verifying a PDF ---------------------------------------------------------------------------
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY"], methods=["POST"])
+@costly("RATELIMIT_VERIFY")
+@reads_only
 def verify():
     form = EmptyForm()
     result, error, status_code = None, None, 200
