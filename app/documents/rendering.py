@@ -1,107 +1,117 @@
-"""Markdown to safe HTML.
+"""Markdown to safe HTML, bounded in time and memory.
 
-Python-Markdown (tables, footnotes, heading anchors, sane lists) renders the
-text; nh3 then keeps only an allow-list of tags, attributes and URL schemes,
-so nothing executable reaches a page whatever a writer typed. Element ids
-are prefixed per section, so two sections' footnotes or headings never
-collide on one page.
+markdown_core.py renders (Python-Markdown, then nh3's allow-list). Here that rendering gets its bounds
+(markdown_bounds.py): a text of a shape known to be too costly, or whose rendering takes longer than
+MARKDOWN_RENDER_SECONDS, is shown as written (escaped, in a <pre>) with a note saying why, instead of a
+page that waits or fails. Once the text is edited into something sane it renders normally.
+`check_renderable` and `render_checked` tell the same thing to a writer as Invalid (400,
+markdown_too_complex).
 """
 from __future__ import annotations
 
+import html as html_module
+import logging
 import re
-import threading
 from functools import lru_cache
+from typing import NamedTuple
 
-import markdown
-import nh3
+from flask import current_app, has_app_context
 
-ALLOWED_TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del", "ins",
-    "sub", "sup", "code", "pre", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "a", "abbr",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "div", "span",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "id"},
-    "abbr": {"title"},
-    "th": {"align", "colspan", "rowspan", "scope"},
-    "td": {"align", "colspan", "rowspan"},
-    "ol": {"start"},
-    "li": {"id"},
-    "sup": {"id"},
-    "div": {"class"},
-    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-}
-URL_SCHEMES = {"http", "https", "mailto"}
+from app.documents.markdown_bounds import BoundedRenderer, RenderOverBound, shape_problem
+from app.documents.markdown_core import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES  # noqa: F401 - public
+from app.errors import Invalid
+
+log = logging.getLogger(__name__)
 
 # Direction overrides can make text read differently from what it is (Trojan Source).
 _INVISIBLE = re.compile("[\u0000\u202a-\u202e\u2066-\u2069]")
+# A lone surrogate (JSON can carry "\\ud800") can be neither encoded nor sanitised.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# Without an app (scripts, pure tests); config.py: MARKDOWN_RENDER_SECONDS, MARKDOWN_RENDER_MEMORY_MB.
+RENDER_SECONDS = 2.0
+RENDER_MEMORY_MB = 512
+
+_renderer = BoundedRenderer()
 
 
-def _prefix_ids(prefix: str):
-    def attribute_filter(tag: str, attribute: str, value: str):
-        if attribute == "id":
-            return f"{prefix}{value}"
-        if attribute == "href" and value.startswith("#"):
-            return f"#{prefix}{value[1:]}"
-        if attribute == "class" and tag == "div":
-            return "footnote" if value == "footnote" else None
-        return value
-    return attribute_filter
+def _settings() -> tuple[float, int]:
+    if has_app_context():
+        config = current_app.config
+        return (float(config.get("MARKDOWN_RENDER_SECONDS", RENDER_SECONDS)),
+                int(config.get("MARKDOWN_RENDER_MEMORY_MB", RENDER_MEMORY_MB)))
+    return RENDER_SECONDS, RENDER_MEMORY_MB
 
 
-_converters = threading.local()
+def fallback_html(text: str, reason: str) -> str:
+    """The text as written, escaped, with a note saying why it is not formatted."""
+    return ('<div class="markdown-fallback"><p class="markdown-fallback-note">This text is shown as written: '
+            f"its formatting is too complex to display ({html_module.escape(reason)}).</p>"
+            f"<pre>{html_module.escape(text)}</pre></div>")
 
 
-def _converter() -> markdown.Markdown:
-    """This thread's Markdown converter, reset: building one (its extensions, parser and patterns) cost
-    as much as converting a section. reset() clears what a text leaves behind (footnotes, abbreviations,
-    references, the table of contents), so each text is converted as by a new one."""
-    md = getattr(_converters, "md", None)
-    if md is None:
-        md = _converters.md = markdown.Markdown(
-            extensions=["tables", "footnotes", "toc", "sane_lists", "fenced_code", "def_list", "abbr"],
-            extension_configs={"toc": {"permalink": False}, "footnotes": {"BACKLINK_TEXT": "↩"}},
-            output_format="html",
-        )
-    return md.reset()
+class Rendered(NamedTuple):
+    html: str
+    problem: str | None  # why the text is shown as written (a clause), or None when it is formatted
+
+
+def _render(text: str | None, id_prefix: str, for_print: bool = False) -> Rendered:
+    text = _SURROGATE.sub("\ufffd", _INVISIBLE.sub("", text or ""))
+    problem = shape_problem(text)
+    if problem is None:
+        try:
+            # Always in the render process, whatever the size: the round trip costs tens of microseconds
+            # (bench/README.md, "Bounded Markdown"), less than telling which texts would be safe here.
+            seconds, memory_mb = _settings()
+            return Rendered(_renderer.render(text, id_prefix, for_print, seconds, memory_mb), None)
+        except RenderOverBound as over:
+            problem = over.reason
+        except Exception:  # a bug must not cost a page: the text is still shown, and the bug logged
+            log.exception("Markdown rendering failed")
+            problem = "it could not be formatted"
+    return Rendered(fallback_html(text, problem), problem)
 
 
 def render_markdown(text: str, id_prefix: str = "") -> str:
-    """Safe HTML for a Markdown text."""
-    text = _INVISIBLE.sub("", text or "")
-    md = _converter()
-    html = md.convert(text)
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-        attribute_filter=_prefix_ids(id_prefix) if id_prefix else None,
-    )
+    """Safe HTML for a Markdown text. Never raises, and never takes longer than MARKDOWN_RENDER_SECONDS
+    (plus linear shape checks): a text that cannot be formatted within them is shown as written."""
+    return _render(text, id_prefix).html
 
 
 @lru_cache(maxsize=2048)
+def _render_cached(text: str, id_prefix: str) -> Rendered:
+    return _render(text, id_prefix)
+
+
 def render_cached(text: str, id_prefix: str = "") -> str:
-    """Rendering is the costly part of a page; identical inputs give identical HTML."""
-    return render_markdown(text, id_prefix)
-
-
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def _absolute_links_only(tag: str, attribute: str, value: str):
-    if attribute in ("href", "src") and not value.startswith("#") and (
-            value.startswith("//") or not _SCHEME.match(value)):
-        return None
-    return value
+    """Rendering is the costly part of a page; identical inputs give identical HTML. A text shown as
+    written is remembered as such too (until it changes), so it costs its bound once, not per reader."""
+    return _render_cached(text, id_prefix).html
 
 
 @lru_cache(maxsize=1024)
 def render_for_print(text: str, id_prefix: str = "") -> str:
     """As render_cached, without relative links or images: in a PDF they would resolve against the
     renderer's own folder (a file: address naming the server's paths) instead of the app."""
-    return nh3.clean(render_cached(text, id_prefix), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow", strip_comments=True,
-                     attribute_filter=_absolute_links_only)
+    return _render(text, id_prefix, for_print=True).html
+
+
+def _sentence(clause: str) -> str:
+    return f"{clause[:1].upper()}{clause[1:]}."
+
+
+def check_renderable(text: str) -> None:
+    """Raises Invalid (code markdown_too_complex) naming the problem when render_markdown would show this
+    text as written instead of formatting it: for previews, comments and saves, before storing."""
+    problem = _render_cached(text, "").problem
+    if problem:
+        raise Invalid(_sentence(problem), code="markdown_too_complex")
+
+
+def render_checked(text: str, id_prefix: str = "") -> str:
+    """As render_cached, but a text that cannot be formatted raises Invalid (code markdown_too_complex)
+    instead of coming back as written: one rendering for a preview that must say what is wrong."""
+    rendered = _render_cached(text, id_prefix)
+    if rendered.problem:
+        raise Invalid(_sentence(rendered.problem), code="markdown_too_complex")
+    return rendered.html
