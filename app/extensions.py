@@ -10,7 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,6 +67,31 @@ def request_reads_only() -> bool:
         return True
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return bool(getattr(view, "accord_reads_only", False))
+
+
+_WROTE = "accord_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_writes(session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def run_unlocked(function, *args):
+    """Runs a bounded but costly step (rendering a comment's Markdown to check it) with no transaction open,
+    so that on SQLite no other writer waits for it: the request's transaction so far (permission checks,
+    reads) is ended first. Call it before the service writes anything; if something was already flushed,
+    the step runs in place rather than commit half a change."""
+    session = db.session()
+    if not session.info.get(_WROTE):
+        session.commit()
+    return function(*args)
 
 
 def configure_sqlite(engine: Engine, busy_timeout: int) -> None:

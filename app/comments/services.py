@@ -30,9 +30,9 @@ from app.documents import services as documents
 from app.documents.importing import normalise_newlines
 from app.documents.models import Document, Section, Version
 from app.documents.permissions import require_unfrozen
-from app.documents.rendering import render_cached
+from app.documents.rendering import check_renderable, render_cached
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
-from app.extensions import db
+from app.extensions import db, run_unlocked
 from app.groups.models import Membership
 from app.mail.services import send_mail
 from app.util import utcnow
@@ -57,6 +57,7 @@ def check_comment_body(body) -> str:
     errors = FieldErrors()
     body = clean_text(errors, "body", body, max_length=MAX_COMMENT_CHARS, multiline=True)
     errors.raise_if_any("Write your comment first." if not body else "Some fields are not valid.")
+    run_unlocked(check_renderable, body)  # 400 markdown_too_complex, before anything is stored
     return body
 
 
@@ -454,6 +455,8 @@ def propose_amendment(user, section: Section, *, body, base_revision, rationale=
     errors = FieldErrors()
     rationale = clean_text(errors, "rationale", rationale, max_length=MAX_RATIONALE_CHARS, required=False,
                            multiline=True)
+    if rationale and not errors.fields:
+        run_unlocked(check_renderable, rationale)
     if base_revision is None or base_revision == "":
         errors.add("base_revision", "The revision number the suggestion was written on is required.")
     else:

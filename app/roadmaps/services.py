@@ -20,9 +20,9 @@ from app.audit.services import record
 from app.auth.models import User
 from app.documents.importing import normalise_newlines
 from app.documents.models import Document, Section, Version
-from app.documents.rendering import render_cached
+from app.documents.rendering import check_renderable, render_cached
 from app.errors import Conflict, Invalid, TooLarge
-from app.extensions import db
+from app.extensions import db, run_unlocked
 from app.groups.models import Membership
 from app.organisations.models import Organisation, Representative
 from app.roadmaps.models import ACTION_STATUSES, ActionOwner, ActionUpdate, RoadmapAction, VersionAction
@@ -88,6 +88,8 @@ def check_description(description, field: str = "description") -> str:
     if len(description.encode("utf-8")) > limit:
         raise TooLarge(f"An action's description may hold at most {limit // 1024} KiB of text.",
                        code="description_too_large")
+    if description:
+        run_unlocked(check_renderable, description)  # 400 markdown_too_complex, before anything is stored
     return description
 
 
