@@ -119,8 +119,9 @@ class Config:
     # behind one address is many people). Successful sign-ins do not count.
     RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS", "30 per minute;300 per hour")
     # Costly requests, per account, and (the *_ADDRESS settings) per address (app.extensions.costly).
-    RATELIMIT_PREVIEW = os.environ.get("RATELIMIT_PREVIEW", "60 per minute;600 per hour")
-    RATELIMIT_PREVIEW_ADDRESS = os.environ.get("RATELIMIT_PREVIEW_ADDRESS", "300 per minute;3000 per hour")
+    # (the editor previews as one types, a quarter of a second after each pause)
+    RATELIMIT_PREVIEW = os.environ.get("RATELIMIT_PREVIEW", "120 per minute;3000 per hour")
+    RATELIMIT_PREVIEW_ADDRESS = os.environ.get("RATELIMIT_PREVIEW_ADDRESS", "600 per minute;15000 per hour")
     RATELIMIT_COMPARE = os.environ.get("RATELIMIT_COMPARE", "60 per minute;600 per hour")
     RATELIMIT_COMPARE_ADDRESS = os.environ.get("RATELIMIT_COMPARE_ADDRESS", "300 per minute;3000 per hour")
     RATELIMIT_EXPORT = os.environ.get("RATELIMIT_EXPORT", "30 per minute;300 per hour")

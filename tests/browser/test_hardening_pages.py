@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.groups.services import invite
-from tests.browser.conftest import release_db, sign_in, submit, visit
+from tests.browser.conftest import axe_check, release_db, sign_in, submit, visit
 from tests.conftest import PASSWORD
 
 
@@ -36,3 +36,23 @@ def test_an_invitation_for_another_address_shows_it_and_offers_no_accept_button(
     visit(page, f"/invitations/{token}")
     expect(page.get_by_role("alert")).to_contain_text("This invitation is for invited@example.eu")
     expect(page.get_by_role("button", name="Accept the invitation")).to_have_count(0)
+
+
+def test_the_editors_preview_says_why_a_text_cannot_be_formatted(page, make_group):
+    from app.documents.services import create_document
+
+    group, people = make_group()
+    document = create_document(people["editor"], group, title="Clean buses", kind="statement",
+                               sections=[{"heading": "Aim", "body": "Cities buy clean buses."}])
+    db.session.commit()
+    section_id = document.sections[0].id
+    release_db()
+    sign_in(page, people["editor"].email, PASSWORD)
+    visit(page, f"/sections/{section_id}/edit")
+    page.wait_for_function("() => !!window.accordEditor")
+    page.evaluate("() => window.accordEditor.value('[' .repeat(5000) + ' and more')")
+    page.get_by_role("button", name="Preview").first.click()
+    problem = page.locator(".preview-problem")
+    expect(problem).to_contain_text("Preview unavailable: Square brackets or link addresses are left open")
+    expect(page.locator(".editor-preview script")).to_have_count(0)
+    axe_check(page)

@@ -16,8 +16,25 @@
         method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
         body: JSON.stringify({body: plainText})
-      }).then(function (r) { return r.ok ? r.json() : {html: "<p>Preview unavailable.</p>"}; })
-        .then(function (data) { preview.innerHTML = data.html; })
+      }).then(function (r) {
+        if (r.ok) { return r.json(); }
+        // Say why (a text too complex to format, too many previews at once) as text, never as markup.
+        return r.json().then(function (data) {
+          return {message: (data && data.error && data.error.message) || "Preview unavailable."};
+        }, function () { return {message: "Preview unavailable."}; });
+      })
+        .then(function (data) {
+          if (data.message) {
+            preview.textContent = "";
+            var note = document.createElement("p");
+            note.className = "preview-problem";
+            note.setAttribute("role", "status");
+            note.textContent = "Preview unavailable: " + data.message;
+            preview.appendChild(note);
+          } else {
+            preview.innerHTML = data.html;
+          }
+        })
         .catch(function () { preview.textContent = "Preview unavailable while offline."; });
     }, 250);
     return preview.innerHTML || "<p>Rendering preview…</p>";
