@@ -74,6 +74,26 @@
   if (label && cmInput) {
     cmInput.setAttribute("aria-label", label.textContent.trim());
   }
+  // While a preview shows (alone or side by side), a long text's scrolling region would be out of the
+  // keyboard's reach: the region itself then takes the focus (and scrolls with the arrow keys); while
+  // only writing, the text area is the one tab stop.
+  var scroller = editor.codemirror.getScrollerElement();
+  var container = editor.codemirror.getWrapperElement().parentNode;
+  new MutationObserver(function () {
+    var previewing = !!container.querySelector(".editor-preview-active, .editor-preview-active-side");
+    if (previewing) {
+      scroller.setAttribute("tabindex", "0");
+      scroller.setAttribute("aria-label", "Preview");
+    } else {
+      scroller.removeAttribute("tabindex");
+      scroller.removeAttribute("aria-label");
+    }
+    var toolbar = container.querySelector(".editor-toolbar");
+    var writingToolsOff = !!(toolbar && toolbar.classList.contains("disabled-for-preview"));
+    container.querySelectorAll(".editor-toolbar button:not(.no-disable)").forEach(function (tool) {
+      if (writingToolsOff) { tool.setAttribute("aria-disabled", "true"); } else { tool.removeAttribute("aria-disabled"); }
+    });
+  }).observe(container, {subtree: true, attributes: true, attributeFilter: ["class"]});
   window.accordEditor = editor;
   document.dispatchEvent(new CustomEvent("accord:editor-ready", {detail: editor}));
 })();
