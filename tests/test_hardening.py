@@ -523,3 +523,41 @@ def test_an_account_with_its_costly_requests_running_is_refused_more_at_once(app
     assert caller.post("/api/v1/preview", json={"body": "*hello*"}).status_code == 200
     # A request gives its slot back however it ends, so the account is not locked out afterwards.
     assert all(caller.post("/api/v1/preview", json={"body": "x"}).status_code == 200 for _ in range(3))
+
+
+# --- NUL characters never reach the database's text columns ---------------------------------------------------
+
+def test_a_nul_character_in_a_text_is_refused_everywhere_and_nothing_is_stored(api, make_group):
+    """PostgreSQL's text columns cannot hold NUL: each of these answered 500 there."""
+    from app.comments.models import Amendment
+    from app.documents.models import Document, SectionRevision
+
+    group, people = make_group()
+    document = documents.create_document(people["editor"], group, title="Joint statement", kind="statement",
+                                         sections=[{"heading": "Aim", "body": "Buy clean."}])
+    db.session.commit()
+    sid = document.sections[0].id
+    editor = api(people["editor"])
+    before = (count(Document), count(SectionRevision), count(Amendment))
+    answers = [
+        editor.put(f"/api/v1/sections/{sid}", json={"body": "Buy\u0000 clean.", "base_revision": 1}),
+        editor.post(f"/api/v1/groups/{group.id}/documents",
+                    json={"title": "Second", "kind": "statement", "markdown": "# Aim\n\nBuy\u0000 clean."}),
+        editor.post(f"/api/v1/sections/{sid}/amendments", json={"body": "Buy\u0000 fair.", "base_revision": 1}),
+        editor.post(f"/api/v1/documents/{document.id}/sections", json={"heading": "More", "body": "x\u0000y"}),
+    ]
+    for answer in answers:
+        assert answer.status_code == 400, answer.get_json()
+        assert "NUL" in str(answer.get_json()["error"])
+    assert (count(Document), count(SectionRevision), count(Amendment)) == before
+
+
+@pytest.mark.parametrize("level", ["²", "99999999999999999999", "０"])
+def test_an_odd_section_level_answers_400(api, make_group, level):
+    group, people = make_group()
+    document = documents.create_document(people["editor"], group, title="Joint statement", kind="statement",
+                                         sections=[{"heading": "Aim", "body": "Buy clean."}])
+    db.session.commit()
+    answer = api(people["editor"]).post(f"/api/v1/documents/{document.id}/sections",
+                                        json={"heading": "More", "body": "x", "level": level})
+    assert answer.status_code == 400 and "level" in answer.get_json()["error"]["details"]["fields"]

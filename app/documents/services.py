@@ -122,6 +122,9 @@ def check_body(body, field: str = "body") -> str:
         raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
     if not is_unicode_text(body):
         raise Invalid("Some fields are not valid.", fields={field: "Contains characters that are not valid Unicode text."})
+    if "\x00" in body:  # binary data, and PostgreSQL's text columns cannot hold it
+        raise Invalid("Some fields are not valid.", fields={field: "Contains a NUL character: paste the text "
+                                                                   "again from its source, as plain text."})
     body = normalise_newlines(body)
     limit = current_app.config["SECTION_MAX_BYTES"]
     if len(body.encode("utf-8")) > limit:
@@ -136,7 +139,7 @@ def _clean_heading(errors: FieldErrors, heading) -> str:
 def _clean_level(errors: FieldErrors, level) -> int:
     if level is None or level == "":
         return 1
-    if isinstance(level, str) and level.isdigit():
+    if isinstance(level, str) and level.isascii() and level.isdigit() and len(level) < 3:  # "²".isdigit()
         level = int(level)
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 3:
         errors.add("level", "Must be 1, 2 or 3.")
