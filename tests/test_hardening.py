@@ -411,6 +411,9 @@ def test_odd_numbers_in_comparisons_answer_400_or_404(client, login, api, versio
         assert response.get_json()["error"]["code"] in ("invalid", "not_found")
     login(client, people["member"])
     assert client.get(f"/documents/{document.id}/compare?from={value}&to=current").status_code in (400, 404)
+    # The section's diff page reads an odd number as none given: the latest change is shown.
+    assert client.get(f"/sections/{section.id}/diff?from={value}&to={value}").status_code == 200
+    assert client.get(f"/documents/{document.id}?saved={value}").status_code == 200
 
 
 def test_a_save_with_an_odd_base_revision_keeps_the_words_and_saves_nothing(client, login, versioned):

@@ -107,7 +107,7 @@ def show(did):
         "documents/show.html", document=document, toc=toc_items(sections), body=PAGE_BODY if body else None,
         group=document.group, discussion=discussion, my_role=role_in(current_user, document.group_id),
         can_edit=rights.edit, can_arrange=rights.arrange, action_form=EmptyForm(),
-        saved_section=request.args.get("saved", type=int), **_workflow_context(document))
+        saved_section=id_or_none(request.args.get("saved")), **_workflow_context(document))
     before, _mark, after = page.partition(PAGE_BODY)
     return Response(b"".join([before.encode(), *body, after.encode()]), mimetype="text/html")
 
@@ -280,11 +280,12 @@ def restore_revision(sid, number):
 
 @bp.get("/sections/<int:sid>/diff")
 @login_required
+@costly("RATELIMIT_COMPARE")
 def section_diff(sid):
     section = section_for(current_user, sid)
     current = section.current_revision
-    a = request.args.get("from", type=int) or max(1, current - 1)
-    b = request.args.get("to", type=int) or current
+    a = id_or_none(request.args.get("from")) or max(1, current - 1)
+    b = id_or_none(request.args.get("to")) or current
     view = "side" if request.args.get("view") == "side" else "inline"
     diff = services.section_diff(section, a, b)
     return render_template("documents/section_diff.html", section=section, document=section.document,
