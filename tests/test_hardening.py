@@ -564,3 +564,15 @@ def test_an_odd_section_level_answers_400(api, make_group, level):
     answer = api(people["editor"]).post(f"/api/v1/documents/{document.id}/sections",
                                         json={"heading": "More", "body": "x", "level": level})
     assert answer.status_code == 400 and "level" in answer.get_json()["error"]["details"]["fields"]
+
+
+def test_calendar_lines_carry_no_unicode_line_separator(app):
+    """icalendar escapes CR and LF only: U+2028 in a stored title would end the line in some readers."""
+    from app.roadmaps.services import actions_ics
+
+    row = {"action_id": 1, "document_id": 2, "due_on": "2027-03-15", "title": "Joint\u2028tender",
+           "document": "Bus\u2029roadmap", "due": "15 March 2027", "status_label": "Planned\x85", "owners": [],
+           "lead": {"name": "Marta\u2028Puig"}}
+    body = actions_ics([row], "City\u2028calendar", "https://accord.example.eu").decode("utf-8")
+    assert not any(ch in body for ch in "\u2028\u2029\x85")
+    assert "SUMMARY:Due: Joint tender" in body and "X-WR-CALNAME:City calendar" in body
