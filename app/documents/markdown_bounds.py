@@ -187,6 +187,11 @@ FAILURES = {b"r": "it is nested too deeply to display", b"m": "it needs too much
             b"e": "it could not be formatted"}
 
 
+# The time bound counts the render process's CPU seconds; the wall clock stops it at this many times that.
+WALL_FACTOR = 3
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 class RenderOverBound(Exception):
     """The text could not be converted within its bound; `reason` says why in plain words."""
 
@@ -205,23 +210,56 @@ class _Process:
         self.stdin = self.popen.stdin.fileno()
         self.stdout = self.popen.stdout.fileno()
 
-    def render(self, text: bytes, prefix: bytes, for_print: bool, deadline: float) -> tuple[bytes, bytes]:
-        self._write(_REQUEST.pack(for_print, len(prefix), len(text)) + prefix + text, deadline)
-        status, length = _ANSWER.unpack(self._read(_ANSWER.size, deadline))
-        return status, self._read(length, deadline)
+    def cpu_seconds(self) -> float | None:
+        """CPU time the process has used (Linux /proc), or None where it cannot be read."""
+        try:
+            with open(f"/proc/{self.popen.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            return None
 
-    def _write(self, data: bytes, deadline: float) -> None:
+    def render(self, text: bytes, prefix: bytes, for_print: bool, seconds: float) -> tuple[bytes, bytes]:
+        """The bound is `seconds` of the process's own CPU time: on a machine busy with other work the
+        wall clock runs faster than the rendering, and a text must not be judged too complex because the
+        server was busy. The wall clock still stops it at WALL_FACTOR times the bound."""
+        started, cpu_at_start = time.monotonic(), self.cpu_seconds()
+        hard_stop = started + seconds * WALL_FACTOR
+
+        def wait_until(deadline: float) -> float | None:
+            """A new deadline when the time so far went to other processes, else None (over its bound)."""
+            now = time.monotonic()
+            used = self.cpu_seconds()
+            if cpu_at_start is None or used is None or now >= hard_stop:
+                return None
+            left = seconds - (used - cpu_at_start)
+            return min(now + left, hard_stop) if left > 0.01 else None
+
+        self._deadline, self._extend = started + seconds, wait_until
+        self._write(_REQUEST.pack(for_print, len(prefix), len(text)) + prefix + text)
+        status, length = _ANSWER.unpack(self._read(_ANSWER.size))
+        return status, self._read(length)
+
+    def _wait(self, readable: list, writable: list) -> None:
+        while True:
+            ready = select.select(readable, writable, [], max(0.0, self._deadline - time.monotonic()))
+            if ready[0] or ready[1]:
+                return
+            later = self._extend(self._deadline)
+            if later is None:
+                raise TimeoutError
+            self._deadline = later
+
+    def _write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            if not select.select([], [self.stdin], [], max(0.0, deadline - time.monotonic()))[1]:
-                raise TimeoutError
+            self._wait([], [self.stdin])
             view = view[os.write(self.stdin, view[:65536]):]
 
-    def _read(self, size: int, deadline: float) -> bytes:
+    def _read(self, size: int) -> bytes:
         chunks, missing = [], size
         while missing:
-            if not select.select([self.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                raise TimeoutError
+            self._wait([self.stdout], [])
             chunk = os.read(self.stdout, min(missing, 1 << 20))
             if not chunk:
                 raise EOFError("the render process ended")
@@ -269,11 +307,10 @@ class BoundedRenderer:
         process.close()
 
     def render(self, text: str, id_prefix: str, for_print: bool, seconds: float, memory_mb: int) -> str:
-        deadline = time.monotonic() + seconds
         process = self._take(memory_mb)
         try:
             status, payload = process.render(text.encode("utf-8"), id_prefix.encode("utf-8"), for_print,
-                                             deadline)
+                                             seconds)
         except TimeoutError:
             process.close()
             raise RenderOverBound(f"it takes more than {seconds:g} seconds to format") from None
