@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.extensions import db
+from app.seal_key import SealUnavailable, seal_location
 from app.util import iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,6 @@ _keys: dict[tuple, CheckpointKey] = {}
 
 def seal_key(config=None) -> CheckpointKey:
     """The installation's seal key and certificate, read once per process (per file and change)."""
-    # The seal is the installation's one key; where it lives and how a development seal is made
-    # once is export's knowledge (app.export.seal), asked late so the audit layer imports no consumer.
-    from app.export.seal import SealUnavailable, seal_location
-
     config = config if config is not None else current_app.config
     try:
         path, passphrase = seal_location(config)
