@@ -102,9 +102,18 @@ def export_file(eid):
     return pdf_response(export)
 
 
-@endpoint("/verify", "POST", "Check a PDF (multipart field `file`): seal, changes after sealing, version, "
-          "content hash, endorsements; no account needed. 400 `not_a_pdf` for a file that cannot be read, "
-          "400 `not_checked` for one that needs more than VERIFY_TIMEOUT or VERIFY_MEMORY_MB to check",
+@endpoint("/verify", "POST", "Check a PDF (multipart field `file`); no account needed. The answer's `verdict` is "
+          "one stable code: `genuine` (sealed by this installation, unchanged); `genuine_with_later_signatures` "
+          "(after the seal only signatures, time stamps or validation data were added, as pyHanko's difference "
+          "analysis classifies them); `modified_after_sealing` (anything else added after the seal: page content, "
+          "annotations, form fields, metadata, the identity keys; `sealed_revision` then holds the file as it was "
+          "sealed, base64, with its own verdict); `seal_broken` (the signed bytes changed); "
+          "`sealed_by_someone_else` (a valid signature whose certificate is not this installation's seal "
+          "certificate); `no_seal`. `verdict_text` says it in words. Only the two genuine verdicts set `genuine`, "
+          "`signature_valid`, `intact` and `made_by_this_installation` to true and leave `problem` null; version, "
+          "content hash match and endorsements are looked up for them only. 400 `not_a_pdf` (details.verdict "
+          "`unreadable`) for a file that cannot be read, 400 `not_checked` (details.verdict `not_checked`) for one "
+          "that needs more than VERIFY_TIMEOUT or VERIFY_MEMORY_MB to check",
           tag="export", auth=False, errors=(400, 413, 429))
 @costly("RATELIMIT_VERIFY")
 @reads_only

@@ -131,8 +131,10 @@ def public_pdf(key):
 @costly("RATELIMIT_VERIFY")
 @reads_only
 def verify():
+    """The verdict as the page's headline; for a file changed after sealing, the sealed revision to download
+    (a data: link built from the upload itself: nothing is stored)."""
     form = EmptyForm()
-    result, error, status_code = None, None, 200
+    result, error, error_verdict, status_code = None, None, None, 200
     if request.method == "POST" and form.validate_on_submit():
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -142,6 +144,8 @@ def verify():
                 result = services.verify(upload.read())
             except AccordError as exc:
                 error, status_code = exc.message, exc.status
+                error_verdict = exc.details.get("verdict")
     elif request.method == "POST":
         error, status_code = "The form expired. Choose the file again and resubmit.", 400
-    return render_template("export/verify.html", form=form, result=result, error=error), status_code
+    return render_template("export/verify.html", form=form, result=result, error=error,
+                           error_verdict=error_verdict), status_code

@@ -9,6 +9,7 @@ row to become ready. Every render is an audit event of the group's chain.
 """
 from __future__ import annotations
 
+import base64
 import contextvars
 import hashlib
 import logging
@@ -35,7 +36,7 @@ from app.export.context import EndorsementFact, ExportFacts, document_context, r
 from app.export.models import Export
 from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_for, seal_pdf
-from app.export.validate import IDENTITY_KEYS, NotAPdf, NotChecked, check_pdf_bounded
+from app.export.validate import GENUINE, IDENTITY_KEYS, VERDICT_TEXT, NotAPdf, NotChecked, check_pdf_bounded
 from app.extensions import db
 from app.validation import id_or_none
 from app.util import iso, utcnow
@@ -423,10 +424,17 @@ def published_final_spec(document: Document) -> ExportSpec:
 # --- verifying ----------------------------------------------------------------------------
 
 def verify(data: bytes) -> dict:
-    """What anyone may learn from a PDF: the seal's facts, and, when the seal is ours, what we hold about it.
+    """One verdict on a PDF (validate.VERDICTS), the seal's facts and, only for a genuine file, what we hold
+    about its version and endorsements.
+
+    Fields that could read as "genuine" (`signature_valid`, `intact`, `made_by_this_installation`,
+    `content_hash_matches`, `stored_export`) are true only for the verdicts genuine and
+    genuine_with_later_signatures; `problem` is null only for those. A file changed after sealing carries
+    `sealed_revision`: the bytes up to the end of the sealed revision (base64) with their own verdict.
 
     The file is read in a child process within VERIFY_TIMEOUT seconds and VERIFY_MEMORY_MB: one that
-    needs more is answered "could not be checked" (400 `not_checked`), never taken for genuine."""
+    needs more is answered "could not be checked" (400 `not_checked`), never taken for genuine; a file
+    that is no PDF is 400 `not_a_pdf` (verdict unreadable). Both carry `verdict` in the error's details."""
     if not data:
         raise Invalid("The file is empty.", fields={"file": "Choose a PDF file."}, code="empty_file")
     config = current_app.config
@@ -436,20 +444,29 @@ def verify(data: bytes) -> dict:
         check = check_pdf_bounded(data, certificate, timeout=config["VERIFY_TIMEOUT"],
                                   memory_mb=config["VERIFY_MEMORY_MB"])
     except NotAPdf as exc:
-        raise Invalid(str(exc), fields={"file": str(exc)}, code="not_a_pdf") from None
+        raise _unverified(str(exc), "not_a_pdf", "unreadable") from None
     except NotChecked as exc:
-        raise Invalid(str(exc), fields={"file": str(exc)}, code="not_checked") from None
-    identity = check.identity
+        raise _unverified(str(exc), "not_checked", "not_checked") from None
+    identity, genuine = check.identity, check.verdict in GENUINE
     answer = {
-        "signature_valid": check.trusted, "signed": check.signed, "intact": check.intact,
-        "made_by_this_installation": check.trusted, "modified_after_signing": check.modified_after_signing,
-        "signer": check.signer, "signed_at": check.signed_at, "problem": check.problem, "sha256": check.sha256,
+        "verdict": check.verdict, "verdict_text": VERDICT_TEXT[check.verdict], "genuine": genuine,
+        "signature_valid": genuine, "intact": genuine, "made_by_this_installation": genuine,
+        "signed": check.signed, "modified_after_signing": check.modified_after_signing,
+        "modification": check.modification, "signer": check.signer,
+        "signer_certificate_sha256": check.signer_certificate_sha256, "signed_at": check.signed_at,
+        "later_signatures": check.later_signatures, "problem": None if genuine else VERDICT_TEXT[check.verdict],
+        "sha256": check.sha256,
         "version_id": _int_or_none(identity.get("version_id")), "document_id": _int_or_none(identity.get("document_id")),
         "content_hash": identity.get("content_hash"), "content_hash_matches": None, "endorsements": [],
-        "any_withdrawn": None, "document": None, "stored_export": None,
+        "any_withdrawn": None, "document": None, "stored_export": None, "sealed_revision": None,
     }
-    # Only a file sealed by this installation may ask the database anything: forged metadata learns nothing.
-    if not check.trusted:
+    if check.sealed_revision_end:
+        sealed = data[:check.sealed_revision_end]
+        answer["sealed_revision"] = {"verdict": check.sealed_revision_verdict, "size": len(sealed),
+                                     "sha256": hashlib.sha256(sealed).hexdigest(),
+                                     "pdf_base64": base64.b64encode(sealed).decode("ascii")}
+    # Only a genuine file may ask the database anything: forged or doctored metadata learns nothing.
+    if not genuine:
         return answer
     answer["stored_export"] = db.session.scalar(select(Export.id).where(Export.sha256 == check.sha256)) is not None
     version = db.session.get(Version, answer["version_id"]) if answer["version_id"] else None
@@ -470,6 +487,12 @@ def verify(data: bytes) -> dict:
     else:
         answer["content_hash_matches"] = False
     return answer
+
+
+def _unverified(message: str, code: str, verdict: str) -> Invalid:
+    error = Invalid(message, fields={"file": message}, code=code)
+    error.details.update(verdict=verdict, verdict_text=VERDICT_TEXT[verdict])
+    return error
 
 
 def _int_or_none(value) -> int | None:

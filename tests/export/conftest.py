@@ -149,3 +149,17 @@ def seal_certificate(print_app):
     from app.export.seal import seal_for
 
     return seal_for(print_app.config).certificate
+
+
+@pytest.fixture
+def sealed(final_setup, api):  # noqa: F811  (final_setup: the fixture imported above, not redefined)
+    """The final version endorsed by Ghent, exported once through the API (the PDF in `pdf`)."""
+    people, vid = final_setup["people"], final_setup["version"]["id"]
+    response = api(people["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(final_setup["ghent"]))
+    assert response.status_code == 201, response.get_json()
+    final_setup["ghent_endorsement"] = response.get_json()["id"]
+    exported = api(people["observer"]).get(f"/api/v1/versions/{vid}/export.pdf")
+    assert exported.status_code == 200, exported.get_data()[:300]
+    final_setup["pdf"] = exported.get_data()
+    final_setup["response"] = exported
+    return final_setup

@@ -20,20 +20,6 @@ def export_events(group):
                              .where(AuditEvent.group_id == group.id, AuditEvent.action == "export.render"))
 
 
-@pytest.fixture
-def sealed(final_setup, api):
-    """The final version endorsed by Ghent, exported once through the API."""
-    people, vid = final_setup["people"], final_setup["version"]["id"]
-    response = api(people["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(final_setup["ghent"]))
-    assert response.status_code == 201, response.get_json()
-    final_setup["ghent_endorsement"] = response.get_json()["id"]
-    exported = api(people["observer"]).get(f"/api/v1/versions/{vid}/export.pdf")
-    assert exported.status_code == 200, exported.get_data()[:300]
-    final_setup["pdf"] = exported.get_data()
-    final_setup["response"] = exported
-    return final_setup
-
-
 def verify(api, data: bytes, **kw):
     return api().post("/api/v1/verify", data={"file": (__import__("io").BytesIO(data), "x.pdf")},
                       content_type="multipart/form-data", **kw)
@@ -148,6 +134,7 @@ def test_verify_a_genuine_sealed_pdf(sealed, api):
     answer = verify(api, sealed["pdf"])
     assert answer.status_code == 200
     body = answer.get_json()
+    assert body["verdict"] == "genuine" and body["genuine"] is True and body["problem"] is None
     assert body["signature_valid"] is True and body["modified_after_signing"] is False
     assert body["version_id"] == sealed["version"]["id"] and body["document_id"] == sealed["document"].id
     assert body["content_hash"] == sealed["version"]["content_hash"] and body["content_hash_matches"] is True
@@ -165,7 +152,8 @@ def test_verify_says_when_an_endorsement_in_the_pdf_was_withdrawn_since(sealed, 
 
 def test_verify_reports_bytes_appended_after_sealing(sealed, api):
     body = verify(api, sealed["pdf"] + b"\n% appended after sealing\n").get_json()
-    assert body["modified_after_signing"] is True
+    assert body["modified_after_signing"] is True and body["verdict"] == "modified_after_sealing"
+    assert body["intact"] is False and body["signature_valid"] is False and body["content_hash_matches"] is None
 
 
 def test_verify_reports_a_changed_byte_in_the_signed_range(sealed, api):
@@ -173,14 +161,14 @@ def test_verify_reports_a_changed_byte_in_the_signed_range(sealed, api):
     position = pdf.index(b"We agree.") if b"We agree." in pdf else len(pdf) // 3
     pdf[position] ^= 0x01
     body = verify(api, bytes(pdf)).get_json()
-    assert body["signature_valid"] is False
+    assert body["signature_valid"] is False and body["verdict"] == "seal_broken"
     assert body["content_hash_matches"] is None  # a broken seal learns nothing from the database
 
 
 def test_verify_a_draft_says_it_carries_no_seal(final_setup, api):
     draft = api(final_setup["people"]["observer"]).get(f"/api/v1/documents/{final_setup['document'].id}/export.pdf")
     body = verify(api, draft.get_data()).get_json()
-    assert body["signed"] is False and body["signature_valid"] is False
+    assert body["signed"] is False and body["signature_valid"] is False and body["verdict"] == "no_seal"
     assert body["content_hash_matches"] is None
 
 
@@ -190,6 +178,8 @@ def test_verify_refuses_bad_uploads_with_400(app, api, data, code):
     response = verify(api, data)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == code
+    if code == "not_a_pdf":  # the verdict `unreadable` stays a 400, as the contract has always said
+        assert response.get_json()["error"]["details"]["verdict"] == "unreadable"
 
 
 def test_verify_needs_the_file_field(app, api):
@@ -287,7 +277,8 @@ def test_verify_answers_a_seal_made_unverifiable_on_purpose_without_an_error(sea
     response = verify(api, _updated(sealed["pdf"], add_seed_values))
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     body = response.get_json()
-    assert body["signature_valid"] is False or body["modified_after_signing"] is True
+    assert body["verdict"] == "modified_after_sealing" and body["signature_valid"] is False
+    assert body["sealed_revision"]["verdict"] == "genuine"
 
 
 def test_verify_reads_no_number_out_of_digits_that_are_not_ascii(final_setup, api):

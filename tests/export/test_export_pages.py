@@ -69,10 +69,12 @@ def test_verify_page_needs_no_account_and_checks_an_uploaded_pdf(final_setup, ap
     tampered = client.post("/verify", data={"csrf_token": token,
                                             "file": (io.BytesIO(pdf.get_data() + b"\n%x\n"), "s.pdf")},
                            content_type="multipart/form-data")
-    assert "Changed after sealing" in tampered.get_data(as_text=True)
+    assert "Modified after sealing: not what was sealed" in tampered.get_data(as_text=True)
+    assert "genuine" not in tampered.get_data(as_text=True).lower()
     bad = client.post("/verify", data={"csrf_token": token, "file": (io.BytesIO(b"hello"), "s.pdf")},
                       content_type="multipart/form-data")
     assert bad.status_code == 400 and "not a PDF" in bad.get_data(as_text=True)
+    assert 'data-verdict="unreadable"' in bad.get_data(as_text=True)
     no_token = client.post("/verify", data={"file": (io.BytesIO(pdf.get_data()), "s.pdf")},
                            content_type="multipart/form-data")
     assert no_token.status_code == 400

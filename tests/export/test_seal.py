@@ -55,14 +55,15 @@ def test_one_changed_byte_of_the_signed_range_is_detected_by_both(sealed_sample,
     signature = PdfFileReader(BytesIO(changed), strict=False).embedded_signatures[0]
     status = validated(signature, seal_certificate)
     assert status.intact is False
-    assert check_pdf(changed, seal_certificate).signature_valid is False
+    assert check_pdf(changed, seal_certificate).verdict == "seal_broken"
 
 
 def test_appended_bytes_are_a_modification_after_signing(sealed_sample, seal_certificate):
     check = check_pdf(sealed_sample["pdf"], seal_certificate)
-    assert check.trusted and not check.modified_after_signing
+    assert check.verdict == "genuine" and check.seal_is_ours and not check.modified_after_signing
     appended = check_pdf(sealed_sample["pdf"] + b"\n%%appended\n", seal_certificate)
-    assert appended.modified_after_signing is True
+    assert appended.modified_after_signing is True and appended.verdict == "modified_after_sealing"
+    assert appended.sealed_revision_end == len(sealed_sample["pdf"]) and appended.sealed_revision_verdict == "genuine"
 
 
 def test_a_seal_of_another_key_is_not_this_installations(sealed_sample, tmp_path):
@@ -72,8 +73,8 @@ def test_a_seal_of_another_key_is_not_this_installations(sealed_sample, tmp_path
     path, passphrase = ensure_development_seal(tmp_path, "Someone else")
     other = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
     check = check_pdf(sealed_sample["pdf"], other.signing_cert)
-    assert check.intact and not check.trusted
-    assert "not made by this installation" in check.problem
+    assert check.seal_intact and not check.seal_is_ours
+    assert check.verdict == "sealed_by_someone_else" and "not this installation's seal certificate" in check.problem
 
 
 def test_what_an_appended_update_claims_is_not_read_as_the_sealed_identity(sealed_sample, seal_certificate):
@@ -88,5 +89,5 @@ def test_what_an_appended_update_claims_is_not_read_as_the_sealed_identity(seale
     out = BytesIO()
     writer.write(out)
     check = check_pdf(out.getvalue(), seal_certificate)
-    assert check.modified_after_signing is True
+    assert check.modified_after_signing is True and check.verdict == "modified_after_sealing"
     assert check.identity["version_id"] == "77"

@@ -179,6 +179,7 @@ def test_a_large_genuine_sealed_pdf_still_verifies(large_sealed, api):
     response = verify(api, large_sealed)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     body = response.get_json()
+    assert body["verdict"] == "genuine"
     assert body["signature_valid"] is True and body["made_by_this_installation"] is True
     assert body["modified_after_signing"] is False and body["problem"] is None
     assert body["sha256"] == hashlib.sha256(large_sealed).hexdigest() and body["version_id"] == 77
@@ -198,6 +199,7 @@ def test_a_hostile_pdf_gets_a_clear_answer_within_its_bound(hostile, name, code,
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     error = response.get_json()["error"]
     assert error["code"] == code and error["details"]["fields"]["file"] == error["message"]
+    assert error["details"]["verdict"] == {"not_checked": "not_checked", "not_a_pdf": "unreadable"}[code]
     if code == "not_checked":
         assert "could not be checked" in error["message"] and "Nothing is concluded" in error["message"]
     assert took < 4 + 3, f"{name} took {took:.1f} s"
@@ -241,4 +243,5 @@ def test_the_verify_page_says_the_file_could_not_be_checked(hostile, client):
                          content_type="multipart/form-data")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400
-    assert "could not be checked" in page and "Genuine" not in page
+    assert "could not be checked" in page and "genuine" not in page.lower()
+    assert '<h2 id="result-heading">Could not be checked</h2>' in page
