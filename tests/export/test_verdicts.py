@@ -200,3 +200,4 @@ def test_a_later_revision_too_slow_to_analyse_could_not_be_checked(app, api, cli
     page = verify_page(client, slow)
     assert page.status_code == 400 and "Could not be checked" in page.get_data(as_text=True)
     assert_page_says_nothing_genuine(page.get_data(as_text=True))
+
