@@ -190,3 +190,37 @@ def with_padding(pdf: bytes, count: int) -> bytes:
         writer.update_root()
 
     return updated(pdf, pad)
+
+
+def time_stamper():
+    """A time-stamping authority of a test certificate authority, answering in-process (pyHanko's
+    DummyTimeStamper: tests only)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _certificate(_name("Test time-stamping CA"), _name("Test time-stamping CA"), ca_key.public_key(), ca_key,
+                      ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(_name("Test TSA")).issuer_name(ca.subject)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+                   .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                   .sign(ca_key, hashes.SHA256()))
+    der = serialization.Encoding.DER
+    private = key.private_bytes(der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(der)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(private),
+        certs_to_embed=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(ca.public_bytes(der))]))
+
+
+def document_time_stamped(pdf: bytes) -> bytes:
+    """A document time stamp (PAdES LTA style) appended after the seal, as an archiving tool adds one."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    stamper = signers.PdfTimeStamper(time_stamper())
+    out = run_coroutine(lambda: stamper.async_timestamp_pdf(writer, "sha256"))
+    return out.getvalue()

@@ -124,6 +124,17 @@ def test_a_second_signature_by_another_signer_is_genuine_with_later_signatures(s
     assert "City of Ghent signing service" in page and "does not check who made them" in page
 
 
+def test_a_document_time_stamp_after_the_seal_is_genuine_with_later_signatures(sealed_sample, seal_certificate,
+                                                                                 tmp_path):
+    stamped = doctored.document_time_stamped(sealed_sample["pdf"])
+    check = check_pdf(stamped, seal_certificate)
+    assert check.verdict == "genuine_with_later_signatures" and check.modification == "LTA_UPDATES"
+    assert [s["signer"] for s in check.later_signatures] == ["Common Name: Test TSA"]
+    both = check_pdf(doctored.document_time_stamped(doctored.countersigned(sealed_sample["pdf"], tmp_path)),
+                     seal_certificate)
+    assert both.verdict == "genuine_with_later_signatures" and len(both.later_signatures) == 2
+
+
 def test_a_change_after_a_later_signature_is_still_modified_after_sealing(sealed_sample, seal_certificate, tmp_path):
     countersigned = doctored.countersigned(sealed_sample["pdf"], tmp_path)
     check = check_pdf(doctored.with_text_drawn(countersigned, "10 organisations"), seal_certificate)
