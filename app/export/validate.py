@@ -139,7 +139,7 @@ class IndexedPdfFileReader(PdfFileReader):
                     misc.read_non_whitespace(header, seek_back=True)
                     offset = generic.NumberObject.read_from_stream(header)
                     misc.read_non_whitespace(header, seek_back=True)
-                except ValueError:
+                except (ValueError, misc.PdfReadError):  # a header shorter than /N says: what was read stands
                     break
                 offsets.setdefault(int(number), int(offset))
             entry = (stream, data, offsets, int(stream["/First"]))

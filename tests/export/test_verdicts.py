@@ -212,3 +212,54 @@ def test_a_later_revision_too_slow_to_analyse_could_not_be_checked(app, api, cli
     assert page.status_code == 400 and "Could not be checked" in page.get_data(as_text=True)
     assert_page_says_nothing_genuine(page.get_data(as_text=True))
 
+
+
+# --- the object stream index that keeps the analysis fast reads what pyHanko's reader reads ----------------
+
+def _object_stream_pdf(header: bytes, body: bytes, count: int) -> bytes:
+    from tests.export.test_verify_bounds import xref_stream_pdf
+
+    data = header + body
+    stream = (b"<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n" % (count, len(header), len(data))
+              + data + b"\nendstream")
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [] /Count 0 >>",
+               3: b"<< /Producer (x) >>", 4: stream}
+    return xref_stream_pdf(objects, {10: (4, 0), 11: (4, 1), 12: (4, 2)}, info=3)
+
+
+@pytest.mark.parametrize("pdf", [
+    pytest.param(lambda sample: sample, id="the sealed sample"),
+    pytest.param(lambda _: _object_stream_pdf(b"10 0 11 11 12 22 ", b"<< /A 1 >> << /B 2 >> (three)", 3), id="plain"),
+    pytest.param(lambda _: _object_stream_pdf(b"10 0 11 11 12 22 ", b"<< /A 1 >> << /B 2 >> (three)", 50),
+                 id="/N larger than the header"),
+    pytest.param(lambda _: _object_stream_pdf(b"10 0 10 11 12 22 ", b"<< /A 1 >> << /B 2 >> (three)", 3),
+                 id="a number twice"),
+    pytest.param(lambda _: _object_stream_pdf(b"10 0 11 2 12 4 ", b"7 8 9", 50),
+                 id="/N larger, the header read on to the end of the stream"),
+    pytest.param(lambda _: _object_stream_pdf(b"10 0 x 11 12 22 ", b"<< /A 1 >> << /B 2 >> (three)", 3),
+                 id="a corrupt header"),
+    pytest.param(lambda _: _object_stream_pdf(b"10 0 11 9999 12 22 ", b"<< /A 1 >> << /B 2 >> (three)", 3),
+                 id="an offset past the end"),
+])
+def test_the_indexed_reader_reads_every_object_as_pyhanko_does(sealed_sample, pdf):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from app.export.validate import IndexedPdfFileReader
+
+    data = pdf(sealed_sample["pdf"])
+
+    def everything(reader_class) -> list[str]:
+        reader = reader_class(io.BytesIO(data), strict=False)
+        numbers = sorted({ref.idnum for revision in range(reader.xrefs.total_revisions)
+                          for ref in reader.xrefs.explicit_refs_in_revision(revision)} | {10, 11, 12})
+        found = []
+        for number in numbers:
+            try:
+                value = reader.get_object(generic.Reference(number, 0))
+                found.append("null" if isinstance(value, generic.NullObject) else repr(value))
+            except Exception as exc:  # noqa: BLE001  (the same failure is the same answer)
+                found.append(type(exc).__name__)
+        return found
+
+    assert everything(IndexedPdfFileReader) == everything(PdfFileReader)
