@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_codrafting import free_port  # noqa: E402
+from bench.bench_codrafting import free_port, summary  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 HOSTILE = {
@@ -71,19 +70,6 @@ with app.app_context():
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def summary(values: list[float]) -> dict:
-    return {"n": len(values), "p50_ms": round(1000 * statistics.median(values), 1) if values else None,
-            "p95_ms": round(1000 * percentile(values, 95), 1) if values else None,
-            "max_ms": round(1000 * max(values), 1) if values else None}
 
 
 def main() -> None:
@@ -195,9 +181,9 @@ def main() -> None:
             thread.join(timeout=35)
         result = {"seconds": args.seconds, "flooders": args.flooders, "workers": args.workers,
                   "hostile": args.hostile, "rate_limits": not args.no_limits, "gate": not args.no_gate,
-                  "healthz": summary(health), "healthz_failures": health_failures,
-                  "saves": summary(saves), "save_failures": dict(save_failures),
-                  "previews": {str(k): v for k, v in previews.items()}, "preview_time": summary(preview_times)}
+                  "healthz": summary(health) if health else None, "healthz_failures": health_failures,
+                  "saves": summary(saves) if saves else None, "save_failures": dict(save_failures),
+                  "previews": {str(k): v for k, v in previews.items()}, "preview_time": summary(preview_times) if preview_times else None}
         print(json.dumps(result, indent=2))
     finally:
         server.terminate()
