@@ -66,6 +66,7 @@ class Config:
     # Whole request bodies; a section alone is limited by SECTION_MAX_BYTES.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     SECTION_MAX_BYTES = _int("SECTION_MAX_BYTES", 1024 * 1024)
+    ACTION_DESCRIPTION_MAX_BYTES = _int("ACTION_DESCRIPTION_MAX_BYTES", 64 * 1024)  # a roadmap action's (413 beyond)
     # Markdown is converted in a render process killed after MARKDOWN_RENDER_SECONDS, with an address-space
     # limit; a text over either is shown as written, with a note (app/documents/markdown_bounds.py).
     MARKDOWN_RENDER_SECONDS = float(os.environ.get("MARKDOWN_RENDER_SECONDS", "2"))
@@ -143,6 +144,7 @@ class Config:
     EXPORT_SEAL_CONTACT = os.environ.get("EXPORT_SEAL_CONTACT", "")
     # An RFC 3161 time-stamp server for the seal (optional).
     EXPORT_TSA_URL = os.environ.get("EXPORT_TSA_URL")
+    EXPORT_TSA_TIMEOUT = _int("EXPORT_TSA_TIMEOUT", 10)  # seconds to wait for the time-stamp server
     EXPORT_RENDER_TIMEOUT = _int("EXPORT_RENDER_TIMEOUT", 120)  # seconds, then the render process is killed
     EXPORT_RENDER_MEMORY_MB = _int("EXPORT_RENDER_MEMORY_MB", 2048)  # address-space limit of the render process
     EXPORT_MAX_RENDERS = _int("EXPORT_MAX_RENDERS", 2)  # renders at once, all workers together; then 503

@@ -62,7 +62,7 @@ def seal_pdf(pdf: bytes, config) -> bytes:
 
         url = config["EXPORT_TSA_URL"]
         timestamper = RequestsHTTPTimeStamper(url, https=url.startswith("https:"),
-                                              timeout=config.get("EXPORT_TSA_TIMEOUT", 10))
+                                              timeout=config["EXPORT_TSA_TIMEOUT"])
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     out = run_coroutine(lambda: signers.async_sign_pdf(writer, metadata, signer=seal.signer, timestamper=timestamper))
     return out.getvalue()

@@ -33,7 +33,6 @@ from app.validation import FieldErrors, clean_id, clean_text, is_unicode_text
 
 MAX_ACTIONS = 500
 MAX_OWNERS = 50
-DESCRIPTION_MAX_BYTES = 64 * 1024
 UNSET = object()  # "not given" in a partial update, as opposed to None ("clear it")
 
 
@@ -84,7 +83,7 @@ def check_description(description, field: str = "description") -> str:
     if not is_unicode_text(description):
         raise Invalid("Some fields are not valid.", fields={field: "Contains characters that are not valid Unicode text."})
     description = normalise_newlines(description).strip()
-    limit = current_app.config.get("ACTION_DESCRIPTION_MAX_BYTES", DESCRIPTION_MAX_BYTES)
+    limit = current_app.config["ACTION_DESCRIPTION_MAX_BYTES"]
     if len(description.encode("utf-8")) > limit:
         raise TooLarge(f"An action's description may hold at most {limit // 1024} KiB of text.",
                        code="description_too_large")
