@@ -45,6 +45,14 @@ def _has_control_chars(value: str, allow_newlines: bool) -> bool:
     return False
 
 
+def one_line(value: str) -> str:
+    """Text as one line for a place that cannot hold more (a mail header, a calendar property): control and
+    format characters and Unicode's line separators become spaces. Stored text from before the field
+    rules, or from a field that allows lines, passes through here."""
+    return "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} and ch not in "\u200c\u200d"
+                   else ch for ch in value or "")
+
+
 def clean_text(errors: FieldErrors, field: str, value, *, max_length: int, required: bool = True,
                multiline: bool = False) -> str:
     """Trimmed text, or a field error for a wrong type, emptiness, length or control characters."""

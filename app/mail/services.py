@@ -22,6 +22,7 @@ from app.background import after_commit
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.util import utcnow
+from app.validation import one_line
 
 # Links that carry a one-use secret: the outbox page and the log show them without it.
 _SECRET_LINK = re.compile(r"(/(?:password/reset|invitations)/)[A-Za-z0-9_\-]{8,}")
@@ -29,9 +30,7 @@ _SECRET_LINK = re.compile(r"(/(?:password/reset|invitations)/)[A-Za-z0-9_\-]{8,}
 
 def header_text(value: str, max_length: int = 250) -> str:
     """Text safe to put in a header: one line, no control or format characters, no encoded words."""
-    cleaned = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} or ch in "\x85" else ch
-                      for ch in value or "")
-    cleaned = cleaned.replace("=?", "= ?").replace("?=", "? =")
+    cleaned = one_line(value).replace("=?", "= ?").replace("?=", "? =")
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     return cleaned[:max_length]
 
@@ -52,16 +51,15 @@ def without_secrets(text: str) -> str:
 def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     """Stores the message; it is delivered once the caller's transaction commits."""
     message = OutboxMessage(recipient=recipient.strip(), subject=header_text(subject), body=body_text(body))
-    db.session.add(message)
     config = current_app.config
-    if config.get("MAIL_SERVER"):
-        db.session.flush()
-        after_commit(deliver, message.id)
-    else:
+    if not config.get("MAIL_SERVER"):
         message.transport, message.sent_at = "log", utcnow()
         shown = message.body if config.get("OUTBOX_SHOWS_SECRETS") else without_secrets(message.body)
         current_app.logger.info("Mail to %s: %s\n%s", message.recipient, message.subject, shown)
+    db.session.add(message)
     db.session.flush()
+    if config.get("MAIL_SERVER"):
+        after_commit(deliver, message.id)
     return message
 
 

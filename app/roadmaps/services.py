@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from datetime import date, datetime, timezone
 
 from flask import current_app
@@ -25,11 +24,22 @@ from app.errors import Conflict, Invalid, TooLarge
 from app.extensions import db, run_unlocked
 from app.groups.models import Membership
 from app.organisations.models import Organisation, Representative
-from app.roadmaps.models import ACTION_STATUSES, ActionOwner, ActionUpdate, RoadmapAction, VersionAction
+from app.roadmaps.models import (
+    ACTION_STATUSES,
+    ActionOwner,
+    ActionUpdate,
+    RoadmapAction,
+    VersionAction,
+)
 from app.roadmaps.permissions import require_action_edit, require_follow_up
-from app.roadmaps.timeframes import BadTimeframe, parse_timeframe, quarter_label, quarter_of, show_timeframe
+from app.roadmaps.timeframes import (
+    BadTimeframe,
+    parse_timeframe,
+    quarter_label,
+    show_timeframe,
+)
 from app.util import utcnow
-from app.validation import FieldErrors, clean_id, clean_text, is_unicode_text
+from app.validation import FieldErrors, clean_id, clean_text, is_unicode_text, one_line
 
 MAX_ACTIONS = 500
 MAX_OWNERS = 50
@@ -637,13 +647,6 @@ def actions_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def _ics_text(value: str) -> str:
-    """One line of calendar text: Unicode line separators and control characters would end the property's
-    line in some readers (icalendar escapes only CR and LF), so they become spaces."""
-    return "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} or ch == "\x85" else ch
-                   for ch in value or "")
-
-
 def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
     """An iCalendar feed with one all-day event on each action's due date (actions without one are left out)."""
     from icalendar import Calendar, Event
@@ -651,7 +654,7 @@ def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Accord//Roadmap actions//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", _ics_text(calendar_name))
+    calendar.add("x-wr-calname", one_line(calendar_name))
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     host = base_url.split("//", 1)[-1].split("/", 1)[0] or "accord"
     for row in rows:
@@ -661,13 +664,13 @@ def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
         event.add("uid", f"action-{row['action_id']}-due@{host}")
         event.add("dtstamp", stamp)
         event.add("dtstart", date.fromisoformat(row["due_on"]))
-        event.add("summary", _ics_text(f"Due: {row['title']}"))
+        event.add("summary", one_line(f"Due: {row['title']}"))
         lines = [f"Roadmap: {row['document']}", f"Due: {row['due']}", f"Status: {row['status_label']}"]
         if row["owners"]:
             lines.append("Owners: " + ", ".join(o["name"] for o in row["owners"]))
         if row["lead"]:
             lines.append(f"Lead: {row['lead']['name']}")
-        event.add("description", "\n".join(_ics_text(line) for line in lines))
+        event.add("description", "\n".join(one_line(line) for line in lines))
         event.add("url", f"{base_url.rstrip('/')}/documents/{row['document_id']}/actions#action-{row['action_id']}")
         calendar.add_component(event)
     return calendar.to_ical()
