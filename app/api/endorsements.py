@@ -13,7 +13,7 @@ from app.documents import workflow
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.endorsements import services
-from app.extensions import db, limiter
+from app.extensions import account_or_address, db, limiter
 from app.groups.permissions import group_for, require_role
 from app.util import iso, public_url
 
@@ -105,8 +105,10 @@ def _refused_password(response) -> bool:
           "Endorse a final version for an organisation (a representative with the member role or above; "
           "needs the password)", body=EndorsementRequest, status=201, tag="endorsements",
           errors=(400, 401, 403, 404, 409, 429))
-# Wrong passwords count against the sign-in limit, so a token cannot be used to guess the password.
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], deduct_when=_refused_password)
+# Wrong passwords count against the sign-in limit of the token's account (from any address, as failed
+# sign-ins do), so a stolen token cannot be used to guess the password.
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], deduct_when=_refused_password,
+               key_func=account_or_address, scope="endorse-password")
 def endorse(vid):
     user = signed_in_user()
     version = version_for(user, vid)
