@@ -44,14 +44,17 @@ def _run(app: Flask, function, args) -> None:
             db.session.remove()
 
 
-def submit(function, *args) -> Future:
-    """Runs function(*args) in the pool, in an application context of the current app."""
-    app = current_app._get_current_object()
+def _launch(app: Flask, function, args) -> Future:
     future = _executor().submit(_run, app, function, args)
     with _pool_lock:
         _futures.add(future)
-    future.add_done_callback(lambda f: _discard(f))
+    future.add_done_callback(_discard)
     return future
+
+
+def submit(function, *args) -> Future:
+    """Runs function(*args) in the pool, in an application context of the current app."""
+    return _launch(current_app._get_current_object(), function, args)
 
 
 def _discard(future: Future) -> None:
@@ -71,18 +74,14 @@ def wait_idle(timeout: float = 30) -> bool:
     """Waits for the jobs queued so far (tests, and the CLI before it exits). True when all ended."""
     with _pool_lock:
         futures = set(_futures)
-    done, not_done = wait(futures, timeout=timeout)
-    return not not_done
+    return not wait(futures, timeout=timeout).not_done
 
 
 @event.listens_for(Session, "after_commit")
 def _start_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, None)
     for app, function, args in pending or ():
-        future = _executor().submit(_run, app, function, args)
-        with _pool_lock:
-            _futures.add(future)
-        future.add_done_callback(_discard)
+        _launch(app, function, args)
 
 
 @event.listens_for(Session, "after_rollback")
