@@ -56,3 +56,22 @@ def test_the_editors_preview_says_why_a_text_cannot_be_formatted(page, make_grou
     expect(problem).to_contain_text("Preview unavailable: Square brackets or link addresses are left open")
     expect(page.locator(".editor-preview script")).to_have_count(0)
     axe_check(page)
+
+
+def test_the_sealed_audit_checkpoint_is_shown_on_the_activity_and_audit_pages(page, make_group):
+    """The chain's head is published where members look; the coordinator's audit page says the chain holds."""
+    from app.audit.checkpoints import seal_checkpoint
+    from app.audit.services import head
+
+    group, people = make_group()
+    checkpoint = seal_checkpoint(group.id, head(group.id))
+    db.session.commit()
+    head_hash, gid = checkpoint.head_hash, group.id
+    release_db()
+    sign_in(page, people["member"].email, PASSWORD)
+    visit(page, f"/groups/{gid}/activity")
+    expect(page.locator(".audit-checkpoint")).to_contain_text(head_hash)
+    page.context.clear_cookies()
+    sign_in(page, people["coordinator"].email, PASSWORD)
+    visit(page, f"/groups/{gid}/audit")
+    expect(page.locator(".audit-checkpoint")).to_contain_text(head_hash)
