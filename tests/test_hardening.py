@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,7 @@ from app.extensions import db
 from app.groups.models import Group, Invitation, Membership
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.live import gunicorn_server  # noqa: F401  (fixture)
+from tests.live import _free_port, gunicorn_server  # noqa: F401  (gunicorn_server: fixture)
 
 EVIL = "evil.example.net"
 NEW_PASSWORD = "a-brand-new-password-42"
@@ -161,12 +160,6 @@ class Inbox:
             await asyncio.sleep(self.delay)
         self.messages.append(envelope.original_content or envelope.content)
         return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
