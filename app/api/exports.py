@@ -17,7 +17,7 @@ from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import Invalid, NotFound
-from app.export import services
+from app.export import services, verification
 from app.export.routes import pdf_response
 from app.extensions import db, reads_only
 from app.util import iso
@@ -125,4 +125,4 @@ def verify():
     if upload is None:
         raise Invalid("Send the PDF in the multipart field `file`.", fields={"file": "A PDF file is required."},
                       code="file_required")
-    return jsonify(services.verify(upload.read()))
+    return jsonify(verification.verify(upload.read()))

@@ -20,7 +20,7 @@ from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import AccordError
-from app.export import services
+from app.export import services, verification
 from app.export.models import Export
 from app.extensions import db, reads_only
 
@@ -141,7 +141,7 @@ def verify():
             error, status_code = "Choose a PDF file to check.", 400
         else:
             try:
-                result = services.verify(upload.read())
+                result = verification.verify(upload.read())
             except AccordError as exc:
                 error, status_code = exc.message, exc.status
                 error_verdict = exc.details.get("verdict")

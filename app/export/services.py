@@ -9,7 +9,6 @@ row to become ready. Every render is an audit event of the group's chain.
 """
 from __future__ import annotations
 
-import base64
 import contextvars
 import hashlib
 import logging
@@ -31,14 +30,13 @@ from app.documents.models import Document, Version
 from app.documents.services import document_diff, live_sections, version_state
 from app.endorsements.models import Endorsement
 from app.endorsements.services import endorsements_of
-from app.errors import Busy, Invalid, NotFound
+from app.errors import Busy, NotFound
 from app.export.context import EndorsementFact, ExportFacts, document_context, redline_context
 from app.export.models import Export
 from app.export.render import RenderFailed, render_pdf
-from app.export.seal import SealUnavailable, seal_for, seal_pdf
-from app.export.validate import GENUINE, IDENTITY_KEYS, VERDICT_TEXT, NotAPdf, NotChecked, check_pdf_bounded
+from app.export.seal import SealUnavailable, seal_pdf
+from app.export.validate import IDENTITY_KEYS
 from app.extensions import db
-from app.validation import id_or_none
 from app.util import iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -117,7 +115,7 @@ def _status_text(document: Document, version: Version | None, draft: bool) -> st
     if version is None:
         return f"Working text ({document.status}) — not endorsed, not sealed"
     if draft:
-        return f"Named version, not the final text — not sealed"
+        return "Named version, not the final text — not sealed"
     return "Final text, sealed" + (" (endorsement closed)" if version.closed_at else "")
 
 
@@ -419,81 +417,3 @@ def published_final_spec(document: Document) -> ExportSpec:
     if document.final_version is None:
         raise NotFound("No such statement.")
     return version_spec(document.final_version)
-
-
-# --- verifying ----------------------------------------------------------------------------
-
-def verify(data: bytes) -> dict:
-    """One verdict on a PDF (validate.VERDICTS), the seal's facts and, only for a genuine file, what we hold
-    about its version and endorsements.
-
-    Fields that could read as "genuine" (`signature_valid`, `intact`, `made_by_this_installation`,
-    `content_hash_matches`, `stored_export`) are true only for the verdicts genuine and
-    genuine_with_later_signatures; `problem` is null only for those. A file changed after sealing carries
-    `sealed_revision`: the bytes up to the end of the sealed revision (base64) with their own verdict.
-
-    The file is read in a child process within VERIFY_TIMEOUT seconds and VERIFY_MEMORY_MB: one that
-    needs more is answered "could not be checked" (400 `not_checked`), never taken for genuine; a file
-    that is no PDF is 400 `not_a_pdf` (verdict unreadable). Both carry `verdict` in the error's details."""
-    if not data:
-        raise Invalid("The file is empty.", fields={"file": "Choose a PDF file."}, code="empty_file")
-    config = current_app.config
-    certificate = seal_for(config).certificate
-    db.session.commit()  # hold no database lock (a signed-in caller's) while a stranger's file is checked
-    try:
-        check = check_pdf_bounded(data, certificate, timeout=config["VERIFY_TIMEOUT"],
-                                  memory_mb=config["VERIFY_MEMORY_MB"])
-    except NotAPdf as exc:
-        raise _unverified(str(exc), "not_a_pdf", "unreadable") from None
-    except NotChecked as exc:
-        raise _unverified(str(exc), "not_checked", "not_checked") from None
-    identity, genuine = check.identity, check.verdict in GENUINE
-    answer = {
-        "verdict": check.verdict, "verdict_text": VERDICT_TEXT[check.verdict], "genuine": genuine,
-        "signature_valid": genuine, "intact": genuine, "made_by_this_installation": genuine,
-        "signed": check.signed, "modified_after_signing": check.modified_after_signing,
-        "modification": check.modification, "signer": check.signer,
-        "signer_certificate_sha256": check.signer_certificate_sha256, "signed_at": check.signed_at,
-        "later_signatures": check.later_signatures, "problem": None if genuine else VERDICT_TEXT[check.verdict],
-        "sha256": check.sha256,
-        "version_id": _int_or_none(identity.get("version_id")), "document_id": _int_or_none(identity.get("document_id")),
-        "content_hash": identity.get("content_hash"), "content_hash_matches": None, "endorsements": [],
-        "any_withdrawn": None, "document": None, "stored_export": None, "sealed_revision": None,
-    }
-    if check.sealed_revision_end:
-        sealed = data[:check.sealed_revision_end]
-        answer["sealed_revision"] = {"verdict": check.sealed_revision_verdict, "size": len(sealed),
-                                     "sha256": hashlib.sha256(sealed).hexdigest(),
-                                     "pdf_base64": base64.b64encode(sealed).decode("ascii")}
-    # Only a genuine file may ask the database anything: forged or doctored metadata learns nothing.
-    if not genuine:
-        return answer
-    answer["stored_export"] = db.session.scalar(select(Export.id).where(Export.sha256 == check.sha256)) is not None
-    version = db.session.get(Version, answer["version_id"]) if answer["version_id"] else None
-    if version is not None and version.document_id == answer["document_id"]:
-        answer["content_hash_matches"] = version.content_hash == answer["content_hash"]
-        answer["document"] = {"id": version.document_id, "title": version.title, "version_number": version.number,
-                              "version_label": version.label, "final_at": iso(version.created_at)}
-        ids = [n for n in (id_or_none(i.strip()) for i in (identity.get("endorsements") or "").split(",")) if n]
-        found = {e.id: e for e in db.session.scalars(select(Endorsement).where(Endorsement.id.in_(ids),
-                                                                               Endorsement.version_id == version.id))}
-        answer["endorsements"] = [
-            {"id": i, "organisation": found[i].organisation.name, "country": found[i].organisation.country,
-             "signatory_name": found[i].signatory_name, "date": iso(found[i].created_at),
-             "withdrawn": found[i].withdrawn_at is not None, "withdrawn_at": iso(found[i].withdrawn_at)}
-            if i in found else {"id": i, "missing": True, "withdrawn": None}
-            for i in ids]
-        answer["any_withdrawn"] = any(e.get("withdrawn") for e in answer["endorsements"])
-    else:
-        answer["content_hash_matches"] = False
-    return answer
-
-
-def _unverified(message: str, code: str, verdict: str) -> Invalid:
-    error = Invalid(message, fields={"file": message}, code=code)
-    error.details.update(verdict=verdict, verdict_text=VERDICT_TEXT[verdict])
-    return error
-
-
-def _int_or_none(value) -> int | None:
-    return id_or_none(str(value)) if value is not None else None
