@@ -86,12 +86,12 @@ def make_final(app, manifest) -> int:
 
 def cold_export(app, vid: int) -> dict:
     from app.documents.models import Version
-    from app.export import services
+    from app.export import services, specs
     from app.extensions import db
 
     with app.test_request_context():
         version = db.session.get(Version, vid)
-        spec = services.version_spec(version)
+        spec = specs.version_spec(version)
         started = time.perf_counter()
         html = spec.build_html()
         html_seconds = time.perf_counter() - started

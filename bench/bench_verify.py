@@ -46,11 +46,11 @@ TARGET_SECONDS = 2.0
 
 def sealed_pdf(app, vid: int) -> bytes:
     from app.documents.models import Version
-    from app.export import services
+    from app.export import services, specs
     from app.extensions import db
 
     with app.test_request_context():
-        export = services.render_now(None, services.version_spec(db.session.get(Version, vid)))
+        export = services.render_now(None, specs.version_spec(db.session.get(Version, vid)))
         assert export.status == "ready", export.error
         pdf = services.stored_pdf(export)
         db.session.remove()

@@ -17,7 +17,7 @@ from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import Invalid, NotFound
-from app.export import services, verification
+from app.export import services, specs, verification
 from app.export.routes import pdf_response
 from app.extensions import db, reads_only
 from app.util import iso
@@ -54,7 +54,7 @@ def _answer(export):
 def version_pdf(vid):
     user = signed_in_user()
     version = version_for(user, vid)
-    return _answer(_obtain(user, services.version_spec(version)))
+    return _answer(_obtain(user, specs.version_spec(version)))
 
 
 @endpoint("/documents/<int:did>/export.pdf", "GET", "The current text as PDF, marked DRAFT on every page",
@@ -63,7 +63,7 @@ def version_pdf(vid):
 def document_pdf(did):
     user = signed_in_user()
     document = document_for(user, did)
-    return _answer(_obtain(user, services.current_spec(document)))
+    return _answer(_obtain(user, specs.current_spec(document)))
 
 
 def _compared(document, name):
@@ -85,7 +85,7 @@ def compare_pdf(did):
     user = signed_in_user()
     document = document_for(user, did)
     old, new = _compared(document, "from"), _compared(document, "to")
-    return _answer(_obtain(user, services.redline_spec(document, old, new)))
+    return _answer(_obtain(user, specs.redline_spec(document, old, new)))
 
 
 @endpoint("/exports/<int:eid>", "GET", "An export's status (rendering, ready, failed)", tag="export",

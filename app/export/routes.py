@@ -20,7 +20,7 @@ from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import AccordError
-from app.export import services, verification
+from app.export import services, specs, verification
 from app.export.models import Export
 from app.extensions import db, reads_only
 
@@ -48,7 +48,7 @@ def _answer(export: Export, *, status_url: str):
 @costly("RATELIMIT_EXPORT")
 def version_pdf(vid):
     version = version_for(current_user, vid)
-    export = services.render_in_background(current_user, services.version_spec(version))
+    export = services.render_in_background(current_user, specs.version_spec(version))
     return _answer(export, status_url=url_for("export.status", eid=export.id))
 
 
@@ -57,7 +57,7 @@ def version_pdf(vid):
 @costly("RATELIMIT_EXPORT")
 def document_pdf(did):
     document = document_for(current_user, did)
-    export = services.render_in_background(current_user, services.current_spec(document))
+    export = services.render_in_background(current_user, specs.current_spec(document))
     return _answer(export, status_url=url_for("export.status", eid=export.id))
 
 
@@ -76,7 +76,7 @@ def _compared(document, value):
 def compare_pdf(did):
     document = document_for(current_user, did)
     old, new = _compared(document, request.args.get("from")), _compared(document, request.args.get("to"))
-    export = services.render_in_background(current_user, services.redline_spec(document, old, new))
+    export = services.render_in_background(current_user, specs.redline_spec(document, old, new))
     return _answer(export, status_url=url_for("export.status", eid=export.id))
 
 
@@ -112,7 +112,7 @@ def public_pdf(key):
     document = workflow.published_document(key)
     if document is None:
         abort(404)
-    spec = services.published_final_spec(document)
+    spec = specs.published_final_spec(document)
     export = services.find(spec.key)
     if request.args.get("status") and export is not None:  # the progress page asking
         return jsonify({"status": export.status})

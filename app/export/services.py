@@ -1,6 +1,6 @@
 """Exporting documents as PDF: gather the facts, render once, seal, store, serve, verify.
 
-An export request is described by an `ExportSpec` (its key and how to
+An export request is described by an `ExportSpec` (specs.py: its key and how to
 build its HTML). `obtain` answers a stored export at once; otherwise the
 first caller claims the key (the unique constraint settles races between
 workers and threads) and renders it, in the request (`render_now`) or in a
@@ -12,210 +12,24 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
-import re
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.services import head as audit_head
 from app.audit.services import record
-from app.documents.hashing import content_hash
-from app.documents.models import Document, Version
-from app.documents.services import document_diff, live_sections, version_state
-from app.endorsements.models import Endorsement
-from app.endorsements.services import endorsements_of
 from app.errors import Busy, NotFound
-from app.export.context import EndorsementFact, ExportFacts, document_context, redline_context
 from app.export.models import Export
 from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_pdf
-from app.export.validate import IDENTITY_KEYS
+from app.export.specs import ExportSpec
 from app.extensions import db
-from app.util import iso, utcnow
+from app.util import utcnow
 
 log = logging.getLogger(__name__)
-
-
-# --- what an export shows ----------------------------------------------------------------
-
-@dataclass
-class ExportSpec:
-    key: str
-    kind: str
-    group_id: int
-    document_id: int
-    version_id: int | None
-    filename: str
-    content_hash: str = ""
-    endorsement_ids: str = ""
-    build_html: Callable[[], str] = field(default=lambda: "", repr=False)
-
-    @property
-    def sealed(self) -> bool:
-        return self.kind == "sealed"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
-
-
-def document_language(document: Document) -> str:
-    return getattr(document, "language", None) or current_app.config["EXPORT_LANGUAGE"]
-
-
-def verify_url() -> str:
-    return current_app.config["EXPORT_PUBLIC_BASE_URL"].rstrip("/") + "/verify"
-
-
-def roadmap_actions_for_pdf(version: Version | None, document: Document) -> list[dict] | None:
-    """A roadmap's actions table (title, owners, lead, start, due, status); None for statements.
-
-    From app.roadmaps.services: the actions frozen with a version (version_actions), or the live
-    ones for the current text (current_actions)."""
-    if document.kind != "roadmap":
-        return None
-    from app.roadmaps.services import current_actions, version_actions
-
-    actions = version_actions(version) if version is not None else current_actions(document)
-    return [{"title": a["title"], "owners": [o["name"] for o in a.get("owners") or []],
-             "lead": (a.get("lead") or {}).get("name", ""), "start": a.get("start") or "",
-             "due": a.get("due") or "", "status": a.get("status_label") or a.get("status") or "",
-             "section": a.get("section")} for a in actions]
-
-
-def _endorsement_facts(endorsements: list[Endorsement]) -> list[EndorsementFact]:
-    return [EndorsementFact(id=e.id, organisation=e.organisation.name, country=e.organisation.country,
-                            signatory_name=e.signatory_name, signatory_title=e.signatory_title, date=e.created_at,
-                            withdrawn=e.withdrawn_at is not None, reservation=e.reservation or "")
-            for e in endorsements]
-
-
-def _identity(facts: ExportFacts, kind: str, endorsement_ids: str) -> dict:
-    values = {"version_id": facts.version_id or "", "document_id": facts.document_id,
-              "content_hash": facts.content_hash, "endorsements": endorsement_ids, "kind": kind}
-    return {IDENTITY_KEYS[name]: value for name, value in values.items()}
-
-
-def _page(template: str, *, title: str, author: str, language: str, draft: bool, identity: dict, footer: str,
-          description: str = "", draft_word: str = "DRAFT", **context) -> str:
-    now = utcnow()
-    # Straight from the Jinja environment: the page context processors (session, notifications) have no place in a PDF.
-    return current_app.jinja_env.get_template(template).render(pdf_title=title, pdf_author=author, pdf_description=description,
-                           language=language, draft=draft, identity=identity, footer_text=footer,
-                           draft_word=draft_word, created_w3c=iso(now), **context)
-
-
-def _status_text(document: Document, version: Version | None, draft: bool) -> str:
-    if version is None:
-        return f"Working text ({document.status}) — not endorsed, not sealed"
-    if draft:
-        return "Named version, not the final text — not sealed"
-    return "Final text, sealed" + (" (endorsement closed)" if version.closed_at else "")
-
-
-def _document_html(document: Document, version: Version | None, state: list[dict], *, draft: bool,
-                   kind: str, endorsements: list[Endorsement], hash_value: str) -> str:
-    facts = ExportFacts(
-        document_id=document.id, version_id=version.id if version else None, kind=document.kind,
-        title=version.title if version else document.title, summary=version.summary if version else document.summary,
-        group_name=document.group.name, status=document.status,
-        version_label=version.label if version else "Current working text",
-        version_number=version.number if version else None,
-        dated=version.created_at if version else utcnow(),
-        final_at=version.created_at if version is not None and version.is_final else None,
-        content_hash=hash_value, sections=state, exported_at=utcnow(), draft=draft,
-        language=document_language(document), endorsements=_endorsement_facts(endorsements),
-        audit_head=None, verify_url=verify_url(), actions=roadmap_actions_for_pdf(version, document))
-    event = audit_head(document.group_id)
-    if event is not None:
-        facts.audit_head = {"seq": event.seq, "hash": event.hash, "at": event.at}
-    context = document_context(facts)
-    label = f"version {version.number} ({version.label})" if version else "working text"
-    footer = (f"{document.group.name} · {label}" if not draft else f"DRAFT · {document.group.name} · {label}")
-    return _page("export/document.html", title=facts.title, author=document.group.name, language=facts.language,
-                 draft=draft, identity=_identity(facts, kind, context["endorsement_ids"]), footer=footer,
-                 description=facts.summary, status_text=_status_text(document, version, draft), **context)
-
-
-def version_spec(version: Version) -> ExportSpec:
-    """A version: sealed when it is the final text, otherwise a draft; kept either way (a version is frozen)."""
-    document = version.document
-    filename = f"{_slug(version.title)}-v{version.number}"
-    if version.is_final:
-        active = endorsements_of(version, include_withdrawn=False)
-        ids = ",".join(str(e.id) for e in active)
-        digest = hashlib.sha256(ids.encode("ascii")).hexdigest()[:24]
-
-        def build():
-            return _document_html(document, version, version_state(version), draft=False, kind="sealed",
-                                  endorsements=active, hash_value=version.content_hash)
-        return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}", kind="sealed",
-                          group_id=document.group_id, document_id=document.id, version_id=version.id,
-                          filename=f"{filename}-sealed.pdf", content_hash=version.content_hash,
-                          endorsement_ids=ids, build_html=build)
-
-    def build_draft():
-        return _document_html(document, version, version_state(version), draft=True, kind="draft",
-                              endorsements=[], hash_value=version.content_hash)
-    return ExportSpec(key=f"draft:v{version.id}", kind="draft", group_id=document.group_id, document_id=document.id,
-                      version_id=version.id, filename=f"{filename}-draft.pdf", content_hash=version.content_hash,
-                      build_html=build_draft)
-
-
-def _current_state(document: Document) -> list[dict]:
-    return [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level}
-            for s in live_sections(document)]
-
-
-def current_spec(document: Document) -> ExportSpec:
-    """The current text, as a draft. Its key holds the text's hash, so an edit makes a new export."""
-    from app.roadmaps.services import actions_for_hash
-
-    state = _current_state(document)
-    hash_value = content_hash(document.title, state, actions_for_hash(document)[1])
-
-    def build():
-        return _document_html(document, None, state, draft=True, kind="draft", endorsements=[], hash_value=hash_value)
-    extra = hashlib.sha256(f"{document.summary}\n{document.status}".encode("utf-8")).hexdigest()[:16]
-    return ExportSpec(key=f"draft:d{document.id}:{hash_value}:{extra}",
-                      kind="draft", group_id=document.group_id, document_id=document.id, version_id=None,
-                      filename=f"{_slug(document.title)}-draft.pdf", content_hash=hash_value, build_html=build)
-
-
-def redline_spec(document: Document, old: Version | None, new: Version | None) -> ExportSpec:
-    """A comparison of two states (None: the current text), deletions struck and insertions underlined."""
-    def side(version):
-        if version is not None:
-            return f"v{version.id}"
-        from app.roadmaps.services import actions_for_hash
-
-        return "c" + content_hash(document.title, _current_state(document), actions_for_hash(document)[1])[:24]
-
-    def label(version):
-        return f"Version {version.number} — {version.label}" if version else "The current text"
-
-    def build():
-        from app.roadmaps.services import actions_diff
-
-        changes = document_diff(document, old, new)
-        context = redline_context(title=(new.title if new else document.title), group_name=document.group.name,
-                                  document_id=document.id, old_label=label(old), new_label=label(new),
-                                  changes=changes, exported_at=utcnow(), language=document_language(document),
-                                  action_changes=actions_diff(document, old, new))
-        identity = {IDENTITY_KEYS["document_id"]: document.id, IDENTITY_KEYS["kind"]: "redline"}
-        return _page("export/redline.html", title=f"Comparison: {context['doc_title']}", author=document.group.name,
-                     identity=identity, footer=f"COMPARISON · {label(old)} → {label(new)}", draft=True,
-                     draft_word="COMPARISON", **context)
-    a, b = side(old), side(new)
-    return ExportSpec(key=f"redline:d{document.id}:{a}:{b}", kind="redline", group_id=document.group_id,
-                      document_id=document.id, version_id=None,
-                      filename=f"{_slug(document.title)}-compare-{a}-{b}.pdf"[:190], build_html=build)
 
 
 # --- claiming, rendering and storing -------------------------------------------------------
@@ -411,9 +225,3 @@ def export_for(user, export_id) -> Export:
     if export is None or not can_read(user, export.document):
         raise NotFound("No such export.")
     return export
-
-
-def published_final_spec(document: Document) -> ExportSpec:
-    if document.final_version is None:
-        raise NotFound("No such statement.")
-    return version_spec(document.final_version)
