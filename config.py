@@ -156,6 +156,9 @@ class Config:
     VERIFY_TIMEOUT = _int("VERIFY_TIMEOUT", 10)
     VERIFY_MEMORY_MB = _int("VERIFY_MEMORY_MB", 384)
     EXPORT_PDF_TAGS = _bool("EXPORT_PDF_TAGS", True)  # a tagged PDF (structure for screen readers)
+    # Render the sealed PDF in the background as soon as a version becomes final and after each endorsement
+    # or withdrawal, so that its download is served from storage (off in tests, which turn it on where they test it).
+    EXPORT_PRERENDER = _bool("EXPORT_PRERENDER", True)
     # How long a browser request waits for a render before it shows the progress page instead.
     EXPORT_WAIT_SECONDS = float(os.environ.get("EXPORT_WAIT_SECONDS", "3"))
     # How long an API request waits for a render before answering 202 (keep it under gunicorn's timeout).
@@ -182,6 +185,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    EXPORT_PRERENDER = False  # a render after every endorsement of every test would cost minutes; see test_prerender
 
 
 class ProductionConfig(Config):
