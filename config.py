@@ -155,6 +155,8 @@ class Config:
     # VERIFY_MEMORY_MB of address space; either way the answer is 400 `not_checked`.
     VERIFY_TIMEOUT = _int("VERIFY_TIMEOUT", 10)
     VERIFY_MEMORY_MB = _int("VERIFY_MEMORY_MB", 384)
+    # A PEM file of root certificates: time stamps whose authority chains to one of them read as trusted.
+    VERIFY_TSA_ROOTS = os.environ.get("VERIFY_TSA_ROOTS")
     EXPORT_PDF_TAGS = True  # always: every PDF is tagged (PDF/UA-1); render.py no longer lets it be turned off
     # Render the sealed PDF in the background as soon as a version becomes final and after each endorsement
     # or withdrawal, so that its download is served from storage (off in tests, which turn it on where they test it).
