@@ -5,6 +5,10 @@ it commits, so nothing slow may happen before then: no SMTP conversation, no ren
 queues `fn` to run once the current transaction has committed (and drops it if it rolls back); `submit(fn)`
 runs it in the pool now. Each job runs in its own application context with its own database session.
 
+Jobs run in lanes, each its own pool, so that a slow kind of work does not hold up another: "default"
+(mail and other short jobs, two threads) and "render" (sealed PDFs rendered ahead of their download, one
+thread: the render itself is a child process, and EXPORT_MAX_RENDERS bounds renders across workers).
+
 This is the embedded, in-process form; a later task queue (issue #18) takes its place for work that must
 outlive the process.
 """
@@ -18,17 +22,17 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _PENDING_KEY = "accord_after_commit"
-_pool: ThreadPoolExecutor | None = None
+LANES = {"default": 2, "render": 1}  # threads per lane
+_pools: dict[str, ThreadPoolExecutor] = {}
 _pool_lock = threading.Lock()
 _futures: set[Future] = set()
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _pool
+def _executor(lane: str) -> ThreadPoolExecutor:
     with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="accord-background")
-        return _pool
+        if lane not in _pools:
+            _pools[lane] = ThreadPoolExecutor(max_workers=LANES[lane], thread_name_prefix=f"accord-{lane}")
+        return _pools[lane]
 
 
 def _run(app: Flask, function, args) -> None:
@@ -44,8 +48,8 @@ def _run(app: Flask, function, args) -> None:
             db.session.remove()
 
 
-def _launch(app: Flask, function, args) -> Future:
-    future = _executor().submit(_run, app, function, args)
+def _launch(app: Flask, function, args, lane: str = "default") -> Future:
+    future = _executor(lane).submit(_run, app, function, args)
     with _pool_lock:
         _futures.add(future)
     future.add_done_callback(_discard)
@@ -62,12 +66,14 @@ def _discard(future: Future) -> None:
         _futures.discard(future)
 
 
-def after_commit(function, *args) -> None:
-    """Runs function(*args) in the pool once the current transaction of db.session commits."""
+def after_commit(function, *args, lane: str = "default") -> None:
+    """Runs function(*args) in the lane's pool once the current transaction of db.session commits."""
     from app.extensions import db
 
+    if lane not in LANES:
+        raise ValueError(f"No background lane {lane!r}.")
     session = db.session()
-    session.info.setdefault(_PENDING_KEY, []).append((current_app._get_current_object(), function, args))
+    session.info.setdefault(_PENDING_KEY, []).append((current_app._get_current_object(), function, args, lane))
 
 
 def wait_idle(timeout: float = 30) -> bool:
@@ -80,8 +86,8 @@ def wait_idle(timeout: float = 30) -> bool:
 @event.listens_for(Session, "after_commit")
 def _start_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, None)
-    for app, function, args in pending or ():
-        _launch(app, function, args)
+    for app, function, args, lane in pending or ():
+        _launch(app, function, args, lane)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,6 +1,9 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
+
 from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -57,10 +60,28 @@ def reads_only(view):
     return view
 
 
+_READING_ONLY = contextvars.ContextVar("accord_reading_only", default=False)
+
+
+@contextmanager
+def reading_only():
+    """Outside a request (a background job): transactions begun in this block begin as a reader, as a GET's
+    do, so that the job's own reads hold no write lock while it writes in transactions of their own
+    (begun in a fresh context, as export.services._in_own_transaction does)."""
+    token = _READING_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READING_ONLY.reset(token)
+
+
 def request_reads_only() -> bool:
-    """Whether the current request may only read: a safe method, or a view marked with reads_only."""
+    """Whether the current request may only read: a safe method, or a view marked with reads_only (or a
+    block under reading_only)."""
     from flask import current_app
 
+    if _READING_ONLY.get():
+        return True
     if not has_request_context():
         return False
     if request.method in _READ_ONLY_METHODS:

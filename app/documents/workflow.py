@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.audit.services import record
 from app.documents.models import Document
 from app.documents.services import create_version
+from app.documents.signals import version_final
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
@@ -65,6 +66,8 @@ def transition(user, document: Document, to, label=None) -> Document:
     db.session.flush()
     record(document.group_id, user, "document.transition", f"document:{document.id}",
            **{"from": previous, "to": to, "final_version_id": document.final_version_id if to == "final" else None})
+    if to == "final":
+        version_final.send(version)
     return document
 
 

@@ -23,6 +23,7 @@ from app.documents.models import Version, VersionSection
 from app.endorsements.audit_facts import endorsement_facts, withdrawal_facts
 from app.endorsements.models import Endorsement
 from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in
+from app.endorsements.signals import endorsements_changed
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.groups.models import Membership
@@ -107,6 +108,7 @@ def endorse(user, version: Version, *, organisation_id, signatory_name, signator
     record(version.document.group_id, user, "endorsement.create", f"endorsement:{endorsement.id}",
            version_id=version.id, organisation_id=organisation_id, content_hash=version.content_hash,
            reservation_section_id=reservation_section_id, endorsement=endorsement_facts(endorsement))
+    endorsements_changed.send(version)
     return endorsement
 
 
@@ -140,6 +142,7 @@ def withdraw(user, endorsement: Endorsement, reason=None) -> Endorsement:
     record(endorsement.version.document.group_id, user, "endorsement.withdraw", f"endorsement:{endorsement.id}",
            version_id=endorsement.version_id, organisation_id=endorsement.organisation_id, reason=reason,
            withdrawal=withdrawal_facts(endorsement))
+    endorsements_changed.send(endorsement.version)
     return endorsement
 
 

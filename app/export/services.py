@@ -198,6 +198,11 @@ def _background(app, export_id: int, kind: str, html: str, actor_id: int | None)
             db.session.remove()
 
 
+def mark_failed(export_id: int, message: str) -> None:
+    """The export failed (message says why), in a transaction of its own."""
+    _in_own_transaction(_mark_failed, export_id, message)
+
+
 def _mark_failed(export_id: int, message: str) -> None:
     db.session.execute(update(Export).where(Export.id == export_id, Export.status == "rendering")
                        .values(status="failed", error=message, finished_at=utcnow()))
