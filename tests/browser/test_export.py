@@ -43,3 +43,24 @@ def test_download_the_sealed_pdf_through_the_progress_page_and_verify_it(final_s
     result = anonymous.get_by_role("status", name="Result")
     expect(result).to_contain_text("Genuine")
     expect(result).to_contain_text(content_hash)
+
+
+@pytest.mark.parametrize("app_config", [{"EXPORT_WAIT_SECONDS": 0, "EXPORT_PRERENDER": True}])
+def test_on_a_final_document_the_first_download_is_the_sealed_pdf_already_stored(final_setup, new_page,  # noqa: F811
+                                                                                  tmp_path):
+    """The sealed PDF was rendered when the text became final: the download comes at once, with no progress page
+    even though the app would not wait a moment for a render; the draft of the current text comes second."""
+    document, version = final_setup["document"], final_setup["version"]
+    page = new_page()
+    sign_in(page, final_setup["people"]["observer"].email, PASSWORD)
+    visit(page, f"/documents/{document.id}")
+    axe_check(page)
+    links = page.locator("a.export-link")
+    expect(links.first).to_have_text(f"Download the sealed final PDF (Version {version['number']}, Final text)")
+    expect(links.nth(1)).to_contain_text("draft PDF (marked DRAFT, not sealed)")
+    with page.expect_download() as download_info:
+        links.first.click()
+    path = tmp_path / "final.pdf"
+    download_info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    assert download_info.value.suggested_filename.endswith("-sealed.pdf")
