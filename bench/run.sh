@@ -8,7 +8,7 @@
 #   BENCH_ONLY=sqlite    or postgresql: one database only
 #   BENCH_KEEP_DB=1      keep the PostgreSQL database accord_bench afterwards
 #   BENCH_ARGS="..."     more arguments for bench_codrafting.py (e.g. --requests 100)
-#   BENCH_SUITES="codrafting load export"   which benchmarks to run (all three by default)
+#   BENCH_SUITES="codrafting load export prerender"   which benchmarks to run (all four by default)
 #   BENCH_LOAD_ARGS="..."  more arguments for bench_load.py (e.g. --seconds 30 --growth 10)
 set -u
 cd "$(dirname "$0")/.."
@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SUITES=${BENCH_SUITES:-codrafting load export}
+SUITES=${BENCH_SUITES:-codrafting load export prerender}
 wants() { case " $SUITES " in *" $1 "*) return 0;; esac; return 1; }
 
 run_load() {  # label url: 20 simulated members on a fresh database, then growth (bench_load.py)
@@ -114,5 +114,9 @@ fi
 if wants export && { [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; }; then
   echo "== export: the sealed PDF of the large document (SQLite) =="
   timeout -k 10 900 "$BIN/python" bench/bench_export.py --label sqlite || status=1
+fi
+if wants prerender && { [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; }; then
+  echo "== prerender: from an endorsement to its sealed PDF stored, and the download (SQLite) =="
+  timeout -k 10 900 "$BIN/python" bench/bench_prerender.py --label sqlite || status=1
 fi
 exit $status
