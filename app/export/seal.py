@@ -5,6 +5,11 @@ environment (EXPORT_SEAL_PKCS12, EXPORT_SEAL_PASSPHRASE). In development and
 tests a self-signed RSA-3072 seal is generated once into the instance folder.
 RSA, not ECDSA: an ECDSA signature makes pyHanko write PDF 2.0, which is not
 PDF/A-3b.
+
+With EXPORT_TSA_URL the seal carries an RFC 3161 signature time stamp from that server (PAdES B-T), so its
+time does not rest on this server's clock alone. When the server gives no time stamp the seal fails
+(SealUnavailable, the export is marked failed and nothing is stored): an operator who asked for time
+stamps gets a clear error, never a silently unstamped seal.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from io import BytesIO
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from app.export.aio import run_coroutine
 from app.seal_key import SealUnavailable, ensure_development_seal, seal_location  # noqa: F401  (part of this module's API)
@@ -64,5 +70,10 @@ def seal_pdf(pdf: bytes, config) -> bytes:
         timestamper = RequestsHTTPTimeStamper(url, https=url.startswith("https:"),
                                               timeout=config["EXPORT_TSA_TIMEOUT"])
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    out = run_coroutine(lambda: signers.async_sign_pdf(writer, metadata, signer=seal.signer, timestamper=timestamper))
+    try:
+        out = run_coroutine(lambda: signers.async_sign_pdf(writer, metadata, signer=seal.signer,
+                                                           timestamper=timestamper))
+    except TimestampRequestError as exc:  # no answer, or no time stamp in it
+        raise SealUnavailable(f"The time-stamp server (EXPORT_TSA_URL {config['EXPORT_TSA_URL']}) gave no time stamp, "
+                              f"so the PDF was not sealed: {exc}") from exc
     return out.getvalue()

@@ -10,7 +10,8 @@ Used by /verify, POST /api/v1/verify and the tests. The verdict is one of VERDIC
   fields, metadata, the identity keys, bytes that are no revision at all). What the file shows is not
   what was sealed; `sealed_revision_end` says where the sealed revision ends, and that revision's own
   verdict is checked too;
-- seal_broken: the signed bytes were changed, or the signature does not verify;
+- seal_broken: the signed bytes were changed, or the signature does not verify, or the RFC 3161 time stamp
+  it carries does not verify (a time stamp is in the signature's unsigned part, outside the signed bytes);
 - sealed_by_someone_else: a valid signature whose certificate is not this installation's seal
   certificate (certificates are compared, not names: a self-signed certificate with the same subject is
   someone else's);
@@ -20,6 +21,11 @@ Used by /verify, POST /api/v1/verify and the tests. The verdict is one of VERDIC
   by check_pdf_bounded).
 
 Only the first two are GENUINE, and only they may read as genuine anywhere.
+
+A seal made with EXPORT_TSA_URL carries an RFC 3161 signature time stamp (PAdES B-T): `timestamp` gives its
+time, its authority (the name in the TSA certificate), whether it verifies (`valid`: intact, and its
+signature holds) and whether the authority chains to a root in VERIFY_TSA_ROOTS (`trusted`). A document
+time stamp added later (pyHanko's PdfTimeStamper) is a later signature like any other.
 
 An uploaded file is checked by `check_pdf_bounded`, in a child process (worker.py --verify) with a time
 and an address-space limit, as PDFs are rendered: a file built to be slow or to inflate (pyHanko lets an
@@ -31,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -95,7 +102,8 @@ class SealCheck:
     signer: str | None = None  # the name the signing certificate gives (a claim, unless the seal is ours)
     signer_certificate_sha256: str | None = None
     signed_at: str | None = None
-    later_signatures: list = field(default_factory=list)  # [{"field": ..., "signer": ...}] after the seal
+    timestamp: dict | None = None  # the seal's RFC 3161 time stamp: {"at", "authority", "valid", "trusted"}
+    later_signatures: list = field(default_factory=list)  # [{"field", "signer", "kind", "at"}] after the seal
     sealed_revision_end: int | None = None  # byte offset where the sealed revision ends (our intact seal only)
     sealed_revision_verdict: str | None = None  # the verdict on data[:sealed_revision_end]
     identity: dict = field(default_factory=dict)
@@ -225,9 +233,22 @@ def _signed_end(signature) -> int:
     return values[2] + values[3]
 
 
-def _validate(signature, seal_certificate, *, diff: bool):
+def _validate(signature, seal_certificate, *, diff: bool, tsa_roots=()):
     context = ValidationContext(trust_roots=[seal_certificate])
-    return run_coroutine(lambda: async_validate_pdf_signature(signature, context, skip_diff=not diff))
+    # Time-stamp authorities are trusted apart from the seal: a TSA root must never vouch for a seal.
+    ts_context = ValidationContext(trust_roots=list(tsa_roots)) if tsa_roots else None
+    return run_coroutine(lambda: async_validate_pdf_signature(signature, context, ts_validation_context=ts_context,
+                                                              skip_diff=not diff))
+
+
+def _timestamp(status) -> dict | None:
+    """The seal's RFC 3161 signature time stamp as pyHanko validated it, or None when it carries none."""
+    stamp = getattr(status, "timestamp_validity", None)
+    if stamp is None:
+        return None
+    valid = bool(stamp.intact and stamp.valid)
+    return {"at": stamp.timestamp.isoformat() if stamp.timestamp else None,
+            "authority": _signer_name(stamp.signing_cert), "valid": valid, "trusted": bool(valid and stamp.trusted)}
 
 
 def _only_later_signatures(status, reader, sealed, later_fields: set[str]) -> bool:
@@ -243,9 +264,10 @@ def _only_later_signatures(status, reader, sealed, later_fields: set[str]) -> bo
     return _metadata_facts(reader.get_historical_resolver(sealed.signed_revision)) == _metadata_facts(reader)
 
 
-def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True) -> SealCheck:
+def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True, tsa_roots=()) -> SealCheck:
     """The verdict on `data` and its facts; raises NotAPdf when it is no PDF at all, NotChecked when its
-    seal cannot be evaluated. With `sealed_revision`, a modified file's sealed revision is checked too."""
+    seal cannot be evaluated. With `sealed_revision`, a modified file's sealed revision is checked too.
+    `tsa_roots`: the certificates whose time-stamp authorities are trusted (VERIFY_TSA_ROOTS)."""
     result = SealCheck(sha256=hashlib.sha256(data).hexdigest())
     if not data.lstrip()[:5].startswith(b"%PDF-"):
         raise NotAPdf("That file is not a PDF.")
@@ -274,13 +296,13 @@ def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True) ->
     except Exception:  # hostile input, as above
         result.identity = {}
     try:
-        status = _validate(signature, seal_certificate, diff=bool(ours))
+        status = _validate(signature, seal_certificate, diff=bool(ours), tsa_roots=tsa_roots)
     except MemoryError:
         raise
     except Exception as exc:  # hostile input: e.g. NotImplementedError for a crafted seed value dictionary
         log.info("verify: seal could not be checked (%s: %s)", type(exc).__name__, exc)
         return _unevaluable(result, data, signature, seal_certificate, ours=bool(ours),
-                            sealed_revision=sealed_revision)
+                            sealed_revision=sealed_revision, tsa_roots=tsa_roots)
     result.seal_intact = bool(status.intact and status.valid)
     result.seal_is_ours = bool(result.seal_intact and status.signing_cert.dump() == ours_der)
     result.signer = _signer_name(status.signing_cert)
@@ -288,7 +310,8 @@ def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True) ->
     signed_at = getattr(status, "signer_reported_dt", None)
     result.signed_at = signed_at.isoformat() if signed_at else None
     result.modified_after_signing = not status.intact or status.coverage != SignatureCoverageLevel.ENTIRE_FILE
-    if not result.seal_intact:
+    result.timestamp = _timestamp(status)
+    if not result.seal_intact or (result.timestamp is not None and not result.timestamp["valid"]):
         result.verdict = "seal_broken"
     elif not result.seal_is_ours:
         result.verdict = "sealed_by_someone_else"
@@ -297,12 +320,12 @@ def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True) ->
         result.modification = ModificationLevel.NONE.name
     else:
         later = [s for s in signatures if s.signed_revision > signature.signed_revision]
-        result.later_signatures = [{"field": str(s.field_name), "signer": _later_signer(s)} for s in later]
+        result.later_signatures = [_later_signature(s) for s in later]
         level = status.modification_level
         result.modification = level.name if level is not None else None
         genuine = _only_later_signatures(status, reader, signature, {s.field_name for s in later})
         result.verdict = "genuine_with_later_signatures" if genuine else "modified_after_sealing"
-        _add_sealed_revision(result, data, signature, seal_certificate, sealed_revision)
+        _add_sealed_revision(result, data, signature, seal_certificate, sealed_revision, tsa_roots)
     result.problem = None if result.genuine else VERDICT_TEXT[result.verdict]
     return result
 
@@ -317,19 +340,28 @@ def _certificate_der(signature) -> bytes | None:
         return None
 
 
-def _later_signer(signature) -> str | None:
+def _later_signature(signature) -> dict:
+    """A signature or document time stamp after the seal, as its certificate names it (not checked here)."""
+    entry = {"field": str(signature.field_name), "signer": None, "kind": "signature", "at": None}
     try:
-        return _signer_name(signature.signer_cert)
+        entry["signer"] = _signer_name(signature.signer_cert)
+        if signature.sig_object.get("/Type") == "/DocTimeStamp":
+            entry["kind"] = "document_time_stamp"
+            info = signature.signed_data["encap_content_info"]["content"].parsed
+            entry["at"] = info["gen_time"].native.isoformat()
     except Exception:  # hostile input: an unreadable later signature still counts as one, unnamed
-        return None
+        pass
+    return entry
 
 
-def _add_sealed_revision(result: SealCheck, data: bytes, signature, seal_certificate, wanted: bool) -> None:
+def _add_sealed_revision(result: SealCheck, data: bytes, signature, seal_certificate, wanted: bool,
+                         tsa_roots=()) -> None:
     end = _signed_end(signature)
     if not wanted or not 0 < end < len(data):
         return
     try:
-        result.sealed_revision_verdict = check_pdf(data[:end], seal_certificate, sealed_revision=False).verdict
+        result.sealed_revision_verdict = check_pdf(data[:end], seal_certificate, sealed_revision=False,
+                                                   tsa_roots=tsa_roots).verdict
     except (NotAPdf, NotChecked):
         result.sealed_revision_verdict = None
     if result.sealed_revision_verdict == "genuine":
@@ -337,7 +369,7 @@ def _add_sealed_revision(result: SealCheck, data: bytes, signature, seal_certifi
 
 
 def _unevaluable(result: SealCheck, data: bytes, signature, seal_certificate, *, ours: bool,
-                 sealed_revision: bool) -> SealCheck:
+                 sealed_revision: bool, tsa_roots=()) -> SealCheck:
     """pyHanko could not evaluate the seal (a crafted later revision can make it raise). When what precedes
     the later bytes is a genuine sealed file on its own, the verdict is modified_after_sealing; otherwise
     nothing is concluded."""
@@ -347,7 +379,7 @@ def _unevaluable(result: SealCheck, data: bytes, signature, seal_certificate, *,
         except (KeyError, TypeError, ValueError, IndexError):
             end = 0
         if 0 < end < len(data):
-            _add_sealed_revision(result, data, signature, seal_certificate, True)
+            _add_sealed_revision(result, data, signature, seal_certificate, True, tsa_roots)
             if result.sealed_revision_end:
                 result.verdict, result.modified_after_signing = "modified_after_sealing", True
                 result.problem = VERDICT_TEXT["modified_after_sealing"]
@@ -356,8 +388,13 @@ def _unevaluable(result: SealCheck, data: bytes, signature, seal_certificate, *,
                      "Nothing is concluded about its seal.")
 
 
-def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: int) -> SealCheck:
+TSA_ROOTS_ENV = "ACCORD_VERIFY_TSA_ROOTS"  # how check_pdf_bounded tells its child VERIFY_TSA_ROOTS
+
+
+def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: int,
+                      tsa_roots: str | None = None) -> SealCheck:
     """check_pdf(data, certificate) in worker.py's child process, within `timeout` seconds and `memory_mb` MiB.
+    `tsa_roots`: a PEM file of the time-stamp authorities' root certificates to trust (VERIFY_TSA_ROOTS).
 
     Raises NotAPdf as check_pdf does, and NotChecked when the child hit a limit or died: such a file is
     neither genuine nor forged, it is one that could not be checked."""
@@ -369,7 +406,8 @@ def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: in
                "--cpu-seconds", str(int(timeout) + 5),
                "--certificate", base64.b64encode(certificate.dump()).decode("ascii")]  # public: no secret in argv
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, cwd=str(WORKER.parent), env=_child_env())
+                               start_new_session=True, cwd=str(WORKER.parent),
+                               env={**_child_env(), **({TSA_ROOTS_ENV: str(tsa_roots)} if tsa_roots else {})})
     try:
         out, err = process.communicate(data, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -398,11 +436,23 @@ def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: in
     raise NotChecked("This file could not be checked. Nothing is concluded about its seal.")
 
 
+def load_tsa_roots(path: str | None) -> list:
+    """The certificates of a PEM (or DER) file, for VERIFY_TSA_ROOTS; none when no file is named."""
+    if not path:
+        return []
+    from asn1crypto import pem, x509
+
+    raw = open(path, "rb").read()
+    if pem.detect(raw):
+        return [x509.Certificate.load(der) for _, _, der in pem.unarmor(raw, multiple=True)]
+    return [x509.Certificate.load(raw)]
+
+
 def check_report(data: bytes, certificate) -> dict:
     """What worker.py --verify writes: check_pdf's facts, or why the file is no PDF, as plain JSON."""
     logging.getLogger("pyhanko").setLevel(logging.ERROR)  # the diff analysis logs whole object paths as warnings
     try:
-        return {"check": asdict(check_pdf(data, certificate))}
+        return {"check": asdict(check_pdf(data, certificate, tsa_roots=load_tsa_roots(os.environ.get(TSA_ROOTS_ENV))))}
     except NotAPdf as exc:
         return {"not_a_pdf": str(exc)}
     except NotChecked as exc:

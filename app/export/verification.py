@@ -27,6 +27,9 @@ def verify(data: bytes) -> dict:
     `content_hash_matches`, `stored_export`) are true only for the verdicts genuine and
     genuine_with_later_signatures; `problem` is null only for those. A file changed after sealing carries
     `sealed_revision`: the bytes up to the end of the sealed revision (base64) with their own verdict.
+    `timestamp` is the seal's RFC 3161 time stamp ({"at", "authority", "valid", "trusted"}) or null; one that
+    does not verify makes the verdict seal_broken. For a genuine file, `document` names the version as the
+    screens do (`version_name`: "Version 4, Final version", with the document's `title`); ids are secondary.
 
     The file is read in a child process within VERIFY_TIMEOUT seconds and VERIFY_MEMORY_MB: one that
     needs more is answered "could not be checked" (400 `not_checked`), never taken for genuine; a file
@@ -38,7 +41,7 @@ def verify(data: bytes) -> dict:
     db.session.commit()  # hold no database lock (a signed-in caller's) while a stranger's file is checked
     try:
         check = check_pdf_bounded(data, certificate, timeout=config["VERIFY_TIMEOUT"],
-                                  memory_mb=config["VERIFY_MEMORY_MB"])
+                                  memory_mb=config["VERIFY_MEMORY_MB"], tsa_roots=config.get("VERIFY_TSA_ROOTS"))
     except NotAPdf as exc:
         raise _unverified(str(exc), "not_a_pdf", "unreadable") from None
     except NotChecked as exc:
@@ -50,7 +53,8 @@ def verify(data: bytes) -> dict:
         "signed": check.signed, "modified_after_signing": check.modified_after_signing,
         "modification": check.modification, "signer": check.signer,
         "signer_certificate_sha256": check.signer_certificate_sha256, "signed_at": check.signed_at,
-        "later_signatures": check.later_signatures, "problem": None if genuine else VERDICT_TEXT[check.verdict],
+        "timestamp": check.timestamp, "later_signatures": check.later_signatures,
+        "problem": None if genuine else VERDICT_TEXT[check.verdict],
         "sha256": check.sha256,
         "version_id": _int_or_none(identity.get("version_id")), "document_id": _int_or_none(identity.get("document_id")),
         "content_hash": identity.get("content_hash"), "content_hash_matches": None, "endorsements": [],
@@ -69,7 +73,9 @@ def verify(data: bytes) -> dict:
     if version is not None and version.document_id == answer["document_id"]:
         answer["content_hash_matches"] = version.content_hash == answer["content_hash"]
         answer["document"] = {"id": version.document_id, "title": version.title, "version_number": version.number,
-                              "version_label": version.label, "final_at": iso(version.created_at)}
+                              "version_label": version.label,
+                              "version_name": version_name(version.number, version.label),
+                              "final_at": iso(version.created_at)}
         ids = [n for n in (id_or_none(i.strip()) for i in (identity.get("endorsements") or "").split(",")) if n]
         found = {e.id: e for e in db.session.scalars(select(Endorsement).where(Endorsement.id.in_(ids),
                                                                                Endorsement.version_id == version.id))}
@@ -83,6 +89,11 @@ def verify(data: bytes) -> dict:
     else:
         answer["content_hash_matches"] = False
     return answer
+
+
+def version_name(number: int, label: str) -> str:
+    """A version as the screens name it: "Version 4, Final version"."""
+    return f"Version {number}, {label}" if label else f"Version {number}"
 
 
 def _unverified(message: str, code: str, verdict: str) -> Invalid:
