@@ -113,7 +113,12 @@ def export_file(eid):
           "`signature_valid`, `intact` and `made_by_this_installation` to true and leave `problem` null; version, "
           "content hash match and endorsements are looked up for them only. 400 `not_a_pdf` (details.verdict "
           "`unreadable`) for a file that cannot be read, 400 `not_checked` (details.verdict `not_checked`) for one "
-          "that needs more than VERIFY_TIMEOUT or VERIFY_MEMORY_MB to check",
+          "that needs more than VERIFY_TIMEOUT or VERIFY_MEMORY_MB to check. `timestamp`: the seal's RFC 3161 "
+          "time stamp (`at`; `authority`, as the TSA certificate names it; `valid`; `trusted`, its authority chains "
+          "to VERIFY_TSA_ROOTS) or null when the seal carries none; one that does not verify gives `seal_broken`. "
+          "`later_signatures`: each later signature or document time stamp (`kind` `signature` or "
+          "`document_time_stamp`, `signer`, `field`, `at`). `document.version_name` names the version as the "
+          "screens do (\"Version 4, Final version\"), with `document.title`; ids are secondary",
           tag="export", auth=False, errors=(400, 413, 429))
 @costly("RATELIMIT_VERIFY")
 @reads_only
