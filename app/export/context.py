@@ -8,7 +8,7 @@ of a PDF can be tested without rendering one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import segno
@@ -29,6 +29,12 @@ class EndorsementFact:
     date: datetime
     withdrawn: bool = False
     reservation: str = ""
+    # The section the reservation is about (its id in the exported text) and its heading today, for when
+    # the section is not in the exported text.
+    reservation_section_id: int | None = None
+    reservation_heading: str = ""
+    note: str = ""  # the public note shown with the endorsement
+    reservation_concerns: str = ""  # set by document_context: "§ 2.1 Scope of the commitment"
 
 
 @dataclass
@@ -57,9 +63,14 @@ class ExportFacts:
     actions: list[dict] | None = None
 
 
+QR_TITLE = "QR code of the verification address given above"
+
+
 def qr_svg(data: str) -> str:
-    """An inline SVG QR code (no file, no fetch): the verification address."""
-    return segno.make(data, error="m").svg_inline(scale=3, border=2, dark="#000", light=None, omitsize=True)
+    """An inline SVG QR code (no file, no fetch): the verification address. Its <title> becomes the
+    alternative text (/Alt) of the Figure in the tagged PDF."""
+    return segno.make(data, error="m").svg_inline(scale=3, border=2, dark="#000", light=None, omitsize=True,
+                                                  title=QR_TITLE)
 
 
 def document_context(facts: ExportFacts) -> dict:
@@ -72,16 +83,28 @@ def document_context(facts: ExportFacts) -> dict:
         # The same sanitiser as the pages: nothing a writer typed becomes markup beyond the allow-list.
         "html": render_for_print(s["body"], f"x{s['section_id']}-"),
     } for number, s in zip(numbers, facts.sections)]
-    active = [e for e in facts.endorsements if not e.withdrawn]
+    by_section = {s["anchor"]: s for s in sections}
+    active = [_with_reservation_section(e, by_section) for e in facts.endorsements if not e.withdrawn]
     return {
         "kind_name": KIND_NAMES.get(facts.kind, facts.kind),
         "facts": facts,
         "sections": sections,
         "endorsements": active,
+        "withdrawn_count": sum(1 for e in facts.endorsements if e.withdrawn),
         "endorsement_ids": ",".join(str(e.id) for e in active),
         "actions": facts.actions,
         "qr": qr_svg(facts.verify_url) if facts.verify_url and not facts.draft else "",
     }
+
+
+def _with_reservation_section(endorsement: EndorsementFact, by_section: dict) -> EndorsementFact:
+    """The endorsement as the annex shows it: its reservation names the section as the exported text
+    numbers it ("§ 2.1 Scope of the commitment")."""
+    if not endorsement.reservation:
+        return endorsement
+    section = by_section.get(f"s-{endorsement.reservation_section_id}")
+    concerns = f"§ {section['number']} {section['heading']}" if section else endorsement.reservation_heading
+    return replace(endorsement, reservation_concerns=concerns)
 
 
 def redline_context(*, title: str, group_name: str, document_id: int, old_label: str, new_label: str,

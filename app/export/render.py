@@ -33,11 +33,13 @@ class Rendered:
 
 
 def render_pdf(html: str, *, timeout: float = 120, memory_mb: int = 2048, variant: str | None = "pdf/a-3b",
-               tags: bool = False) -> Rendered:
+               tags: bool = True) -> Rendered:
+    """The PDF of `html`: PDF/A-3b (`variant`) and, always, tagged as PDF/UA-1.
+
+    `tags` is kept for callers that pass EXPORT_PDF_TAGS; it can no longer turn the tags off, because an
+    untagged file would fall short of PDF/UA for readers who use assistive technology."""
     command = [sys.executable, str(WORKER), "--memory-mb", str(int(memory_mb)), "--variant", variant or "",
-               "--cpu-seconds", str(int(timeout) + 10)]
-    if tags:
-        command.append("--tags")
+               "--cpu-seconds", str(int(timeout) + 10), "--tags"]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True, cwd=str(WORKER.parent), env=_child_env())
     try:

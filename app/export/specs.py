@@ -71,9 +71,14 @@ def roadmap_actions_for_pdf(version: Version | None, document: Document) -> list
 
 
 def _endorsement_facts(endorsements: list[Endorsement]) -> list[EndorsementFact]:
+    """What the annex shows of each endorsement, as the version page does: the reservation with its section,
+    the public note; withdrawn ones are kept (flagged) so that the evidence page can count them."""
     return [EndorsementFact(id=e.id, organisation=e.organisation.name, country=e.organisation.country,
                             signatory_name=e.signatory_name, signatory_title=e.signatory_title, date=e.created_at,
-                            withdrawn=e.withdrawn_at is not None, reservation=e.reservation or "")
+                            withdrawn=e.withdrawn_at is not None, reservation=e.reservation or "",
+                            reservation_section_id=e.reservation_section_id,
+                            reservation_heading=e.reservation_section.heading if e.reservation_section else "",
+                            note=e.note or "")
             for e in endorsements]
 
 
@@ -87,17 +92,17 @@ def _page(template: str, *, title: str, author: str, language: str, draft: bool,
           description: str = "", draft_word: str = "DRAFT", **context) -> str:
     now = utcnow()
     # Straight from the Jinja environment: the page context processors (session, notifications) have no place in a PDF.
-    return current_app.jinja_env.get_template(template).render(pdf_title=title, pdf_author=author, pdf_description=description,
-                           language=language, draft=draft, identity=identity, footer_text=footer,
-                           draft_word=draft_word, created_w3c=iso(now), **context)
+    return current_app.jinja_env.get_template(template).render(
+        pdf_title=title, pdf_author=author, pdf_description=description, language=language, draft=draft,
+        identity=identity, footer_text=footer, draft_word=draft_word, created_w3c=iso(now), **context)
 
 
 def _status_text(document: Document, version: Version | None, draft: bool) -> str:
     if version is None:
         return f"Working text ({document.status}) — not endorsed, not sealed"
     if draft:
-        return "Named version, not the final text — not sealed"
-    return "Final text, sealed" + (" (endorsement closed)" if version.closed_at else "")
+        return "Named version, not the final version — not sealed"
+    return "Final version, sealed" + (" (endorsement closed)" if version.closed_at else "")
 
 
 def _document_html(document: Document, version: Version | None, state: list[dict], *, draft: bool,
@@ -117,7 +122,7 @@ def _document_html(document: Document, version: Version | None, state: list[dict
     if event is not None:
         facts.audit_head = {"seq": event.seq, "hash": event.hash, "at": event.at}
     context = document_context(facts)
-    label = f"version {version.number} ({version.label})" if version else "working text"
+    label = f"Version {version.number}, {version.label}" if version else "working text"
     footer = (f"{document.group.name} · {label}" if not draft else f"DRAFT · {document.group.name} · {label}")
     return _page("export/document.html", title=facts.title, author=document.group.name, language=facts.language,
                  draft=draft, identity=_identity(facts, kind, context["endorsement_ids"]), footer=footer,
@@ -134,8 +139,9 @@ def version_spec(version: Version) -> ExportSpec:
         digest = hashlib.sha256(ids.encode("ascii")).hexdigest()[:24]
 
         def build():
+            # All of them: the annex lists the active ones, the evidence page counts the withdrawn ones.
             return _document_html(document, version, version_state(version), draft=False, kind="sealed",
-                                  endorsements=active, hash_value=version.content_hash)
+                                  endorsements=endorsements_of(version), hash_value=version.content_hash)
         return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}", kind="sealed",
                           group_id=document.group_id, document_id=document.id, version_id=version.id,
                           filename=f"{filename}-sealed.pdf", content_hash=version.content_hash,

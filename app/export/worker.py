@@ -1,14 +1,15 @@
 """The render subprocess: HTML on stdin, PDF on stdout, under a memory limit.
 
-    python app/export/worker.py --memory-mb 2048 --variant pdf/a-3b
+    python app/export/worker.py --memory-mb 2048 --variant pdf/a-3b --tags
     python app/export/worker.py --verify --memory-mb 384 --certificate BASE64-DER
 
 With --verify it checks an uploaded PDF instead (validate.check_pdf_bounded)
 against the seal's certificate: the PDF on stdin, one line of JSON on stdout
 (validate.check_report). MemoryError is reported as for a render.
 
-Runs WeasyPrint with AssetFetcher only. It is its own process so that a huge
-or hostile document can exhaust only itself: the parent (render.py) kills it
+Runs WeasyPrint with AssetFetcher only. With --tags the PDF is tagged and then mended
+for PDF/UA-1 (pdfua.py) before it leaves the process, so the parent seals the final bytes.
+It is its own process so that a huge or hostile document can exhaust only itself: the parent (render.py) kills it
 at the time limit, and RLIMIT_AS makes an allocation past the memory limit
 fail here instead of in the web server. URLs the fetcher refused are written
 to stderr as JSON, one line, for the parent to log.
@@ -27,9 +28,9 @@ if sys.path and Path(sys.path[0] or ".").resolve() == HERE:
     del sys.path[0]  # run as a script: the package's own module names must not shadow anything
 
 
-def _load_fetcher():
-    """fetcher.py by its path: the worker does not import the Flask app package (faster start)."""
-    spec = importlib.util.spec_from_file_location("accord_export_fetcher", HERE / "fetcher.py")
+def _load(name: str):
+    """A module of this folder by its path: the worker does not import the Flask app package (faster start)."""
+    spec = importlib.util.spec_from_file_location(f"accord_export_{name}", HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -54,13 +55,15 @@ def main() -> int:
     try:
         from weasyprint import HTML
 
-        fetcher_module = _load_fetcher()
+        fetcher_module = _load("fetcher")
         html_text = sys.stdin.buffer.read().decode("utf-8")
         fetcher = fetcher_module.AssetFetcher()
         document = HTML(string=html_text, base_url=fetcher_module.ASSETS_URL, url_fetcher=fetcher).render()
         document.metadata.attachments = []  # never an embedded file, whatever the HTML says
         pdf = document.write_pdf(pdf_variant=args.variant or None, pdf_tags=args.tags, custom_metadata=True,
                                  attachments=None)
+        if args.tags:  # PDF/UA-1 beside the PDF/A variant: WeasyPrint takes one variant only (pdfua.py)
+            pdf = _load("pdfua").make_accessible(pdf)
     except MemoryError:
         sys.stderr.write("\n" + json.dumps({"error": "memory"}) + "\n")
         return 3

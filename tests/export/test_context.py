@@ -57,3 +57,21 @@ def test_relative_links_and_images_are_dropped_from_print_but_absolute_ones_and_
     assert "annex.html" not in printed and "//host/share" not in printed and "logo.png" not in printed
     assert 'href="https://example.eu/a"' in printed and 'href="mailto:x@example.eu"' in printed
     assert 'href="#x1-fn:1"' in printed and "the annex" in printed and "A note." in printed
+
+
+def test_a_reservation_names_its_section_as_numbered_in_the_pdf_and_withdrawals_are_counted(app):
+    from dataclasses import replace
+
+    from app.export.context import EndorsementFact, document_context
+
+    facts = sample_facts(draft=False)
+    when = facts.dated
+    facts = replace(facts, endorsements=[
+        EndorsementFact(5, "City of Ghent", "BE", "A", "B", when, reservation="Not lot 2.", reservation_section_id=2),
+        EndorsementFact(7, "City of Lyon", "FR", "C", "D", when, reservation="Later.", reservation_section_id=99,
+                        reservation_heading="A section since removed", note="Gladly."),
+        EndorsementFact(6, "City of Oslo", "NO", "E", "F", when, withdrawn=True)])
+    context = document_context(facts)
+    assert [e.reservation_concerns for e in context["endorsements"]] == [
+        "§ 1.1 Scope of the commitment", "A section since removed"]
+    assert context["endorsements"][1].note == "Gladly." and context["withdrawn_count"] == 1

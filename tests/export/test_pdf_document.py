@@ -9,7 +9,7 @@ from tests.export.conftest import SAMPLE_SECTIONS, font_styles, page_texts, run
 def test_the_cover_contents_and_sections_carry_the_exact_text(sealed_sample):
     pages = page_texts(sealed_sample["pdf"])
     cover = pages[0]
-    for words in ("Fair ICT for public buyers", "Buyers for fair ICT", "3 — Final text", "20 November 2026",
+    for words in ("Fair ICT for public buyers", "Buyers for fair ICT", "Version 3, Final text", "20 November 2026",
                   "Final text, sealed"):
         assert words in cover
     contents = pages[1]
