@@ -85,8 +85,14 @@ def seed_demo(*, only_if_empty: bool = False) -> bool:
 
 def _seed_documents(group, people) -> None:
     """A statement in review with some history and a named version, and a roadmap in draft."""
-    from app.demo_texts import (ROADMAP_SECTIONS, ROADMAP_SUMMARY, ROADMAP_TITLE, STATEMENT_SECTIONS,
-                                STATEMENT_SUMMARY, STATEMENT_TITLE)
+    from app.demo_texts import (
+        ROADMAP_SECTIONS,
+        ROADMAP_SUMMARY,
+        ROADMAP_TITLE,
+        STATEMENT_SECTIONS,
+        STATEMENT_SUMMARY,
+        STATEMENT_TITLE,
+    )
     from app.documents.services import create_document, create_version, save_section
 
     coordinator, marta, jussi, giulia = people[0], people[1], people[2], people[3]

@@ -114,7 +114,8 @@ def register_error_handlers(app):
         flash(error.message, "error")
         for field, message in getattr(error, "fields", {}).items():
             flash(f"{field}: {message}", "error")
-        target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("main.home")
+        same_site = request.referrer and request.referrer.startswith(request.host_url)
+        target = request.referrer if same_site else url_for("main.home")
         return redirect(target)
 
     @app.errorhandler(HTTPException)

@@ -46,7 +46,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -506,9 +506,11 @@ def verdict(ok: bool) -> str:
 def report(label: str, r: dict) -> list[tuple[str, str, str, str]]:
     rows = []
     p, g = r["pages"], r["pages_after_growth"]
-    rows.append(("page GET /documents/{did} median / p95", f"{p['page']['median_ms']:.1f} / {p['page']['p95_ms']:.1f} ms",
+    rows.append(("page GET /documents/{did} median / p95",
+                 f"{p['page']['median_ms']:.1f} / {p['page']['p95_ms']:.1f} ms",
                  "", ""))
-    rows.append(("healthz GET /healthz median / p95", f"{p['healthz']['median_ms']:.1f} / {p['healthz']['p95_ms']:.1f} ms",
+    rows.append(("healthz GET /healthz median / p95",
+                 f"{p['healthz']['median_ms']:.1f} / {p['healthz']['p95_ms']:.1f} ms",
                  "", ""))
     rows.append(("page / healthz ratio, median / p95", f"{p['ratio_median']:.1f}x / {p['ratio_p95']:.1f}x", "<= 10x",
                  verdict(max(p["ratio_median"], p["ratio_p95"]) <= 10)))
@@ -589,7 +591,7 @@ def main() -> int:
     workdir = Path(args.workdir or Path(args.manifest).parent)
     rng = random.Random(SEED)
     url, did = manifest["database_url"], manifest["document_id"]
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     results = {"label": label_name(args.label), "date": started_at.isoformat(timespec="seconds"),
                "machine": machine(), "code": git_state(), "data": {k: manifest[k] for k in (
                    "section_count", "markdown_bytes", "largest_section_bytes", "big_section_bytes",
@@ -646,7 +648,7 @@ def main() -> int:
         results["growth_slowdown_p95"] = round(after["p95_ms"] / before["p95_ms"], 2)
     finally:
         server.stop()
-    results["seconds"] = round((datetime.now(timezone.utc) - started_at).total_seconds(), 1)
+    results["seconds"] = round((datetime.now(UTC) - started_at).total_seconds(), 1)
     try:
         results["machine"]["loadavg_at_end"] = os.getloadavg()
     except OSError:

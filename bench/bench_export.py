@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +105,8 @@ def cold_export(app, vid: int) -> dict:
                   "render_and_seal_seconds": export.render_seconds, "pages": export.pages,
                   "pdf_bytes": export.size, "html_bytes": len(html.encode("utf-8")),
                   "peak_child_rss_mib": round(after.ru_maxrss / 1024, 1),
-                  "child_cpu_seconds": round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2)}
+                  "child_cpu_seconds": round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+                                             2)}
         db.session.remove()
     return result, html
 
@@ -184,7 +185,7 @@ def main() -> None:
     finally:
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    result = {"label": label, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    result = {"label": label, "at": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
               "sections": manifest["section_count"], "markdown_bytes": manifest["markdown_bytes"],
               **cold, "weasyprint_subprocess_seconds": round(alone, 3), **chromium, **stored}

@@ -98,7 +98,8 @@ def main() -> None:
         env.update({f"RATELIMIT_PREVIEW{scope}": "1000000 per minute" for scope in ("", "_ADDRESS")})
     if args.no_gate:
         env["COSTLY_AT_ONCE"] = "1000"
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind",
+                               f"127.0.0.1:{port}",
                                "--timeout", "60", "--error-logfile", str(workdir / "gunicorn.log"), "wsgi:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -127,8 +128,8 @@ def main() -> None:
                 n += 1  # a new text each time: nothing is answered from a cache
                 started = time.monotonic()
                 try:
-                    status = session.post(base + "/api/v1/preview", timeout=30,
-                                          json={"body": f"{HOSTILE[args.hostile]} {threading.get_ident()} {n}"}).status_code
+                    body = f"{HOSTILE[args.hostile]} {threading.get_ident()} {n}"
+                    status = session.post(base + "/api/v1/preview", timeout=30, json={"body": body}).status_code
                 except requests.RequestException:
                     status = "timeout"
                 with lock:
@@ -183,7 +184,8 @@ def main() -> None:
                   "hostile": args.hostile, "rate_limits": not args.no_limits, "gate": not args.no_gate,
                   "healthz": summary(health) if health else None, "healthz_failures": health_failures,
                   "saves": summary(saves) if saves else None, "save_failures": dict(save_failures),
-                  "previews": {str(k): v for k, v in previews.items()}, "preview_time": summary(preview_times) if preview_times else None}
+                  "previews": {str(k): v for k, v in previews.items()},
+                  "preview_time": summary(preview_times) if preview_times else None}
         print(json.dumps(result, indent=2))
     finally:
         server.terminate()

@@ -48,7 +48,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -185,6 +185,7 @@ def seed(url: str, rng: random.Random) -> dict:
 def seed_final_statement(manifest: dict, coordinator) -> int:
     """A second, short statement of the group, final, endorsed by its three organisations, with its sealed
     PDF already stored: members download it and read its endorsements during the load."""
+    from build_data import source_sections
     from flask import current_app
 
     from app.auth.models import User
@@ -192,9 +193,8 @@ def seed_final_statement(manifest: dict, coordinator) -> int:
     from app.endorsements.services import endorse
     from app.export import services as export
     from app.extensions import db
-    from app.organisations.models import Representative
     from app.groups.models import Group
-    from build_data import source_sections
+    from app.organisations.models import Representative
 
     group = db.session.get(Group, manifest["group_id"])
     document = services.create_document(coordinator, group, title="Joint statement on open standards (final)",
@@ -304,7 +304,8 @@ class Recorder:
 class Member(threading.Thread):
     def __init__(self, index: int, entry: dict, manifest: dict, base: str, until: float, rec: Recorder):
         super().__init__(daemon=True, name=f"member-{index}")
-        self.index, self.entry, self.manifest, self.base, self.until, self.rec = index, entry, manifest, base, until, rec
+        self.index, self.entry, self.manifest = index, entry, manifest
+        self.base, self.until, self.rec = base, until, rec
         self.rng = random.Random(SEED + index)
         self.count = 0
         self.exc = None
@@ -556,7 +557,7 @@ def grow(manifest: dict, factor: int, rng: random.Random) -> dict:
                 Comment.section_id.in_(list(sections)), Comment.parent_id.is_(None), Comment.resolved_at.is_(None),
                 Comment.anchor_quote != "")):
             tracked[comment.section_id].append([comment, comments.locate(comment, sections[comment.section_id])])
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         rows = []
         ids = list(state)
         for n in range(max(0, need)):
@@ -658,7 +659,7 @@ def main() -> int:
     rng = random.Random(SEED)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = {"label": args.label, "machine": machine(),
-               "taken_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+               "taken_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     print(f"[{args.label}] seeding", flush=True)
     manifest = seed(args.db, rng)
     results["seeded"] = manifest["seeded"]

@@ -29,7 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +175,7 @@ def main() -> None:
         large = run_document(app, manifest, manifest["document_id"], args.requests)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    result = {"label": args.label, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    result = {"label": args.label, "at": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
               "short_statement": short, "benchmark_document": large}
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,8 @@ from app import create_app
 from app.background import wait_idle
 from app.extensions import db
 
+pytest_plugins = ("tests.live",)  # its fixtures (gunicorn_server) for every test module
+
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 

@@ -40,6 +40,9 @@ ensure_redis() {  # the shared cache's tests (tests/documents/test_shared_cache.
 }
 ensure_redis
 
+echo "== Lint (ruff, configured in pyproject.toml) =="
+"$BIN/ruff" check . || { echo "ruff found problems (above): fix them, or \`$BIN/ruff check --fix .\` for the fixable ones."; status=1; }
+
 echo "== Tests on SQLite =="
 env -u TEST_DATABASE_URL "$BIN/python" -m pytest -q -p no:cacheprovider "$@" tests || status=1
 

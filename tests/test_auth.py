@@ -58,7 +58,7 @@ def test_sign_in_with_the_form_and_sign_out(client, make_user):
 
 
 def test_sign_in_matches_the_email_in_any_letter_case(client, make_user):
-    user = make_user(email="anna.desmet@example.eu")
+    make_user(email="anna.desmet@example.eu")
     assert post_login(client, "  Anna.DeSmet@Example.EU ", PASSWORD).status_code == 302
     assert signed_in(client)
 

@@ -394,7 +394,8 @@ def test_a_coordinator_removes_a_member_through_the_page(client, login, make_gro
 
 def test_a_member_may_leave_a_group(api, make_group):
     group, people = make_group()
-    assert api(people["observer"]).delete(f"/api/v1/groups/{group.id}/members/{people['observer'].id}").status_code == 204
+    left = api(people["observer"]).delete(f"/api/v1/groups/{group.id}/members/{people['observer'].id}")
+    assert left.status_code == 204
     assert role_of(group.id, people["observer"].id) is None
 
 

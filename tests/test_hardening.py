@@ -22,7 +22,7 @@ from app.extensions import db
 from app.groups.models import Group, Invitation, Membership
 from app.mail.models import OutboxMessage
 from tests.conftest import PASSWORD, csrf_token_from
-from tests.live import _free_port, gunicorn_server  # noqa: F401  (gunicorn_server: fixture)
+from tests.live import _free_port
 
 EVIL = "evil.example.net"
 NEW_PASSWORD = "a-brand-new-password-42"
@@ -108,7 +108,8 @@ def test_a_password_reset_revokes_every_token(client, make_user, api):
     user = make_user()
     bearer = api(user)
     page = client.get("/password/forgot")
-    client.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    client.post("/password/forgot", data={"email": user.email,
+                                          "csrf_token": csrf_token_from(page.get_data(as_text=True))})
     link = re.search(r"http\S+/password/reset/\S+", last_mail_to(user.email).body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
     form = client.get("/" + path)
@@ -153,7 +154,7 @@ class Inbox:
         self.messages: list[bytes] = []
         self.delay = delay
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (the name aiosmtpd calls)
         if self.delay:
             import asyncio
 
@@ -317,7 +318,8 @@ def post_login(client, email_address, password, address="203.0.113.7", forwarded
 def test_failed_sign_ins_count_per_account_from_every_address(app, make_user):
     target = make_user()
     for n in range(5):
-        assert post_login(app.test_client(), target.email, "wrong-password-1", address=f"198.51.100.{n}").status_code == 400
+        assert post_login(app.test_client(), target.email, "wrong-password-1",
+                          address=f"198.51.100.{n}").status_code == 400
     blocked = post_login(app.test_client(), target.email, PASSWORD, address="198.51.100.99")
     assert blocked.status_code == 429
 
@@ -331,7 +333,8 @@ def test_one_attackers_failures_do_not_lock_out_a_colleague_at_the_same_address(
     assert post_login(app.test_client(), colleague.email, PASSWORD).status_code == 302
 
 
-@pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN": "100 per minute", "RATELIMIT_LOGIN_ADDRESS": "3 per minute"}])
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN": "100 per minute",
+                                         "RATELIMIT_LOGIN_ADDRESS": "3 per minute"}])
 def test_a_client_cannot_name_its_own_address_without_a_trusted_proxy(app, make_user):
     user = make_user()
     for n in range(3):

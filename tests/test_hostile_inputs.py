@@ -22,7 +22,6 @@ from app.documents import services as documents
 from app.documents.models import SectionRevision
 from app.extensions import db
 from app.roadmaps.models import RoadmapAction
-from tests.live import gunicorn_server  # noqa: F401  (fixture)
 
 BOUND = 15.0  # seconds: generous for a loaded 2-core machine; the unbounded cases took minutes
 SCRIPT = "\n\n<script>alert(1)</script>"
@@ -150,7 +149,8 @@ def test_a_section_that_cannot_be_formatted_is_saved_and_shown_as_written(api, c
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
     fixed = editor.put(f"/api/v1/sections/{section.id}",
-                       json={"body": "Cities buy *clean* buses.", "base_revision": saved.get_json()["revision"]["number"]})
+                       json={"body": "Cities buy *clean* buses.",
+                             "base_revision": saved.get_json()["revision"]["number"]})
     assert fixed.status_code == 200
     html = client.get(f"/documents/{statement.id}").get_data(as_text=True)
     assert "<em>clean</em>" in html and "shown as written" not in html

@@ -188,8 +188,9 @@ def test_the_development_secret_is_made_when_the_app_starts_never_on_import(tmp_
 
     env = {**os.environ, "ACCORD_INSTANCE_DIR": str(tmp_path), "ACCORD_ENV": "development"}
     env.pop("SECRET_KEY", None)
-    run = lambda code: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                      check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout
+    def run(code):
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                              check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout
     run("import config")
     assert not (tmp_path / "secret_key").exists()
     make = "from app import create_app; print(create_app('development', SQLALCHEMY_DATABASE_URI='sqlite://').secret_key)"

@@ -108,6 +108,14 @@ def paginate(query, id_column, serialise):
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
-from app.api import accounts, comments, documents, endorsements, groups, openapi, organisations  # noqa: E402,F401  (register the routes)
-from app.api import exports  # noqa: E402,F401
-from app.api import actions  # noqa: E402,F401  (roadmap actions)
+from app.api import (  # noqa: E402,F401  (register the routes)
+    accounts,
+    actions,  # noqa: E402,F401  (roadmap actions)
+    comments,
+    documents,
+    endorsements,
+    exports,  # noqa: E402,F401
+    groups,
+    openapi,
+    organisations,
+)

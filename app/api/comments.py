@@ -226,7 +226,8 @@ def propose_amendment(sid):
     return jsonify(amendment_json(amendment)), 201
 
 
-@endpoint("/sections/<int:sid>/amendments", "GET", "Suggested changes of a section (?status=proposed|accepted|rejected)",
+@endpoint("/sections/<int:sid>/amendments", "GET",
+          "Suggested changes of a section (?status=proposed|accepted|rejected)",
           tag="discussion", errors=(400, 401, 404))
 def list_amendments(sid):
     section = section_for(signed_in_user(), sid)
@@ -246,7 +247,8 @@ def get_amendment(aid):
 
 
 @endpoint("/amendments/<int:aid>/accept", "POST",
-          "Accept (editor): merged onto the current text as a revision credited to its author (and to the editor, when merged by hand); 409 when it no longer merges",
+          "Accept (editor): merged onto the current text as a revision credited to its author (and to the editor, "
+          "when merged by hand); 409 when it no longer merges",
           body=AcceptRequest, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
 def accept_amendment(aid):
     user = signed_in_user()
@@ -358,7 +360,8 @@ def activity_json(activity: services.Activity) -> dict:
             "link": activity.link}
 
 
-@endpoint("/groups/<int:gid>/activity", "GET", "The group's activity: edits, versions, comments, suggestions, newest first",
+@endpoint("/groups/<int:gid>/activity", "GET",
+          "The group's activity: edits, versions, comments, suggestions, newest first",
           tag="notifications", errors=(400, 401, 404))
 def group_activity(gid):
     group = group_for(signed_in_user(), gid)

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from app.api import endpoint, paginate, parse, signed_in_user
 from app.api.serialise import group_json, invitation_json, membership_json, user_json
 from app.extensions import db
-from app.util import public_url
 from app.groups import services
 from app.groups.models import Membership
 from app.groups.permissions import group_for, require_role, role_in
+from app.util import public_url
 
 
 class GroupRequest(BaseModel):

@@ -24,8 +24,14 @@ from dataclasses import dataclass
 from blinker import Namespace
 from sqlalchemy import func, select
 
-from app.audit.checkpoints import (CheckpointKeyUnavailable, latest_checkpoint, seal_checkpoint, seal_if_possible,
-                                   seal_key, signature_holds)
+from app.audit.checkpoints import (
+    CheckpointKeyUnavailable,
+    latest_checkpoint,
+    seal_checkpoint,
+    seal_if_possible,
+    seal_key,
+    signature_holds,
+)
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.extensions import db
 from app.groups.models import Group

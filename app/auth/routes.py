@@ -5,8 +5,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services
-from app.auth.forms import (ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, ProfileForm,
-                            ResetPasswordForm, SelfRegisterForm, TokenForm)
+from app.auth.forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SelfRegisterForm,
+    TokenForm,
+)
 from app.errors import AccordError
 from app.extensions import client_address, db, limiter
 from app.forms import apply_errors, safe_next, status_for

@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ApiToken, PasswordReset, User, UserSession
+from app.background import submit
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, request_reads_only
 from app.mail.services import send_mail
-from app.background import submit
 from app.util import new_token, public_url, token_hash, utcnow
 from app.validation import FieldErrors, clean_email, clean_id, clean_password, clean_text, is_unicode_text
 

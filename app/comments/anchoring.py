@@ -36,8 +36,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from diff_match_patch import diff_match_patch
 
@@ -142,7 +142,7 @@ class _MinimalDiff(diff_match_patch):
     """diff-match-patch without its half-match speed-up, which may return a longer edit than needed:
     the anchors' reasoning compares edit costs, so the diff must be minimal (until the time-out)."""
 
-    def diff_halfMatch(self, text1, text2):
+    def diff_halfMatch(self, text1, text2):  # noqa: N802  (overrides the library's method of that name)
         return None
 
 

@@ -47,7 +47,8 @@ def _mark_positions(text: str, spans) -> str:
     return "".join(out)
 
 
-_ADDED = re.compile(r'<span id="mark-\d+" class="mark-target"></span>|<mark class="comment-mark" data-comments="[\d ]+">|</mark>')
+_ADDED = re.compile(r'<span id="mark-\d+" class="mark-target"></span>'
+                    r'|<mark class="comment-mark" data-comments="[\d ]+">|</mark>')
 
 
 def _without_marks(html: str) -> str:

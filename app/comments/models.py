@@ -11,8 +11,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect, select, text,
-                        update)
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.util import identity_key
 
@@ -65,8 +76,8 @@ class Comment(db.Model):
     resolved_by = relationship("User", foreign_keys=[resolved_by_id])
     section = relationship("Section")
     document = relationship("Document")
-    replies: Mapped[list["Comment"]] = relationship(order_by="Comment.id", back_populates="parent")
-    parent: Mapped["Comment | None"] = relationship(remote_side=[id], back_populates="replies")
+    replies: Mapped[list[Comment]] = relationship(order_by="Comment.id", back_populates="parent")
+    parent: Mapped[Comment | None] = relationship(remote_side=[id], back_populates="replies")
 
     @property
     def is_thread(self) -> bool:
@@ -123,7 +134,7 @@ class Amendment(db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     section = relationship("Section")
     document = relationship("Document")
-    supports: Mapped[list["AmendmentSupport"]] = relationship(
+    supports: Mapped[list[AmendmentSupport]] = relationship(
         order_by="AmendmentSupport.id", cascade="all, delete-orphan", back_populates="amendment")
 
 

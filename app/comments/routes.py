@@ -9,10 +9,26 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.audit.models import AuditEvent
 from app.auth.forms import EmptyForm
 from app.comments import services
-from app.comments.forms import AmendmentForm, CommentForm, EditCommentForm, PreferenceForm, RejectForm, ResolveAmendmentForm
+from app.comments.forms import (
+    AmendmentForm,
+    CommentForm,
+    EditCommentForm,
+    PreferenceForm,
+    RejectForm,
+    ResolveAmendmentForm,
+)
 from app.comments.models import Comment, Notification
-from app.comments.permissions import (amendment_for, can_comment, can_decide, can_delete_comment, can_edit_comment,
-                                      can_propose, can_resolve, can_support, comment_for)
+from app.comments.permissions import (
+    amendment_for,
+    can_comment,
+    can_decide,
+    can_delete_comment,
+    can_edit_comment,
+    can_propose,
+    can_resolve,
+    can_support,
+    comment_for,
+)
 from app.documents import services as documents
 from app.documents.diffing import diff_texts, side_by_side
 from app.documents.importing import normalise_newlines

@@ -22,10 +22,24 @@ from app.audit.models import AuditEvent
 from app.audit.services import record
 from app.auth.models import User
 from app.comments import anchoring
-from app.comments.models import (EMAIL_CHOICES, Amendment, AmendmentSupport, Comment, DocumentWatch,
-                                 Notification, NotificationSetting)
-from app.comments.permissions import (can_comment, can_decide, can_delete_comment, can_edit_comment, can_propose,
-                                      can_resolve, can_support)
+from app.comments.models import (
+    EMAIL_CHOICES,
+    Amendment,
+    AmendmentSupport,
+    Comment,
+    DocumentWatch,
+    Notification,
+    NotificationSetting,
+)
+from app.comments.permissions import (
+    can_comment,
+    can_decide,
+    can_delete_comment,
+    can_edit_comment,
+    can_propose,
+    can_resolve,
+    can_support,
+)
 from app.documents import services as documents
 from app.documents.importing import normalise_newlines
 from app.documents.models import Document, Section, Version
@@ -50,7 +64,8 @@ def check_comment_body(body) -> str:
     if not isinstance(body, str):
         raise Invalid("Some fields are not valid.", fields={"body": "Must be text."})
     if not is_unicode_text(body):
-        raise Invalid("Some fields are not valid.", fields={"body": "Contains characters that are not valid Unicode text."})
+        raise Invalid("Some fields are not valid.",
+                      fields={"body": "Contains characters that are not valid Unicode text."})
     body = normalise_newlines(body).strip()
     if len(body) > MAX_COMMENT_CHARS:
         raise TooLarge(f"A comment may hold at most {MAX_COMMENT_CHARS:,} characters.", code="comment_too_large")
@@ -851,7 +866,8 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
     documents_by_id = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(document_ids)))} \
         if document_ids else {}
     actor_ids = {e.actor_id for e in events if e.actor_id}
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
+    names = dict(db.session.execute(select(User.id,
+                                           User.name).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
 
     out = []
     for event in events:
@@ -890,7 +906,8 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
                                    f"/versions/{version.id}" if version else doc_link),
             "endorsement.withdraw": (f"withdrew an endorsement of {title}",
                                      f"/versions/{version.id}" if version else doc_link),
-            "comment.add": (f"commented on {heading} in {title}", f"{doc_link}#comment-{object_id}" if doc_link else None),
+            "comment.add": (f"commented on {heading} in {title}",
+                            f"{doc_link}#comment-{object_id}" if doc_link else None),
             "comment.reply": (f"replied to a comment on {heading} in {title}",
                               f"{doc_link}#comment-{object_id}" if doc_link else None),
             "comment.resolve": (f"resolved a thread on {heading} in {title}",

@@ -42,7 +42,7 @@ def _line_of(text: str, position: int) -> int:
 # --- 1. Shape checks -------------------------------------------------------------------------------------
 
 _PREFIX_CHARS = r"[ \t>*+\-:\d.)]"
-_DEEP_PREFIX = re.compile(r"^(?=%s{%d})%s+" % (_PREFIX_CHARS, MAX_NESTING + 1, _PREFIX_CHARS), re.M)
+_DEEP_PREFIX = re.compile(rf"^(?={_PREFIX_CHARS}{{{MAX_NESTING + 1}}}){_PREFIX_CHARS}+", re.M)
 _LIST_MARKER = re.compile(r"(?:^|(?<=[ \t>]))(?:[-*+:]|\d{1,9}[.)])(?=[ \t]|$)")
 _INDENT = re.compile(r"[ \t]+")
 
@@ -118,7 +118,7 @@ def _bracket_problem(text: str) -> str | None:
             f"or split the paragraph")
 
 
-_MARK_RUN = re.compile(r"[*_][*_]{%d}[*_]*" % MAX_MARK_RUN)  # [*_]{501,}, written so that re scans faster
+_MARK_RUN = re.compile(rf"[*_][*_]{{{MAX_MARK_RUN}}}[*_]*")  # [*_]{501,}, written so that re scans faster
 
 
 def _mark_run_problem(text: str) -> str | None:

@@ -45,7 +45,7 @@ class Document(db.Model):
 
     group = relationship("Group")
     final_version = relationship("Version", foreign_keys=[final_version_id], post_update=True)
-    sections: Mapped[list["Section"]] = relationship(
+    sections: Mapped[list[Section]] = relationship(
         back_populates="document", order_by="Section.position", cascade="all, delete-orphan")
 
     @property
@@ -136,7 +136,7 @@ class Version(db.Model):
 
     document: Mapped[Document] = relationship(foreign_keys=[document_id])
     created_by = relationship("User")
-    entries: Mapped[list["VersionSection"]] = relationship(
+    entries: Mapped[list[VersionSection]] = relationship(
         order_by="VersionSection.position", cascade="all, delete-orphan")
 
 

@@ -67,7 +67,8 @@ def new_document(gid):
                 try:
                     text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    raise Invalid("The file is not UTF-8 text.", fields={"file": "Not a UTF-8 Markdown file."}) from None
+                    raise Invalid("The file is not UTF-8 text.",
+                                  fields={"file": "Not a UTF-8 Markdown file."}) from None
                 document = services.import_document(current_user, group, markdown_text=text,
                                                     title=form.title.data or None, kind=form.kind.data,
                                                     summary=form.summary.data)
@@ -115,7 +116,8 @@ def show(did):
 def _section_urls(did: int) -> dict:
     return {"add_comment": url_maker("comments.add", "sid"), "suggest": url_maker("comments.suggest", "sid"),
             "discussion": url_maker("comments.discussion", "sid"), "edit": url_maker("documents.edit_section", "sid"),
-            "history": url_maker("documents.section_history", "sid"), "move": url_maker("documents.move_section", "sid"),
+            "history": url_maker("documents.section_history", "sid"), "move": url_maker("documents.move_section",
+                                                                                        "sid"),
             "remove": url_maker("documents.delete_section", "sid"),
             "add_after": url_maker("documents.new_section", "after", did=did)}
 

@@ -21,10 +21,16 @@ from app.documents.diffing import diff_texts, has_changes
 from app.documents.hashing import content_hash
 from app.documents.importing import normalise_newlines, section_numbers, split_markdown
 from app.documents.merging import three_way_merge
-from app.documents.models import (DOCUMENT_KINDS, Document, Section, SectionRevision, Version, VersionSection,
-                                  section_anchor)
-from app.documents.permissions import (can_create_document, can_name_version, require_arrange,
-                                       require_text_edit)
+from app.documents.models import (
+    DOCUMENT_KINDS,
+    Document,
+    Section,
+    SectionRevision,
+    Version,
+    VersionSection,
+    section_anchor,
+)
+from app.documents.permissions import can_create_document, can_name_version, require_arrange, require_text_edit
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
 from app.extensions import db
 from app.util import utcnow
@@ -121,7 +127,8 @@ def check_body(body, field: str = "body") -> str:
     if not isinstance(body, str):
         raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
     if not is_unicode_text(body):
-        raise Invalid("Some fields are not valid.", fields={field: "Contains characters that are not valid Unicode text."})
+        raise Invalid("Some fields are not valid.",
+                      fields={field: "Contains characters that are not valid Unicode text."})
     if "\x00" in body:  # binary data, and PostgreSQL's text columns cannot hold it
         raise Invalid("Some fields are not valid.", fields={field: "Contains a NUL character: paste the text "
                                                                    "again from its source, as plain text."})
@@ -345,7 +352,8 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         base_text = revision_text(section.id, base_revision)
         base_heading = revision(section, base_revision).heading
         result = three_way_merge(base_text, body, section.body)
-        heading_clash = heading is not None and heading != base_heading and section.heading not in (base_heading, heading)
+        heading_clash = heading is not None and heading != base_heading and section.heading not in (base_heading,
+                                                                                                    heading)
         if not result.clean or heading_clash:
             raise Conflict(
                 "Someone else changed the same words since you started. Your text is kept: merge it by hand.",

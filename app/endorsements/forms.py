@@ -8,7 +8,8 @@ class EndorseForm(FlaskForm):
     signatory_name = StringField("Signatory's name", validators=[DataRequired(), Length(max=200)])
     signatory_title = StringField("Signatory's title", validators=[DataRequired(), Length(max=200)],
                                   description="For example \"Head of Procurement\" or \"Deputy Mayor\".")
-    note = TextAreaField("Public note", validators=[Length(max=2000)], description="Optional; shown with the endorsement.")
+    note = TextAreaField("Public note", validators=[Length(max=2000)],
+                         description="Optional; shown with the endorsement.")
     reservation_section_id = SelectField("Reservation on a section", validate_choice=False,
                                          description="Optional: endorse with a public reservation on one section.")
     reservation = TextAreaField("The reservation", validators=[Length(max=2000)])

@@ -9,8 +9,8 @@ from app.audit.services import verify_chain
 from app.auth.forms import EmptyForm
 from app.documents import workflow
 from app.documents.permissions import document_for
-from app.documents.services import section_numbers, version_for, version_state
 from app.documents.rendering import render_cached
+from app.documents.services import section_numbers, version_for, version_state
 from app.endorsements import services
 from app.endorsements.forms import EndorseForm, WithdrawForm
 from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in

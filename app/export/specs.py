@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import current_app
 
@@ -169,7 +169,7 @@ def current_spec(document: Document) -> ExportSpec:
 
     def build():
         return _document_html(document, None, state, draft=True, kind="draft", endorsements=[], hash_value=hash_value)
-    extra = hashlib.sha256(f"{document.summary}\n{document.status}".encode("utf-8")).hexdigest()[:16]
+    extra = hashlib.sha256(f"{document.summary}\n{document.status}".encode()).hexdigest()[:16]
     return ExportSpec(key=f"draft:d{document.id}:{hash_value}:{extra}",
                       kind="draft", group_id=document.group_id, document_id=document.id, version_id=None,
                       filename=f"{_slug(document.title)}-draft.pdf", content_hash=hash_value, build_html=build)

@@ -56,7 +56,8 @@ def verify(data: bytes) -> dict:
         "timestamp": check.timestamp, "later_signatures": check.later_signatures,
         "problem": None if genuine else VERDICT_TEXT[check.verdict],
         "sha256": check.sha256,
-        "version_id": _int_or_none(identity.get("version_id")), "document_id": _int_or_none(identity.get("document_id")),
+        "version_id": _int_or_none(identity.get("version_id")),
+              "document_id": _int_or_none(identity.get("document_id")),
         "content_hash": identity.get("content_hash"), "content_hash_matches": None, "endorsements": [],
         "any_withdrawn": None, "document": None, "stored_export": None, "sealed_revision": None,
     }

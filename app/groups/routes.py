@@ -6,15 +6,15 @@ from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm, RegisterForm
 from app.auth.routes import organisation_choices, sign_in
-from app.errors import AccordError, Conflict
-from app.extensions import db
-from app.util import public_url
-from app.forms import apply_errors, status_for
 from app.documents.permissions import can_create_document
 from app.documents.services import documents_of
+from app.errors import AccordError, Conflict
+from app.extensions import db
+from app.forms import apply_errors, status_for
 from app.groups import services
 from app.groups.forms import GroupForm, InviteForm, RoleForm
 from app.groups.permissions import can_manage_members, group_for, require_role, role_in
+from app.util import public_url
 
 bp = Blueprint("groups", __name__)
 

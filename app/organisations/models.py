@@ -29,7 +29,7 @@ class Organisation(db.Model):
     kind: Mapped[str] = mapped_column(String(32), default="other")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    representatives: Mapped[list["Representative"]] = relationship(
+    representatives: Mapped[list[Representative]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Representative.id"
     )
 

@@ -62,7 +62,7 @@ class RoadmapAction(db.Model):
     document = relationship("Document")
     section = relationship("Section")
     lead = relationship("User", foreign_keys=[lead_user_id])
-    owners: Mapped[list["ActionOwner"]] = relationship(
+    owners: Mapped[list[ActionOwner]] = relationship(
         back_populates="action", cascade="all, delete-orphan", order_by="ActionOwner.id")
 
 

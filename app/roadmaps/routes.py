@@ -8,14 +8,20 @@ from app.auth.forms import EmptyForm
 from app.documents.services import live_sections, numbered
 from app.errors import AccordError, Conflict
 from app.extensions import db
-from app.validation import id_or_none
 from app.forms import apply_errors, status_for
 from app.roadmaps import services
 from app.roadmaps.forms import ActionForm, FollowUpForm
 from app.roadmaps.models import ACTION_STATUSES
-from app.roadmaps.permissions import (action_for, can_edit_actions, can_follow_up, has_actions,
-                                      require_action_edit, roadmap_for)
+from app.roadmaps.permissions import (
+    action_for,
+    can_edit_actions,
+    can_follow_up,
+    has_actions,
+    require_action_edit,
+    roadmap_for,
+)
 from app.roadmaps.timeframes import overlaps, parse_period, show_timeframe
+from app.validation import id_or_none
 
 bp = Blueprint("roadmaps", __name__)
 

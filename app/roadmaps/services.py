@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -91,7 +91,8 @@ def check_description(description, field: str = "description") -> str:
     if not isinstance(description, str):
         raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
     if not is_unicode_text(description):
-        raise Invalid("Some fields are not valid.", fields={field: "Contains characters that are not valid Unicode text."})
+        raise Invalid("Some fields are not valid.",
+                      fields={field: "Contains characters that are not valid Unicode text."})
     description = normalise_newlines(description).strip()
     limit = current_app.config["ACTION_DESCRIPTION_MAX_BYTES"]
     if len(description.encode("utf-8")) > limit:
@@ -121,7 +122,8 @@ def _clean_owner_ids(errors: FieldErrors, value, document: Document, field: str)
     taking_part = {o.id for o in group_organisations(document.group_id)}
     unknown = [i for i in ids if i not in taking_part]
     if unknown:
-        errors.add(field, "Not an organisation taking part in this working group: " + ", ".join(map(str, unknown)) + ".")
+        errors.add(field, "Not an organisation taking part in this working group: " + ", ".join(map(str,
+                                                                                                    unknown)) + ".")
         return []
     return ids
 
@@ -380,7 +382,8 @@ def _version_section_numbers(version: Version) -> dict[int, tuple[str, str]]:
 def _display(action_id: int, data: dict, sections: dict[int, tuple[str, str]], prefix: str) -> dict:
     number, heading = sections.get(data["section_id"], (None, None)) if data["section_id"] else (None, None)
     return {"action_id": action_id, "title": data["title"], "description": data["description"],
-            "description_html": render_cached(data["description"], f"{prefix}{action_id}-") if data["description"] else "",
+            "description_html": render_cached(data["description"],
+                                              f"{prefix}{action_id}-") if data["description"] else "",
             "owners": list(data["owners"]), "lead": data["lead"],
             "start": _show(data["start"]), "due": _show(data["due"]),
             "start_date": _show(data["start"]), "due_date": _show(data["due"]),
@@ -655,7 +658,7 @@ def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
     calendar.add("prodid", "-//Accord//Roadmap actions//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", one_line(calendar_name))
-    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    stamp = datetime.now(UTC).replace(microsecond=0)
     host = base_url.split("//", 1)[-1].split("/", 1)[0] or "accord"
     for row in rows:
         if not row["due_on"]:

@@ -1,13 +1,12 @@
 """Foundation: users, sessions, tokens, organisations, groups, invitations, outbox
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:26:12.615178
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001_foundation'

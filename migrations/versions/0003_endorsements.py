@@ -5,9 +5,8 @@ Revises: 0002_codrafting
 Create Date: 2026-11-23 09:37:21.413486
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003_endorsements'

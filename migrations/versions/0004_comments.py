@@ -5,9 +5,8 @@ Revises: 0003_endorsements
 Create Date: 2026-11-23 10:57:56.531338
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004_comments'

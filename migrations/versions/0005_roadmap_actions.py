@@ -5,9 +5,8 @@ Revises: 0004_comments
 Create Date: 2026-11-23 13:06:52.105936
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005_roadmap_actions'

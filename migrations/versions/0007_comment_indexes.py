@@ -4,9 +4,8 @@ Revision ID: 0007_comment_indexes
 Revises: 0006_exports
 Create Date: 2026-11-23 14:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007_comment_indexes'
 down_revision = '0006_exports'

@@ -4,9 +4,8 @@ Revision ID: 0008_carried_anchors
 Revises: 0007_comment_indexes
 Create Date: 2026-11-23 13:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008_carried_anchors'
 down_revision = '0007_comment_indexes'

@@ -4,9 +4,8 @@ Revision ID: 0009_discussion_version
 Revises: 0008_carried_anchors
 Create Date: 2026-11-23 20:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009_discussion_version'
 down_revision = '0008_carried_anchors'

@@ -4,9 +4,8 @@ Revision ID: 0010_audit_checkpoints
 Revises: 0009_discussion_version
 Create Date: 2026-11-24 10:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0010_audit_checkpoints'
 down_revision = '0009_discussion_version'

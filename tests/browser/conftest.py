@@ -168,7 +168,8 @@ _checked_urls: dict[int, set[str]] = {}  # id(page) -> addresses checked with ax
 def _format_violations(url: str, violations: list[dict]) -> str:
     lines = [f"{len(violations)} accessibility violation(s) (axe-core, WCAG 2.1 A/AA) on {url}:"]
     for violation in violations:
-        lines.append(f"- {violation['id']} [{violation.get('impact')}]: {violation['help']} ({violation.get('helpUrl', '')})")
+        lines.append(f"- {violation['id']} [{violation.get('impact')}]: {violation['help']} "
+                     f"({violation.get('helpUrl', '')})")
         for node in violation["nodes"]:
             target = " ".join(str(t) for t in node.get("target", []))
             lines.append(f"    at {target}: {node.get('failureSummary', '').replace(chr(10), ' / ')}")

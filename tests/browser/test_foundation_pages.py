@@ -104,7 +104,8 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page, make_user
 
 FOCUSED = """() => {
   const e = document.activeElement, s = getComputedStyle(e);
-  return {what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' "' + (e.innerText || e.value || '').replace(/\\s+/g, ' ').trim().slice(0, 40) + '"',
+  const words = (e.innerText || e.value || '').replace(/\\s+/g, ' ').trim().slice(0, 40);
+  return {what: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' "' + words + '"',
           body: e === document.body, outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
           shadow: s.boxShadow !== 'none', visible: e.getBoundingClientRect().width > 0};
 }"""

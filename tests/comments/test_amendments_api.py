@@ -1,4 +1,5 @@
-"""Suggested changes: proposed on a revision, merged onto the current text when accepted, 409 when they no longer merge."""
+"""Suggested changes: proposed on a revision, merged onto the current text when accepted, 409 when they no
+longer merge."""
 import pytest
 
 from tests.comments.conftest import PURPOSE

@@ -140,7 +140,8 @@ def test_a_long_quote_is_found_after_an_edit_inside_it():
     new = "A longer preamble now. " + quote.replace("every year", "each year") + ". Closing words."
     location = relocate(anchor, new, old)
     assert not location.orphaned
-    assert new[location.start:location.end].startswith("Each signatory") and "each year" in new[location.start:location.end]
+    quoted = new[location.start:location.end]
+    assert quoted.startswith("Each signatory") and "each year" in quoted
 
 
 def test_whole_section_anchors_have_no_position():

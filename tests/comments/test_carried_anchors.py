@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.comments import anchoring, services
-from app.comments.anchoring import Location, carry, make_anchor, relocate
+from app.comments.anchoring import Location, carry, relocate
 from app.comments.models import Comment
 from app.documents import services as documents
 from app.extensions import db
@@ -60,7 +60,8 @@ def test_saves_carry_open_threads_and_the_page_needs_no_old_revision(setting, mo
     whole = services.add_comment(s["people"]["member"], section, body="On the whole section.")
     db.session.commit()
     for n in range(12):
-        documents.save_section(editor, section, body=f"Note {n}. " + section.body, base_revision=section.current_revision)
+        documents.save_section(editor, section, body=f"Note {n}. " + section.body,
+                               base_revision=section.current_revision)
         db.session.commit()
     db.session.refresh(thread)
     assert thread.located_revision == section.current_revision == 13 and thread.located_state == "exact"

@@ -26,7 +26,8 @@ def test_a_comment_posted_on_selected_words_sits_beside_its_section_with_the_wor
     assert response.headers["Location"].endswith(f"/documents/{s['document'].id}#comment-{comment.id}")
     html = page(client, f"/documents/{s['document'].id}")
     assert f'id="comment-{comment.id}"' in html and "<strong>living</strong>" in html
-    assert f'<span id="mark-{comment.id}" class="mark-target"></span><mark class="comment-mark" data-comments="{comment.id}">fair wages</mark>' in html
+    assert (f'<span id="mark-{comment.id}" class="mark-target"></span>'
+            f'<mark class="comment-mark" data-comments="{comment.id}">fair wages</mark>') in html
     assert f'href="#mark-{comment.id}"' in html  # the excerpt beside the comment links to the words
     assert "Notifications (0" in html
 

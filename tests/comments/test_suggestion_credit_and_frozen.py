@@ -20,7 +20,8 @@ def _count_amendments() -> int:
 def _conflicting_suggestion(s):
     """A member's suggestion that no longer merges: the editor changed the same words since."""
     people, section = s["people"], s["section"]
-    amendment = services.propose_amendment(people["member"], section, body=PURPOSE.replace("fair wages", "living wages"),
+    amendment = services.propose_amendment(people["member"], section, body=PURPOSE.replace("fair wages",
+                                                                                           "living wages"),
                                            base_revision=1)
     save_section(people["editor"], section, body=PURPOSE.replace("fair wages", "decent wages"), base_revision=1)
     db.session.commit()
@@ -61,7 +62,8 @@ def test_a_suggestion_merged_without_help_is_credited_to_its_author_alone(settin
     assert response.status_code == 200, response.get_json()
     data = response.get_json()
     assert [p["id"] for p in data["amendment"]["credited_to"]] == [member.id]
-    assert data["revision"]["message"] == f"Suggested change #{amendment.id} by {member.name}, accepted by {editor.name}"
+    expected = f"Suggested change #{amendment.id} by {member.name}, accepted by {editor.name}"
+    assert data["revision"]["message"] == expected
 
 
 @pytest.fixture(params=["final", "closed"])

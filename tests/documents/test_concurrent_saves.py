@@ -14,7 +14,6 @@ import requests
 from app.auth.services import create_api_token
 from app.documents.services import create_document, revision_text
 from app.extensions import db
-from tests.live import gunicorn_server  # noqa: F401  (fixture)
 
 WRITERS = 8
 SAVES_EACH = 25

@@ -12,7 +12,8 @@ from app.extensions import db
 def doc(make_group):
     group, people = make_group(roles=("observer", "member", "editor"))
     document = create_document(people["editor"], group, title="Fair ICT statement", kind="statement",
-                               sections=[{"heading": "Purpose", "body": "We agree on **fair wages**.\n\nAudits yearly."},
+                               sections=[{"heading": "Purpose",
+                                          "body": "We agree on **fair wages**.\n\nAudits yearly."},
                                          {"heading": "Scope", "body": "ICT hardware.", "level": 2}])
     db.session.commit()
     return group, people, document

@@ -13,7 +13,8 @@ def drafting(make_group, api):
     response = editor.post(f"/api/v1/groups/{group.id}/documents", json={
         "title": "Joint statement on fair ICT", "kind": "statement", "summary": "Why we act.",
         "sections": [
-            {"heading": "Purpose", "body": "We, the undersigned public buyers, agree on fair wages.\n\nSecond paragraph on audits."},
+            {"heading": "Purpose",
+             "body": "We, the undersigned public buyers, agree on fair wages.\n\nSecond paragraph on audits."},
             {"heading": "Commitments", "body": "Each signatory will publish its criteria."},
         ]})
     assert response.status_code == 201, response.get_json()
@@ -129,7 +130,8 @@ def test_sections_add_reorder_remove_keep_identity(drafting, api):
     assert added.status_code == 201
     new_id = added.get_json()["id"]
     assert added.get_json()["number"] == "1.1"
-    reordered = editor.put(f"/api/v1/documents/{document['id']}/sections/order", json={"order": [second, first, new_id]})
+    reordered = editor.put(f"/api/v1/documents/{document['id']}/sections/order", json={"order": [second, first,
+                                                                                                 new_id]})
     assert reordered.status_code == 200
     got = editor.get(f"/api/v1/documents/{document['id']}").get_json()
     assert [s["id"] for s in got["sections"]] == [second, first, new_id]
@@ -193,7 +195,8 @@ def test_document_diff_names_added_removed_modified_moved(drafting, api):
     first, second = (s["id"] for s in document["sections"])
     v1 = editor.post(f"/api/v1/documents/{did}/versions", json={"label": "v1"}).get_json()["id"]
     editor.put(f"/api/v1/sections/{first}", json={"body": "New purpose.", "base_revision": 1})
-    added = editor.post(f"/api/v1/documents/{did}/sections", json={"heading": "Annex", "body": "Lists."}).get_json()["id"]
+    added = editor.post(f"/api/v1/documents/{did}/sections", json={"heading": "Annex",
+                                                                   "body": "Lists."}).get_json()["id"]
     third = editor.post(f"/api/v1/documents/{did}/sections", json={"heading": "Gone", "body": "Soon."}).get_json()["id"]
     v2 = editor.post(f"/api/v1/documents/{did}/versions", json={"label": "v2"}).get_json()["id"]
     editor.delete(f"/api/v1/sections/{third}")
@@ -223,7 +226,8 @@ def test_import_markdown_splits_at_headings(make_group, api):
 def test_a_body_with_a_lone_surrogate_is_refused_not_a_500(drafting, api):
     _group, people, document = drafting
     section = document["sections"][0]
-    response = api(people["member"]).put(f"/api/v1/sections/{section['id']}", data='{"body": "x\\ud800y", "base_revision": 1}',
+    response = api(people["member"]).put(f"/api/v1/sections/{section['id']}",
+                                         data='{"body": "x\\ud800y", "base_revision": 1}',
                                          headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert "body" in response.get_json()["error"]["details"]["fields"]

@@ -44,7 +44,8 @@ HOSTILE = [
 ]
 
 FORBIDDEN = [
-    re.compile(r"<\s*(script|iframe|object|embed|svg|math|style|form|input|meta|base|link|template|video|body)\b", re.I),
+    re.compile(r"<\s*(script|iframe|object|embed|svg|math|style|form|input|meta|base|link|template|video|body)\b",
+               re.I),
     re.compile(r"\son[a-z]+\s*=", re.I),
     re.compile(r"(javascript|vbscript|data):", re.I),
     re.compile(r"\sstyle\s*=", re.I),

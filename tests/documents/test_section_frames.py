@@ -2,8 +2,6 @@
 what a reader sees must still follow every edit, every reader's rights and every session's token."""
 import re
 
-import pytest
-
 from app.comments.services import add_comment, delete_comment, edit_comment, reply, resolve
 from app.documents import services
 from app.documents.fragments import BODY, CSRF, PAGE_BODY, THREADS

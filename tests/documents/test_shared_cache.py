@@ -20,7 +20,7 @@ from app.comments.services import add_comment
 from app.extensions import db
 from tests.conftest import PASSWORD, IsolatedClient
 from tests.documents.conftest import page, section_markup, thread_and_another_member, thread_markup
-from tests.live import ROOT, gunicorn_server  # noqa: F401  (fixture)
+from tests.live import ROOT
 
 REDIS_URL = os.environ.get("ACCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

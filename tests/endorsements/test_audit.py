@@ -7,7 +7,8 @@ from tests.endorsements.conftest import endorse_body
 
 def test_events_are_recorded_and_the_chain_verifies(final_setup, api):
     s = final_setup
-    api(s["people"]["member"]).post(f"/api/v1/versions/{s['version']['id']}/endorsements", json=endorse_body(s["ghent"]))
+    api(s["people"]["member"]).post(f"/api/v1/versions/{s['version']['id']}/endorsements",
+                                    json=endorse_body(s["ghent"]))
     coordinator = api(s["people"]["coordinator"])
     events = coordinator.get(f"/api/v1/groups/{s['group'].id}/audit?limit=200").get_json()["items"]
     actions = [e["action"] for e in events]

@@ -176,7 +176,6 @@ def test_an_endorsement_added_or_removed_behind_the_application_is_found(final_s
 
 
 def test_the_command_seals_each_moved_head_once_and_prints_it(final_setup, api, runner, make_group):
-    s = final_setup
     other, _people = make_group(roles=())
     first = runner.invoke(args=["audit-checkpoint"])
     assert first.exit_code == 0, first.output

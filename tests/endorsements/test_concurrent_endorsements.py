@@ -7,7 +7,6 @@ from app.auth.services import create_api_token
 from app.endorsements.models import Endorsement
 from app.extensions import db
 from tests.endorsements.conftest import endorse_body
-from tests.live import gunicorn_server  # noqa: F401  (fixture)
 
 ATTEMPTS = 6
 

@@ -45,7 +45,8 @@ def test_coordinator_moves_the_document_and_editors_cannot(client, login, make_g
     assert f"/sections/{document.sections[0].id}/edit" not in html
     editor_client = client.application.test_client()
     editor_token = login(editor_client, people["editor"])
-    refused = editor_client.post(f"/documents/{document.id}/transition", data={"csrf_token": editor_token, "to": "closed"})
+    refused = editor_client.post(f"/documents/{document.id}/transition", data={"csrf_token": editor_token,
+                                                                               "to": "closed"})
     assert refused.status_code == 403
 
 
@@ -54,7 +55,8 @@ def test_signoff_board_page_and_withdraw_page(final_setup, client, login, api):
 
     s = final_setup
     vid = s["version"]["id"]
-    eid = api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(s["ghent"])).get_json()["id"]
+    eid = api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/endorsements",
+                                          json=endorse_body(s["ghent"])).get_json()["id"]
     login(client, s["people"]["coordinator"])
     board = client.get(f"/versions/{vid}/signoff").get_data(as_text=True)
     assert "1 endorsed, 1 not yet decided, 0 withdrawn" in board

@@ -55,7 +55,8 @@ def test_representative_endorses_once_and_the_list_shows_it(final_setup, api):
     vid = s["version"]["id"]
     member = api(s["people"]["member"])
     created = member.post(f"/api/v1/versions/{vid}/endorsements",
-                          json=endorse_body(s["ghent"], note="Proud to sign", content_hash=s["version"]["content_hash"]))
+                          json=endorse_body(s["ghent"], note="Proud to sign",
+                                            content_hash=s["version"]["content_hash"]))
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["content_hash"] == s["version"]["content_hash"]
     again = member.post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(s["ghent"]))
@@ -125,9 +126,11 @@ def test_reopening_starts_a_new_round_and_keeps_the_final_version(final_setup, a
     vid = s["version"]["id"]
     api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(s["ghent"]))
     coordinator = api(s["people"]["coordinator"])
-    assert coordinator.post(f"/api/v1/documents/{s['document'].id}/transitions", json={"to": "draft"}).status_code == 200
+    assert coordinator.post(f"/api/v1/documents/{s['document'].id}/transitions",
+                            json={"to": "draft"}).status_code == 200
     section = s["document"].sections[0]
-    assert coordinator.put(f"/api/v1/sections/{section.id}", json={"body": "New round.", "base_revision": 1}).status_code == 200
+    assert coordinator.put(f"/api/v1/sections/{section.id}", json={"body": "New round.",
+                                                                   "base_revision": 1}).status_code == 200
     old = coordinator.get(f"/api/v1/versions/{vid}").get_json()
     assert old["sections"][0]["body"] == "We agree." and old["content_hash"] == s["version"]["content_hash"]
     endorsements = coordinator.get(f"/api/v1/versions/{vid}/endorsements").get_json()
@@ -142,7 +145,8 @@ def test_signoff_board_and_reminders(final_setup, api, app):
     api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(s["ghent"]))
     coordinator = api(s["people"]["coordinator"])
     board = coordinator.get(f"/api/v1/versions/{vid}/signoff").get_json()["items"]
-    assert {(row["organisation"], row["state"]) for row in board} == {("City of Ghent", "endorsed"), ("City of Oslo", "pending")}
+    assert {(row["organisation"], row["state"]) for row in board} == {("City of Ghent", "endorsed"), ("City of Oslo",
+                                                                                                      "pending")}
     assert api(s["people"]["editor"]).get(f"/api/v1/versions/{vid}/signoff").status_code == 403
     sent = coordinator.post(f"/api/v1/versions/{vid}/reminders").get_json()["sent"]
     assert sent == 1

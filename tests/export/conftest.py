@@ -119,7 +119,8 @@ def render_sample(print_app, *, draft: bool) -> tuple[str, bytes]:
     facts = sample_facts(draft=draft)
     with print_app.app_context():
         context = document_context(facts)
-        html = print_app.jinja_env.get_template("export/document.html").render(pdf_title=facts.title, pdf_author=facts.group_name,
+        html = print_app.jinja_env.get_template("export/document.html").render(pdf_title=facts.title,
+                                                                               pdf_author=facts.group_name,
                                pdf_description="", language="en", draft=draft,
                                identity={"accordversionid": 77, "accorddocumentid": 41,
                                          "accordcontenthash": facts.content_hash, "accordendorsements": "5",
@@ -155,7 +156,8 @@ def seal_certificate(print_app):
 def sealed(final_setup, api):  # noqa: F811  (final_setup: the fixture imported above, not redefined)
     """The final version endorsed by Ghent, exported once through the API (the PDF in `pdf`)."""
     people, vid = final_setup["people"], final_setup["version"]["id"]
-    response = api(people["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(final_setup["ghent"]))
+    response = api(people["member"]).post(f"/api/v1/versions/{vid}/endorsements",
+                                          json=endorse_body(final_setup["ghent"]))
     assert response.status_code == 201, response.get_json()
     final_setup["ghent_endorsement"] = response.get_json()["id"]
     exported = api(people["observer"]).get(f"/api/v1/versions/{vid}/export.pdf")

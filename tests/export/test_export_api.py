@@ -119,10 +119,12 @@ def test_a_redline_strikes_deletions_and_underlines_insertions(make_group, api):
     editor = api(people["editor"])
     first = editor.post(f"/api/v1/documents/{document.id}/versions", json={"label": "one"}).get_json()["id"]
     section = editor.get(f"/api/v1/documents/{document.id}").get_json()["sections"][0]
-    assert editor.put(f"/api/v1/sections/{section['id']}", json={"body": "We buy repairable laptops.",
-                                                                   "base_revision": section["revision"]}).status_code == 200
+    saved = editor.put(f"/api/v1/sections/{section['id']}",
+                       json={"body": "We buy repairable laptops.", "base_revision": section["revision"]})
+    assert saved.status_code == 200
     second = editor.post(f"/api/v1/documents/{document.id}/versions", json={"label": "two"}).get_json()["id"]
-    response = api(people["observer"]).get(f"/api/v1/documents/{document.id}/compare/export.pdf?from={first}&to={second}")
+    response = api(people["observer"]).get(
+        f"/api/v1/documents/{document.id}/compare/export.pdf?from={first}&to={second}")
     assert response.status_code == 200, response.get_data()[:300]
     text = "".join(page_texts(response.get_data()))
     assert "cheap" in text and "repairable" in text and "COMPARISON" in text

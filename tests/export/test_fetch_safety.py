@@ -89,7 +89,8 @@ def test_hostile_sections_export_through_the_app_without_any_request(listener, m
     base, requests = listener
     group, people = make_group(roles=("observer", "editor"))
     body = (f"![pixel]({base}/markdown.png) and [link]({base}/page)\n\n"
-            f"<img src=\"{base}/raw.png\"> <img src=\"file:///etc/passwd\"> <img src=\"data:image/png;base64,{PNG}\">\n\n"
+            f"<img src=\"{base}/raw.png\"> <img src=\"file:///etc/passwd\"> "
+            f"<img src=\"data:image/png;base64,{PNG}\">\n\n"
             f"<link rel=\"attachment\" href=\"file:///etc/passwd\"><style>@import url({base}/x.css);</style>\n\n"
             "<script>document.write('SCRIPTRAN')</script> Text after.")
     document = create_document(people["editor"], group, title="Hostile", kind="statement",

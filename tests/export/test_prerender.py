@@ -31,7 +31,8 @@ def test_the_sealed_pdf_is_stored_when_the_version_becomes_final_and_after_each_
     first = ready_exports(vid)
     assert [e.endorsement_ids for e in first] == [""]  # rendered when the text became final, nobody asked
 
-    endorsed = api(people["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(final_setup["ghent"]))
+    endorsed = api(people["member"]).post(f"/api/v1/versions/{vid}/endorsements",
+                                          json=endorse_body(final_setup["ghent"]))
     assert endorsed.status_code == 201
     stored = ready_exports(vid)
     assert len(stored) == 2 and stored[-1].endorsement_ids != ""

@@ -67,8 +67,9 @@ def test_appended_bytes_are_a_modification_after_signing(sealed_sample, seal_cer
 
 
 def test_a_seal_of_another_key_is_not_this_installations(sealed_sample, tmp_path):
-    from app.export.seal import ensure_development_seal
     from pyhanko.sign import signers
+
+    from app.export.seal import ensure_development_seal
 
     path, passphrase = ensure_development_seal(tmp_path, "Someone else")
     other = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)

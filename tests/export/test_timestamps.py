@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
@@ -50,7 +50,7 @@ def stamped(print_app, unsealed, tsa):
     from app.export.seal import seal_pdf
 
     config = {**print_app.config, "EXPORT_TSA_URL": tsa.url}
-    return {"pdf": seal_pdf(unsealed, config), "at": datetime.now(timezone.utc)}
+    return {"pdf": seal_pdf(unsealed, config), "at": datetime.now(UTC)}
 
 
 def seal_status(pdf: bytes, seal_certificate, tsa_root=None):
@@ -145,7 +145,7 @@ def test_a_later_document_time_stamp_is_genuine_with_later_signatures(sealed_sam
     assert check.modification == "LTA_UPDATES"
     [stamp] = check.later_signatures
     assert stamp["kind"] == "document_time_stamp" and AUTHORITY in stamp["signer"]
-    assert seconds_from(stamp["at"], datetime.now(timezone.utc)) < 60
+    assert seconds_from(stamp["at"], datetime.now(UTC)) < 60
     assert check.timestamp is None  # the seal itself carries none
     assert "Signature is Valid." in run("pdfsig", data=later)
 
@@ -161,7 +161,7 @@ def test_an_export_is_time_stamped_and_verify_shows_time_and_authority(sealed, a
     body = verify(api, sealed["pdf"]).get_json()
     assert body["verdict"] == "genuine"
     stamp = body["timestamp"]
-    assert seconds_from(stamp["at"], datetime.now(timezone.utc)) < 120
+    assert seconds_from(stamp["at"], datetime.now(UTC)) < 120
     assert AUTHORITY in stamp["authority"] and stamp["valid"] is True and stamp["trusted"] is True
     page = verify_page(client, sealed["pdf"]).get_data(as_text=True)
     assert 'data-timestamp="trusted"' in page and AUTHORITY in page and stamp["at"] in page

@@ -81,7 +81,8 @@ def test_the_page_says_in_plain_words_that_the_file_is_not_what_was_sealed(docto
     assert headline == "Modified after sealing: not what was sealed"
     assert "What this file shows is not what was sealed." in page and "verdict-bad" in page
     assert_page_says_nothing_genuine(page)
-    link = re.search(r'download="(sealed-[0-9a-f]{12}\.pdf)" href="data:application/pdf;base64,([A-Za-z0-9+/=]+)"', page)
+    link = re.search(r'download="(sealed-[0-9a-f]{12}\.pdf)" href="data:application/pdf;base64,([A-Za-z0-9+/=]+)"',
+                     page)
     assert link, "the page offers the file as it was sealed"
     original = base64.b64decode(link.group(2))
     assert original == sealed["pdf"]
@@ -116,7 +117,8 @@ def test_a_second_signature_by_another_signer_is_genuine_with_later_signatures(s
     body = verify(api, countersigned).get_json()
     assert body["verdict"] == "genuine_with_later_signatures" and body["problem"] is None
     assert all(body[name] is True for name in READS_AS_GENUINE)
-    assert body["content_hash_matches"] is True and [e["organisation"] for e in body["endorsements"]] == ["City of Ghent"]
+    assert body["content_hash_matches"] is True
+    assert [e["organisation"] for e in body["endorsements"]] == ["City of Ghent"]
     assert body["later_signatures"] == [{"field": "Ghent", "signer": "Common Name: City of Ghent signing service",
                                          "kind": "signature", "at": None}]
     assert base64.b64decode(body["sealed_revision"]["pdf_base64"]) == sealed["pdf"]
@@ -176,7 +178,8 @@ def test_a_self_signed_certificate_with_the_seals_name_is_sealed_by_someone_else
     forger = doctored.same_subject_signer(seal.certificate_der)
     forged_der = forger.signing_cert.dump()
     assert forged_der != seal.certificate_der
-    assert x509.load_der_x509_certificate(forged_der).subject == x509.load_der_x509_certificate(seal.certificate_der).subject
+    subject = x509.load_der_x509_certificate(seal.certificate_der).subject
+    assert x509.load_der_x509_certificate(forged_der).subject == subject
     forged = doctored.signed(draft_sample["pdf"], forger, "Seal")
     body = verify(api, forged).get_json()
     assert_reads_as_nothing_genuine(body, "sealed_by_someone_else")

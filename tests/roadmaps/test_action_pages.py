@@ -167,7 +167,8 @@ def test_a_frozen_roadmap_page_offers_no_editing_and_its_forms_answer_409(client
     response = client.post(f"/actions/{action['id']}/edit", data={"csrf_token": token, "title": "Sneaky",
                                                                    "status": "done"})
     assert response.status_code == 302  # the page's conflict: flashed, and nothing changed
-    assert "This document is final: its text cannot change." in client.get(response.headers["Location"]).get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This document is final: its text cannot change." in page
     assert api(s["people"]["editor"]).get(f"/api/v1/actions/{action['id']}").get_json()["title"] == "Adopt the clauses"
 
 

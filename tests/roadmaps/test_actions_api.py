@@ -30,7 +30,8 @@ def test_a_member_adds_an_action_with_owners_lead_quarters_and_section(roadmap_s
     assert action["status"] == "in_progress" and action["section_id"] == s["sections"][1].id
     listed = member.get(f"/api/v1/documents/{s['document'].id}/actions").get_json()
     assert [a["id"] for a in listed["items"]] == [action["id"]] and listed["next_cursor"] is None
-    assert api(s["people"]["observer"]).get(f"/api/v1/actions/{action['id']}").get_json()["title"] == "Adopt the clauses"
+    shown = api(s["people"]["observer"]).get(f"/api/v1/actions/{action['id']}").get_json()
+    assert shown["title"] == "Adopt the clauses"
 
 
 def test_the_minimal_contract_body_is_enough_and_the_status_defaults_to_planned(roadmap_setup, api):

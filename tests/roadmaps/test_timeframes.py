@@ -2,7 +2,8 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.roadmaps.timeframes import BadTimeframe, overlaps, parse_period, parse_timeframe, show_timeframe
 
