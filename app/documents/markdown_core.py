@@ -14,6 +14,8 @@ import re
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 EXTENSIONS = ["tables", "footnotes", "toc", "sane_lists", "fenced_code", "def_list", "abbr"]
 EXTENSION_CONFIGS = {"toc": {"permalink": False}, "footnotes": {"BACKLINK_TEXT": "↩"}}
@@ -37,11 +39,35 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+class _ImagesAsWords(Treeprocessor):
+    """Images are never shown (a page or a PDF fetches nothing from elsewhere), so the words a writer gave an
+    image stay in its place instead of vanishing with it: `![Map of the lots](map.png)` reads
+    "[Image: Map of the lots]"; an image without words leaves nothing. Raw HTML <img> is not in the tree and
+    is dropped by the sanitiser, as before."""
+
+    def run(self, root):
+        for parent in root.iter():
+            for index, child in enumerate(list(parent)):
+                if child.tag != "img":
+                    continue
+                words = " ".join((child.get("alt") or "").split())
+                replacement = parent.makeelement("span", {})
+                replacement.text = f"[Image: {words}]" if words else None
+                replacement.tail = child.tail
+                parent[index] = replacement
+
+
+class ImagesAsWords(Extension):
+    def extendMarkdown(self, md):  # noqa: N802  (the name Python-Markdown calls)
+        md.treeprocessors.register(_ImagesAsWords(md), "images_as_words", 15)  # after inline (20), before prettify
+
+
 def new_converter() -> markdown.Markdown:
     """Building a converter (its extensions, parser and patterns) costs as much as converting a section:
     keep one and reset() it before each text, which clears what a text leaves behind (footnotes,
     abbreviations, references, the table of contents)."""
-    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
+    return markdown.Markdown(extensions=[*EXTENSIONS, ImagesAsWords()], extension_configs=EXTENSION_CONFIGS,
+                             output_format="html")
 
 
 def _prefix_ids(prefix: str):

@@ -93,3 +93,12 @@ def test_nothing_one_text_defines_carries_over_to_the_next_text_rendered():
 def test_safe_links_keep_their_address_and_are_marked_nofollow():
     html = render_markdown("[EU](https://europa.eu/)")
     assert 'href="https://europa.eu/"' in html and "nofollow" in html
+
+
+def test_an_images_words_stay_in_its_place_and_nothing_is_fetched():
+    html = render_markdown("See ![Map of the  partner cities](https://tracker.example/map.png) and ![](a.png).\n\n"
+                           "<img src=x alt=typed onerror=alert(1)> [![Logo <b>x</b>](l.png)](https://example.eu)")
+    assert "<img" not in html and "tracker.example" not in html and "a.png" not in html
+    assert "<span>[Image: Map of the partner cities]</span>" in html
+    assert "[Image: Logo &lt;b&gt;x&lt;/b&gt;]" in html  # the words as typed, as text
+    assert "typed" not in html  # raw HTML images are dropped whole, as before

@@ -143,7 +143,9 @@ def test_every_figure_has_alternative_text_and_the_qr_code_says_what_it_is(pdf, 
 
 
 def test_a_markdown_image_never_reaches_the_pdf_as_an_unnamed_image(draft_pdf):
-    """The sanitiser keeps no <img> and the fetcher fetches no remote file: no image, no Figure without text."""
+    """The sanitiser keeps no <img> and the fetcher fetches no remote file: no image, no Figure without text;
+    the words the writer gave the image are read in its place."""
+    assert "[Image: Map of the lots]" in " ".join(" ".join(page_texts(draft_pdf, "-raw")).split())
     document, elements = structure(draft_pdf)
     assert of_type(elements, "Figure") == []
     assert not any(name for page in document.pages
