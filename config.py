@@ -151,8 +151,9 @@ class Config:
     EXPORT_RETRY_FAILED_AFTER = _int("EXPORT_RETRY_FAILED_AFTER", 300)  # seconds before a failed export is retried
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")  # per account (or address)
     RATELIMIT_VERIFY_ADDRESS = os.environ.get("RATELIMIT_VERIFY_ADDRESS", "60 per minute;600 per hour")
-    # An uploaded PDF is checked in a child process: killed after VERIFY_TIMEOUT seconds, limited to
-    # VERIFY_MEMORY_MB of address space; either way the answer is 400 `not_checked`.
+    # An uploaded PDF is checked in a child process: stopped after VERIFY_TIMEOUT seconds of its own CPU time
+    # (the wall clock stops it at three times that), limited to VERIFY_MEMORY_MB of address space; either
+    # way the answer is 400 `not_checked`.
     VERIFY_TIMEOUT = _int("VERIFY_TIMEOUT", 10)
     VERIFY_MEMORY_MB = _int("VERIFY_MEMORY_MB", 384)
     # A PEM file of root certificates: time stamps whose authority chains to one of them read as trusted.
