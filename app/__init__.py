@@ -48,6 +48,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _connect_receivers()
 
     from app.errors import register_error_handlers
 
@@ -111,6 +112,23 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+
+
+def _connect_receivers() -> None:
+    """Each package built on another listens to the signals of the layers below it (documents.signals,
+    endorsements.signals, audit.services.chain_verified); the core names none of them. Connected here,
+    explicitly; connecting twice (another app in the same process) changes nothing."""
+    from app.comments.receivers import connect_receivers as comments
+    from app.documents.signals import missing_receivers
+    from app.endorsements.receivers import connect_receivers as endorsements
+    from app.export.prerender import connect_receivers as export
+    from app.roadmaps.receivers import connect_receivers as roadmaps
+
+    for connect in (comments, roadmaps, endorsements, export):
+        connect()
+    missing = missing_receivers()
+    if missing:
+        raise RuntimeError(f"No receiver for the signals {', '.join(missing)}: the documents core relies on them.")
 
 
 def _register_blueprints(app: Flask) -> None:

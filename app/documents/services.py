@@ -31,6 +31,7 @@ from app.documents.models import (
     section_anchor,
 )
 from app.documents.permissions import can_create_document, can_name_version, require_arrange, require_text_edit
+from app.documents.signals import TextPart, section_saved, text_parts, version_created
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
 from app.extensions import db
 from app.util import utcnow
@@ -382,9 +383,7 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         db.session.rollback()
         raise Conflict("Someone saved this section at the same moment. Reload and try again.",
                        code="conflict", details={"current_revision": current}) from None
-    from app.comments.services import carry_anchors  # the discussion builds on documents, not the reverse
-
-    carry_anchors(section, previous_body, body, current, number)
+    section_saved.send(section, old_text=previous_body, new_text=body, old_number=current, new_number=number)
     record(document.group_id, user, "section.restore" if restored_from else "section.edit", f"section:{section.id}",
            document_id=document.id, revision=number, base_revision=base_revision, merged=merged,
            restored_from=restored_from, **({"credited_to": author.id} if author is not None else {}))
@@ -411,6 +410,24 @@ def _state_of_current(document: Document) -> list[dict]:
              "revision": s.current_revision} for s in live_sections(document)]
 
 
+def text_parts_of(document: Document) -> dict[str, TextPart]:
+    """What the packages built on the core hold as part of the document's text (signals.text_parts)."""
+    parts = {}
+    for _receiver, part in text_parts.send(document):
+        if part is not None:
+            parts[part.name] = part
+    return parts
+
+
+def canonical_parts(parts: dict[str, TextPart]) -> dict[str, list | None]:
+    return {name: part.canonical for name, part in parts.items()}
+
+
+def current_content_hash(document: Document, state: list[dict]) -> str:
+    """The content hash of the current text (state: its live sections), its further parts included."""
+    return content_hash(document.title, state, canonical_parts(text_parts_of(document)))
+
+
 def create_version(user, document: Document, *, label, note=None) -> Version:
     if not can_name_version(user, document):
         raise PermissionDenied("Only editors and coordinators name versions.")
@@ -422,18 +439,16 @@ def create_version(user, document: Document, *, label, note=None) -> Version:
         db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
     number = (db.session.scalar(select(func.max(Version.number)).where(Version.document_id == document.id)) or 0) + 1
     state = _state_of_current(document)
-    from app.roadmaps.services import actions_for_hash, freeze_into_version  # a roadmap's actions are part of its text
-
-    actions, canonical_actions = actions_for_hash(document)
+    parts = text_parts_of(document)
     version = Version(document_id=document.id, number=number, label=label, note=note, title=document.title,
-                      summary=document.summary, content_hash=content_hash(document.title, state, canonical_actions),
-                      created_by_id=user.id)
+                      summary=document.summary, created_by_id=user.id,
+                      content_hash=content_hash(document.title, state, canonical_parts(parts)))
     db.session.add(version)
     db.session.flush()
     for position, item in enumerate(state, start=1):
         db.session.add(VersionSection(version_id=version.id, section_id=item["section_id"],
                                       revision_number=item["revision"], position=position, level=item["level"]))
-    freeze_into_version(version, actions)
+    version_created.send(version, parts=parts)
     try:
         db.session.flush()
     except IntegrityError:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.audit.services import Mismatch, chain_verified
+from app.audit.services import Mismatch
 from app.extensions import db
 
 # Foreign keys that the database sets to NULL when what they name is deleted: a NULL there is not
@@ -48,7 +48,6 @@ def _differences(recorded: dict, actual: dict) -> list[str]:
                   and not (name in _MAY_BECOME_NULL and actual[name] is None))
 
 
-@chain_verified.connect
 def compare_endorsements(group_id: int) -> list[Mismatch]:
     """Every endorsement of the group's versions against its events, and every event against its row."""
     from app.audit.models import AuditEvent

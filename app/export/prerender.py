@@ -31,11 +31,14 @@ log = logging.getLogger(__name__)
 BUSY_RETRY_SECONDS = 1.0  # while EXPORT_MAX_RENDERS others render, try again this often
 
 
-@version_final.connect
-@endorsements_changed.connect
 def _sealed_pdf_changes(version: Version, **_) -> None:
     if current_app.config["EXPORT_PRERENDER"]:
         after_commit(render_sealed, version.id, lane="render")
+
+
+def connect_receivers() -> None:
+    version_final.connect(_sealed_pdf_changes)
+    endorsements_changed.connect(_sealed_pdf_changes)
 
 
 def render_sealed(version_id: int) -> int | None:

@@ -20,7 +20,7 @@ from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import AccordError
-from app.export import prerender, services, specs, verification  # noqa: F401  (prerender: connects its receivers)
+from app.export import services, specs, verification
 from app.export.models import Export
 from app.extensions import db, reads_only
 

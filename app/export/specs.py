@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from app.audit.services import head as audit_head
-from app.documents.hashing import content_hash
 from app.documents.models import Document, Version
-from app.documents.services import document_diff, live_sections, version_state
+from app.documents.services import current_content_hash, document_diff, live_sections, version_state
 from app.endorsements.models import Endorsement
 from app.endorsements.services import endorsements_of
 from app.errors import NotFound
@@ -162,10 +161,8 @@ def _current_state(document: Document) -> list[dict]:
 
 def current_spec(document: Document) -> ExportSpec:
     """The current text, as a draft. Its key holds the text's hash, so an edit makes a new export."""
-    from app.roadmaps.services import actions_for_hash
-
     state = _current_state(document)
-    hash_value = content_hash(document.title, state, actions_for_hash(document)[1])
+    hash_value = current_content_hash(document, state)
 
     def build():
         return _document_html(document, None, state, draft=True, kind="draft", endorsements=[], hash_value=hash_value)
@@ -180,9 +177,7 @@ def redline_spec(document: Document, old: Version | None, new: Version | None) -
     def side(version):
         if version is not None:
             return f"v{version.id}"
-        from app.roadmaps.services import actions_for_hash
-
-        return "c" + content_hash(document.title, _current_state(document), actions_for_hash(document)[1])[:24]
+        return "c" + current_content_hash(document, _current_state(document))[:24]
 
     def label(version):
         return f"Version {version.number} — {version.label}" if version else "The current text"
