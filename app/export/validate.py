@@ -67,7 +67,8 @@ VERDICT_TEXT = {
                                      "sealed; since then only signatures or time stamps were added.",
     "modified_after_sealing": "Modified after sealing: what this file shows is not what was sealed. "
                               "Do not rely on it; use the file as it was sealed instead.",
-    "seal_broken": "Seal broken: the sealed bytes were changed, so nothing in this file can be relied on.",
+    "seal_broken": "Seal broken: the sealed bytes or the seal's time stamp do not verify, so nothing in this file "
+                   "can be relied on.",
     "sealed_by_someone_else": "Sealed by someone else: the signature is valid, but its certificate is not this "
                               "installation's seal certificate, whatever name it carries.",
     "no_seal": "No seal: this file carries no seal, so nothing about it can be confirmed. "
@@ -264,6 +265,36 @@ def _only_later_signatures(status, reader, sealed, later_fields: set[str]) -> bo
     return _metadata_facts(reader.get_historical_resolver(sealed.signed_revision)) == _metadata_facts(reader)
 
 
+_HIDDEN, _NO_VIEW = 2, 32  # annotation flags (PDF 32000-1, 12.5.3)
+
+
+def _shows_on_a_page(signature) -> bool:
+    """Whether a later signature paints anything on a page: a widget with an area, not hidden, whose
+    appearance draws something. pyHanko counts adding a signature field as form filling whatever its box
+    shows, so a "signature" could paint "10 organisations" over the sealed "3": such a file is not what was
+    sealed. Anything unreadable counts as shown."""
+    try:
+        field = signature.sig_field
+        widgets = [field] if "/Rect" in field else [kid.get_object() for kid in field.get("/Kids", ())]
+        for widget in widgets:
+            x1, y1, x2, y2 = (float(v) for v in widget.get("/Rect", (0, 0, 0, 0)))
+            if abs(x2 - x1) < 0.01 or abs(y2 - y1) < 0.01 or int(widget.get("/F", 0)) & (_HIDDEN | _NO_VIEW):
+                continue
+            appearance = widget.get("/AP", {}).get("/N") if "/AP" in widget else None
+            if appearance is None:
+                continue
+            appearance = appearance.get_object()
+            streams = [appearance] if hasattr(appearance, "data") else [v.get_object() for v in appearance.values()]
+            if any(stream.data.strip() for stream in streams if hasattr(stream, "data")):
+                return True
+        return False
+    except MemoryError:
+        raise
+    except Exception as exc:
+        log.info("verify: a later signature's appearance could not be read (%s): counted as shown", exc)
+        return True
+
+
 def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True, tsa_roots=()) -> SealCheck:
     """The verdict on `data` and its facts; raises NotAPdf when it is no PDF at all, NotChecked when its
     seal cannot be evaluated. With `sealed_revision`, a modified file's sealed revision is checked too.
@@ -315,6 +346,10 @@ def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True, ts
         result.verdict = "seal_broken"
     elif not result.seal_is_ours:
         result.verdict = "sealed_by_someone_else"
+    elif result.timestamp is not None and tsa_roots and not result.timestamp["trusted"]:
+        # The time stamp sits outside the signed bytes: with the installation's authorities configured, one
+        # from any other authority was put there after sealing (anyone can swap it for their own).
+        result.verdict = "modified_after_sealing"
     elif status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         result.verdict = "genuine"
         result.modification = ModificationLevel.NONE.name
@@ -323,7 +358,8 @@ def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True, ts
         result.later_signatures = [_later_signature(s) for s in later]
         level = status.modification_level
         result.modification = level.name if level is not None else None
-        genuine = _only_later_signatures(status, reader, signature, {s.field_name for s in later})
+        genuine = _only_later_signatures(status, reader, signature, {s.field_name for s in later}) \
+            and not any(_shows_on_a_page(s) for s in later)
         result.verdict = "genuine_with_later_signatures" if genuine else "modified_after_sealing"
         _add_sealed_revision(result, data, signature, seal_certificate, sealed_revision, tsa_roots)
     result.problem = None if result.genuine else VERDICT_TEXT[result.verdict]
@@ -391,6 +427,12 @@ def _unevaluable(result: SealCheck, data: bytes, signature, seal_certificate, *,
 TSA_ROOTS_ENV = "ACCORD_VERIFY_TSA_ROOTS"  # how check_pdf_bounded tells its child VERIFY_TSA_ROOTS
 
 
+def wall_seconds(cpu_seconds: float) -> float:
+    """How long verification may take by the clock: three times its CPU bound, at most 20 s (unless the bound
+    itself is longer), so that a web worker is never held up to gunicorn's 30 s timeout."""
+    return max(cpu_seconds, min(3 * cpu_seconds, 20))
+
+
 def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: int,
                       tsa_roots: str | None = None) -> SealCheck:
     """check_pdf(data, certificate) in worker.py's child process, within `timeout` seconds and `memory_mb` MiB.
@@ -398,7 +440,8 @@ def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: in
 
     The time bound counts the child's own CPU seconds (RLIMIT_CPU), as the Markdown renderer's does, so a
     busy machine does not turn an honest file (a countersigned benchmark file needs about 4 s) into "could not
-    be checked"; the wall clock stops the child at three times the bound, whatever it waits for.
+    be checked"; the wall clock stops the child at three times the bound, but never later than 20 s (or the
+    bound itself, if longer), well within gunicorn's 30 s worker timeout, whatever the child waits for.
 
     Raises NotAPdf as check_pdf does, and NotChecked when the child hit a limit or died: such a file is
     neither genuine nor forged, it is one that could not be checked."""
@@ -413,10 +456,10 @@ def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: in
                                start_new_session=True, cwd=str(WORKER.parent),
                                env={**_child_env(), **({TSA_ROOTS_ENV: str(tsa_roots)} if tsa_roots else {})})
     try:
-        out, err = process.communicate(data, timeout=timeout * 3)
+        out, err = process.communicate(data, timeout=wall_seconds(timeout))
     except subprocess.TimeoutExpired:
         _kill(process)
-        log.info("verify: stopped after %s s of wall time", timeout * 3)
+        log.info("verify: stopped after %s s of wall time", wall_seconds(timeout))
         raise NotChecked(f"This file could not be checked: reading it took longer than {timeout:g} seconds. "
                          "Nothing is concluded about its seal.") from None
     except BaseException:

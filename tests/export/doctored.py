@@ -118,6 +118,20 @@ def signed(pdf: bytes, signer: signers.SimpleSigner, field_name: str) -> bytes:
     return out.getvalue()
 
 
+def visibly_signed(pdf: bytes, folder: Path, text: str, *, box=(60, 600, 400, 660), page: int = 0) -> bytes:
+    """A later signature whose box, on a page of the sealed text, shows `text` (a stamp drawn by pyHanko):
+    "another signature" that paints words over what was sealed."""
+    from pyhanko.stamp import TextStampStyle
+
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    metadata = signers.PdfSignatureMetadata(field_name="Stamp", md_algorithm="sha256",
+                                            subfilter=fields.SigSeedSubFilter.PADES)
+    signer = organisation_signer(folder, "Somebody's signing service")
+    pdf_signer = signers.PdfSigner(metadata, signer=signer, stamp_style=TextStampStyle(stamp_text=text),
+                                   new_field_spec=fields.SigFieldSpec("Stamp", box=box, on_page=page))
+    return run_coroutine(lambda: pdf_signer.async_sign_pdf(writer)).getvalue()
+
+
 def countersigned(pdf: bytes, folder: Path) -> bytes:
     """A second signature by an organisation's signer, in a new field after the seal."""
     return signed(pdf, organisation_signer(folder), "Ghent")

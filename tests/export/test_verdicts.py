@@ -280,3 +280,16 @@ def test_the_indexed_reader_reads_every_object_as_pyhanko_does(sealed_sample, pd
         return found
 
     assert everything(IndexedPdfFileReader) == everything(PdfFileReader)
+
+
+def test_a_later_signature_that_paints_words_on_a_page_is_modified_after_sealing(sealed, api, client, tmp_path):
+    """pyHanko calls a new signature field form filling whatever its box shows: a stamp reading "Endorsed by
+    10 organisations" over the sealed text must not read as genuine (the reviewer's attack on issue 16)."""
+    painted = doctored.visibly_signed(sealed["pdf"], tmp_path, "Endorsed by 10 organisations")
+    assert "Endorsed by 10 organisations" in run("pdftotext", data=painted)
+    body = verify(api, painted).get_json()
+    assert body["verdict"] == "modified_after_sealing" and body["genuine"] is False
+    assert not any(body[name] for name in READS_AS_GENUINE)
+    assert body["sealed_revision"]["verdict"] == "genuine"  # the file as it was sealed is offered
+    page = verify_page(client, painted).get_data(as_text=True)
+    assert "only signatures or time stamps were added" not in page
