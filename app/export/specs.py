@@ -105,7 +105,7 @@ def _status_text(document: Document, version: Version | None, draft: bool) -> st
 
 
 def _document_html(document: Document, version: Version | None, state: list[dict], *, draft: bool,
-                   kind: str, endorsements: list[Endorsement], hash_value: str) -> str:
+                   kind: str, endorsements: list[EndorsementFact], hash_value: str) -> str:
     facts = ExportFacts(
         document_id=document.id, version_id=version.id if version else None, kind=document.kind,
         title=version.title if version else document.title, summary=version.summary if version else document.summary,
@@ -115,7 +115,7 @@ def _document_html(document: Document, version: Version | None, state: list[dict
         dated=version.created_at if version else utcnow(),
         final_at=version.created_at if version is not None and version.is_final else None,
         content_hash=hash_value, sections=state, exported_at=utcnow(), draft=draft,
-        language=document_language(document), endorsements=_endorsement_facts(endorsements),
+        language=document_language(document), endorsements=endorsements,
         audit_head=None, verify_url=verify_url(), actions=roadmap_actions_for_pdf(version, document))
     event = audit_head(document.group_id)
     if event is not None:
@@ -133,14 +133,19 @@ def version_spec(version: Version) -> ExportSpec:
     document = version.document
     filename = f"{_slug(version.title)}-v{version.number}"
     if version.is_final:
-        active = endorsements_of(version, include_withdrawn=False)
-        ids = ",".join(str(e.id) for e in active)
-        digest = hashlib.sha256(ids.encode("ascii")).hexdigest()[:24]
+        # Read once, as plain facts: the key and the file describe the same moment, whatever is endorsed or
+        # withdrawn between this and the render. All of them: the annex lists the active ones, the evidence page
+        # counts the withdrawn ones, and the cover says whether endorsement has closed, so all three name the file.
+        everything = _endorsement_facts(endorsements_of(version))
+        active = [fact.id for fact in everything if not fact.withdrawn]
+        withdrawn = [fact.id for fact in everything if fact.withdrawn]
+        ids = ",".join(map(str, active))
+        record = f"{ids}|withdrawn:{','.join(map(str, withdrawn))}|closed:{int(version.closed_at is not None)}"
+        digest = hashlib.sha256(record.encode("ascii")).hexdigest()[:24]
 
         def build():
-            # All of them: the annex lists the active ones, the evidence page counts the withdrawn ones.
             return _document_html(document, version, version_state(version), draft=False, kind="sealed",
-                                  endorsements=endorsements_of(version), hash_value=version.content_hash)
+                                  endorsements=everything, hash_value=version.content_hash)
         return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}", kind="sealed",
                           group_id=document.group_id, document_id=document.id, version_id=version.id,
                           filename=f"{filename}-sealed.pdf", content_hash=version.content_hash,
