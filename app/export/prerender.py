@@ -43,7 +43,8 @@ def connect_receivers() -> None:
 
 def render_sealed(version_id: int) -> int | None:
     """Renders and stores the sealed PDF of the version as it stands now; the export's id, or None when the
-    version is not (or no longer) a final version or the renderers stayed busy for a whole render timeout.
+    version is not (or no longer) a final version, the renderers stayed busy for a whole render timeout, or the
+    render failed (then no failed row stays: the first download tries again).
 
     Reads as a reader (no write lock on SQLite); the claim and the stored file are written in transactions
     of their own, as for a download."""
@@ -59,7 +60,7 @@ def _render_sealed(version_id: int) -> int | None:
     deadline = time.monotonic() + current_app.config["EXPORT_RENDER_TIMEOUT"]
     while True:
         try:
-            export, mine = services.claim(None, spec)
+            export, mine = services.claim(None, spec, background=True)
             break
         except Busy:
             if time.monotonic() > deadline:
@@ -69,8 +70,13 @@ def _render_sealed(version_id: int) -> int | None:
             time.sleep(BUSY_RETRY_SECONDS)
     if mine:
         try:
-            services.perform(export.id, spec.kind, spec.build_html(), None)
+            html = spec.build_html()
+            db.session.commit()  # the reads end here: no transaction stays open through the render
+            services.perform(export.id, spec.kind, html, None)
         except Exception:
             services.mark_failed(export.id, "The export stopped unexpectedly.")
+            services.forget_failed(export.id)
             raise
+        if services.forget_failed(export.id):  # logged by perform; a person's download tries again
+            return None
     return export.id

@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
@@ -60,23 +60,25 @@ def _in_own_transaction(function, *args):
     return contextvars.Context().run(run)
 
 
-def claim(user, spec: ExportSpec) -> tuple[Export, bool]:
+def claim(user, spec: ExportSpec, *, background: bool = False) -> tuple[Export, bool]:
     """The export row for spec, and whether this caller must render it.
 
     A ready or freshly claimed export is someone else's to serve or finish; a failed
-    one, or a claim older than the render timeout (its worker died), is taken over."""
+    one, or a claim older than the render timeout (its worker died), is taken over.
+    `background`: a render nobody is waiting for (prerender.py), which leaves one of the
+    EXPORT_MAX_RENDERS places to people's downloads."""
     export = find(spec.key)
     if export is not None and export.status == "ready":
         return export, False
-    export_id, mine = _in_own_transaction(_claim, spec, getattr(user, "id", None))
+    export_id, mine = _in_own_transaction(_claim, spec, getattr(user, "id", None), background)
     db.session.commit()  # end the request's read snapshot, so it sees the row
     return db.session.get(Export, export_id, populate_existing=True), mine
 
 
-def _claim(spec: ExportSpec, user_id: int | None) -> tuple[int, bool]:
+def _claim(spec: ExportSpec, user_id: int | None, background: bool = False) -> tuple[int, bool]:
     export = find(spec.key)
     if export is None:
-        _require_a_free_renderer()
+        _require_a_free_renderer(background)
         export = Export(key=spec.key, kind=spec.kind, group_id=spec.group_id, document_id=spec.document_id,
                         version_id=spec.version_id, endorsement_ids=spec.endorsement_ids,
                         content_hash=spec.content_hash, filename=spec.filename, status="rendering",
@@ -93,7 +95,7 @@ def _claim(spec: ExportSpec, user_id: int | None) -> tuple[int, bool]:
     retry_after = timedelta(seconds=current_app.config["EXPORT_RETRY_FAILED_AFTER"])
     if export.status == "failed" and export.finished_at is not None and export.finished_at > utcnow() - retry_after:
         return export.id, False  # it just failed (time or memory limit): not again for every request
-    _require_a_free_renderer()
+    _require_a_free_renderer(background)
     taken = db.session.execute(
         update(Export).where(Export.id == export.id, Export.status == export.status,
                              Export.started_at == export.started_at)
@@ -106,9 +108,10 @@ def _claim(spec: ExportSpec, user_id: int | None) -> tuple[int, bool]:
 RENDER_CLAIM_LOCK = 0x41636F7264  # "Accord"
 
 
-def _require_a_free_renderer() -> None:
+def _require_a_free_renderer(background: bool = False) -> None:
     """At most EXPORT_MAX_RENDERS renders at once across every worker: each takes a core and up to
-    EXPORT_RENDER_MEMORY_MB, so more would only slow them all and risk the machine.
+    EXPORT_RENDER_MEMORY_MB, so more would only slow them all and risk the machine. A background
+    render takes at most all but one of them, so that a person's download always finds a place.
 
     Counting the running renders and claiming one must be one step: two workers counting at the same
     moment would both see room. The claim's transaction (_claim) holds a lock from here to its commit:
@@ -120,7 +123,8 @@ def _require_a_free_renderer() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RENDER_CLAIM_LOCK})
     running = db.session.scalar(select(func.count(Export.id)).where(Export.status == "rendering",
                                                                     Export.started_at > _stale_before()))
-    if running >= current_app.config["EXPORT_MAX_RENDERS"]:
+    places = current_app.config["EXPORT_MAX_RENDERS"]
+    if running >= (max(1, places - 1) if background else places):
         raise Busy("Other PDFs are being made right now. Try again in a minute.")
 
 
@@ -196,6 +200,16 @@ def _background(app, export_id: int, kind: str, html: str, actor_id: int | None)
             _in_own_transaction(_mark_failed, export_id, "The export stopped unexpectedly.")
         finally:
             db.session.remove()
+
+
+def forget_failed(export_id: int) -> bool:
+    """Deletes the export if its render failed (True then): a background render nobody asked for leaves no
+    failure behind, so the first person who asks tries again at once instead of meeting the failure."""
+    def forget():
+        gone = db.session.execute(delete(Export).where(Export.id == export_id, Export.status == "failed")).rowcount
+        db.session.commit()
+        return gone == 1
+    return _in_own_transaction(forget)
 
 
 def mark_failed(export_id: int, message: str) -> None:

@@ -47,12 +47,15 @@ def test_the_sealed_pdf_is_stored_when_the_version_becomes_final_and_after_each_
     ghent = download.headers["X-Content-SHA256"]
     eid = endorsed.get_json()["id"]
     assert api(people["member"]).post(f"/api/v1/endorsements/{eid}/withdraw", json={}).status_code == 200
-    # Back to no endorsement: the file stored when the version became final is that set's, and is served.
-    assert len(ready_exports(vid)) == 2
+    # No endorsement again, but not the file of the moment the text became final: this one says that one
+    # endorsement was withdrawn since (the evidence page), so it is a file of its own, stored ahead too.
+    after = ready_exports(vid)
+    assert len(after) == 3
     page = api(people["observer"]).get(f"/api/v1/versions/{vid}/export.pdf")
-    assert page.headers["X-Content-SHA256"] == first[0].sha256 != ghent
-    assert "City of Ghent" not in "".join(page_texts(page.get_data()))
-    assert export_events(group) == renders
+    assert page.headers["X-Content-SHA256"] == after[-1].sha256 not in (first[0].sha256, ghent)
+    text = " ".join(" ".join(page_texts(page.get_data())).split())
+    assert "City of Ghent" not in text and "1 endorsement withdrawn" in text
+    assert export_events(group) == renders + 1
 
 
 @pytest.mark.parametrize("app_config", PRERENDER)
@@ -95,7 +98,7 @@ def test_a_burst_of_endorsements_is_rendered_once_for_what_is_current(final_setu
 
 @pytest.mark.parametrize("app_config", [{"EXPORT_PRERENDER": True, "EXPORT_MAX_RENDERS": 0,
                                          "EXPORT_RENDER_TIMEOUT": 1}])
-def test_busy_renderers_leave_the_render_to_the_download_and_lose_nothing(make_group, api, monkeypatch):
+def test_busy_renderers_leave_the_render_to_the_download_and_lose_nothing(make_group, api, app, monkeypatch):
     monkeypatch.setattr(prerender, "BUSY_RETRY_SECONDS", 0.1)
     group, people = make_group(roles=("editor",))
     coordinator = api(people["coordinator"])
@@ -106,8 +109,14 @@ def test_busy_renderers_leave_the_render_to_the_download_and_lose_nothing(make_g
     final = coordinator.post(f"/api/v1/documents/{did}/transitions", json={"to": "final"})
     assert final.status_code == 200
     assert wait_idle(10)
-    assert ready_exports(final.get_json()["final_version"]["id"]) == []  # gave up after the timeout; no row left
+    vid = final.get_json()["final_version"]["id"]
+    assert ready_exports(vid) == []  # gave up after the timeout; no row left
     assert db.session.scalar(select(func.count()).select_from(Export)) == 0
+    # The renderers free again: the download renders, nothing was lost.
+    app.config.update(EXPORT_MAX_RENDERS=2, EXPORT_RENDER_TIMEOUT=120)
+    download = coordinator.get(f"/api/v1/versions/{vid}/export.pdf")
+    assert download.status_code == 200 and download.get_data().startswith(b"%PDF")
+    assert [e.sha256 for e in ready_exports(vid)] == [download.headers["X-Content-SHA256"]]
 
 
 def test_without_prerender_nothing_is_rendered_until_asked(final_setup, api):
@@ -115,3 +124,37 @@ def test_without_prerender_nothing_is_rendered_until_asked(final_setup, api):
     assert api(final_setup["people"]["member"]).post(f"/api/v1/versions/{vid}/endorsements",
                                                      json=endorse_body(final_setup["ghent"])).status_code == 201
     assert ready_exports(vid) == []
+
+
+@pytest.mark.parametrize("app_config", [{"EXPORT_MAX_RENDERS": 2}])
+def test_a_background_render_leaves_a_place_for_a_persons_download(final_setup, app):
+    """Two places: one is taken by someone's render; the background job may not take the last one."""
+    from app.errors import Busy
+    from app.export import services
+    from app.export.specs import current_spec, version_spec
+    from app.extensions import reading_only
+
+    db.session.commit()
+    with reading_only():  # as a download does: the claims write in transactions of their own
+        document, version = final_setup["document"], db.session.get(Version, final_setup["version"]["id"])
+        someone = services.claim(final_setup["people"]["observer"], current_spec(document))
+        assert someone[1] is True  # a person's render in progress
+        spec = version_spec(version)
+        with pytest.raises(Busy):
+            services.claim(None, spec, background=True)
+        db.session.rollback()
+        assert services.find(spec.key) is None
+        assert services.claim(final_setup["people"]["member"], spec)[1] is True  # a person still gets the place
+        db.session.commit()
+
+
+@pytest.mark.parametrize("app_config", [{"EXPORT_PRERENDER": True, "EXPORT_RENDER_MEMORY_MB": 40}])
+def test_a_failed_background_render_leaves_no_failure_for_the_next_person(final_setup, app, api):
+    """The render fails (memory limit): nobody asked for it, so no failed row makes the next person wait out
+    EXPORT_RETRY_FAILED_AFTER; their download tries again at once."""
+    vid = final_setup["version"]["id"]
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Export)) == 0
+    app.config["EXPORT_RENDER_MEMORY_MB"] = 2048
+    download = api(final_setup["people"]["observer"]).get(f"/api/v1/versions/{vid}/export.pdf")
+    assert download.status_code == 200 and download.get_data().startswith(b"%PDF")
