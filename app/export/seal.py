@@ -13,6 +13,7 @@ stamps gets a clear error, never a silently unstamped seal.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from app.export.aio import run_coroutine
 from app.seal_key import SealUnavailable, ensure_development_seal, seal_location  # noqa: F401  (part of this module's API)
 
 FIELD_NAME = "Seal"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,6 +76,8 @@ def seal_pdf(pdf: bytes, config) -> bytes:
         out = run_coroutine(lambda: signers.async_sign_pdf(writer, metadata, signer=seal.signer,
                                                            timestamper=timestamper))
     except TimestampRequestError as exc:  # no answer, or no time stamp in it
-        raise SealUnavailable(f"The time-stamp server (EXPORT_TSA_URL {config['EXPORT_TSA_URL']}) gave no time stamp, "
-                              f"so the PDF was not sealed: {exc}") from exc
+        # The address may carry an account's credentials, and the error names hosts: both for the log only.
+        log.error("The time-stamp server (EXPORT_TSA_URL %s) gave no time stamp: %s", config["EXPORT_TSA_URL"], exc)
+        raise SealUnavailable("The PDF could not be sealed: the time-stamp server gave no time stamp. "
+                              "Try again later.") from exc
     return out.getvalue()

@@ -96,6 +96,14 @@ def test_the_check_reports_the_time_stamp_time_and_authority(stamped, seal_certi
     assert unknown.timestamp["trusted"] is False
 
 
+def test_with_authorities_configured_a_stamp_from_another_reads_as_changed(stamped, seal_certificate):
+    """The stamp lies outside the signed bytes: anyone can put their own there. When the installation names its
+    authorities, a seal of ours carrying a stamp from any other was changed after sealing."""
+    check = check_pdf(stamped["pdf"], seal_certificate, tsa_roots=[seal_certificate])  # an unrelated root
+    assert check.timestamp["valid"] is True and check.timestamp["trusted"] is False
+    assert check.verdict == "modified_after_sealing" and not check.genuine
+
+
 def test_a_seal_without_tsa_carries_no_time_stamp(sealed_sample, seal_certificate):
     check = check_pdf(sealed_sample["pdf"], seal_certificate)
     assert check.verdict == "genuine" and check.timestamp is None
@@ -177,8 +185,8 @@ def test_verify_lists_a_later_document_time_stamp(sealed, api, client, tsa):
     assert "Document time stamp of" in page and AUTHORITY in page
 
 
-@pytest.mark.parametrize("app_config", [{"EXPORT_TSA_URL": f"http://127.0.0.1:{_free_port()}/tsa"}])
-def test_an_unreachable_tsa_fails_the_export_clearly_and_stores_nothing(final_setup, api, app_config):
+@pytest.mark.parametrize("app_config", [{"EXPORT_TSA_URL": f"http://tsa-user:s3cret@127.0.0.1:{_free_port()}/tsa"}])
+def test_an_unreachable_tsa_fails_the_export_clearly_and_stores_nothing(final_setup, api, app_config, caplog):
     from app.export.models import Export
     from app.extensions import db
 
@@ -187,6 +195,8 @@ def test_an_unreachable_tsa_fails_the_export_clearly_and_stores_nothing(final_se
     assert response.status_code == 503
     error = response.get_json()["error"]
     assert error["code"] == "export_failed" and "time-stamp server" in error["message"]
+    assert "s3cret" not in response.get_data(as_text=True) and "127.0.0.1" not in error["message"]  # log only
+    assert "s3cret" in caplog.text
     db.session.remove()
     exports = db.session.scalars(select(Export).where(Export.version_id == vid)).all()
     assert exports and all(e.status == "failed" and not e.pdf for e in exports)
@@ -196,3 +206,13 @@ def test_an_unreachable_tsa_fails_the_export_clearly_and_stores_nothing(final_se
 def test_without_tsa_url_the_answer_has_no_time_stamp(sealed, api, app_config):
     body = verify(api, sealed["pdf"]).get_json()
     assert body["verdict"] == "genuine" and body["timestamp"] is None
+
+
+def test_an_untrusted_time_stamp_is_shown_as_not_confirmed(sealed, app, client):
+    """Without VERIFY_TSA_ROOTS nothing vouches for the stamp's authority: the page must not state its time as
+    a fact, and the sealing time is the installation's clock again."""
+    app.config["VERIFY_TSA_ROOTS"] = None
+    page = verify_page(client, sealed["pdf"]).get_data(as_text=True)
+    assert 'data-timestamp="valid"' in page and "<strong>not confirmed</strong>" in page
+    assert "time-stamp authority this installation trusts" not in page
+    assert "(this installation's clock; no trusted time stamp)" in page
