@@ -268,3 +268,21 @@ def test_every_glyph_comes_from_a_bundled_face(pdf, draft_pdf):
         assert "Accord-Symbols" in names  # ↩ and ✓ are not in EB Garamond
         text = " ".join(page_texts(pdf))
         assert SYMBOLS in re.sub(r"\s+", " ", text) and "↩" in text
+
+
+def test_a_figure_without_words_becomes_an_artifact(print_app):
+    """No user image reaches a PDF, but the mending must hold for any figure the templates may add: one without
+    alternative text is no unnamed Figure in the tree; its marks are painted as an artifact."""
+    from app.export.render import render_pdf
+
+    html = ("<!doctype html><html lang='en'><head><title>Figures</title></head><body><p>Before.</p>"
+            "<svg width='40' height='40'><rect width='40' height='40' fill='black'/></svg>"
+            "<svg width='40' height='40'><title>A named square</title><rect width='40' height='40'/></svg>"
+            "<p>After.</p></body></html>")
+    with print_app.app_context():
+        pdf = render_pdf(html, timeout=60, memory_mb=2048).pdf
+    document, elements = structure(pdf)
+    assert [str(figure.Alt) for figure in of_type(elements, "Figure")] == ["A named square"]
+    stream = b"".join(page.obj.Contents.read_bytes() if isinstance(page.obj.Contents, pikepdf.Stream)
+                      else b"".join(part.read_bytes() for part in page.obj.Contents) for page in document.pages)
+    assert b"/Artifact" in stream
