@@ -140,10 +140,11 @@ def test_a_time_stamp_that_does_not_verify_reads_as_nothing_genuine(stamped, sea
 # --- a document time stamp added later ------------------------------------------------------------------
 
 def time_stamped_later(pdf: bytes, tsa) -> bytes:
-    out = BytesIO()
-    PdfTimeStamper(RequestsHTTPTimeStamper(tsa.url)).timestamp_pdf(
-        IncrementalPdfFileWriter(BytesIO(pdf)), "sha256", output=out)
-    return out.getvalue()
+    """pyHanko's synchronous timestamp_pdf calls asyncio.run(), which fails in a thread that already runs an
+    event loop (after the browser tests, the test process's own): the coroutine through app.export.aio."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    stamper = PdfTimeStamper(RequestsHTTPTimeStamper(tsa.url))
+    return run_coroutine(lambda: stamper.async_timestamp_pdf(writer, "sha256")).getvalue()
 
 
 def test_a_later_document_time_stamp_is_genuine_with_later_signatures(sealed_sample, seal_certificate, tsa):
