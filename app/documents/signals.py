@@ -37,6 +37,11 @@ version_final = _signals.signal("version-final", doc="""
 Sent once a version has become its document's final text (sender: the Version), before the commit.
 """)
 
+endorsement_closed = _signals.signal("endorsement-closed", doc="""
+Sent once the final version's endorsement has closed (sender: the Version), before the commit: what a
+sealed PDF says of it changes.
+""")
+
 # The core relies on these answers: without a receiver a save would leave the discussion's anchors behind,
 # and a roadmap's version would be hashed and frozen without its actions.
 REQUIRED = (section_saved, text_parts, version_created)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.audit.services import record
 from app.documents.models import Document
 from app.documents.services import create_version
-from app.documents.signals import version_final
+from app.documents.signals import endorsement_closed, version_final
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
@@ -68,6 +68,8 @@ def transition(user, document: Document, to, label=None) -> Document:
            **{"from": previous, "to": to, "final_version_id": document.final_version_id if to == "final" else None})
     if to == "final":
         version_final.send(version)
+    if to == "closed" and document.final_version is not None:
+        endorsement_closed.send(document.final_version)
     return document
 
 

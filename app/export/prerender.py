@@ -1,7 +1,8 @@
 """Sealed PDFs rendered before anyone asks: nobody should wait for a final text's PDF.
 
-As soon as a version becomes final, and again after each endorsement or withdrawal (the sealed PDF
-lists the active endorsements, so each changes the file), the sealed PDF is rendered in the
+As soon as a version becomes final, and again after each endorsement or withdrawal and when endorsement
+closes (the sealed PDF lists the active endorsements, counts the withdrawn ones and says whether endorsement
+has closed, so each changes the file), the sealed PDF is rendered in the
 background "render" lane (app.background) once the change has committed. The download then finds it
 stored and serves it at once. Renders coalesce: a job renders what is current when it runs, so ten
 endorsements in a burst cost one or two renders, not ten (a job whose export is already stored or
@@ -19,7 +20,7 @@ from flask import current_app
 
 from app.background import after_commit
 from app.documents.models import Version
-from app.documents.signals import version_final
+from app.documents.signals import endorsement_closed, version_final
 from app.endorsements.signals import endorsements_changed
 from app.errors import Busy
 from app.export import services
@@ -38,6 +39,7 @@ def _sealed_pdf_changes(version: Version, **_) -> None:
 
 def connect_receivers() -> None:
     version_final.connect(_sealed_pdf_changes)
+    endorsement_closed.connect(_sealed_pdf_changes)
     endorsements_changed.connect(_sealed_pdf_changes)
 
 

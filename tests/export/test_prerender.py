@@ -158,3 +158,18 @@ def test_a_failed_background_render_leaves_no_failure_for_the_next_person(final_
     app.config["EXPORT_RENDER_MEMORY_MB"] = 2048
     download = api(final_setup["people"]["observer"]).get(f"/api/v1/versions/{vid}/export.pdf")
     assert download.status_code == 200 and download.get_data().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("app_config", PRERENDER)
+def test_closing_endorsement_stores_the_sealed_pdf_that_says_so(final_setup, api):
+    people, vid, did = final_setup["people"], final_setup["version"]["id"], final_setup["document"].id
+    assert api(people["member"]).post(f"/api/v1/versions/{vid}/endorsements",
+                                      json=endorse_body(final_setup["ghent"])).status_code == 201
+    before = ready_exports(vid)
+    assert api(people["coordinator"]).post(f"/api/v1/documents/{did}/transitions",
+                                           json={"to": "closed"}).status_code == 200
+    after = ready_exports(vid)
+    assert len(after) == len(before) + 1
+    download = api(people["observer"]).get(f"/api/v1/versions/{vid}/export.pdf")
+    assert download.headers["X-Content-SHA256"] == after[-1].sha256
+    assert "(endorsement closed)" in " ".join(" ".join(page_texts(download.get_data())).split())
