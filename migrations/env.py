@@ -10,7 +10,8 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# disable_existing_loggers=False: migrations run inside the app (tests, `flask db upgrade`); the app's loggers must stay on.
+# disable_existing_loggers=False: migrations run inside the app (tests, `flask db upgrade`);
+# the app's loggers must stay on.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
