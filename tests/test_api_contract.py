@@ -522,3 +522,25 @@ def test_openapi_request_bodies_require_the_contract_fields(spec, schema, requir
 
 def test_openapi_needs_no_sign_in(api):
     assert api().get("/api/v1/openapi.json").status_code == 200
+
+
+def test_a_405_names_the_allowed_methods(api, make_user):
+    response = api(make_user()).put("/api/v1/me", json={})
+    assert_error(response, 405, "method_not_allowed")
+    assert {"GET", "PATCH"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_openapi_states_the_rules_the_server_enforces(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["TransitionRequest"]["properties"]["to"]["enum"] == ["draft", "review", "final", "closed"]
+    assert schemas["RoleRequest"]["properties"]["role"]["enum"] == ["observer", "member", "editor", "coordinator"]
+    assert schemas["GroupRequest"]["properties"]["name"]["maxLength"] == 200
+    assert "pattern" in schemas["GroupRequest"]["properties"]["name"]  # not blank, no control characters
+    assert schemas["RepresentativeRequest"]["properties"]["user_id"]["maximum"] == 2**31 - 1
+    diff = spec["paths"]["/api/v1/documents/{did}/diff"]["get"]["parameters"]
+    assert {p["name"]: p["required"] for p in diff if p["in"] == "query"} == {"from": True, "to": True}
+    verify = spec["paths"]["/api/v1/verify"]["post"]["requestBody"]
+    assert verify["required"] and verify["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
+    # A body of optional fields only may be left out (it reads as {}); one with a required field may not.
+    assert spec["paths"]["/api/v1/documents/{did}"]["patch"]["requestBody"]["required"] is False
+    assert spec["paths"]["/api/v1/groups"]["post"]["requestBody"]["required"] is True

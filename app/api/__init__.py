@@ -31,6 +31,8 @@ class Operation:
     tag: str
     auth: bool
     errors: tuple[int, ...] = field(default_factory=tuple)
+    query: type[BaseModel] | None = None  # the query parameters, described (the view reads them)
+    upload: str | None = None  # the multipart field that carries a file, when the body is one
 
 
 OPERATIONS: list[Operation] = []
@@ -38,10 +40,11 @@ _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 
 def endpoint(rule: str, method: str, summary: str, *, body: type[BaseModel] | None = None, status: int = 200,
-             tag: str = "general", auth: bool = True, errors: tuple[int, ...] = ()):
+             tag: str = "general", auth: bool = True, errors: tuple[int, ...] = (),
+             query: type[BaseModel] | None = None, upload: str | None = None):
     def decorator(view):
         OPERATIONS.append(Operation(_CONVERTER.sub(r"{\1}", bp.url_prefix + rule), method.lower(), summary,
-                                    body, status, tag, auth, errors))
+                                    body, status, tag, auth, errors, query, upload))
         return bp.route(rule, methods=[method], endpoint=view.__name__)(view)
     return decorator
 

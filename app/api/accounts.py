@@ -5,6 +5,7 @@ from flask import current_app, jsonify
 from pydantic import BaseModel, ConfigDict
 
 from app.api import endpoint, parse, signed_in_user
+from app.api.fields import Id, text
 from app.api.serialise import group_json, token_json, user_json
 from app.auth import services
 from app.errors import Unauthorized
@@ -16,13 +17,13 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     email: str
     password: str
-    name: str | None = None
+    name: text(120, required=False) | None = None
 
 
 class ProfileRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: str
-    organisation_id: int | None = None
+    name: text(120)
+    organisation_id: Id | None = None
 
 
 @endpoint("/tokens", "POST", "Create a personal API token (shown once)", body=TokenRequest, status=201,

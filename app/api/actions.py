@@ -8,53 +8,58 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
+from app.api.fields import CheckedFreeText, Day, Id, Timeframe, choice, text
 from app.documents.services import version_for
 from app.extensions import db
 from app.organisations.services import organisation_for
 from app.roadmaps import services
-from app.roadmaps.models import ActionUpdate, RoadmapAction
+from app.roadmaps.models import ACTION_STATUSES, ActionUpdate, RoadmapAction
 from app.roadmaps.permissions import action_for, require_action_edit, roadmap_for
 from app.roadmaps.timeframes import show_timeframe
 from app.util import iso
 
+Title = text(300)
+Description = CheckedFreeText  # bounded in bytes by ACTION_DESCRIPTION_MAX_BYTES (413)
+Status = choice(ACTION_STATUSES)
+
 
 class ActionRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    title: str
-    description: str | None = None
-    owner_organisation_id: int | None = None
-    owner_organisation_ids: list[int] | None = None
-    lead_user_id: int | None = None
-    start_date: str | None = None
-    due_date: str | None = None
-    status: str = "planned"
-    section_id: int | None = None
+    title: Title
+    description: Description | None = None
+    owner_organisation_id: Id | None = None
+    owner_organisation_ids: list[Id] | None = None
+    lead_user_id: Id | None = None
+    start_date: Timeframe | None = None
+    due_date: Timeframe | None = None
+    status: Status = "planned"
+    section_id: Id | None = None
 
 
 class ActionPatch(BaseModel):
     model_config = ConfigDict(strict=True)
-    title: str | None = None
-    description: str | None = None
-    owner_organisation_id: int | None = None
-    owner_organisation_ids: list[int] | None = None
-    lead_user_id: int | None = None
-    start_date: str | None = None
-    due_date: str | None = None
-    status: str | None = None
-    section_id: int | None = None
-    revision: int | None = None
+    title: Title | None = None
+    description: Description | None = None
+    owner_organisation_id: Id | None = None
+    owner_organisation_ids: list[Id] | None = None
+    lead_user_id: Id | None = None
+    start_date: Timeframe | None = None
+    due_date: Timeframe | None = None
+    status: Status | None = None
+    section_id: Id | None = None
+    revision: Id | None = None
 
 
 class ActionOrderRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    order: list[int]
+    order: list[Id]
 
 
 class UpdateRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    status: str | None = None
-    note: str | None = None
-    entry_date: str | None = None
+    status: Status | None = None
+    note: text(5000, required=False, multiline=True) | None = None
+    entry_date: Day | None = None
 
 
 def action_json(action: RoadmapAction) -> dict:

@@ -4,63 +4,69 @@ from __future__ import annotations
 import base64
 
 from flask import jsonify, request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import endpoint, page_params, paginate, parse, signed_in_user
 from app.api.documents import revision_json, section_json
+from app.api.fields import ID_SCHEMA, FreeText, Id, Number, Position, choice, text, together
 from app.audit.models import AuditEvent
 from app.comments import services
-from app.comments.models import Amendment, Comment, Notification
+from app.comments.models import AMENDMENT_STATUSES, EMAIL_CHOICES, Amendment, Comment, Notification
 from app.comments.permissions import amendment_for, comment_for
+from app.comments.services import MAX_COMMENT_CHARS, MAX_QUOTE_CHARS, MAX_RATIONALE_CHARS
 from app.documents.permissions import document_for, section_for
 from app.errors import Invalid
 from app.extensions import db
 from app.groups.permissions import group_for
 from app.util import iso
 
+CommentBody = text(MAX_COMMENT_CHARS, multiline=True)
+Reason = text(MAX_RATIONALE_CHARS, required=False, multiline=True)
+
 
 class CommentRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    body: str
-    quote: str | None = None
-    parent_id: int | None = None
+    body: CommentBody
+    quote: text(MAX_QUOTE_CHARS, required=False, multiline=True) | None = None
+    parent_id: Id | None = None
     # Which occurrence of the quote (0-based) when it recurs; or its position in the section's text.
-    occurrence: int | None = None
-    start: int | None = None
+    occurrence: Position | None = None
+    start: Position | None = None
 
 
 class CommentPatch(BaseModel):
     model_config = ConfigDict(strict=True)
-    body: str
+    body: CommentBody
 
 
 class AmendmentRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    body: str
-    base_revision: int
-    rationale: str | None = None
+    body: FreeText
+    base_revision: Id
+    rationale: Reason | None = None
 
 
 class AcceptRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
     # Only to accept after resolving a conflict by hand: the merged text and the revision it was written on.
-    body: str | None = None
-    base_revision: int | None = None
+    model_config = ConfigDict(strict=True, json_schema_extra=together(
+        {"body": {"type": "string"}, "base_revision": ID_SCHEMA}))
+    body: FreeText | None = None
+    base_revision: Id | None = None
 
 
 class RejectRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class ReadRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    ids: list[int] | None = None
+    ids: list[Number] | None = Field(None, description="Notification ids; none: all (ids not mine are passed over)")
 
 
 class PreferenceRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    email: str
+    email: choice(EMAIL_CHOICES)
 
 
 def _user_ref(user) -> dict | None:
@@ -126,6 +132,10 @@ def _newest_first(query, id_column, serialise) -> dict:
         rows = rows[:limit]
         next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
+
+
+class AmendmentsQuery(BaseModel):
+    status: choice(AMENDMENT_STATUSES) | None = None
 
 
 # --- comments ----------------------------------------------------------------------------
@@ -228,7 +238,7 @@ def propose_amendment(sid):
 
 @endpoint("/sections/<int:sid>/amendments", "GET",
           "Suggested changes of a section (?status=proposed|accepted|rejected)",
-          tag="discussion", errors=(400, 401, 404))
+          tag="discussion", errors=(400, 401, 404), query=AmendmentsQuery)
 def list_amendments(sid):
     section = section_for(signed_in_user(), sid)
     query = services.amendments_query().where(Amendment.section_id == section.id)

@@ -1,75 +1,100 @@
 """API: documents, sections, revisions, diffs and versions."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import jsonify, request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
+from app.api.fields import FreeText, Id, SomeText, choice, text, whole_number
 from app.concurrency import costly
 from app.documents import services
-from app.documents.models import Document, SectionRevision, Version
+from app.documents.models import DOCUMENT_KINDS, Document, SectionRevision, Version
 from app.documents.permissions import document_for, require_arrange, section_for
 from app.documents.rendering import render_checked
 from app.errors import Invalid
 from app.extensions import db, reads_only
 from app.groups.permissions import group_for
 from app.util import iso
-from app.validation import id_or_none
+from app.validation import MAX_ID, id_or_none
+
+Level = whole_number(1, 3)
+Heading = text(300)
+Body = FreeText  # bounded in bytes by SECTION_MAX_BYTES (413)
+Summary = text(5000, required=False, multiline=True)
 
 
 class SectionInput(BaseModel):
     model_config = ConfigDict(strict=True)
-    heading: str
-    body: str = ""
-    level: int = 1
+    heading: Heading
+    body: Body = ""
+    level: Level = 1
 
 
 class DocumentRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    title: str
-    kind: str
-    summary: str | None = None
+    title: text(300)
+    kind: choice(DOCUMENT_KINDS)
+    summary: Summary | None = None
     sections: list[SectionInput] | None = None
-    markdown: str | None = None
+    markdown: SomeText | None = Field(None, description="A Markdown text, instead of sections")
 
 
 class DocumentPatch(BaseModel):
     model_config = ConfigDict(strict=True)
-    title: str | None = None
-    summary: str | None = None
+    title: text(300) | None = None
+    summary: Summary | None = None
 
 
 class NewSectionRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    heading: str
-    body: str = ""
-    after_section_id: int | None = None
-    level: int = 1
+    heading: Heading
+    body: Body = ""
+    after_section_id: Id | None = None
+    level: Level = 1
 
 
 class OrderRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    order: list[int]
+    order: list[Id] = Field(description="Every current section's id, each once, in the new order")
 
 
 class SaveRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    body: str
-    base_revision: int
-    heading: str | None = None
-    message: str | None = None
+    body: Body
+    base_revision: Id
+    heading: Heading | None = None
+    message: text(500, required=False) | None = None
 
 
 class VersionRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    label: str
-    note: str | None = None
+    label: text(200)
+    note: text(5000, required=False, multiline=True) | None = None
 
 
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    body: str
+    body: Body
+
+
+Revision = Id
+VersionOrCurrent = Annotated[int | str, WithJsonSchema({"anyOf": [
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "enum": ["current"]}]})]
+
+
+class RevisionsQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: Revision = Field(alias="from", description="A revision number of the section")
+    to: Revision = Field(description="A revision number of the section")
+
+
+class VersionsQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: VersionOrCurrent = Field(alias="from", description="A version id of the document, or current")
+    to: VersionOrCurrent = Field(description="A version id of the document, or current")
 
 
 def section_json(section, number: str | None = None) -> dict:
@@ -248,7 +273,7 @@ def restore_revision(sid, number):
 
 
 @endpoint("/sections/<int:sid>/diff", "GET", "Word-level diff of two revisions (?from=N&to=M)", tag="documents",
-          errors=(400, 401, 404, 429))
+          errors=(400, 401, 404, 429), query=RevisionsQuery)
 @costly("RATELIMIT_COMPARE")
 def section_diff(sid):
     section = section_for(signed_in_user(), sid)
@@ -286,7 +311,7 @@ def get_version(vid):
 
 
 @endpoint("/documents/<int:did>/diff", "GET", "Compare two versions (?from=VID&to=VID or current)",
-          tag="documents", errors=(400, 401, 404, 429))
+          tag="documents", errors=(400, 401, 404, 429), query=VersionsQuery)
 @costly("RATELIMIT_COMPARE")
 def document_diff(did):
     user = signed_in_user()

@@ -6,10 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
+from app.api.fields import ID_SCHEMA, Id, choice, text, text_schema, together
 from app.audit.checkpoints import checkpoint_json
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.audit.services import verify_chain
 from app.documents import workflow
+from app.documents.models import DOCUMENT_STATUSES
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.endorsements import services
@@ -17,11 +19,13 @@ from app.extensions import account_or_address, db, limiter
 from app.groups.permissions import group_for, require_role
 from app.util import iso, public_url
 
+Long = text(2000, required=False, multiline=True)
+
 
 class TransitionRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    to: str
-    label: str | None = None
+    to: choice(DOCUMENT_STATUSES)
+    label: text(200, required=False) | None = None
 
 
 class PublishRequest(BaseModel):
@@ -29,19 +33,24 @@ class PublishRequest(BaseModel):
     published: bool = True
 
 
+_reservation = together({"reservation_section_id": ID_SCHEMA, "reservation": text_schema(2000, multiline=True)},
+                        blank_is_absent=True)
+
+
 def _password_is_required(schema: dict) -> None:
     # Absent, it is refused with 403 password_required (not 400), so the model lets it be absent.
     schema["required"] = [*schema.get("required", []), "password"]
+    _reservation(schema)  # a reservation names its section, and a section named has a reservation
 
 
 class EndorsementRequest(BaseModel):
     model_config = ConfigDict(strict=True, json_schema_extra=_password_is_required)
-    organisation_id: int
-    signatory_name: str
-    signatory_title: str
-    note: str | None = None
-    reservation_section_id: int | None = None
-    reservation: str | None = None
+    organisation_id: Id
+    signatory_name: text(200)
+    signatory_title: text(200)
+    note: Long | None = None
+    reservation_section_id: Id | None = None
+    reservation: Long | None = None
     content_hash: str | None = None
     password: str | None = Field(None, description=(
         "The endorser's own account password, also with a bearer token: endorsing commits the organisation. "
@@ -50,7 +59,7 @@ class EndorsementRequest(BaseModel):
 
 class WithdrawRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    reason: str | None = None
+    reason: Long | None = None
 
 
 def endorsement_json(endorsement) -> dict:

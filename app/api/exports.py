@@ -10,8 +10,10 @@ So no worker is held past gunicorn's timeout by a large document.
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import endpoint, signed_in_user
+from app.api.documents import VersionOrCurrent
 from app.concurrency import costly
 from app.documents.models import Version
 from app.documents.permissions import document_for
@@ -21,6 +23,7 @@ from app.export import services, specs, verification
 from app.export.routes import pdf_response
 from app.extensions import db, reads_only
 from app.util import iso
+from app.validation import id_or_none
 
 
 def export_json(export) -> dict:
@@ -66,20 +69,29 @@ def document_pdf(did):
     return _answer(_obtain(user, specs.current_spec(document)))
 
 
+class CompareQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: VersionOrCurrent | None = Field(None, alias="from", description="A version id of the document, or "
+                                           "current (the default)")
+    to: VersionOrCurrent | None = Field(None, description="A version id of the document, or current (the default)")
+
+
 def _compared(document, name):
     value = request.args.get(name)
     if value in (None, "", "current"):
         return None
-    if not (value.isascii() and value.isdigit() and len(value) < 12):
+    number = id_or_none(value)
+    if number is None:
         raise Invalid("Not a version of this document.", fields={name: "A version id or 'current'."})
-    version = db.session.get(Version, int(value))
+    version = db.session.get(Version, number)
     if version is None or version.document_id != document.id:
         raise NotFound("No such version.")
     return version
 
 
 @endpoint("/documents/<int:did>/compare/export.pdf", "GET",
-          "A redline of two versions (?from=VID&to=VID|current) as PDF", tag="export", errors=(400, 401, 404, 429, 503))
+          "A redline of two versions (?from=VID&to=VID|current) as PDF", tag="export", errors=(400, 401, 404, 429, 503),
+          query=CompareQuery)
 @costly("RATELIMIT_EXPORT")
 def compare_pdf(did):
     user = signed_in_user()
@@ -119,7 +131,7 @@ def export_file(eid):
           "`later_signatures`: each later signature or document time stamp (`kind` `signature` or "
           "`document_time_stamp`, `signer`, `field`, `at`). `document.version_name` names the version as the "
           "screens do (\"Version 4, Final version\"), with `document.title`; ids are secondary",
-          tag="export", auth=False, errors=(400, 413, 429))
+          tag="export", auth=False, errors=(400, 413, 429), upload="file")
 @costly("RATELIMIT_VERIFY")
 @reads_only
 def verify():

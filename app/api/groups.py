@@ -6,42 +6,48 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
+from app.api.fields import Email, Id, choice, password, text
 from app.api.serialise import group_json, invitation_json, membership_json, user_json
 from app.extensions import db
 from app.groups import services
-from app.groups.models import Membership
+from app.groups.models import ROLES, Membership
 from app.groups.permissions import group_for, require_role, role_in
 from app.util import public_url
+from config import Config
+
+GroupName = text(200)
+Description = text(5000, required=False, multiline=True)
+Role = choice(ROLES)
 
 
 class GroupRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: str
-    description: str | None = None
+    name: GroupName
+    description: Description | None = None
 
 
 class GroupPatch(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: str | None = None
-    description: str | None = None
+    name: GroupName | None = None
+    description: Description | None = None
 
 
 class InvitationRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    email: str
-    role: str
+    email: Email
+    role: Role
 
 
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: str
-    password: str
-    organisation_id: int | None = None
+    name: text(120)
+    password: password(Config.PASSWORD_MIN_LENGTH)
+    organisation_id: Id | None = None
 
 
 class RoleRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    role: str
+    role: Role
 
 
 def _accept_url(raw: str) -> str:

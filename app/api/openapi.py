@@ -6,9 +6,11 @@ import re
 from flask import jsonify
 
 from app.api import OPERATIONS, endpoint
+from app.validation import MAX_ID
 
 _ERROR_TEXT = {
-    400: "Malformed or invalid input; details.fields maps field to message",
+    400: "Malformed or invalid input, or an id in the body that names nothing usable there; "
+         "details.fields maps field to message",
     401: "Not signed in",
     403: "Signed in but not allowed",
     404: "Missing, or not visible to the caller",
@@ -25,6 +27,9 @@ _ERROR_SCHEMA = {
 }
 
 
+_PATH_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
 def build_spec() -> dict:
     paths: dict = {}
     schemas: dict = {"Error": _ERROR_SCHEMA}
@@ -35,9 +40,14 @@ def build_spec() -> dict:
             "tags": [op.tag],
             "responses": {str(op.status): {"description": "Success"}},
         }
+        # Path ids are the id columns' integers (a larger one matches no route: 404, as for a missing one).
         parameters = [{"name": name, "in": "path", "required": True,
-                       "schema": {"type": "string" if name == "token" else "integer"}}
+                       "schema": {"type": "string"} if name == "token" else _PATH_ID}
                       for name in re.findall(r"{([a-z_]+)}", op.path)]
+        if op.query is not None:
+            query = op.query.model_json_schema(ref_template="#/components/schemas/{model}")
+            parameters += [{"name": name, "in": "query", "required": name in query.get("required", []),
+                            "schema": schema} for name, schema in query["properties"].items()]
         if parameters:
             operation["parameters"] = parameters
         if op.body is not None:
@@ -45,11 +55,16 @@ def build_spec() -> dict:
             for name, definition in schema.pop("$defs", {}).items():
                 schemas[name] = definition
             schemas[op.body.__name__] = schema
-            operation["requestBody"] = {"required": True, "content": {"application/json": {
+            # A body whose every field is optional may be left out: it reads as {}.
+            operation["requestBody"] = {"required": bool(schema.get("required")), "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
+        if op.upload is not None:
+            operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": [op.upload],
+                "properties": {op.upload: {"type": "string", "format": "binary"}}}}}}
         # Every operation that needs a sign-in may answer 401, every body may be refused
         # with 400, and every object named in the path may be missing (404).
-        errors = set(op.errors) | ({401} if op.auth else set()) | ({400} if op.body else set())
+        errors = set(op.errors) | ({401} if op.auth else set()) | ({400} if op.body or op.upload else set())
         errors |= {404} if parameters else set()
         for status in sorted(errors):
             operation["responses"][str(status)] = {

@@ -6,22 +6,23 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
+from app.api.fields import Country, Id, choice, text
 from app.api.serialise import organisation_json, representative_json
 from app.extensions import db
 from app.organisations import services
-from app.organisations.models import Organisation
+from app.organisations.models import ORGANISATION_KINDS, Organisation
 
 
 class OrganisationRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: str
-    country: str
-    kind: str | None = None
+    name: text(200)
+    country: Country
+    kind: choice(ORGANISATION_KINDS) | None = None
 
 
 class RepresentativeRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    user_id: int
+    user_id: Id
 
 
 @endpoint("/organisations", "POST", "Create an organisation (site admin)", body=OrganisationRequest,
