@@ -6,15 +6,17 @@ every test starts from empty tables.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import itertools
 import os
 import re
+import threading
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from app import create_app
 from app.background import wait_idle
@@ -105,6 +107,45 @@ def app(database_url, app_config):
         db.session.remove()
         db.engine.dispose()
         ctx.pop()
+
+
+class QueryLog:
+    """The statements the app ran on db.engine while a `count_queries` block was open."""
+
+    def __init__(self):
+        self.statements: list[tuple[str, object]] = []  # (SQL, its parameters)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def clear(self):
+        self.statements.clear()
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as queries: ...` then `queries.count` (or `queries.statements`).
+
+    Every statement sent to the database from inside the block is counted (the listener itself sends
+    none). `this_thread_only=True` leaves out what the background pool runs meanwhile, to count what
+    the request itself asks.
+    """
+
+    @contextlib.contextmanager
+    def counting(*, this_thread_only=False):
+        log, thread = QueryLog(), threading.get_ident()
+
+        def record(_conn, _cursor, statement, parameters, _context, _many):
+            if not this_thread_only or threading.get_ident() == thread:
+                log.statements.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield log
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return counting
 
 
 @pytest.fixture

@@ -504,37 +504,31 @@ def test_a_representative_is_named_once(api, make_user, make_organisation):
 
 # --- a request reads each membership once, and again after it changes ---------------------------
 
-def test_a_request_sees_every_change_to_a_membership_it_has_already_read(app, make_group, make_user):
-    from sqlalchemy import event
-
+def test_a_request_sees_every_change_to_a_membership_it_has_already_read(app, make_group, make_user,
+                                                                         count_queries):
     from app.groups.permissions import role_in
 
     group, people = make_group(roles=("member",))
     member, newcomer = people["member"], make_user("Nina Newcomer")
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        with app.test_request_context("/"):
+    with app.test_request_context("/"):
+        with count_queries() as queries:
             assert role_in(member, group.id) == "member"
-            asked = len(statements)
+            asked = queries.count
             for _ in range(5):
                 assert role_in(member, group.id) == "member"
-            assert len(statements) == asked  # read once per request
-            assert role_in(newcomer, group.id) is None
-            db.session.add(Membership(group_id=group.id, user_id=newcomer.id, role="observer"))
-            assert role_in(newcomer, group.id) == "observer"  # added, not yet written
-            db.session.commit()
-            assert role_in(newcomer, group.id) == "observer"
-            membership = db.session.scalar(select(Membership).where(Membership.user_id == member.id))
-            membership.role = "editor"
-            db.session.commit()
-            assert role_in(member, group.id) == "editor"
-            db.session.delete(membership)
-            assert role_in(member, group.id) is None  # removed, not yet written
-            db.session.commit()
-            assert role_in(member, group.id) is None
-        with app.test_request_context("/"):
-            assert role_in(member, group.id) is None and role_in(newcomer, group.id) == "observer"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+        assert queries.count == asked  # read once per request
+        assert role_in(newcomer, group.id) is None
+        db.session.add(Membership(group_id=group.id, user_id=newcomer.id, role="observer"))
+        assert role_in(newcomer, group.id) == "observer"  # added, not yet written
+        db.session.commit()
+        assert role_in(newcomer, group.id) == "observer"
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == member.id))
+        membership.role = "editor"
+        db.session.commit()
+        assert role_in(member, group.id) == "editor"
+        db.session.delete(membership)
+        assert role_in(member, group.id) is None  # removed, not yet written
+        db.session.commit()
+        assert role_in(member, group.id) is None
+    with app.test_request_context("/"):
+        assert role_in(member, group.id) is None and role_in(newcomer, group.id) == "observer"

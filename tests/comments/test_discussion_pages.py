@@ -1,7 +1,7 @@
 """The discussion in the browser's pages: comments beside the sections, suggestions, notifications, activity."""
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.comments import services
 from app.comments.models import Amendment, Comment
@@ -129,24 +129,17 @@ def test_hostile_markdown_in_a_comment_is_sanitised_on_the_page(setting, client,
     assert "<script>alert" not in html and "onerror" not in html and "javascript:alert" not in html
 
 
-def queries_for_page(client, path):
-    count = {"n": 0}
-
-    def counter(*_args):
-        count["n"] += 1
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+def queries_for_page(count_queries, client, path):
+    with count_queries() as queries:
         page(client, path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count["n"]
+    return queries.count
 
 
-def test_the_document_page_does_not_ask_the_database_once_per_comment(setting, client, login):
+def test_the_document_page_does_not_ask_the_database_once_per_comment(setting, client, login, count_queries):
     s = setting
 
     def queries_for_page_():
-        return queries_for_page(client, f"/documents/{s['document'].id}")
+        return queries_for_page(count_queries, client, f"/documents/{s['document'].id}")
 
     login(client, s["people"]["observer"])
     thread = services.add_comment(s["people"]["member"], s["section"], body="One.", quote="fair wages")
@@ -159,11 +152,11 @@ def test_the_document_page_does_not_ask_the_database_once_per_comment(setting, c
     assert queries_for_page_() <= few + 2
 
 
-def test_anchors_made_on_old_revisions_are_re_located_once_not_on_every_view(setting, client, login):
+def test_anchors_made_on_old_revisions_are_re_located_once_not_on_every_view(setting, client, login, count_queries):
     s = setting
     login(client, s["people"]["observer"])
     path = f"/documents/{s['document'].id}"
-    bare = queries_for_page(client, path)
+    bare = queries_for_page(count_queries, client, path)
     for n in range(6):
         services.add_comment(s["people"]["member"], s["section"], body=f"On wages {n}.", quote="fair wages")
         services.add_comment(s["people"]["member"], s["other"], body=f"On acting {n}.", quote="act together")
@@ -172,9 +165,9 @@ def test_anchors_made_on_old_revisions_are_re_located_once_not_on_every_view(set
             save_section(s["people"]["editor"], section, body=section.body + f" ({n})",
                          base_revision=section.current_revision)
         db.session.commit()
-    first = queries_for_page(client, path)
+    first = queries_for_page(count_queries, client, path)
     assert page(client, path).count('class="comment-mark"') >= 2
-    again = queries_for_page(client, path)
+    again = queries_for_page(count_queries, client, path)
     assert again <= bare + 3 and again <= first
 
 

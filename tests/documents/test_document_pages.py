@@ -175,10 +175,8 @@ def test_demo_has_a_statement_in_review_with_versions_and_history(app):
     assert seed_demo() is False
 
 
-def test_a_version_page_asks_a_bounded_number_of_queries(client, login, make_group):
+def test_a_version_page_asks_a_bounded_number_of_queries(client, login, make_group, count_queries):
     """Headings come in one query and current texts from the sections: no query per section."""
-    from sqlalchemy import event
-
     from app.documents.services import create_version, save_section
 
     group, people = make_group(roles=("editor",))
@@ -190,16 +188,8 @@ def test_a_version_page_asks_a_bounded_number_of_queries(client, login, make_gro
     vid = version.id
     login(client, people["editor"])
     client.get(f"/versions/{vid}")
-    count = [0]
-
-    def counter(*_args):
-        count[0] += 1
-
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with count_queries() as queries:
         html = client.get(f"/versions/{vid}").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
     assert "Text 0." in html and "Changed after" not in html  # the old text, rebuilt for the one changed section
     assert "Article 39" in html
-    assert count[0] < 25, count[0]
+    assert queries.count < 25, queries.count

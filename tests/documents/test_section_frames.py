@@ -155,23 +155,14 @@ def test_thread_forms_carry_the_token_of_the_session_that_asked(app, login, doc)
 
 
 def test_the_page_asks_the_database_the_same_number_of_questions_however_many_threads_and_sections(
-        app, client, login, make_user, doc):
-    from sqlalchemy import event
-
+        app, client, login, make_user, doc, count_queries):
     group, people, document = doc
     login(client, people["editor"])
 
     def queries():
-        count = [0]
-
-        def counter(*_args):
-            count[0] += 1
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
+        with count_queries() as counted:
             page(client, document)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-        return count[0]
+        return counted.count
 
     add_comment(people["member"], document.sections[0], body="First.", quote="Cities")
     db.session.commit()
@@ -264,30 +255,20 @@ def test_a_readers_own_comment_tools_never_reach_another_reader_whoever_reads_fi
 
 
 def test_a_page_seen_before_reads_no_thread_when_nothing_changed_and_one_section_when_one_did(
-        app, client, login, make_user, doc):
+        app, client, login, make_user, doc, count_queries):
     """What keeps the page fast under load, with hundreds of open threads: an unchanged section's markup
     is reused without asking for its comments."""
-    from sqlalchemy import event
-
     group, people, document = doc
     for n, section in enumerate(document.sections):
         add_comment(people["member"], section, body=f"Thread {n}.")
     db.session.commit()
     login(client, people["editor"])
     page(client, document)
-    statements = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        statements.append((statement, parameters))
 
     def comment_reads():
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with count_queries() as queries:
             html = page(client, document)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return html, [(s, p) for s, p in statements if "comments.body" in s]  # threads read, not just ids
+        return html, [(s, p) for s, p in queries.statements if "comments.body" in s]  # threads read, not just ids
 
     html, reads = comment_reads()
     assert reads == [] and "Thread 2." in html

@@ -132,9 +132,8 @@ def test_the_document_page_links_a_roadmap_to_its_actions_but_not_a_statement(cl
     assert "/actions" not in html and client.get(f"/documents/{statement.id}/actions").status_code == 404
 
 
-def test_the_actions_page_needs_as_many_queries_for_forty_actions_as_for_two(client, login, roadmap_setup, api):
-    from sqlalchemy import event
-
+def test_the_actions_page_needs_as_many_queries_for_forty_actions_as_for_two(client, login, roadmap_setup, api,
+                                                                            count_queries):
     s = roadmap_setup
     counts = []
     login(client, s["people"]["observer"])
@@ -143,17 +142,9 @@ def test_the_actions_page_needs_as_many_queries_for_forty_actions_as_for_two(cli
                   .get_json()["items"]) < total:
             _add(api, s, who="editor", owner_organisation_ids=[s["ghent"].id, s["oslo"].id],
                  lead_user_id=s["people"]["member"].id, due_date="2027-Q2", section_id=s["sections"][0].id)
-        count = [0]
-
-        def counter(*_args):
-            count[0] += 1
-
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
+        with count_queries() as queries:
             assert client.get(f"/documents/{s['document'].id}/actions").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-        counts.append(count[0])
+        counts.append(queries.count)
     assert counts[1] == counts[0], counts
 
 
