@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.audit.checkpoints import (
     CheckpointKeyUnavailable,
@@ -180,7 +180,3 @@ def _checkpoint_problem(checkpoints: list[AuditCheckpoint], hashes_at: dict[int,
             return Mismatch(f"the checkpoint sealed on {when} does not carry the installation's seal: "
                                "it was forged or altered", event_id, checkpoint.seq)
     return None
-
-
-def events_count(group_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.group_id == group_id))

@@ -30,11 +30,6 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def _check_new_account(errors: FieldErrors, email: str) -> None:
-    if email and user_by_email(email) is not None:
-        errors.add("email", "An account with this e-mail address already exists.")
-
-
 def create_user(email, name, password, *, is_admin: bool = False, organisation_id=None) -> User:
     errors = FieldErrors()
     email = clean_email(errors, "email", email)

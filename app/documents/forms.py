@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.documents.models import DOCUMENT_KINDS
@@ -40,15 +40,3 @@ class VersionForm(FlaskForm):
     label = StringField("Version label", validators=[DataRequired(), Length(max=200)],
                         description="For example \"Draft for the Brussels workshop\".")
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
-
-
-class CompareForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    from_ = SelectField("From", validate_choice=False)
-    to = SelectField("To", validate_choice=False)
-
-
-class LevelForm(FlaskForm):
-    level = IntegerField("Level")

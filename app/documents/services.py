@@ -291,16 +291,6 @@ def move_section(user, section: Section, direction: str) -> None:
     reorder_sections(user, section.document, ids)
 
 
-def set_level(user, section: Section, level) -> Section:
-    require_arrange(user, section.document)
-    errors = FieldErrors()
-    level = _clean_level(errors, level)
-    errors.raise_if_any()
-    section.level = level
-    record(section.document.group_id, user, "section.level", f"section:{section.id}", level=level)
-    return section
-
-
 def delete_section(user, section: Section) -> None:
     require_arrange(user, section.document)
     if section.deleted_at is None:

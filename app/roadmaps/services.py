@@ -12,7 +12,7 @@ import io
 from datetime import UTC, date, datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit.services import record
@@ -70,11 +70,6 @@ def live_actions(document: Document) -> list[RoadmapAction]:
         .options(selectinload(RoadmapAction.owners).joinedload(ActionOwner.organisation),
                  joinedload(RoadmapAction.lead))
         .order_by(RoadmapAction.position, RoadmapAction.id)))
-
-
-def has_any_actions(document: Document) -> bool:
-    return db.session.scalar(select(func.count()).select_from(RoadmapAction).where(
-        RoadmapAction.document_id == document.id, RoadmapAction.deleted_at.is_(None))) > 0
 
 
 def _section_numbers(document: Document) -> dict[int, tuple[str, str]]:
