@@ -72,10 +72,22 @@ class Config:
     MARKDOWN_RENDER_SECONDS = float(os.environ.get("MARKDOWN_RENDER_SECONDS", "2"))
     MARKDOWN_RENDER_MEMORY_MB = _int("MARKDOWN_RENDER_MEMORY_MB", 512)
 
-    # Per worker process: the document page's section markup and the word-level diffs of comparisons.
+    # Per worker process (app.caching.process_cache("<name>")): at most <NAME>_CACHE_SIZE entries and, unless
+    # None, <NAME>_CACHE_CHARS of weight (characters), the least recently used dropped first.
+    # The document page's section markup and the word-level diffs of comparisons:
+    SECTION_PIECE_CACHE_SIZE = 5000
     SECTION_PIECE_CACHE_CHARS = _int("PAGE_CACHE_MB", 32) * 1024 * 1024
-    SECTION_TEXT_CACHE_CHARS = SECTION_PIECE_CACHE_CHARS // 4  # the sections' highlighted texts
+    SECTION_TEXT_CACHE_SIZE = 2000  # the sections' highlighted texts
+    SECTION_TEXT_CACHE_CHARS = SECTION_PIECE_CACHE_CHARS // 4
+    SECTION_DIFF_CACHE_SIZE = 5000
     SECTION_DIFF_CACHE_CHARS = _int("DIFF_CACHE_MB", 16) * 1024 * 1024
+    # Small, bounded by their count: a section's frame and a thread's block of the page, a table of contents.
+    SECTION_FRAME_CACHE_SIZE = 20000
+    SECTION_FRAME_CACHE_CHARS = None
+    THREAD_BLOCK_CACHE_SIZE = 20000
+    THREAD_BLOCK_CACHE_CHARS = None
+    TOC_CACHE_SIZE = 500
+    TOC_CACHE_CHARS = None
     # Shared by the workers of one server (app/caching.py, SharedCache): the document page's section markup
     # and highlighted texts, so a change is rendered by one worker instead of each. e.g.
     # redis://127.0.0.1:6379/1; unset, each worker renders for itself. What is kept lives SHARED_CACHE_SECONDS
