@@ -75,10 +75,10 @@ def _choose_rate_limit_storage(app: Flask) -> None:
     alone."""
     import os
 
-    if app.config.get("RATELIMIT_STORAGE_URI"):
+    if app.config["RATELIMIT_STORAGE_URI"]:
         return
     workers = int(os.environ.get("ACCORD_WORKERS") or 1)
-    if workers > 1 and app.config.get("SHARED_CACHE_URL"):
+    if workers > 1 and app.config["SHARED_CACHE_URL"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["SHARED_CACHE_URL"]
         return
     if workers > 1 and app.config["ENV_NAME"] == "production":

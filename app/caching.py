@@ -51,15 +51,15 @@ class LRUCache:
         return len(self._items)
 
 
-def process_cache(name: str, capacity: int, max_weight: int | None = None) -> LRUCache:
-    """The app's cache called `name`, made on first use. Its bounds come from the config when it sets
-    <NAME>_CACHE_SIZE (entries) or <NAME>_CACHE_CHARS (weight), else from the arguments."""
+def process_cache(name: str) -> LRUCache:
+    """The app's cache called `name`, made on first use, bounded by the settings <NAME>_CACHE_SIZE (entries)
+    and <NAME>_CACHE_CHARS (weight, None for none), declared in config.py."""
     cache = current_app.extensions.get(f"accord_cache_{name}")
     if cache is None:
         config = current_app.config
         prefix = name.upper()
         cache = current_app.extensions[f"accord_cache_{name}"] = LRUCache(
-            config.get(f"{prefix}_CACHE_SIZE", capacity), config.get(f"{prefix}_CACHE_CHARS", max_weight))
+            config[f"{prefix}_CACHE_SIZE"], config[f"{prefix}_CACHE_CHARS"])
     return cache
 
 
@@ -113,7 +113,7 @@ class SharedCache:
 def check_shared_cache_settings(config) -> None:
     """Refuses to start with a SHARED_CACHE_URL Redis cannot read or a lifetime under one second, instead of
     failing on every document page."""
-    url = config.get("SHARED_CACHE_URL")
+    url = config["SHARED_CACHE_URL"]
     if not url:
         return
     try:
@@ -121,7 +121,7 @@ def check_shared_cache_settings(config) -> None:
     except ValueError as exc:
         raise SystemExit(f"SHARED_CACHE_URL is not a Redis address ({exc}); for example "
                          "redis://127.0.0.1:6379/1, or leave it unset.") from None
-    seconds = config.get("SHARED_CACHE_SECONDS")
+    seconds = config["SHARED_CACHE_SECONDS"]
     if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
         raise SystemExit(f"SHARED_CACHE_SECONDS must be a whole number of seconds, at least 1 (not {seconds!r}).")
 
@@ -131,8 +131,8 @@ def shared_cache() -> SharedCache | None:
     extensions = current_app.extensions
     if "accord_shared_cache" not in extensions:
         config = current_app.config
-        url = config.get("SHARED_CACHE_URL")
-        generation = config.get("SHARED_CACHE_GENERATION")
+        url = config["SHARED_CACHE_URL"]
+        generation = config["SHARED_CACHE_GENERATION"]
         if url and not generation:
             generation = secrets.token_hex(8)
             current_app.logger.info("No server start named (ACCORD_CACHE_GENERATION, set by gunicorn.conf.py): "

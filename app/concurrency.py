@@ -26,7 +26,7 @@ _clients: dict[str, redis.Redis] = {}
 
 
 def _redis() -> redis.Redis | None:
-    url = current_app.config.get("RATELIMIT_STORAGE_URI") or ""
+    url = current_app.config["RATELIMIT_STORAGE_URI"] or ""
     if not url.startswith(("redis://", "rediss://", "unix://")):
         return None
     client = _clients.get(url)

@@ -27,16 +27,16 @@ class SealUnavailable(RuntimeError):
 
 
 def seal_location(config) -> tuple[Path, bytes | None]:
-    configured = config.get("EXPORT_SEAL_PKCS12")
+    configured = config["EXPORT_SEAL_PKCS12"]
     if configured:
         path = Path(configured)
         if not path.is_file():
             raise SealUnavailable(f"EXPORT_SEAL_PKCS12 names {path}, which is not a file.")
-        passphrase = config.get("EXPORT_SEAL_PASSPHRASE")
+        passphrase = config["EXPORT_SEAL_PASSPHRASE"]
         return path, passphrase.encode("utf-8") if passphrase else None
-    if config.get("ENV_NAME") == "production":
+    if config["ENV_NAME"] == "production":
         raise SealUnavailable("No seal is configured: set EXPORT_SEAL_PKCS12 and EXPORT_SEAL_PASSPHRASE.")
-    return ensure_development_seal(Path(config["EXPORT_DEV_SEAL_DIR"]), config.get("EXPORT_SEAL_NAME", "Accord"))
+    return ensure_development_seal(Path(config["EXPORT_DEV_SEAL_DIR"]), config["EXPORT_SEAL_NAME"])
 
 
 def ensure_development_seal(directory: Path, name: str) -> tuple[Path, bytes]:

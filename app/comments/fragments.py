@@ -66,7 +66,7 @@ class ThreadBlocks:
         # the same (an editor and a coordinator) read the same markup.
         self.powers = (tuple(comment_tools_allowed(role, author) for author in (True, False)),
                        tuple(resolve_allowed(role, author) for author in (True, False)))
-        self.cache = process_cache("thread_block", 20000)
+        self.cache = process_cache("thread_block")
         self._macro = None
 
     def _render(self, thread, section, can_comment: bool, next_url: str) -> str:
@@ -200,7 +200,7 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     from their threads read afresh. Those are read after the section row, so what is kept under a version is
     never older than that version. With a shared cache (SHARED_CACHE_URL), a piece one worker built is taken
     by the others instead of built again by each."""
-    cache = process_cache("section_piece", 5000, 32 * 1024 * 1024)
+    cache = process_cache("section_piece")
     token = frames.csrf_token.encode()
     last = len(sections) - 1
     reader = (frames.rights, blocks.powers, frames.doc_url)
@@ -279,7 +279,7 @@ def _text_key(section, spans: tuple) -> tuple:
 
 
 def _text_cache():
-    return process_cache("section_text", 2000, 8 * 1024 * 1024)
+    return process_cache("section_text")
 
 
 def _highlighted_text(section, spans: tuple, rendered: list) -> str:

@@ -66,7 +66,7 @@ class SectionFrames:
         self.urls = urls
         self.doc_url = doc_url
         self.csrf_token = csrf_token
-        self.cache = process_cache("section_frame", 20000)
+        self.cache = process_cache("section_frame")
         self._macro = None
 
     def key(self, section, number: str, first: bool, last: bool, open_count: int, proposed: int,
@@ -102,7 +102,7 @@ def squeeze(html: str) -> str:
 def toc_items(sections) -> Markup:
     """The table of contents' list items for [(number, section)], built once per outline."""
     key = tuple((section.anchor, number, section.level, section.heading) for number, section in sections)
-    cache = process_cache("toc", 500)
+    cache = process_cache("toc")
     html = cache.get(key)
     if html is None:
         html = "\n".join(f'<li class="toc-level-{int(level)}"><a href="#{escape(anchor)}"><span class="secnum">'

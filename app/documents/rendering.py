@@ -38,8 +38,7 @@ _renderer = BoundedRenderer()
 def _settings() -> tuple[float, int]:
     if has_app_context():
         config = current_app.config
-        return (float(config.get("MARKDOWN_RENDER_SECONDS", RENDER_SECONDS)),
-                int(config.get("MARKDOWN_RENDER_MEMORY_MB", RENDER_MEMORY_MB)))
+        return float(config["MARKDOWN_RENDER_SECONDS"]), int(config["MARKDOWN_RENDER_MEMORY_MB"])
     return RENDER_SECONDS, RENDER_MEMORY_MB
 
 

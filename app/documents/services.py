@@ -542,7 +542,7 @@ def document_diff(document: Document, old: Version | None, new: Version | None) 
     refine_until = time.monotonic() + DIFF_REFINE_BUDGET
     # Each section's word-level diff of two revisions is kept per process: comparing a version with the
     # current text again (as a group does while it works) diffs only the sections saved since.
-    known = process_cache("section_diff", 5000, 16 * 1024 * 1024)
+    known = process_cache("section_diff")
     document_key = (document.id, document.created_at)  # a revision never changes: its numbers name its text
     a, b = _light_state(old, document), _light_state(new, document)
     a_by_id = {item["section_id"]: item for item in a}

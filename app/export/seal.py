@@ -62,10 +62,10 @@ def seal_pdf(pdf: bytes, config) -> bytes:
     seal = seal_for(config)
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason=config.get("EXPORT_SEAL_REASON"), location=config.get("EXPORT_SEAL_LOCATION"),
-        contact_info=config.get("EXPORT_SEAL_CONTACT"))
+        reason=config["EXPORT_SEAL_REASON"], location=config["EXPORT_SEAL_LOCATION"],
+        contact_info=config["EXPORT_SEAL_CONTACT"])
     timestamper = None
-    if config.get("EXPORT_TSA_URL"):
+    if config["EXPORT_TSA_URL"]:
         from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
         url = config["EXPORT_TSA_URL"]

@@ -41,7 +41,7 @@ def verify(data: bytes) -> dict:
     db.session.commit()  # hold no database lock (a signed-in caller's) while a stranger's file is checked
     try:
         check = check_pdf_bounded(data, certificate, timeout=config["VERIFY_TIMEOUT"],
-                                  memory_mb=config["VERIFY_MEMORY_MB"], tsa_roots=config.get("VERIFY_TSA_ROOTS"))
+                                  memory_mb=config["VERIFY_MEMORY_MB"], tsa_roots=config["VERIFY_TSA_ROOTS"])
     except NotAPdf as exc:
         raise _unverified(str(exc), "not_a_pdf", "unreadable") from None
     except NotChecked as exc:
