@@ -743,7 +743,7 @@ def _deliver(actor, document: Document, recipients: dict[int, str], text: str | 
 
 
 def _absolute(link: str) -> str:
-    return current_app.config.get("BASE_URL", "").rstrip("/") + link
+    return current_app.config["BASE_URL"].rstrip("/") + link
 
 
 def _mail_body(notifications: list[Notification]) -> str:

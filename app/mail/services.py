@@ -52,13 +52,13 @@ def send_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     """Stores the message; it is delivered once the caller's transaction commits."""
     message = OutboxMessage(recipient=recipient.strip(), subject=header_text(subject), body=body_text(body))
     config = current_app.config
-    if not config.get("MAIL_SERVER"):
+    if not config["MAIL_SERVER"]:
         message.transport, message.sent_at = "log", utcnow()
-        shown = message.body if config.get("OUTBOX_SHOWS_SECRETS") else without_secrets(message.body)
+        shown = message.body if config["OUTBOX_SHOWS_SECRETS"] else without_secrets(message.body)
         current_app.logger.info("Mail to %s: %s\n%s", message.recipient, message.subject, shown)
     db.session.add(message)
     db.session.flush()
-    if config.get("MAIL_SERVER"):
+    if config["MAIL_SERVER"]:
         after_commit(deliver, message.id)
     return message
 
@@ -85,9 +85,9 @@ def deliver(message_id: int) -> None:
     transport, sent_at, error = None, None, None
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
-            if config.get("MAIL_USE_TLS"):
+            if config["MAIL_USE_TLS"]:
                 smtp.starttls()
-            if config.get("MAIL_USERNAME"):
+            if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             smtp.send_message(email)
         transport, sent_at = "smtp", utcnow()
