@@ -34,6 +34,7 @@ from app.documents.permissions import can_create_document, can_name_version, req
 from app.documents.signals import TextPart, section_saved, text_parts, version_created
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
 from app.extensions import db
+from app.ordering import OrderWords, apply_order, order_after_move, renumber
 from app.util import utcnow
 from app.validation import FieldErrors, clean_choice, clean_id, clean_text, is_unicode_text
 
@@ -252,7 +253,7 @@ def add_section(user, document: Document, *, heading, body="", after_section_id=
     index = ids.index(after) + 1 if after is not None else len(ids)
     section = _new_section(user, document, heading, body, level, 0)
     sections.insert(index, section)
-    _renumber(sections)
+    renumber(sections)
     document.updated_at = utcnow()
     db.session.flush()
     record(document.group_id, user, "section.add", f"section:{section.id}", document_id=document.id,
@@ -260,35 +261,21 @@ def add_section(user, document: Document, *, heading, body="", after_section_id=
     return section
 
 
-def _renumber(sections: list[Section]) -> None:
-    for position, section in enumerate(sections, start=1):
-        section.position = position * 10
+_SECTION_ORDER = OrderWords(
+    "The order must be a list of section ids.", "A list of section ids.",
+    "The order must name every section of the document exactly once.", "Name every current section exactly once.")
 
 
 def reorder_sections(user, document: Document, order) -> list[Section]:
     require_arrange(user, document)
-    sections = live_sections(document)
-    if not isinstance(order, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in order):
-        raise Invalid("The order must be a list of section ids.", fields={"order": "A list of section ids."})
-    if sorted(order) != sorted(s.id for s in sections):
-        raise Invalid("The order must name every section of the document exactly once.",
-                      fields={"order": "Name every current section exactly once."})
-    by_id = {s.id: s for s in sections}
-    ordered = [by_id[i] for i in order]
-    _renumber(ordered)
+    ordered = apply_order(live_sections(document), order, _SECTION_ORDER)
     document.updated_at = utcnow()
     record(document.group_id, user, "section.reorder", f"document:{document.id}", order=list(order))
     return ordered
 
 
 def move_section(user, section: Section, direction: str) -> None:
-    sections = live_sections(section.document)
-    ids = [s.id for s in sections]
-    index = ids.index(section.id)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(ids):
-        ids[index], ids[target] = ids[target], ids[index]
-    reorder_sections(user, section.document, ids)
+    reorder_sections(user, section.document, order_after_move(live_sections(section.document), section, direction))
 
 
 def delete_section(user, section: Section) -> None:

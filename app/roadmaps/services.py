@@ -23,6 +23,7 @@ from app.documents.rendering import check_renderable, render_cached
 from app.errors import Conflict, Invalid, TooLarge
 from app.extensions import db, run_unlocked
 from app.groups.models import Membership
+from app.ordering import OrderWords, apply_order, order_after_move
 from app.organisations.models import Organisation, Representative
 from app.roadmaps.models import (
     ACTION_STATUSES,
@@ -180,11 +181,6 @@ def owner_ids_from(owner_organisation_id=UNSET, owner_organisation_ids=UNSET):
 
 # --- changing actions -------------------------------------------------------------
 
-def _renumber(actions: list[RoadmapAction]) -> None:
-    for position, action in enumerate(actions, start=1):
-        action.position = position * 10
-
-
 def _set_owners(action: RoadmapAction, ids: list[int]) -> None:
     current = {o.organisation_id: o for o in action.owners}
     for organisation_id, owner in current.items():
@@ -289,29 +285,21 @@ def delete_action(user, action: RoadmapAction) -> None:
                document_id=action.document_id, title=action.title)
 
 
+_ACTION_ORDER = OrderWords(
+    "The order must be a list of action ids.", "A list of action ids.",
+    "The order must name every action of the roadmap exactly once.", "Name every current action exactly once.")
+
+
 def reorder_actions(user, document: Document, order) -> list[RoadmapAction]:
     require_action_edit(user, document)
-    actions = live_actions(document)
-    if not isinstance(order, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in order):
-        raise Invalid("The order must be a list of action ids.", fields={"order": "A list of action ids."})
-    if sorted(order) != sorted(a.id for a in actions):
-        raise Invalid("The order must name every action of the roadmap exactly once.",
-                      fields={"order": "Name every current action exactly once."})
-    by_id = {a.id: a for a in actions}
-    ordered = [by_id[i] for i in order]
-    _renumber(ordered)
+    ordered = apply_order(live_actions(document), order, _ACTION_ORDER)
     document.updated_at = utcnow()
     record(document.group_id, user, "action.reorder", f"document:{document.id}", order=list(order))
     return ordered
 
 
 def move_action(user, action: RoadmapAction, direction: str) -> None:
-    ids = [a.id for a in live_actions(action.document)]
-    index = ids.index(action.id)
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(ids):
-        ids[index], ids[target] = ids[target], ids[index]
-    reorder_actions(user, action.document, ids)
+    reorder_actions(user, action.document, order_after_move(live_actions(action.document), action, direction))
 
 
 # --- snapshots: what a version freezes ------------------------------------------------
