@@ -7,7 +7,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.routing import IntegerConverter
 
-from app.errors import Invalid
+from app.errors import Invalid, TooLarge
 
 # Ids are INTEGER columns: PostgreSQL's largest. A larger number names nothing (and
 # SQLite cannot even compare with one beyond 64 bits: it raises instead of answering).
@@ -43,6 +43,33 @@ def _has_control_chars(value: str, allow_newlines: bool) -> bool:
         if unicodedata.category(ch) in refused and ch not in "\u200d\u200c":
             return True
     return False
+
+
+def normalise_newlines(text: str) -> str:
+    """Every line ending as "\n" (Windows' "\r\n" and old Macs' "\r" become one)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def clean_long_text(value, *, field: str, limit: int, bytes_limit: bool, too_large: str, code: str,
+                    strip: bool, refuse_nul: bool = False) -> str:
+    """A long Markdown text (a section's, a comment's, an action's description) with its line endings
+    made "\n": refused on `field` (400) unless it is valid Unicode text, and with TooLarge (413, `code`,
+    the sentence `too_large`) when over `limit`, counted in UTF-8 bytes or in characters. `strip` trims
+    it first; `refuse_nul` refuses a NUL character, which PostgreSQL's text columns cannot hold."""
+    if not isinstance(value, str):
+        raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
+    if not is_unicode_text(value):
+        raise Invalid("Some fields are not valid.",
+                      fields={field: "Contains characters that are not valid Unicode text."})
+    if refuse_nul and "\x00" in value:  # binary data
+        raise Invalid("Some fields are not valid.", fields={field: "Contains a NUL character: paste the text "
+                                                                   "again from its source, as plain text."})
+    value = normalise_newlines(value)
+    if strip:
+        value = value.strip()
+    if (len(value.encode("utf-8")) if bytes_limit else len(value)) > limit:
+        raise TooLarge(too_large, code=code)
+    return value
 
 
 def one_line(value: str) -> str:

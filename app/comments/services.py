@@ -41,16 +41,25 @@ from app.comments.permissions import (
     can_support,
 )
 from app.documents import services as documents
-from app.documents.importing import normalise_newlines
 from app.documents.models import Document, Section, Version
 from app.documents.permissions import require_unfrozen
 from app.documents.rendering import check_renderable, render_cached
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, run_unlocked
 from app.groups.models import Membership
 from app.mail.services import send_mail
 from app.util import utcnow
-from app.validation import MAX_ID, FieldErrors, clean_choice, clean_id, clean_text, id_or_none, is_unicode_text
+from app.validation import (
+    MAX_ID,
+    FieldErrors,
+    clean_choice,
+    clean_id,
+    clean_long_text,
+    clean_text,
+    id_or_none,
+    is_unicode_text,
+    normalise_newlines,
+)
 
 MAX_COMMENT_CHARS = 20_000
 MAX_QUOTE_CHARS = 5_000
@@ -61,14 +70,9 @@ MAX_RATIONALE_CHARS = 5_000
 
 def check_comment_body(body) -> str:
     """A comment's Markdown: text, not empty, at most MAX_COMMENT_CHARS characters (413 beyond)."""
-    if not isinstance(body, str):
-        raise Invalid("Some fields are not valid.", fields={"body": "Must be text."})
-    if not is_unicode_text(body):
-        raise Invalid("Some fields are not valid.",
-                      fields={"body": "Contains characters that are not valid Unicode text."})
-    body = normalise_newlines(body).strip()
-    if len(body) > MAX_COMMENT_CHARS:
-        raise TooLarge(f"A comment may hold at most {MAX_COMMENT_CHARS:,} characters.", code="comment_too_large")
+    body = clean_long_text(body, field="body", limit=MAX_COMMENT_CHARS, bytes_limit=False, strip=True,
+                           too_large=f"A comment may hold at most {MAX_COMMENT_CHARS:,} characters.",
+                           code="comment_too_large")
     errors = FieldErrors()
     body = clean_text(errors, "body", body, max_length=MAX_COMMENT_CHARS, multiline=True)
     errors.raise_if_any("Write your comment first." if not body else "Some fields are not valid.")

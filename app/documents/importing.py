@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import re
 
+from app.validation import normalise_newlines
+
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^(```|~~~)")
-
-
-def normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _strip_front_matter(text: str) -> str:

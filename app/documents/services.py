@@ -19,7 +19,7 @@ from app.caching import process_cache
 from app.documents import storage
 from app.documents.diffing import diff_texts, has_changes
 from app.documents.hashing import content_hash
-from app.documents.importing import normalise_newlines, section_numbers, split_markdown
+from app.documents.importing import section_numbers, split_markdown
 from app.documents.merging import three_way_merge
 from app.documents.models import (
     DOCUMENT_KINDS,
@@ -32,11 +32,11 @@ from app.documents.models import (
 )
 from app.documents.permissions import can_create_document, can_name_version, require_arrange, require_text_edit
 from app.documents.signals import TextPart, section_saved, text_parts, version_created
-from app.errors import Conflict, Invalid, NotFound, PermissionDenied, TooLarge
+from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.ordering import OrderWords, apply_order, order_after_move, renumber
 from app.util import utcnow
-from app.validation import FieldErrors, clean_choice, clean_id, clean_text, is_unicode_text
+from app.validation import FieldErrors, clean_choice, clean_id, clean_long_text, clean_text
 
 MAX_SECTIONS = 2000
 DIFF_REFINE_BUDGET = 0.8  # seconds of word-level refinement per document comparison
@@ -126,19 +126,11 @@ def revision_text(section_id: int, number: int) -> str:
 # --- validation -----------------------------------------------------------------
 
 def check_body(body, field: str = "body") -> str:
-    if not isinstance(body, str):
-        raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
-    if not is_unicode_text(body):
-        raise Invalid("Some fields are not valid.",
-                      fields={field: "Contains characters that are not valid Unicode text."})
-    if "\x00" in body:  # binary data, and PostgreSQL's text columns cannot hold it
-        raise Invalid("Some fields are not valid.", fields={field: "Contains a NUL character: paste the text "
-                                                                   "again from its source, as plain text."})
-    body = normalise_newlines(body)
+    """A section's Markdown, kept as written (not trimmed), at most SECTION_MAX_BYTES (413 beyond)."""
     limit = current_app.config["SECTION_MAX_BYTES"]
-    if len(body.encode("utf-8")) > limit:
-        raise TooLarge(f"A section may hold at most {limit // 1024} KiB of text.", code="section_too_large")
-    return body
+    return clean_long_text(body, field=field, limit=limit, bytes_limit=True, strip=False, refuse_nul=True,
+                           too_large=f"A section may hold at most {limit // 1024} KiB of text.",
+                           code="section_too_large")
 
 
 def _clean_heading(errors: FieldErrors, heading) -> str:

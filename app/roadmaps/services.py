@@ -17,10 +17,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit.services import record
 from app.auth.models import User
-from app.documents.importing import normalise_newlines
 from app.documents.models import Document, Section, Version
 from app.documents.rendering import check_renderable, render_cached
-from app.errors import Conflict, Invalid, TooLarge
+from app.errors import Conflict
 from app.extensions import db, run_unlocked
 from app.groups.models import Membership
 from app.ordering import OrderWords, apply_order, order_after_move
@@ -40,7 +39,7 @@ from app.roadmaps.timeframes import (
     show_timeframe,
 )
 from app.util import utcnow
-from app.validation import FieldErrors, clean_id, clean_text, is_unicode_text, one_line
+from app.validation import FieldErrors, clean_id, clean_long_text, clean_text, one_line
 
 MAX_ACTIONS = 500
 MAX_OWNERS = 50
@@ -84,16 +83,10 @@ def _section_numbers(document: Document) -> dict[int, tuple[str, str]]:
 def check_description(description, field: str = "description") -> str:
     if description is None:
         return ""
-    if not isinstance(description, str):
-        raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
-    if not is_unicode_text(description):
-        raise Invalid("Some fields are not valid.",
-                      fields={field: "Contains characters that are not valid Unicode text."})
-    description = normalise_newlines(description).strip()
     limit = current_app.config["ACTION_DESCRIPTION_MAX_BYTES"]
-    if len(description.encode("utf-8")) > limit:
-        raise TooLarge(f"An action's description may hold at most {limit // 1024} KiB of text.",
-                       code="description_too_large")
+    description = clean_long_text(description, field=field, limit=limit, bytes_limit=True, strip=True,
+                                  too_large=f"An action's description may hold at most {limit // 1024} KiB of text.",
+                                  code="description_too_large")
     if description:
         run_unlocked(check_renderable, description)  # 400 markdown_too_complex, before anything is stored
     return description
