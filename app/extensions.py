@@ -11,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -102,6 +102,17 @@ def _remember_writes(session, _context) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_writes(session) -> None:
     session.info.pop(_WROTE, None)
+
+
+def lock_row(model, row_id: int) -> bool:
+    """Holds `model`'s row `row_id` until the transaction ends, so that changes to it (and to what hangs
+    from it: a group's memberships and audit chain, a section's revisions) happen one at a time. On
+    PostgreSQL a SELECT ... FOR UPDATE; SQLite needs none, a write request's BEGIN IMMEDIATE holding the
+    database's write lock already. True when a lock was taken: what was read before it may be stale."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+    return True
 
 
 def run_unlocked(function, *args):

@@ -33,7 +33,7 @@ from app.audit.checkpoints import (
     signature_holds,
 )
 from app.audit.models import AuditCheckpoint, AuditEvent
-from app.extensions import db
+from app.extensions import db, lock_row
 from app.groups.models import Group
 from app.util import iso, utcnow
 
@@ -66,9 +66,7 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
 
 def record(group_id: int, actor, action: str, obj: str, **data) -> AuditEvent:
     """Appends an event to the group's chain, in the caller's transaction."""
-    if db.engine.dialect.name == "postgresql":
-        # One writer per group chain at a time; the unique (group_id, seq) settles anything else.
-        db.session.execute(select(Group.id).where(Group.id == group_id).with_for_update())
+    lock_row(Group, group_id)  # one writer per group chain at a time; the unique (group_id, seq) settles the rest
     last = db.session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.group_id == group_id)
                               .order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -87,8 +85,7 @@ def seal_current_heads(group_ids: list[int], key) -> list[AuditCheckpoint]:
     """A checkpoint for each group whose newest event is not yet sealed, in the caller's transaction."""
     sealed = []
     for group_id in group_ids:
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(select(Group.id).where(Group.id == group_id).with_for_update())
+        lock_row(Group, group_id)
         newest = head(group_id)
         latest = latest_checkpoint(group_id)
         if newest is not None and (latest is None or latest.seq < newest.seq):

@@ -33,7 +33,7 @@ from app.documents.models import (
 from app.documents.permissions import can_create_document, can_name_version, require_arrange, require_text_edit
 from app.documents.signals import TextPart, section_saved, text_parts, version_created
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.extensions import db
+from app.extensions import db, lock_row
 from app.ordering import OrderWords, apply_order, order_after_move, renumber
 from app.util import utcnow
 from app.validation import FieldErrors, clean_choice, clean_id, clean_long_text, clean_text
@@ -290,8 +290,7 @@ class SaveResult:
 def _lock_section(section: Section) -> Section:
     """Serialises saves of one section: a row lock on PostgreSQL; on SQLite the
     request's BEGIN IMMEDIATE already holds the database's write lock."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Section.id).where(Section.id == section.id).with_for_update())
+    if lock_row(Section, section.id):
         db.session.refresh(section)
     return section
 
@@ -404,8 +403,7 @@ def create_version(user, document: Document, *, label, note=None) -> Version:
     label = clean_text(errors, "label", label, max_length=200)
     note = clean_text(errors, "note", note, max_length=5000, required=False, multiline=True)
     errors.raise_if_any()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    lock_row(Document, document.id)
     number = (db.session.scalar(select(func.max(Version.number)).where(Version.document_id == document.id)) or 0) + 1
     state = _state_of_current(document)
     parts = text_parts_of(document)

@@ -10,7 +10,7 @@ from app.audit.services import record
 from app.auth.models import User
 from app.auth.services import create_user
 from app.errors import Conflict, NotFound, PermissionDenied
-from app.extensions import db
+from app.extensions import db, lock_row
 from app.groups.models import ROLES, Group, Invitation, Membership
 from app.groups.permissions import membership_of, require_role
 from app.mail.services import send_mail
@@ -164,8 +164,7 @@ def _lock_memberships(group: Group) -> None:
     """Membership changes of one group happen one at a time: on PostgreSQL under the group's row lock
     (SQLite's write transaction is already one at a time), taken before anything is read, so two
     coordinators demoting each other at once cannot leave the group with none."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    lock_row(Group, group.id)
 
 
 def _coordinator_count(group: Group) -> int:

@@ -20,7 +20,7 @@ from app.auth.models import User
 from app.documents.models import Document, Section, Version
 from app.documents.rendering import check_renderable, render_cached
 from app.errors import Conflict
-from app.extensions import db, run_unlocked
+from app.extensions import db, lock_row, run_unlocked
 from app.groups.models import Membership
 from app.ordering import OrderWords, apply_order, order_after_move
 from app.organisations.models import Organisation, Representative
@@ -244,8 +244,7 @@ def update_action(user, action: RoadmapAction, *, revision=UNSET, title=UNSET, d
     errors.raise_if_any()
     if description is not UNSET:
         changes["description"] = check_description(description)
-    if db.engine.dialect.name == "postgresql":  # one change of an action at a time (SQLite: BEGIN IMMEDIATE)
-        db.session.execute(select(RoadmapAction.id).where(RoadmapAction.id == action.id).with_for_update())
+    if lock_row(RoadmapAction, action.id):  # one change of an action at a time
         db.session.refresh(action)
     if revision not in (UNSET, None) and revision != action.revision:
         raise Conflict("Someone changed this action since you opened it. Reload it and make your change again.",
