@@ -251,6 +251,15 @@ def api(app, client):
     return make
 
 
+def assert_refused(response, status: int, code: str):
+    """The answer is the JSON error envelope with this status and code: what a client is told, not only that
+    something went wrong."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:300])
+    body = response.get_json(silent=True)
+    assert body and body["error"]["code"] == code, body
+    return response
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
     assert match, "page has no CSRF token"

@@ -3,6 +3,9 @@ longer merge."""
 import pytest
 
 from tests.comments.conftest import PURPOSE
+from tests.conftest import assert_refused
+
+REFUSED = {403: "forbidden", 404: "not_found"}  # the error code a refused caller reads
 
 
 def propose(client, section, body, base_revision=1, **extra):
@@ -98,11 +101,27 @@ def test_rejecting_with_a_reason_and_deciding_only_once(setting, api):
 def test_who_may_propose_accept_and_reject(setting, api, make_user, role, propose_status, decide_status):
     people, section = setting["people"], setting["section"]
     user = make_user() if role == "outsider" else people[role]
-    assert propose(api(user), section, PURPOSE + "\n\nMine.").status_code == propose_status
+
+    def answered(response, status):
+        if status in REFUSED:
+            assert_refused(response, status, REFUSED[status])
+        assert response.status_code == status
+
+    def listed():
+        return {a["body"].rsplit("\n\n", 1)[1]: a["status"] for a in api(people["coordinator"]).get(
+            f"/api/v1/sections/{section.id}/amendments").get_json()["items"]}
+
+    answered(propose(api(user), section, PURPOSE + "\n\nMine."), propose_status)
+    assert ("Mine." in listed()) is (propose_status == 201)
     first = propose(api(people["member"]), section, PURPOSE + "\n\nA.").get_json()
     second = propose(api(people["member"]), section, PURPOSE + "\n\nB.").get_json()
-    assert api(user).post(f"/api/v1/amendments/{first['id']}/accept").status_code == decide_status
-    assert api(user).post(f"/api/v1/amendments/{second['id']}/reject", json={}).status_code == decide_status
+    answered(api(user).post(f"/api/v1/amendments/{first['id']}/accept"), decide_status)
+    answered(api(user).post(f"/api/v1/amendments/{second['id']}/reject", json={}), decide_status)
+    statuses = listed()
+    decided = ("accepted", "rejected") if decide_status == 200 else ("proposed", "proposed")
+    assert (statuses["A."], statuses["B."]) == decided
+    text = api(people["coordinator"]).get(f"/api/v1/sections/{section.id}").get_json()["body"]
+    assert text.endswith("A.") is (decide_status == 200)  # only an accepted change reaches the text
 
 
 @pytest.mark.parametrize("body, field", [
@@ -122,7 +141,9 @@ def test_bad_proposals_are_400_with_the_field(setting, api, body, field):
 
 def test_an_oversized_proposal_is_413(setting, api, app):
     huge = "word " * (app.config["SECTION_MAX_BYTES"] // 5 + 10)
-    assert propose(api(setting["people"]["member"]), setting["section"], huge).status_code == 413
+    assert_refused(propose(api(setting["people"]["member"]), setting["section"], huge), 413, "section_too_large")
+    assert api(setting["people"]["member"]).get(f"/api/v1/sections/{setting['section'].id}/amendments").get_json()[
+        "items"] == []
 
 
 def test_others_support_a_suggestion_once_and_may_withdraw(setting, api):

@@ -3,6 +3,9 @@ import pytest
 
 from app.comments.services import MAX_COMMENT_CHARS
 from tests.comments.conftest import PURPOSE
+from tests.conftest import assert_refused
+
+REFUSED = {403: "forbidden", 404: "not_found"}  # the error code a refused caller reads
 
 
 def comments_url(section):
@@ -107,7 +110,13 @@ def test_editing_and_deleting_keep_the_thread_readable(setting, api):
                                           ("coordinator", 201), ("outsider", 404)])
 def test_who_may_comment(setting, api, make_user, role, status):
     user = make_user() if role == "outsider" else setting["people"][role]
-    assert post_comment(api(user), setting["section"]).status_code == status
+    response = post_comment(api(user), setting["section"])
+    if status in REFUSED:
+        assert_refused(response, status, REFUSED[status])
+    else:
+        assert response.status_code == status
+    items = api(setting["people"]["coordinator"]).get(comments_url(setting["section"])).get_json()["items"]
+    assert [item["body"] for item in items] == ([] if status in REFUSED else ["A remark."])
 
 
 @pytest.mark.parametrize("role, status", [("observer", 403), ("other member", 403), ("author", 200),
@@ -131,7 +140,13 @@ def test_who_may_resolve_and_reopen(setting, api, make_user, role, status, actio
         user = make_user()
     else:
         user = people[role]
-    assert api(user).post(f"/api/v1/comments/{thread['id']}/{action}").status_code == status
+    response = api(user).post(f"/api/v1/comments/{thread['id']}/{action}")
+    if status in REFUSED:
+        assert_refused(response, status, REFUSED[status])
+    else:
+        assert response.status_code == status
+    resolved = api(people["coordinator"]).get(comments_url(setting["section"])).get_json()["items"][0]["resolved"]
+    assert resolved == ((action == "resolve") == (status == 200))  # a refusal leaves the thread as it was
 
 
 @pytest.mark.parametrize("role, patch_status, delete_status", [
@@ -142,18 +157,31 @@ def test_authors_edit_and_authors_or_editors_delete(setting, api, make_user, rol
     thread = post_comment(api(people["member"]), setting["section"]).get_json()
     user = {"author": people["member"], "outsider": make_user()}.get(role) or people.get(role)
     client = api(user)
-    assert client.patch(f"/api/v1/comments/{thread['id']}", json={"body": "Changed."}).status_code == patch_status
-    assert client.delete(f"/api/v1/comments/{thread['id']}").status_code == delete_status
+
+    def seen():
+        return api(people["coordinator"]).get(comments_url(setting["section"])).get_json()["items"][0]
+
+    patched = client.patch(f"/api/v1/comments/{thread['id']}", json={"body": "Changed."})
+    if patch_status in REFUSED:
+        assert_refused(patched, patch_status, REFUSED[patch_status])
+    assert patched.status_code == patch_status
+    assert seen()["body"] == ("Changed." if patch_status == 200 else "A remark.")
+    deleted = client.delete(f"/api/v1/comments/{thread['id']}")
+    if delete_status in REFUSED:
+        assert_refused(deleted, delete_status, REFUSED[delete_status])
+    assert deleted.status_code == delete_status
+    assert seen()["deleted"] is (delete_status == 204)
 
 
 # --- bad input -------------------------------------------------------------------------------
 
 def test_a_section_of_another_groups_document_is_not_found(setting, api, make_group):
     _other_group, others = make_group(roles=("member",))
-    response = post_comment(api(others["member"]), setting["section"])
-    assert response.status_code == 404
-    assert api(others["member"]).get(comments_url(setting["section"])).status_code == 404
-    assert api(others["member"]).post("/api/v1/sections/999999/comments", json={"body": "x"}).status_code == 404
+    stranger = api(others["member"])
+    assert_refused(post_comment(stranger, setting["section"]), 404, "not_found")
+    assert_refused(stranger.get(comments_url(setting["section"])), 404, "not_found")
+    assert_refused(stranger.post("/api/v1/sections/999999/comments", json={"body": "x"}), 404, "not_found")
+    assert api(setting["people"]["member"]).get(comments_url(setting["section"])).get_json()["items"] == []
 
 
 @pytest.mark.parametrize("body, status, field", [

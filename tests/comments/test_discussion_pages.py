@@ -54,6 +54,8 @@ def test_an_oversized_comment_from_the_form_is_413(setting, client, login):
     response = client.post(f"/sections/{setting['section'].id}/comments", data={
         "csrf_token": token, "body": "x" * (services.MAX_COMMENT_CHARS + 1)})
     assert response.status_code == 413
+    assert f"A comment may hold at most {services.MAX_COMMENT_CHARS:,} characters." in response.get_data(as_text=True)
+    assert db.session.scalars(select(Comment)).all() == []
 
 
 def test_replies_resolve_and_reopen_through_the_forms_and_resolved_threads_move_to_the_discussion_page(

@@ -3,8 +3,10 @@ import io
 import re
 
 import pytest
+from sqlalchemy import func, select
 
-from app.documents.services import create_document
+from app.documents.models import Document
+from app.documents.services import create_document, versions_of
 from app.extensions import db
 
 
@@ -68,13 +70,20 @@ def test_conflicting_save_shows_both_texts_and_keeps_mine(client, login, doc, ap
 def test_observer_cannot_open_the_editor_and_outsider_gets_404(client, login, doc, make_user):
     _group, people, document = doc
     section = document.sections[0]
-    login(client, people["observer"])
-    assert client.get(f"/sections/{section.id}/edit").status_code == 403
+    token = login(client, people["observer"])
+    refused = client.get(f"/sections/{section.id}/edit")
+    assert refused.status_code == 403 and "You are not allowed to do that" in refused.get_data(as_text=True)
+    posted = client.post(f"/sections/{section.id}/edit", data={"csrf_token": token, "heading": "Purpose",
+                                                              "body": "Observed.", "base_revision": "1"})
+    assert posted.status_code == 403
+    db.session.refresh(section)
+    assert section.current_revision == 1 and "Observed." not in section.body
     other = make_user()
     client2 = client.application.test_client()
     login(client2, other)
-    assert client2.get(f"/documents/{document.id}").status_code == 404
-    assert client2.get(f"/sections/{section.id}/history").status_code == 404
+    for path in (f"/documents/{document.id}", f"/sections/{section.id}/history"):
+        page = client2.get(path)
+        assert page.status_code == 404 and document.title not in page.get_data(as_text=True)
 
 
 def test_editor_adds_moves_and_removes_sections(client, login, doc):
@@ -131,7 +140,11 @@ def test_name_a_version_see_its_hash_and_compare(client, login, doc):
 def test_member_cannot_name_versions(client, login, doc):
     _group, people, document = doc
     token = login(client, people["member"])
-    assert client.post(f"/documents/{document.id}/history", data={"csrf_token": token, "label": "x"}).status_code == 403
+    response = client.post(f"/documents/{document.id}/history", data={"csrf_token": token, "label": "Mine"})
+    assert response.status_code == 403
+    assert "You are not allowed to do that" in response.get_data(as_text=True)
+    assert versions_of(document) == []
+    assert "Mine" not in client.get(f"/documents/{document.id}/history").get_data(as_text=True)
 
 
 def test_import_a_markdown_file_into_a_new_document(client, login, make_group):
@@ -148,8 +161,12 @@ def test_import_a_markdown_file_into_a_new_document(client, login, make_group):
 
 def test_member_cannot_create_documents(client, login, make_group):
     group, people = make_group(roles=("member",))
-    login(client, people["member"])
+    token = login(client, people["member"])
     assert client.get(f"/groups/{group.id}/documents/new").status_code == 403
+    response = client.post(f"/groups/{group.id}/documents/new", data={
+        "csrf_token": token, "title": "Uninvited", "kind": "statement", "summary": ""})
+    assert response.status_code == 403 and "You are not allowed to do that" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Document).where(Document.group_id == group.id)) == 0
 
 
 def test_demo_has_a_statement_in_review_with_versions_and_history(app):

@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import assert_refused
+
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
@@ -112,13 +114,16 @@ def test_oversized_section_gets_413_and_leaves_the_text(drafting, api, app):
 def test_observer_cannot_save_and_outsider_sees_nothing(drafting, api, make_user):
     _group, people, document = drafting
     section = document["sections"][0]
-    assert api(people["observer"]).put(f"/api/v1/sections/{section['id']}",
-                                       json={"body": "x", "base_revision": 1}).status_code == 403
+    assert_refused(api(people["observer"]).put(f"/api/v1/sections/{section['id']}",
+                                               json={"body": "x", "base_revision": 1}), 403, "forbidden")
     outsider = api(make_user())
-    assert outsider.get(f"/api/v1/documents/{document['id']}").status_code == 404
-    assert outsider.put(f"/api/v1/sections/{section['id']}", json={"body": "x", "base_revision": 1}).status_code == 404
-    assert outsider.get(f"/api/v1/sections/{section['id']}/revisions").status_code == 404
-    assert outsider.get("/api/v1/sections/999999/revisions").status_code == 404
+    assert_refused(outsider.get(f"/api/v1/documents/{document['id']}"), 404, "not_found")
+    assert_refused(outsider.put(f"/api/v1/sections/{section['id']}", json={"body": "x", "base_revision": 1}), 404,
+                   "not_found")
+    assert_refused(outsider.get(f"/api/v1/sections/{section['id']}/revisions"), 404, "not_found")
+    assert_refused(outsider.get("/api/v1/sections/999999/revisions"), 404, "not_found")
+    now = api(people["observer"]).get(f"/api/v1/sections/{section['id']}").get_json()
+    assert (now["body"], now["revision"]) == (section["body"], 1)  # neither save reached the text
 
 
 def test_sections_add_reorder_remove_keep_identity(drafting, api):

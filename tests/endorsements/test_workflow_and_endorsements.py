@@ -1,6 +1,7 @@
 """Workflow, frozen final text, endorsements and withdrawals, through the API."""
 import pytest
 
+from tests.conftest import assert_refused
 from tests.endorsements.conftest import endorse_body
 
 
@@ -30,24 +31,32 @@ def test_every_edit_of_a_final_document_is_refused_with_409(final_setup, api, ca
     assert response.get_json()["error"]["code"] == "document_frozen"
 
 
-def test_frozen_edit_page_is_refused_too(final_setup, client, login):
+def test_frozen_edit_page_is_refused_too(final_setup, client, login, api):
     s = final_setup
     token = login(client, s["people"]["editor"])
     section = s["document"].sections[0]
     response = client.post(f"/sections/{section.id}/edit", data={"csrf_token": token, "heading": "x", "body": "y",
                                                                 "base_revision": "1"},
                            headers={"Accept": "application/json"})
-    assert response.status_code == 409
+    assert_refused(response, 409, "document_frozen")
+    text = api(s["people"]["observer"]).get(f"/api/v1/sections/{section.id}").get_json()
+    assert (text["heading"], text["body"], text["revision"]) == ("Purpose", "We agree.", 1)
 
 
-@pytest.mark.parametrize("role, to, status", [
-    ("editor", "draft", 403), ("member", "closed", 403), ("coordinator", "review", 409),
-    ("coordinator", "nonsense", 400), ("coordinator", "closed", 200),
+@pytest.mark.parametrize("role, to, status, code", [
+    ("editor", "draft", 403, "forbidden"), ("member", "closed", 403, "forbidden"),
+    ("coordinator", "review", 409, "transition_not_allowed"), ("coordinator", "nonsense", 400, "invalid"),
+    ("coordinator", "closed", 200, None),
 ])
-def test_transition_rules(final_setup, api, role, to, status):
+def test_transition_rules(final_setup, api, role, to, status, code):
     s = final_setup
     response = api(s["people"][role]).post(f"/api/v1/documents/{s['document'].id}/transitions", json={"to": to})
-    assert response.status_code == status
+    if code:
+        assert_refused(response, status, code)
+    else:
+        assert response.status_code == status
+    now = api(s["people"]["observer"]).get(f"/api/v1/documents/{s['document'].id}").get_json()["status"]
+    assert now == ("closed" if status == 200 else "final")  # a refused move leaves the document where it was
 
 
 def test_representative_endorses_once_and_the_list_shows_it(final_setup, api):
@@ -69,7 +78,9 @@ def test_only_representatives_endorse(final_setup, api):
     s = final_setup
     response = api(s["people"]["member"]).post(f"/api/v1/versions/{s['version']['id']}/endorsements",
                                                json=endorse_body(s["oslo"]))
-    assert response.status_code == 403
+    assert_refused(response, 403, "not_representative")
+    assert api(s["people"]["observer"]).get(f"/api/v1/versions/{s['version']['id']}/endorsements").get_json()[
+        "items"] == []
 
 
 def test_a_wrong_content_hash_is_refused(final_setup, api):
@@ -158,8 +169,10 @@ def test_outsiders_see_no_version_or_endorsement(final_setup, api, make_user):
     s = final_setup
     outsider = api(make_user())
     vid = s["version"]["id"]
-    assert outsider.get(f"/api/v1/versions/{vid}/endorsements").status_code == 404
-    assert outsider.post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(s["ghent"])).status_code == 404
+    assert_refused(outsider.get(f"/api/v1/versions/{vid}/endorsements"), 404, "not_found")
+    assert_refused(outsider.post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(s["ghent"])), 404,
+                   "not_found")
+    assert api(s["people"]["observer"]).get(f"/api/v1/versions/{vid}/endorsements").get_json()["items"] == []
 
 
 def test_publish_makes_a_public_page_and_json(final_setup, api, app):

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.documents.services import create_document
 from app.extensions import db
+from app.roadmaps.models import RoadmapAction
+from tests.conftest import assert_refused
 from tests.roadmaps.conftest import make_final
 
 
@@ -100,9 +103,12 @@ def test_a_section_of_another_document_or_a_removed_one_is_refused(roadmap_setup
                             sections=[{"heading": "Elsewhere", "body": ""}])
     db.session.commit()
     member = api(s["people"]["member"])
-    assert _post(member, s["document"], section_id=other.sections[0].id).status_code == 400
+    refused = assert_refused(_post(member, s["document"], section_id=other.sections[0].id), 400, "invalid")
+    assert "section_id" in refused.get_json()["error"]["details"]["fields"]
     assert api(s["people"]["editor"]).delete(f"/api/v1/sections/{s['sections'][0].id}").status_code == 204
-    assert _post(member, s["document"], section_id=s["sections"][0].id).status_code == 400
+    refused = assert_refused(_post(member, s["document"], section_id=s["sections"][0].id), 400, "invalid")
+    assert "section_id" in refused.get_json()["error"]["details"]["fields"]
+    assert member.get(f"/api/v1/documents/{s['document'].id}/actions").get_json()["items"] == []
 
 
 def test_a_huge_description_is_refused_with_413(roadmap_setup, api):
@@ -123,8 +129,9 @@ def test_a_statement_has_no_actions(roadmap_setup, api):
     statement = create_document(s["people"]["editor"], s["group"], title="Statement", kind="statement")
     db.session.commit()
     member = api(s["people"]["member"])
-    assert _post(member, statement).status_code == 404
-    assert member.get(f"/api/v1/documents/{statement.id}/actions").status_code == 404
+    assert_refused(_post(member, statement), 404, "not_found")
+    assert_refused(member.get(f"/api/v1/documents/{statement.id}/actions"), 404, "not_found")
+    assert db.session.scalar(select(func.count()).select_from(RoadmapAction)) == 0
 
 
 def test_another_groups_action_is_not_found(roadmap_setup, api, make_group):
@@ -145,7 +152,11 @@ def test_another_groups_action_is_not_found(roadmap_setup, api, make_group):
 
 
 def test_anonymous_callers_are_told_to_sign_in(roadmap_setup, api):
-    assert api().get(f"/api/v1/documents/{roadmap_setup['document'].id}/actions").status_code == 401
+    listed = assert_refused(api().get(f"/api/v1/documents/{roadmap_setup['document'].id}/actions"), 401,
+                            "unauthorized")
+    assert "items" not in listed.get_json()
+    assert_refused(_post(api(), roadmap_setup["document"]), 401, "unauthorized")
+    assert db.session.scalar(select(func.count()).select_from(RoadmapAction)) == 0
 
 
 def test_patch_changes_only_the_fields_given(roadmap_setup, api):

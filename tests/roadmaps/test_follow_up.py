@@ -8,6 +8,7 @@ import pytest
 from app.documents.models import Version
 from app.extensions import db
 from app.roadmaps.services import version_actions
+from tests.conftest import assert_refused
 from tests.roadmaps.conftest import make_final
 
 
@@ -48,7 +49,12 @@ def test_a_member_records_progress_and_the_endorsed_version_stays_as_it_was(fina
 def test_who_records_progress(final_roadmap, api, role, expected):
     response = api(final_roadmap["people"][role]).post(f"/api/v1/actions/{final_roadmap['action']['id']}/updates",
                                                        json={"note": "Progress."})
+    if expected == 403:
+        assert_refused(response, 403, "forbidden")
     assert response.status_code == expected
+    notes = [u["note"] for u in api(final_roadmap["people"]["coordinator"]).get(
+        f"/api/v1/actions/{final_roadmap['action']['id']}/updates").get_json()["items"]]
+    assert notes == ([] if expected == 403 else ["Progress."])
 
 
 @pytest.mark.parametrize("body, field", [
