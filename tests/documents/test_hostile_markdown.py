@@ -101,7 +101,7 @@ def test_text_slow_for_an_unknown_reason_is_cut_off_at_the_time_bound(short_boun
 
 def test_the_time_bound_is_the_apps_setting():
     app = Flask(__name__)
-    app.config["MARKDOWN_RENDER_SECONDS"] = 0.3
+    app.config.update(MARKDOWN_RENDER_SECONDS=0.3, MARKDOWN_RENDER_MEMORY_MB=512)  # both declared in config.py
     with app.app_context():
         started = time.perf_counter()
         html = render_markdown("<div>" * 200_000)
@@ -119,7 +119,7 @@ def test_edited_into_something_sane_it_renders_normally(short_bound):
 
 def test_a_render_process_that_cannot_start_is_a_note_not_an_error():
     app = Flask(__name__)
-    app.config["MARKDOWN_RENDER_MEMORY_MB"] = 16  # too little even to load Python-Markdown
+    app.config.update(MARKDOWN_RENDER_SECONDS=2, MARKDOWN_RENDER_MEMORY_MB=16)  # too little to load Python-Markdown
     with app.app_context():
         html = render_markdown("Some *text* at 16 MiB.")
     assert "shown as written" in html and "it could not be formatted" in html
