@@ -124,7 +124,7 @@ def _require_a_free_renderer(background: bool = False) -> None:
     running = db.session.scalar(select(func.count(Export.id)).where(Export.status == "rendering",
                                                                     Export.started_at > _stale_before()))
     places = current_app.config["EXPORT_MAX_RENDERS"]
-    if running >= (max(1, places - 1) if background else places):
+    if running >= (places - 1 if background and places > 1 else places):
         raise Busy("Other PDFs are being made right now. Try again in a minute.")
 
 
