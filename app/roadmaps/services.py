@@ -86,7 +86,7 @@ def check_description(description, field: str = "description") -> str:
     limit = current_app.config["ACTION_DESCRIPTION_MAX_BYTES"]
     description = clean_long_text(description, field=field, limit=limit, bytes_limit=True, strip=True,
                                   too_large=f"An action's description may hold at most {limit // 1024} KiB of text.",
-                                  code="description_too_large")
+                                  code="description_too_large", refuse_nul=True)
     if description:
         run_unlocked(check_renderable, description)  # 400 markdown_too_complex, before anything is stored
     return description

@@ -53,6 +53,18 @@ def test_the_form_shows_bad_input_beside_the_field(client, login, roadmap_setup)
     assert db.session.query(RoadmapAction).count() == 0
 
 
+def test_a_description_with_a_nul_character_is_refused_beside_the_field_and_nothing_is_saved(client, login,
+                                                                                            roadmap_setup):
+    """PostgreSQL's text cannot hold NUL: the form says so (it answered 500 there), as the API's model does."""
+    s = roadmap_setup
+    token = login(client, s["people"]["member"])
+    response = client.post(f"/documents/{s['document'].id}/actions/new", data={
+        "csrf_token": token, "title": "Pasted", "description": "From a PDF\x00 pasted.", "status": "planned"})
+    assert response.status_code == 400
+    assert "Contains a NUL character" in response.get_data(as_text=True)
+    assert db.session.query(RoadmapAction).count() == 0
+
+
 def test_filters_by_organisation_status_and_period(client, login, roadmap_setup, api):
     s = roadmap_setup
     _add(api, s, title="Ghent clauses", owner_organisation_ids=[s["ghent"].id], due_date="2027-Q1", status="done")
