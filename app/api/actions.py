@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
-from app.api.fields import CheckedFreeText, Day, Id, Timeframe, choice, text
+from app.api.fields import Day, FreeText, Id, Timeframe, choice, text
 from app.documents.services import version_for
 from app.extensions import db
 from app.organisations.services import organisation_for
@@ -19,34 +19,30 @@ from app.roadmaps.timeframes import show_timeframe
 from app.util import iso
 
 Title = text(300)
-Description = CheckedFreeText  # bounded in bytes by ACTION_DESCRIPTION_MAX_BYTES (413)
+Description = FreeText  # bounded in bytes by ACTION_DESCRIPTION_MAX_BYTES (413); NUL refused by the service
 Status = choice(ACTION_STATUSES)
 
 
-class ActionRequest(BaseModel):
+class _ActionFields(BaseModel):
+    """What a new action and an edit share; every field may be left out."""
     model_config = ConfigDict(strict=True)
+    description: Description | None = None
+    owner_organisation_id: Id | None = None
+    owner_organisation_ids: list[Id] | None = None
+    lead_user_id: Id | None = None
+    start_date: Timeframe | None = None
+    due_date: Timeframe | None = None
+    section_id: Id | None = None
+
+
+class ActionRequest(_ActionFields):
     title: Title
-    description: Description | None = None
-    owner_organisation_id: Id | None = None
-    owner_organisation_ids: list[Id] | None = None
-    lead_user_id: Id | None = None
-    start_date: Timeframe | None = None
-    due_date: Timeframe | None = None
     status: Status = "planned"
-    section_id: Id | None = None
 
 
-class ActionPatch(BaseModel):
-    model_config = ConfigDict(strict=True)
+class ActionPatch(_ActionFields):
     title: Title | None = None
-    description: Description | None = None
-    owner_organisation_id: Id | None = None
-    owner_organisation_ids: list[Id] | None = None
-    lead_user_id: Id | None = None
-    start_date: Timeframe | None = None
-    due_date: Timeframe | None = None
     status: Status | None = None
-    section_id: Id | None = None
     revision: Id | None = None
 
 

@@ -33,7 +33,7 @@ class PublishRequest(BaseModel):
     published: bool = True
 
 
-_reservation = together({"reservation_section_id": ID_SCHEMA, "reservation": text_schema(2000, multiline=True)},
+_reservation = together({"reservation_section_id": ID_SCHEMA, "reservation": lambda: text_schema(2000, multiline=True)},
                         blank_is_absent=True)
 
 

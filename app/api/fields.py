@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, WithJsonSchema
 
 from app.validation import MAX_ID
 
@@ -30,20 +32,36 @@ def _ranges(codepoints: list[int]) -> str:
     return "".join(parts)
 
 
-_ALL = [cp for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp <= 0xDFFF]
+@cache
+def _characters() -> tuple[list[int], list[int], list[int]]:
+    """Control and format characters, line and paragraph separators, and spaces: one pass over every code
+    point (about 0.25 s), made the first time a description is asked for, not when the app starts."""
+    control, separators, spaces = [], [], []
+    for cp in range(sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        category = unicodedata.category(chr(cp))
+        if category in ("Cc", "Cf"):
+            control.append(cp)
+        elif category in ("Zl", "Zp"):
+            separators.append(cp)
+        if chr(cp).isspace():
+            spaces.append(cp)
+    return control, separators, spaces
 
 
 def _refused(multiline: bool) -> list[int]:
     """What validation.clean_text refuses in text: control and format characters (but the zero-width
     joiners), and in one-line text also the line and paragraph separators."""
-    refused = {"Cc", "Cf"} if multiline else {"Cc", "Cf", "Zl", "Zp"}
-    allowed = {0x200C, 0x200D} | ({ord(c) for c in "\n\r\t\u2028\u2029"} if multiline else set())
-    return [cp for cp in _ALL if cp not in allowed and unicodedata.category(chr(cp)) in refused]
+    control, separators, _spaces = _characters()
+    allowed = {0x200C, 0x200D} | ({ord(c) for c in "\n\r\t"} if multiline else set())
+    return sorted(cp for cp in control + ([] if multiline else separators) if cp not in allowed)
 
 
+@cache
 def _pattern(multiline: bool, required: bool) -> str:
     # The text is trimmed first (strip(): every space, some control characters among them), then judged.
-    refused, space = _refused(multiline), [cp for cp in _ALL if chr(cp).isspace()]
+    refused, space = _refused(multiline), _characters()[2]
     ends, inside = f"[{_ranges(space)}]*", f"[^{_ranges(refused)}]*"
     if not required:
         return f"^{ends}{inside}{ends}$"
@@ -51,44 +69,44 @@ def _pattern(multiline: bool, required: bool) -> str:
     return f"^{ends}{inside}[^{_ranges(sorted(set(refused) | set(space)))}]{inside}{ends}$"
 
 
-_PATTERNS = {(multiline, required): _pattern(multiline, required) for multiline in (False, True)
-             for required in (False, True)}
-
-
 def text_schema(max_length: int, *, required: bool = True, multiline: bool = False) -> dict:
     """Text as validation.clean_text takes it: trimmed, at most `max_length` characters, no control
     characters, and when required not blank."""
-    return {"type": "string", "maxLength": max_length, "pattern": _PATTERNS[multiline, required]}
+    return {"type": "string", "maxLength": max_length, "pattern": _pattern(multiline, required)}
+
+
+@dataclass(frozen=True)
+class _TextSchema:
+    """text()'s JSON schema, made when the OpenAPI description is built (pydantic asks for it then)."""
+    max_length: int
+    required: bool
+    multiline: bool
+
+    def __get_pydantic_json_schema__(self, _core_schema, _handler) -> dict:
+        return text_schema(self.max_length, required=self.required, multiline=self.multiline)
 
 
 def text(max_length: int, *, required: bool = True, multiline: bool = False):
-    return Annotated[str, WithJsonSchema(text_schema(max_length, required=required, multiline=multiline))]
+    return Annotated[str, _TextSchema(max_length, required, multiline)]
 
 
 # Text the services keep as written (a section's body, a Markdown file): only NUL is refused.
 FreeText = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[^\x00]*$"})]
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("Contains a NUL character: paste the text again from its source, as plain text.")
-    return value
-
-
-# The same, checked here: a roadmap action's description, which the roadmap service passes on as it is.
-CheckedFreeText = Annotated[str, AfterValidator(_no_nul), WithJsonSchema({"type": "string", "pattern": "^[^\x00]*$"})]
 SomeText = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[^\x00]*[^\x00\\s][^\x00]*$"})]
-_BLANK = f"^[{_ranges([cp for cp in _ALL if chr(cp).isspace()])}]*$"
 
 
 def together(present: dict[str, dict], *, blank_is_absent: bool = False):
     """A model's json_schema_extra: the named fields come together or not at all (null, and with
-    `blank_is_absent` blank text, counts as not given). `present` maps each to its schema when given."""
-    nothing = [{"type": "null"}] + ([{"type": "string", "pattern": _BLANK}] if blank_is_absent else [])
-
+    `blank_is_absent` blank text, counts as not given). `present` maps each to its schema when given (or to a
+    function that makes it, called when the description is built)."""
     def extra(schema: dict) -> None:
+        blank = {"type": "string", "pattern": f"^[{_ranges(_characters()[2])}]*$"}
+        nothing = [{"type": "null"}] + ([blank] if blank_is_absent else [])
+        given = {name: value() if callable(value) else value for name, value in present.items()}
         schema["anyOf"] = [{"properties": {name: {"anyOf": nothing} for name in present}},
-                           {"required": list(present), "properties": present}]
+                           {"required": list(present), "properties": given}]
     return extra
 
 

@@ -54,14 +54,18 @@ def test_the_form_shows_bad_input_beside_the_field(client, login, roadmap_setup)
 
 
 def test_a_description_with_a_nul_character_is_refused_beside_the_field_and_nothing_is_saved(client, login,
-                                                                                            roadmap_setup):
-    """PostgreSQL's text cannot hold NUL: the form says so (it answered 500 there), as the API's model does."""
+                                                                                            roadmap_setup, api):
+    """PostgreSQL's text cannot hold NUL: the form says so (it answered 500 there), and so does the API."""
     s = roadmap_setup
     token = login(client, s["people"]["member"])
     response = client.post(f"/documents/{s['document'].id}/actions/new", data={
         "csrf_token": token, "title": "Pasted", "description": "From a PDF\x00 pasted.", "status": "planned"})
     assert response.status_code == 400
     assert "Contains a NUL character" in response.get_data(as_text=True)
+    api_answer = api(s["people"]["member"]).post(f"/api/v1/documents/{s['document'].id}/actions",
+                                                 json={"title": "Pasted", "description": "From a PDF\x00 pasted."})
+    assert api_answer.status_code == 400
+    assert "NUL" in api_answer.get_json()["error"]["details"]["fields"]["description"]
     assert db.session.query(RoadmapAction).count() == 0
 
 
