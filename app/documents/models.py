@@ -139,6 +139,11 @@ class Version(db.Model):
     entries: Mapped[list[VersionSection]] = relationship(
         order_by="VersionSection.position", cascade="all, delete-orphan")
 
+    @property
+    def name(self) -> str:
+        """The version as every screen, PDF and verification names it: "Version 4, Final version"."""
+        return f"Version {self.number}, {self.label}" if self.label else f"Version {self.number}"
+
 
 class VersionSection(db.Model):
     """Which revision of which section stood where in a version."""

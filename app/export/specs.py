@@ -121,7 +121,7 @@ def _document_html(document: Document, version: Version | None, state: list[dict
     if event is not None:
         facts.audit_head = {"seq": event.seq, "hash": event.hash, "at": event.at}
     context = document_context(facts)
-    label = f"Version {version.number}, {version.label}" if version else "working text"
+    label = version.name if version else "working text"
     footer = (f"{document.group.name} · {label}" if not draft else f"DRAFT · {document.group.name} · {label}")
     return _page("export/document.html", title=facts.title, author=document.group.name, language=facts.language,
                  draft=draft, identity=_identity(facts, kind, context["endorsement_ids"]), footer=footer,
@@ -185,7 +185,7 @@ def redline_spec(document: Document, old: Version | None, new: Version | None) -
         return "c" + current_content_hash(document, _current_state(document))[:24]
 
     def label(version):
-        return f"Version {version.number} — {version.label}" if version else "The current text"
+        return version.name if version else "The current text"
 
     def build():
         from app.roadmaps.services import actions_diff

@@ -7,6 +7,7 @@ import hashlib
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.documents.models import Version
 from app.endorsements.models import Endorsement
@@ -75,11 +76,12 @@ def verify(data: bytes) -> dict:
         answer["content_hash_matches"] = version.content_hash == answer["content_hash"]
         answer["document"] = {"id": version.document_id, "title": version.title, "version_number": version.number,
                               "version_label": version.label,
-                              "version_name": version_name(version.number, version.label),
+                              "version_name": version.name,
                               "final_at": iso(version.created_at)}
         ids = [n for n in (id_or_none(i.strip()) for i in (identity.get("endorsements") or "").split(",")) if n]
-        found = {e.id: e for e in db.session.scalars(select(Endorsement).where(Endorsement.id.in_(ids),
-                                                                               Endorsement.version_id == version.id))}
+        found = {e.id: e for e in db.session.scalars(
+            select(Endorsement).options(joinedload(Endorsement.organisation))
+            .where(Endorsement.id.in_(ids), Endorsement.version_id == version.id))}
         answer["endorsements"] = [
             {"id": i, "organisation": found[i].organisation.name, "country": found[i].organisation.country,
              "signatory_name": found[i].signatory_name, "date": iso(found[i].created_at),
@@ -90,11 +92,6 @@ def verify(data: bytes) -> dict:
     else:
         answer["content_hash_matches"] = False
     return answer
-
-
-def version_name(number: int, label: str) -> str:
-    """A version as the screens name it: "Version 4, Final version"."""
-    return f"Version {number}, {label}" if label else f"Version {number}"
 
 
 def _unverified(message: str, code: str, verdict: str) -> Invalid:
