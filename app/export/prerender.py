@@ -71,14 +71,13 @@ def _render_sealed(version_id: int) -> int | None:
             db.session.rollback()
             time.sleep(BUSY_RETRY_SECONDS)
     if mine:
+        # A failure is logged (by perform, or by background._run for the unexpected); no failed row stays
+        # for a person's download to meet.
         try:
-            html = spec.build_html()
-            db.session.commit()  # the reads end here: no transaction stays open through the render
-            services.perform(export.id, spec.kind, html, None)
+            services.render_claimed(export.id, spec, None)
         except Exception:
-            services.mark_failed(export.id, "The export stopped unexpectedly.")
             services.forget_failed(export.id)
             raise
-        if services.forget_failed(export.id):  # logged by perform; a person's download tries again
+        if services.forget_failed(export.id):
             return None
     return export.id

@@ -157,15 +157,23 @@ def _store(export_id: int, pdf: bytes, rendered, seconds: float, actor_id: int |
     db.session.commit()
 
 
+def render_claimed(export_id: int, spec: ExportSpec, actor_id: int | None) -> None:
+    """Builds the claimed export's HTML, ends the reads (no transaction stays open through the render) and
+    renders it here; anything unexpected is said on the row before it is raised."""
+    try:
+        html = spec.build_html()
+        db.session.commit()
+        perform(export_id, spec.kind, html, actor_id)
+    except Exception:
+        mark_failed(export_id, "The export stopped unexpectedly.")
+        raise
+
+
 def render_now(user, spec: ExportSpec, wait: float | None = None) -> Export:
     """The export, rendered in this request when nobody has; waits (up to `wait` seconds) for another's."""
     export, mine = claim(user, spec)
     if mine:
-        try:
-            perform(export.id, spec.kind, spec.build_html(), getattr(user, "id", None))
-        except Exception:
-            _in_own_transaction(_mark_failed, export.id, "The export stopped unexpectedly.")
-            raise
+        render_claimed(export.id, spec, getattr(user, "id", None))
     return wait_for(export.id, current_app.config["EXPORT_RENDER_TIMEOUT"] if wait is None else wait)
 
 
@@ -181,7 +189,7 @@ def render_in_background(user, spec: ExportSpec, wait: float | None = None) -> E
     try:
         html = spec.build_html()  # in the request: it reads the database with the request's session
     except Exception:
-        _in_own_transaction(_mark_failed, export.id, "The export stopped unexpectedly.")
+        mark_failed(export.id, "The export stopped unexpectedly.")
         raise
     app = current_app._get_current_object()
     thread = threading.Thread(target=_background, args=(app, export.id, spec.kind, html, getattr(user, "id", None)),
@@ -197,7 +205,7 @@ def _background(app, export_id: int, kind: str, html: str, actor_id: int | None)
             perform(export_id, kind, html, actor_id)
         except Exception:  # a thread has nobody to raise to: say it on the row and in the log
             log.exception("Background export %s failed", export_id)
-            _in_own_transaction(_mark_failed, export_id, "The export stopped unexpectedly.")
+            mark_failed(export_id, "The export stopped unexpectedly.")
         finally:
             db.session.remove()
 
