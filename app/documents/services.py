@@ -321,8 +321,9 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         base_text = revision_text(section.id, base_revision)
         base_heading = revision(section, base_revision).heading
         result = three_way_merge(base_text, body, section.body)
-        heading_clash = heading is not None and heading != base_heading and section.heading not in (base_heading,
-                                                                                                    heading)
+        # Both renamed the section since the base, differently.
+        heading_clash = (heading is not None and heading != base_heading
+                         and section.heading not in (base_heading, heading))
         if not result.clean or heading_clash:
             raise Conflict(
                 "Someone else changed the same words since you started. Your text is kept: merge it by hand.",

@@ -43,6 +43,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from io import BytesIO
+from pathlib import Path
 
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
@@ -273,18 +274,23 @@ def _shows_on_a_page(signature) -> bool:
     appearance draws something. pyHanko counts adding a signature field as form filling whatever its box
     shows, so a "signature" could paint "10 organisations" over the sealed "3": such a file is not what was
     sealed. Anything unreadable counts as shown."""
+    def get(dictionary, key, default=None):  # dereferenced (a plain dict.get would give an indirect reference)
+        try:
+            return dictionary[key]
+        except KeyError:
+            return default
+
     try:
         field = signature.sig_field
-        widgets = [field] if "/Rect" in field else [kid.get_object() for kid in field.get("/Kids", ())]
+        widgets = [field] if "/Rect" in field else [kid.get_object() for kid in get(field, "/Kids", ())]
         for widget in widgets:
-            x1, y1, x2, y2 = (float(v) for v in widget.get("/Rect", (0, 0, 0, 0)))
-            if abs(x2 - x1) < 0.01 or abs(y2 - y1) < 0.01 or int(widget.get("/F", 0)) & (_HIDDEN | _NO_VIEW):
+            x1, y1, x2, y2 = (float(v) for v in get(widget, "/Rect", (0, 0, 0, 0)))
+            if abs(x2 - x1) < 0.01 or abs(y2 - y1) < 0.01 or int(get(widget, "/F", 0)) & (_HIDDEN | _NO_VIEW):
                 continue
-            appearance = widget.get("/AP", {}).get("/N") if "/AP" in widget else None
+            appearance = get(get(widget, "/AP", {}), "/N")
             if appearance is None:
                 continue
-            appearance = appearance.get_object()
-            streams = [appearance] if hasattr(appearance, "data") else [v.get_object() for v in appearance.values()]
+            streams = [appearance] if hasattr(appearance, "data") else [appearance[name] for name in appearance]
             if any(stream.data.strip() for stream in streams if hasattr(stream, "data")):
                 return True
         return False
@@ -493,7 +499,7 @@ def load_tsa_roots(path: str | None) -> list:
         return []
     from asn1crypto import pem, x509
 
-    raw = open(path, "rb").read()
+    raw = Path(path).read_bytes()
     if pem.detect(raw):
         return [x509.Certificate.load(der) for _, _, der in pem.unarmor(raw, multiple=True)]
     return [x509.Certificate.load(raw)]
