@@ -197,8 +197,8 @@ def test_every_error_has_the_envelope(api, make_group, make_user, case):
     response = {
         "400": lambda: member.post("/api/v1/groups", json={"name": ""}),
         "401": lambda: api().get(f"/api/v1/groups/{group.id}"),
-        "403": lambda: member.post(f"/api/v1/groups/{group.id}/invitations", json={"email": "a@b.eu",
-                                                                                   "role": "member"}),
+        "403": lambda: member.post(f"/api/v1/groups/{group.id}/invitations",
+                                   json={"email": "a@b.eu", "role": "member"}),
         "404-path": lambda: member.get("/api/v1/no-such-thing"),
         "404-hidden": lambda: outsider.get(f"/api/v1/groups/{group.id}"),
         "405": lambda: member.put("/api/v1/me", json={}),

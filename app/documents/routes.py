@@ -116,8 +116,8 @@ def show(did):
 def _section_urls(did: int) -> dict:
     return {"add_comment": url_maker("comments.add", "sid"), "suggest": url_maker("comments.suggest", "sid"),
             "discussion": url_maker("comments.discussion", "sid"), "edit": url_maker("documents.edit_section", "sid"),
-            "history": url_maker("documents.section_history", "sid"), "move": url_maker("documents.move_section",
-                                                                                        "sid"),
+            "history": url_maker("documents.section_history", "sid"),
+            "move": url_maker("documents.move_section", "sid"),
             "remove": url_maker("documents.delete_section", "sid"),
             "add_after": url_maker("documents.new_section", "after", did=did)}
 

@@ -111,8 +111,8 @@ def _clean_owner_ids(errors: FieldErrors, value, document: Document, field: str)
     taking_part = {o.id for o in group_organisations(document.group_id)}
     unknown = [i for i in ids if i not in taking_part]
     if unknown:
-        errors.add(field, "Not an organisation taking part in this working group: " + ", ".join(map(str,
-                                                                                                    unknown)) + ".")
+        names = ", ".join(map(str, unknown))
+        errors.add(field, f"Not an organisation taking part in this working group: {names}.")
         return []
     return ids
 

@@ -20,9 +20,8 @@ def _count_amendments() -> int:
 def _conflicting_suggestion(s):
     """A member's suggestion that no longer merges: the editor changed the same words since."""
     people, section = s["people"], s["section"]
-    amendment = services.propose_amendment(people["member"], section, body=PURPOSE.replace("fair wages",
-                                                                                           "living wages"),
-                                           base_revision=1)
+    amendment = services.propose_amendment(people["member"], section,
+                                           body=PURPOSE.replace("fair wages", "living wages"), base_revision=1)
     save_section(people["editor"], section, body=PURPOSE.replace("fair wages", "decent wages"), base_revision=1)
     db.session.commit()
     return amendment

@@ -135,8 +135,8 @@ def test_sections_add_reorder_remove_keep_identity(drafting, api):
     assert added.status_code == 201
     new_id = added.get_json()["id"]
     assert added.get_json()["number"] == "1.1"
-    reordered = editor.put(f"/api/v1/documents/{document['id']}/sections/order", json={"order": [second, first,
-                                                                                                 new_id]})
+    reordered = editor.put(f"/api/v1/documents/{document['id']}/sections/order",
+                           json={"order": [second, first, new_id]})
     assert reordered.status_code == 200
     got = editor.get(f"/api/v1/documents/{document['id']}").get_json()
     assert [s["id"] for s in got["sections"]] == [second, first, new_id]

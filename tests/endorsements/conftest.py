@@ -20,8 +20,8 @@ def final_setup(make_group, make_organisation, api):
     db.session.commit()
     coordinator = api(people["coordinator"])
     assert coordinator.post(f"/api/v1/documents/{document.id}/transitions", json={"to": "review"}).status_code == 200
-    final = coordinator.post(f"/api/v1/documents/{document.id}/transitions", json={"to": "final",
-                                                                                   "label": "Final text"})
+    final = coordinator.post(f"/api/v1/documents/{document.id}/transitions",
+                             json={"to": "final", "label": "Final text"})
     assert final.status_code == 200, final.get_json()
     return {"group": group, "people": people, "document": document, "ghent": ghent, "oslo": oslo,
             "version": final.get_json()["final_version"]}

@@ -45,8 +45,8 @@ def test_coordinator_moves_the_document_and_editors_cannot(client, login, make_g
     assert f"/sections/{document.sections[0].id}/edit" not in html
     editor_client = client.application.test_client()
     editor_token = login(editor_client, people["editor"])
-    refused = editor_client.post(f"/documents/{document.id}/transition", data={"csrf_token": editor_token,
-                                                                               "to": "closed"})
+    refused = editor_client.post(f"/documents/{document.id}/transition",
+                                 data={"csrf_token": editor_token, "to": "closed"})
     assert refused.status_code == 403
 
 

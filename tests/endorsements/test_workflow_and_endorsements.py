@@ -156,8 +156,8 @@ def test_signoff_board_and_reminders(final_setup, api, app):
     api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/endorsements", json=endorse_body(s["ghent"]))
     coordinator = api(s["people"]["coordinator"])
     board = coordinator.get(f"/api/v1/versions/{vid}/signoff").get_json()["items"]
-    assert {(row["organisation"], row["state"]) for row in board} == {("City of Ghent", "endorsed"), ("City of Oslo",
-                                                                                                      "pending")}
+    states = {(row["organisation"], row["state"]) for row in board}
+    assert states == {("City of Ghent", "endorsed"), ("City of Oslo", "pending")}
     assert api(s["people"]["editor"]).get(f"/api/v1/versions/{vid}/signoff").status_code == 403
     sent = coordinator.post(f"/api/v1/versions/{vid}/reminders").get_json()["sent"]
     assert sent == 1
