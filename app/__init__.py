@@ -38,6 +38,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.caching import check_shared_cache_settings
 
     check_shared_cache_settings(app.config)
+    _check_time_stamp_roots(app.config)
     _choose_rate_limit_storage(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -112,6 +113,21 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+
+
+def _check_time_stamp_roots(config) -> None:
+    """VERIFY_TSA_ROOTS is read by every verification's child process: a file that cannot be read there would
+    answer every upload "could not be checked". Say so at start-up instead."""
+    if not config["VERIFY_TSA_ROOTS"]:
+        return
+    from app.export.validate import load_tsa_roots
+
+    try:
+        roots = load_tsa_roots(config["VERIFY_TSA_ROOTS"])
+        for root in roots:
+            root.subject  # noqa: B018  (parsed now: a certificate's bytes are read lazily)
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"VERIFY_TSA_ROOTS={config['VERIFY_TSA_ROOTS']!r} cannot be read as certificates: {exc}")
 
 
 def _connect_receivers() -> None:

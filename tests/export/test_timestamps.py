@@ -217,3 +217,16 @@ def test_an_untrusted_time_stamp_is_shown_as_not_confirmed(sealed, app, client):
     assert 'data-timestamp="valid"' in page and "<strong>not confirmed</strong>" in page
     assert "time-stamp authority this installation trusts" not in page
     assert "(this installation's clock; no trusted time stamp)" in page
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate", b""])
+def test_an_unreadable_time_stamp_roots_file_stops_the_start(tmp_path, database_url, content):
+    """Read by every verification's child process, a bad VERIFY_TSA_ROOTS would make every upload 'could not
+    be checked': the app refuses to start and says which setting is wrong."""
+    from app import create_app
+
+    path = tmp_path / "roots.pem"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SystemExit, match="VERIFY_TSA_ROOTS=.*cannot be read as certificates"):
+        create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, VERIFY_TSA_ROOTS=str(path))
