@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
 from app.audit.services import record
@@ -45,7 +46,9 @@ def organisations_user_represents(user) -> list[Organisation]:
 
 
 def endorsements_of(version: Version, include_withdrawn: bool = True) -> list[Endorsement]:
-    query = select(Endorsement).where(Endorsement.version_id == version.id)
+    """With their organisations and reservations' sections, which every page, board and PDF shows."""
+    query = (select(Endorsement).where(Endorsement.version_id == version.id)
+             .options(selectinload(Endorsement.organisation), selectinload(Endorsement.reservation_section)))
     if not include_withdrawn:
         query = query.where(Endorsement.withdrawn_at.is_(None))
     return list(db.session.scalars(query.order_by(Endorsement.created_at, Endorsement.id)))
