@@ -135,8 +135,9 @@ def register_error_handlers(app):
             response = error_response(status, code, message)
         else:
             response = app.make_response((render_template("errors/error.html", status=status, message=message), status))
-        if status == 405 and error.get_response().headers.get("Allow"):  # RFC 9110: name the allowed ones
-            response.headers["Allow"] = error.get_response().headers["Allow"]
+        allowed = error.get_response().headers.get("Allow") if status == 405 else None
+        if allowed:  # RFC 9110: a 405 names the allowed methods
+            response.headers["Allow"] = allowed
         if status == 429 and error.get_response().headers.get("Retry-After"):
             response.headers["Retry-After"] = error.get_response().headers["Retry-After"]
         return response

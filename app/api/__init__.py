@@ -111,13 +111,13 @@ def paginate(query, id_column, serialise):
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
-from app.api import (  # noqa: E402,F401  (register the routes)
+from app.api import (  # noqa: E402,F401  (each module registers its routes)
     accounts,
-    actions,  # noqa: E402,F401  (roadmap actions)
+    actions,
     comments,
     documents,
     endorsements,
-    exports,  # noqa: E402,F401
+    exports,
     groups,
     openapi,
     organisations,
