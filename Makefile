@@ -21,9 +21,11 @@ venv: $(VENV)/.installed
 system-packages:
 	@bash tests/setup_system.sh
 
+# The app and a worker of its task queue (mail, PDF renders, schedules), which stops with it.
 run: venv
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask worker --threads 2 & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: venv system-packages

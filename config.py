@@ -116,6 +116,24 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Accord <accord@localhost>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 20)  # seconds of one SMTP conversation (after the request, never in it)
+    MAIL_MAX_TRIES = _int("MAIL_MAX_TRIES", 6)  # tries of one message before it is shown as failed
+    MAIL_RETRY_DELAY = _int("MAIL_RETRY_DELAY", 30)  # seconds before the second try; doubled for each next one
+    MAIL_SWEEP_AFTER = _int("MAIL_SWEEP_AFTER", 300)  # seconds overdue before the sweep queues a message again
+    MAIL_SWEEP_BATCH = _int("MAIL_SWEEP_BATCH", 500)  # messages the sweep queues again per minute at most
+
+    # The task queue (app/tasks): mail, renders and schedules. Empty: a SQLite file in TASK_QUEUE_DIR (no
+    # server); redis://HOST:PORT/DB for workers on several machines; memory:// within one process (tests).
+    TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", "")
+    TASK_QUEUE_DIR = os.environ.get("TASK_QUEUE_DIR", str(INSTANCE_DIR))
+    TASK_QUEUE_NAME = os.environ.get("TASK_QUEUE_NAME", "accord")
+    # Worker threads inside each web process (0: tasks run in `flask worker` processes, as in production).
+    TASK_WORKERS = _int("TASK_WORKERS", 0)
+    DIGEST_HOUR = _int("DIGEST_HOUR", 7)  # the hour (UTC) the daily digest of notifications goes out
+    TASK_HISTORY_DAYS = _int("TASK_HISTORY_DAYS", 30)  # days periodic runs and failed tasks are kept
+    # /readyz answers 503 when the oldest queued task waited longer than this (seconds), or no worker ran a
+    # periodic task for TASK_READY_WORKER_AGE seconds.
+    TASK_READY_MAX_AGE = _int("TASK_READY_MAX_AGE", 300)
+    TASK_READY_WORKER_AGE = _int("TASK_READY_WORKER_AGE", 180)
     # Whether the outbox page and the log show reset and invitation links whole (development without a mail
     # server, where they are the only way to receive them); elsewhere their token is hidden.
     OUTBOX_SHOWS_SECRETS = _bool("OUTBOX_SHOWS_SECRETS", False)
@@ -161,6 +179,8 @@ class Config:
     EXPORT_RENDER_MEMORY_MB = _int("EXPORT_RENDER_MEMORY_MB", 2048)  # address-space limit of the render process
     EXPORT_MAX_RENDERS = _int("EXPORT_MAX_RENDERS", 2)  # renders at once, all workers together; then 503
     EXPORT_RETRY_FAILED_AFTER = _int("EXPORT_RETRY_FAILED_AFTER", 300)  # seconds before a failed export is retried
+    # A render whose worker died is taken again by the sweep, this many times in all, then marked failed.
+    EXPORT_MAX_ATTEMPTS = _int("EXPORT_MAX_ATTEMPTS", 3)
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")  # per account (or address)
     RATELIMIT_VERIFY_ADDRESS = os.environ.get("RATELIMIT_VERIFY_ADDRESS", "60 per minute;600 per hour")
     # An uploaded PDF is checked in a child process: stopped after VERIFY_TIMEOUT seconds of its own CPU time
@@ -201,6 +221,10 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     EXPORT_PRERENDER = False  # a render after every endorsement of every test would cost minutes; see test_prerender
+    # Each test's app has its own queue in memory and runs its tasks in two threads of its own (tests of
+    # workers in processes of their own set TASK_QUEUE_URL and TASK_WORKERS 0).
+    TASK_QUEUE_URL = os.environ.get("TEST_TASK_QUEUE_URL", "memory://")
+    TASK_WORKERS = 2
 
 
 class ProductionConfig(Config):

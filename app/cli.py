@@ -1,4 +1,5 @@
-"""Command-line tools: `flask users create`, `flask seed-demo` and `flask audit-checkpoint`."""
+"""Command-line tools: `flask users create`, `flask seed-demo`, `flask audit-checkpoint`, `flask worker` and
+`flask tasks`."""
 from __future__ import annotations
 
 import click
@@ -31,6 +32,44 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Created {'site admin' if admin else 'user'} {user.email} (id {user.id}).")
 
     app.cli.add_command(users)
+
+    @app.cli.command("worker")
+    @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+                  help="Tasks run at once by this worker (renders are bounded by EXPORT_MAX_RENDERS anyway).")
+    @click.option("--no-periodic", is_flag=True, help="Leave the periodic tasks to other workers.")
+    def worker(threads, no_periodic):
+        """Run a worker of the task queue: mail, renders and the periodic tasks (Ctrl-C stops it)."""
+        import logging
+
+        from app.tasks import declared_names, queue_of
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        queue = queue_of(app)
+        click.echo(f"Worker of the {queue.backend} queue '{app.config['TASK_QUEUE_NAME']}' with {threads} threads; "
+                   f"tasks: {', '.join(declared_names())}.")
+        queue.huey.create_consumer(workers=threads, periodic=not no_periodic, worker_type="thread",
+                                   initial_delay=0.05, backoff=1.5, max_delay=1.0).run()
+
+    tasks = click.Group("tasks", help="Look at the task queue.")
+
+    @tasks.command("status")
+    def tasks_status():
+        """Print what waits in the queue, the last runs of the periodic tasks and the latest failures."""
+        from sqlalchemy import select
+
+        from app.tasks import last_runs, queue_of
+        from app.tasks.models import TaskFailure
+
+        queue = queue_of(app)
+        backlog = queue.backlog()
+        click.echo(f"Queue: {backlog['backend']}, {backlog['pending']} waiting, {backlog['scheduled']} scheduled"
+                   + (f", oldest waiting {backlog['oldest_pending_seconds']} s" if backlog["pending"] else ""))
+        for name, at in sorted(last_runs().items()):
+            click.echo(f"  {name}: last run {at:%Y-%m-%d %H:%M} UTC")
+        for failure in db.session.scalars(select(TaskFailure).order_by(TaskFailure.id.desc()).limit(20)):
+            click.echo(f"Failed {failure.failed_at:%Y-%m-%d %H:%M} {failure.name}{failure.arguments}: {failure.error}")
+
+    app.cli.add_command(tasks)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")

@@ -9,3 +9,4 @@ from app.groups.models import Group, Invitation, Membership  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.organisations.models import Organisation, Representative  # noqa: F401
 from app.roadmaps.models import ActionOwner, ActionUpdate, RoadmapAction, VersionAction  # noqa: F401
+from app.tasks.models import TaskFailure, TaskRun  # noqa: F401

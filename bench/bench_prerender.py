@@ -82,12 +82,12 @@ def short_statement(app, manifest) -> int:
 
 def run_document(app, manifest, document_id: int, requests: int) -> dict:
     from app.auth.models import User
-    from app.background import wait_idle
     from app.documents import workflow
     from app.documents.models import Document
     from app.endorsements.services import endorse
     from app.extensions import db
     from app.organisations.models import Representative
+    from app.tasks import wait_idle
 
     with app.app_context():
         users = [db.session.get(User, entry["id"]) for entry in manifest["users"]]

@@ -19,8 +19,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from app import create_app
-from app.background import wait_idle
 from app.extensions import db
+from app.tasks import stop as stop_tasks
+from app.tasks import wait_idle
 
 pytest_plugins = ("tests.live",)  # its fixtures (gunicorn_server) for every test module
 
@@ -77,7 +78,7 @@ class IsolatedClient(FlaskClient):
         if has_app_context():  # not when following a redirect, already isolated
             db.session.commit()
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        # What the request left to the background pool (mail, reset links) is done before the test reads
+        # What the request left to the task queue (mail, reset links, renders) is done before the test reads
         # on, as a person reading their mail a moment later would find it.
         assert wait_idle(60), "background work did not finish"
         return response
@@ -102,6 +103,7 @@ def app(database_url, app_config):
         yield app
     finally:
         wait_idle(60)
+        stop_tasks(app)
         db.session.remove()
         _empty_tables()
         db.session.remove()

@@ -40,8 +40,8 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from app.background import wait_idle
 from app.extensions import db
+from app.tasks import wait_idle
 from app.validation import MAX_ID
 
 # What a description cannot state: that an id in the body names something that exists and may be used

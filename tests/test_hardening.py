@@ -190,7 +190,7 @@ def test_an_encoded_word_in_a_group_name_adds_no_header_and_no_body(app, smtp_se
     raw = inbox.messages[0]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["Reply-To"] is None and message["Bcc"] is None
-    assert set(k.lower() for k in message.keys()) <= {"from", "to", "subject", "content-type",
+    assert set(k.lower() for k in message.keys()) <= {"from", "to", "subject", "content-type", "message-id",
                                                       "content-transfer-encoding", "mime-version", "x-peer",
                                                       "x-mailfrom", "x-rcptto"}
     assert "\n" not in str(message["Subject"]) and "attacker" not in message.get_content().split("\n")[0]
@@ -224,8 +224,8 @@ def test_a_stored_title_with_a_line_separator_still_mails(app, smtp_server, make
 def test_a_slow_mail_server_holds_neither_the_request_nor_its_transaction(app, smtp_server, make_group):
     """The request's work (store, commit) ends before the SMTP conversation starts: a server that waits
     2 s before accepting delays neither the answer nor anyone else's write."""
-    from app.background import wait_idle
     from app.groups.services import invite
+    from app.tasks import wait_idle
 
     inbox, port = smtp_server(delay=2)
     app.config.update(mail_settings(port))
@@ -241,8 +241,8 @@ def test_a_slow_mail_server_holds_neither_the_request_nor_its_transaction(app, s
 
 
 def test_a_failed_delivery_is_recorded_and_loses_nothing(app, make_group):
-    from app.background import wait_idle
     from app.groups.services import invite
+    from app.tasks import wait_idle
 
     app.config.update(mail_settings(_free_port()))  # nobody listens there
     group, people = make_group()

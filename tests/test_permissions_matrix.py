@@ -250,6 +250,7 @@ def test_the_public_api_routes_need_no_sign_in(app):
     client = ApiClient(app.test_client())
     assert client.get("/api/v1/openapi.json").status_code == 200
     assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
     assert client.post("/api/v1/tokens", json={"email": "a@example.eu", "password": "x"}).status_code == 401
 
 
@@ -326,6 +327,8 @@ ADMIN_PAGES = [
     ("POST", "/admin/organisations/{oid}/representatives", {"user_id": "admin"}, 302),
     ("POST", "/admin/organisations/{oid}/representatives/{rid}/remove", {}, 302),
     ("GET", "/admin/outbox", None, 200),
+    ("POST", "/admin/outbox/999999/send-again", {}, 302),  # an admin is told there is no such message
+    ("GET", "/admin/tasks", None, 200),
 ]
 
 

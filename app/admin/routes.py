@@ -1,4 +1,4 @@
-"""Site administration: organisations, their representatives, and the mail outbox."""
+"""Site administration: organisations, their representatives, the mail outbox and the background work."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -14,7 +14,7 @@ from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.mail.models import OutboxMessage
-from app.mail.services import without_secrets
+from app.mail.services import outbox_counts, send_again, without_secrets
 from app.organisations import services
 from app.organisations.models import ORGANISATION_KINDS
 from app.validation import country_choices
@@ -114,4 +114,35 @@ def remove_representative(oid, rid):
 def outbox():
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200))
     return render_template("admin/outbox.html", messages=list(messages), without_secrets=without_secrets,
-                           shows_secrets=current_app.config["OUTBOX_SHOWS_SECRETS"])
+                           shows_secrets=current_app.config["OUTBOX_SHOWS_SECRETS"], counts=outbox_counts(),
+                           form=EmptyForm())
+
+
+@bp.post("/outbox/<int:mid>/send-again")
+def send_message_again(mid):
+    if EmptyForm().validate_on_submit():
+        try:
+            send_again(current_user, mid)
+            db.session.commit()
+            flash("The message is queued to be sent again.", "success")
+        except AccordError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for("admin.outbox") + f"#mail-{mid}")
+
+
+@bp.get("/tasks")
+def background_work():
+    """What the task queue holds, each schedule's last run and the tasks that failed for good."""
+    from app.tasks import declared_schedules, last_runs, queue_of
+    from app.tasks.models import TaskFailure
+
+    queue = queue_of()
+    try:
+        backlog, pending, problem = queue.backlog(), queue.pending(50), None
+    except Exception as exc:  # noqa: BLE001 - the page says the queue cannot be reached, and why
+        backlog, pending, problem = None, [], f"{type(exc).__name__}: {exc}"
+    failures = list(db.session.scalars(select(TaskFailure).order_by(TaskFailure.id.desc()).limit(100)))
+    return render_template("admin/tasks.html", backlog=backlog, pending=pending, problem=problem,
+                           schedules=declared_schedules(), last_runs=last_runs(), failures=failures,
+                           backend=queue.backend, in_process=current_app.config["TASK_WORKERS"] > 0)

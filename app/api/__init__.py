@@ -119,6 +119,8 @@ from app.api import (  # noqa: E402,F401  (each module registers its routes)
     endorsements,
     exports,
     groups,
+    mail,
     openapi,
     organisations,
+    tasks,
 )

@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ApiToken, PasswordReset, User, UserSession
-from app.background import submit
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, request_reads_only
 from app.mail.services import send_mail
+from app.tasks import enqueue, task
 from app.util import new_token, public_url, token_hash, utcnow
 from app.validation import FieldErrors, clean_email, clean_id, clean_password, clean_text, is_unicode_text
 
@@ -202,12 +202,17 @@ def change_password(user: User, current_password, new_password) -> None:
 def request_password_reset(email) -> None:
     """Asks for a reset link for this address; the request learns nothing either way.
 
-    The look-up, the token and the mail happen in the background pool, so a request for an address with
-    an account does exactly what one for an unknown address does, in the same time."""
+    The look-up, the token and the mail happen in a task of the queue, so a request for an address with
+    an account does exactly what one for an unknown address does, in the same time. When the queue cannot
+    be reached the request still answers the same; the log says why no link went out."""
     if is_unicode_text(email) and isinstance(email, str) and len(email) <= 320:
-        submit(_send_password_reset, email)
+        try:
+            enqueue("auth.password_reset", email)
+        except Exception as exc:  # noqa: BLE001 - nothing is stored yet: asking again is all it takes
+            current_app.logger.error("Password reset not queued (%s: %s)", type(exc).__name__, exc)
 
 
+@task("auth.password_reset")
 def _send_password_reset(email: str) -> None:
     """Mails a single-use reset link when the address has an active account."""
     user = user_by_email(email)

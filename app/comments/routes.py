@@ -388,7 +388,7 @@ def activity(gid):
 
 @bp.cli.command("send-digest")
 def send_digest():
-    """E-mail the daily digest of unread notifications to everyone who chose it (run it daily from cron)."""
+    """E-mail the digest of unread notifications now (workers send it daily at DIGEST_HOUR by themselves)."""
     sent = services.send_digests()
     db.session.commit()
     click.echo(f"Sent {sent} digest{'s' if sent != 1 else ''}.")

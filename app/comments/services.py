@@ -48,6 +48,7 @@ from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, run_unlocked
 from app.groups.models import Membership
 from app.mail.services import send_mail
+from app.tasks import periodic
 from app.util import utcnow
 from app.validation import (
     MAX_ID,
@@ -779,6 +780,14 @@ def mark_read(user, ids=None) -> int:
         # A number beyond the id column names nothing (and SQLite raises on it instead of finding nothing).
         query = query.where(Notification.id.in_([i for i in ids if 1 <= i <= MAX_ID]))
     return db.session.execute(query.values(read_at=utcnow())).rowcount
+
+
+@periodic("notifications.digest", minute="0", hour=lambda config: str(config["DIGEST_HOUR"]))
+def send_daily_digests() -> int:
+    """The daily digest, a periodic task of the queue (DIGEST_HOUR, UTC); each run once, whatever the workers."""
+    sent = send_digests()
+    db.session.commit()
+    return sent
 
 
 def send_digests() -> int:

@@ -2,7 +2,7 @@
 Indico does). The core names no extension: comments, roadmaps, endorsements and exports listen here.
 
 Receivers run synchronously inside the transaction that made the change; one that does slow work (a
-render, mail) defers it with `app.background.after_commit`, so it runs only if the change commits. Each
+render, mail) defers it with `app.tasks.after_commit` (a task of the queue), so it runs only if the change commits. Each
 package connects its receivers in a `connect_receivers()` that the app factory calls; the factory refuses
 to start when a signal in REQUIRED has no receiver, because the core relies on its answer.
 """

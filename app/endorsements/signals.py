@@ -1,7 +1,7 @@
 """What the endorsements module tells others, without knowing who listens (blinker signals).
 
 Receivers run inside the transaction that made the change; one that does slow work defers it with
-`app.background.after_commit`, so it runs only if the change commits.
+`app.tasks.after_commit` (a task of the queue), so it runs only if the change commits.
 """
 from blinker import Namespace
 

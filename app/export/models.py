@@ -57,6 +57,12 @@ class Export(db.Model):
     # When the render was (last) claimed; a claim older than the render timeout is stale and may be retaken.
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # How many times a worker took up the render; a render whose worker died is taken again up to
+    # EXPORT_MAX_ATTEMPTS times, then marked failed.
+    attempts: Mapped[int] = mapped_column(default=0)
+    # The HTML to render, written with the claim and dropped once the PDF is stored: the task in the queue
+    # carries only the export's id, and a render taken again renders exactly what was asked.
+    html: Mapped[str | None] = deferred(mapped_column(Text))
 
     document = relationship("Document")
     version = relationship("Version")

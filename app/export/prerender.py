@@ -2,8 +2,8 @@
 
 As soon as a version becomes final, and again after each endorsement or withdrawal and when endorsement
 closes (the sealed PDF lists the active endorsements, counts the withdrawn ones and says whether endorsement
-has closed, so each changes the file), the sealed PDF is rendered in the
-background "render" lane (app.background) once the change has committed. The download then finds it
+has closed, so each changes the file), the sealed PDF is rendered by a
+worker of the task queue (`export.prerender`, app.tasks) once the change has committed. The download then finds it
 stored and serves it at once. Renders coalesce: a job renders what is current when it runs, so ten
 endorsements in a burst cost one or two renders, not ten (a job whose export is already stored or
 being rendered by another does nothing).
@@ -18,7 +18,6 @@ import time
 
 from flask import current_app
 
-from app.background import after_commit
 from app.documents.models import Version
 from app.documents.signals import endorsement_closed, version_final
 from app.endorsements.signals import endorsements_changed
@@ -26,6 +25,7 @@ from app.errors import Busy
 from app.export import services
 from app.export.specs import version_spec
 from app.extensions import db, reading_only
+from app.tasks import after_commit, task
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ BUSY_RETRY_SECONDS = 1.0  # while EXPORT_MAX_RENDERS others render, try again th
 
 def _sealed_pdf_changes(version: Version, **_) -> None:
     if current_app.config["EXPORT_PRERENDER"]:
-        after_commit(render_sealed, version.id, lane="render")
+        after_commit("export.prerender", version.id)
 
 
 def connect_receivers() -> None:
@@ -43,6 +43,7 @@ def connect_receivers() -> None:
     endorsements_changed.connect(_sealed_pdf_changes)
 
 
+@task("export.prerender")
 def render_sealed(version_id: int) -> int | None:
     """Renders and stores the sealed PDF of the version as it stands now; the export's id, or None when the
     version is not (or no longer) a final version, the renderers stayed busy for a whole render timeout, or the
@@ -71,7 +72,7 @@ def _render_sealed(version_id: int) -> int | None:
             db.session.rollback()
             time.sleep(BUSY_RETRY_SECONDS)
     if mine:
-        # A failure is logged (by perform, or by background._run for the unexpected); no failed row stays
+        # A failure is logged (by perform, or by the task queue for the unexpected); no failed row stays
         # for a person's download to meet.
         try:
             services.render_claimed(export.id, spec, None)

@@ -3,16 +3,16 @@
 An export request is described by an `ExportSpec` (specs.py: its key and how to
 build its HTML). `obtain` answers a stored export at once; otherwise the
 first caller claims the key (the unique constraint settles races between
-workers and threads) and renders it, in the request (`render_now`) or in a
-background thread (`render_in_background`); other callers wait for the
-row to become ready. Every render is an audit event of the group's chain.
+workers) and queues its render (`render_in_background`), which a worker of the
+task queue does (`export.render`; `render_now` does it in the calling process,
+for scripts); other callers wait for the row to become ready. Every render is
+an audit event of the group's chain.
 """
 from __future__ import annotations
 
 import contextvars
 import hashlib
 import logging
-import threading
 import time
 from datetime import timedelta
 
@@ -27,6 +27,7 @@ from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_pdf
 from app.export.specs import ExportSpec
 from app.extensions import db
+from app.tasks import after_commit, enqueue, periodic, task
 from app.util import utcnow
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _claim(spec: ExportSpec, user_id: int | None, background: bool = False) -> t
     taken = db.session.execute(
         update(Export).where(Export.id == export.id, Export.status == export.status,
                              Export.started_at == export.started_at)
-        .values(status="rendering", error="", started_at=utcnow(), created_by_id=user_id))
+        .values(status="rendering", error="", started_at=utcnow(), created_by_id=user_id, attempts=0, html=None))
     db.session.commit()
     return export.id, taken.rowcount == 1
 
@@ -150,6 +151,7 @@ def _store(export_id: int, pdf: bytes, rendered, seconds: float, actor_id: int |
     digest = hashlib.sha256(pdf).hexdigest()
     export.pdf, export.sha256, export.size, export.pages = pdf, digest, len(pdf), rendered.pages
     export.status, export.error, export.finished_at, export.render_seconds = "ready", "", utcnow(), seconds
+    export.html = None
     actor = db.session.get(User, actor_id) if actor_id else None
     record(export.group_id, actor, "export.render", f"export:{export.id}", kind=export.kind,
            document_id=export.document_id, version_id=export.version_id, sha256=digest,
@@ -158,19 +160,73 @@ def _store(export_id: int, pdf: bytes, rendered, seconds: float, actor_id: int |
 
 
 def render_claimed(export_id: int, spec: ExportSpec, actor_id: int | None) -> None:
-    """Builds the claimed export's HTML, ends the reads (no transaction stays open through the render) and
-    renders it here; anything unexpected is said on the row before it is raised."""
+    """Builds the claimed export's HTML, ends the reads and renders it here, in this process (a worker's task,
+    or a script); anything unexpected is said on the row before it is raised."""
+    queue_claimed(export_id, spec, actor_id, run_here=True)
+
+
+def queue_claimed(export_id: int, spec: ExportSpec, actor_id: int | None, *, run_here: bool = False) -> None:
+    """Builds the claimed export's HTML and stores it with the claim, then queues its render (`export.render`)
+    or, with run_here, runs that task's work in this process."""
     try:
         html = spec.build_html()
-        db.session.commit()
-        perform(export_id, spec.kind, html, actor_id)
+        db.session.commit()  # no transaction stays open through the render (or the wait for it)
+        _in_own_transaction(_store_html, export_id, html, actor_id, not run_here)
     except Exception:
         mark_failed(export_id, "The export stopped unexpectedly.")
         raise
+    if run_here:
+        render_queued(export_id, actor_id)
+
+
+def _store_html(export_id: int, html: str, actor_id: int | None, queue: bool) -> None:
+    db.session.execute(update(Export).where(Export.id == export_id).values(html=html))
+    if queue:
+        after_commit("export.render", export_id, actor_id)
+    db.session.commit()
+
+
+@task("export.render")
+def render_queued(export_id: int, actor_id: int | None) -> None:
+    """The queued render of a claimed export, in a worker: taken (a first time, or again when the worker that
+    had it stopped), rendered in a limited child process, stored. At most EXPORT_MAX_ATTEMPTS takes."""
+    config = current_app.config
+    taken = db.session.execute(
+        update(Export).where(Export.id == export_id, Export.status == "rendering", Export.html.is_not(None),
+                             (Export.attempts == 0) | (Export.started_at < _stale_before()))
+        .values(attempts=Export.attempts + 1, started_at=utcnow()))
+    db.session.commit()
+    if taken.rowcount != 1:
+        log.info("Export %s not rendered by this task: done, failed, gone or being rendered", export_id)
+        return
+    export = db.session.get(Export, export_id)
+    kind, html, attempts = export.kind, export.html, export.attempts
+    db.session.commit()
+    if attempts > config["EXPORT_MAX_ATTEMPTS"]:
+        mark_failed(export_id, f"The render was started {attempts - 1} times and did not finish: each time the "
+                               "worker doing it stopped.")
+        return
+    perform(export_id, kind, html, actor_id)
+
+
+@periodic("export.sweep", minute="*")
+def sweep() -> int:
+    """Queues again the renders whose worker stopped (a claim older than the render timeout, its HTML stored);
+    a claim without HTML was left by a request that stopped before queueing it: failed. Returns how many."""
+    stale = list(db.session.execute(select(Export.id, Export.created_by_id, Export.html.is_not(None)).where(
+        Export.status == "rendering", Export.started_at < _stale_before()).limit(100)))
+    for export_id, actor_id, has_html in stale:
+        if has_html:
+            enqueue("export.render", export_id, actor_id)
+        else:
+            _mark_failed(export_id, "The export stopped unexpectedly.")
+    db.session.commit()
+    return len(stale)
 
 
 def render_now(user, spec: ExportSpec, wait: float | None = None) -> Export:
-    """The export, rendered in this request when nobody has; waits (up to `wait` seconds) for another's."""
+    """The export, rendered in this process when nobody has (scripts and benchmarks, which run no worker);
+    waits (up to `wait` seconds) for another's."""
     export, mine = claim(user, spec)
     if mine:
         render_claimed(export.id, spec, getattr(user, "id", None))
@@ -178,36 +234,17 @@ def render_now(user, spec: ExportSpec, wait: float | None = None) -> Export:
 
 
 def render_in_background(user, spec: ExportSpec, wait: float | None = None) -> Export:
-    """The export; when it must be rendered, a thread of this worker does it (the subprocess does the work).
+    """The export; when it must be rendered, a worker of the task queue does it (`export.render`).
 
-    Waits up to `wait` seconds (EXPORT_WAIT_SECONDS) for the render, this one's or another's; the
-    caller shows progress (or answers 202) when it is not ready by then."""
+    Waits up to `wait` seconds (EXPORT_WAIT_SECONDS) for the render, queued now or by another; the caller
+    shows progress (or answers 202) when it is not ready by then."""
     wait = current_app.config["EXPORT_WAIT_SECONDS"] if wait is None else wait
     export, mine = claim(user, spec)
-    if not mine:
-        return wait_for(export.id, wait if export.status == "rendering" else 0)
-    try:
-        html = spec.build_html()  # in the request: it reads the database with the request's session
-    except Exception:
-        mark_failed(export.id, "The export stopped unexpectedly.")
-        raise
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_background, args=(app, export.id, spec.kind, html, getattr(user, "id", None)),
-                              name=f"export-{export.id}", daemon=True)
-    thread.start()
-    thread.join(timeout=wait)
-    return wait_for(export.id, 0)
-
-
-def _background(app, export_id: int, kind: str, html: str, actor_id: int | None) -> None:
-    with app.app_context():
-        try:
-            perform(export_id, kind, html, actor_id)
-        except Exception:  # a thread has nobody to raise to: say it on the row and in the log
-            log.exception("Background export %s failed", export_id)
-            mark_failed(export_id, "The export stopped unexpectedly.")
-        finally:
-            db.session.remove()
+    if mine:
+        queue_claimed(export.id, spec, getattr(user, "id", None))
+    elif export.status != "rendering":
+        wait = 0
+    return wait_for(export.id, wait)
 
 
 def forget_failed(export_id: int) -> bool:
@@ -227,7 +264,7 @@ def mark_failed(export_id: int, message: str) -> None:
 
 def _mark_failed(export_id: int, message: str) -> None:
     db.session.execute(update(Export).where(Export.id == export_id, Export.status == "rendering")
-                       .values(status="failed", error=message, finished_at=utcnow()))
+                       .values(status="failed", error=message, finished_at=utcnow(), html=None))
     db.session.commit()
 
 

@@ -24,8 +24,8 @@ def sign_out(page):
 
 def mailed_link(recipient: str, path_part: str) -> str:
     """The link containing `path_part` in the last e-mail to `recipient`, read from the outbox."""
-    from app.background import wait_idle
     from app.mail.models import OutboxMessage
+    from app.tasks import wait_idle
 
     assert wait_idle(30), "the mail was not written"
     body = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == recipient)

@@ -7,12 +7,12 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from app.background import wait_idle
 from app.documents.models import Version
 from app.endorsements.services import endorse
 from app.export import prerender
 from app.export.models import Export
 from app.extensions import db
+from app.tasks import wait_idle
 from tests.export.conftest import endorse_body, page_texts
 from tests.export.test_export_api import export_events
 
