@@ -203,6 +203,10 @@ class Config:
     # The public address printed in PDFs for verification (and in their QR code).
     EXPORT_PUBLIC_BASE_URL = os.environ.get("EXPORT_PUBLIC_BASE_URL") or os.environ.get("BASE_URL",
                                                                                          "http://127.0.0.1:5000")
+    # The integrity check (flask check-integrity, the nightly task): seconds one run may spend before it stops
+    # (the next run carries on where it stopped), and the shorter bound of a run started from the admin page.
+    INTEGRITY_BUDGET_SECONDS = float(os.environ.get("INTEGRITY_BUDGET_SECONDS", "60"))
+    INTEGRITY_PAGE_BUDGET_SECONDS = float(os.environ.get("INTEGRITY_PAGE_BUDGET_SECONDS", "10"))
 
 
 class DevelopmentConfig(Config):

@@ -157,12 +157,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.endorsements.routes import public_bp
     from app.export.routes import bp as export_bp
     from app.groups.routes import bp as groups_bp
+    from app.integrity.routes import bp as integrity_bp
     from app.main import bp as main_bp
     from app.validation import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # an id too large for the database is simply not found
     for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, comments_bp, endorsements_bp, public_bp, admin_bp,
-                      api_bp, export_bp):
+                      integrity_bp, api_bp, export_bp):
         app.register_blueprint(blueprint)
     from app.roadmaps.routes import bp as roadmaps_bp
 

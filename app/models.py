@@ -6,6 +6,7 @@ from app.documents.models import Document, Section, SectionRevision, Version, Ve
 from app.endorsements.models import Endorsement  # noqa: F401
 from app.export.models import Export  # noqa: F401
 from app.groups.models import Group, Invitation, Membership  # noqa: F401
+from app.integrity.models import IntegrityProblem, IntegrityRun  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.organisations.models import Organisation, Representative  # noqa: F401
 from app.roadmaps.models import ActionOwner, ActionUpdate, RoadmapAction, VersionAction  # noqa: F401

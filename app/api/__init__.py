@@ -119,6 +119,7 @@ from app.api import (  # noqa: E402,F401  (each module registers its routes)
     endorsements,
     exports,
     groups,
+    integrity,
     mail,
     openapi,
     organisations,

@@ -61,10 +61,26 @@ def decode_snapshot(payload: bytes) -> str:
     return _unpack(payload).decode("utf-8")
 
 
+def apply_delta(text: str, payload: bytes, dmp: diff_match_patch | None = None) -> str:
+    """The text after applying one delta to it (ValueError when the delta was not made from this text)."""
+    dmp = dmp or _dmp()
+    return dmp.diff_text2(dmp.diff_fromDelta(text, _unpack(payload).decode("utf-8")))
+
+
 def replay(snapshot_payload: bytes, delta_payloads: list[bytes]) -> str:
     """The text after applying each delta, in order, to the snapshot."""
     dmp = _dmp()
     text = decode_snapshot(snapshot_payload)
     for payload in delta_payloads:
-        text = dmp.diff_text2(dmp.diff_fromDelta(text, _unpack(payload).decode("utf-8")))
+        text = apply_delta(text, payload, dmp)
     return text
+
+
+def unpacks_within(payload: bytes, limit: int) -> bool:
+    """Whether a stored payload unpacks to at most `limit` bytes, found without unpacking more than that:
+    a payload that may be damaged (the integrity check reads every one) is measured before it is used.
+    zlib.error when the compressed bytes are damaged."""
+    blob = bytes(payload)
+    if blob[:1] != _COMPRESSED:
+        return len(blob) - 1 <= limit
+    return len(zlib.decompressobj().decompress(blob[1:], limit + 1)) <= limit
