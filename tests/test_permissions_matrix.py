@@ -210,6 +210,7 @@ SIGNED_IN_API = [
     ("PATCH", "/api/v1/organisations/{oid}", {"name": "Renamed", "country": "BE"}, 200, 403),
     ("POST", "/api/v1/organisations/{oid}/representatives", {"user_id": "admin"}, 201, 403),
     ("DELETE", "/api/v1/organisations/{oid}/representatives/{rid}", None, 204, 403),
+    ("GET", "/api/v1/admin/integrity", None, 200, 403),
 ]
 
 
@@ -258,7 +259,8 @@ def test_the_matrix_covers_every_foundation_api_route():
     covered = {(m.lower(), p) for m, p, *_ in GROUP_API + SIGNED_IN_API}
     covered |= {("delete", "/api/v1/tokens/{token_id}"), ("post", "/api/v1/invitations/{token}/accept"),
                 ("post", "/api/v1/tokens"), ("post", "/api/v1/invitations/{token}/register")}
-    foundation = {(op.method, op.path) for op in OPERATIONS if op.tag in {"accounts", "groups", "organisations"}}
+    foundation = {(op.method, op.path) for op in OPERATIONS
+                  if op.tag in {"accounts", "groups", "organisations", "admin"}}
     assert foundation <= covered, sorted(foundation - covered)
 
 
@@ -329,6 +331,8 @@ ADMIN_PAGES = [
     ("GET", "/admin/outbox", None, 200),
     ("POST", "/admin/outbox/999999/send-again", {}, 302),  # an admin is told there is no such message
     ("GET", "/admin/tasks", None, 200),
+    ("GET", "/admin/integrity", None, 200),
+    ("POST", "/admin/integrity/run", {}, 302),
 ]
 
 
