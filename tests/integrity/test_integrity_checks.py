@@ -290,3 +290,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(world, app, api):
     page = client.get("/login").get_data(as_text=True)
     response = client.post("/admin/integrity/run", data={"csrf_token": csrf_token_from(page)})
     assert response.status_code == 302 and count(IntegrityRun) == 0
+
+
+def test_a_check_that_fails_outright_is_a_problem_of_its_object_and_the_pass_goes_on(world, monkeypatch):
+    from app.integrity import services
+
+    def broken(group):
+        raise RuntimeError("unforeseen data")
+
+    monkeypatch.setitem(services.CHECKS, "groups", broken)
+    report = check_integrity(60)
+    assert report.outcome == "finished"
+    [problem] = report.new_problems
+    assert (problem.kind, problem.object) == ("audit_chain", f"group:{world.group.id}")
+    assert "RuntimeError: unforeseen data" in problem.detail
