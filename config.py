@@ -138,6 +138,10 @@ class Config:
     # server, where they are the only way to receive them); elsewhere their token is hidden.
     OUTBOX_SHOWS_SECRETS = _bool("OUTBOX_SHOWS_SECRETS", False)
 
+    # Days before a version's endorsement deadline on which the representatives of organisations that have
+    # not decided are reminded by mail, comma-separated ("7,1": a week before and the day before).
+    ENDORSEMENT_REMINDER_DAYS = os.environ.get("ENDORSEMENT_REMINDER_DAYS", "7,1")
+
     # Where rate limits are counted. Unset: in this process's memory when it is the only one; a server of
     # several workers (gunicorn) counts in SHARED_CACHE_URL's Redis, and in production refuses to start
     # without one of the two (each worker counting alone would multiply every limit).
@@ -181,6 +185,9 @@ class Config:
     EXPORT_RETRY_FAILED_AFTER = _int("EXPORT_RETRY_FAILED_AFTER", 300)  # seconds before a failed export is retried
     # A render whose worker died is taken again by the sweep, this many times in all, then marked failed.
     EXPORT_MAX_ATTEMPTS = _int("EXPORT_MAX_ATTEMPTS", 3)
+    # Stored exports other than the sealed PDFs of final versions (drafts, comparisons, failed renders) are
+    # deleted this many days after they were made (app/export/pruning.py); asked again, they are made again.
+    EXPORT_DRAFT_MAX_AGE_DAYS = _int("EXPORT_DRAFT_MAX_AGE_DAYS", 30)
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")  # per account (or address)
     RATELIMIT_VERIFY_ADDRESS = os.environ.get("RATELIMIT_VERIFY_ADDRESS", "60 per minute;600 per hour")
     # An uploaded PDF is checked in a child process: stopped after VERIFY_TIMEOUT seconds of its own CPU time

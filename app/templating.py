@@ -7,6 +7,7 @@ from flask import Flask, url_for
 
 from app.groups.models import ROLES
 from app.organisations.models import ORGANISATION_KINDS
+from app.util import long_date
 from app.validation import country_name
 
 ROLE_DESCRIPTIONS = {
@@ -39,6 +40,7 @@ def url_maker(endpoint: str, param: str, **values):
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["country"] = country_name
+    app.jinja_env.filters["longdate"] = long_date
     app.jinja_env.globals.update(
         ROLES=ROLES,
         ROLE_DESCRIPTIONS=ROLE_DESCRIPTIONS,

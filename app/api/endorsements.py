@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api import endpoint, paginate, parse, signed_in_user
-from app.api.fields import ID_SCHEMA, Id, choice, text, text_schema, together
+from app.api.fields import ID_SCHEMA, Day, Id, choice, text, text_schema, together
 from app.audit.checkpoints import checkpoint_json
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.audit.services import verify_chain
@@ -60,6 +60,19 @@ class EndorsementRequest(BaseModel):
 class WithdrawRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     reason: Long | None = None
+
+
+class EndorsementSettingsRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    deadline: Day | None = Field(description=(
+        "The day endorsement is meant to close (2027-01-15), today or later; null for no deadline. A target "
+        "shown to people and counted down to by reminders: endorsements after it are not refused."))
+
+
+def settings_json(version) -> dict:
+    deadline = services.deadline_of(version)
+    return {"version_id": version.id, "open": services.is_open_for_endorsement(version),
+            "deadline": deadline.isoformat() if deadline else None}
 
 
 def endorsement_json(endorsement) -> dict:
@@ -135,8 +148,10 @@ def endorse(vid):
           tag="endorsements", errors=(401, 404))
 def list_endorsements(vid):
     version = version_for(signed_in_user(), vid)
+    deadline = services.deadline_of(version)
     return jsonify({"items": [endorsement_json(e) for e in services.endorsements_of(version)], "next_cursor": None,
-                    "open": services.is_open_for_endorsement(version)})
+                    "open": services.is_open_for_endorsement(version),
+                    "deadline": deadline.isoformat() if deadline else None})
 
 
 @endpoint("/endorsements/<int:eid>/withdraw", "POST", "Withdraw an endorsement (the organisation's representative)",
@@ -159,7 +174,8 @@ def signoff(vid):
     return jsonify({"items": [{"organisation_id": row.organisation.id, "organisation": row.organisation.name,
                                "state": row.state,
                                "endorsement": endorsement_json(row.endorsement) if row.endorsement else None}
-                              for row in services.signoff_board(version)]})
+                              for row in services.signoff_board(version)],
+                    "deadline": settings_json(version)["deadline"]})
 
 
 @endpoint("/versions/<int:vid>/reminders", "POST", "Remind the representatives who have not decided (coordinator)",
@@ -170,6 +186,24 @@ def remind(vid):
     sent = services.send_reminders(user, version, public_url("documents.show_version", vid=version.id))
     db.session.commit()
     return jsonify({"sent": sent})
+
+
+@endpoint("/versions/<int:vid>/endorsement-settings", "GET",
+          "A version's endorsement: whether it is open, and its deadline", tag="endorsements", errors=(401, 404))
+def endorsement_settings(vid):
+    return jsonify(settings_json(version_for(signed_in_user(), vid)))
+
+
+@endpoint("/versions/<int:vid>/endorsement-settings", "PUT",
+          "Set, move or remove the endorsement deadline of a version open for endorsement (coordinator)",
+          body=EndorsementSettingsRequest, tag="endorsements", errors=(400, 401, 403, 404, 409))
+def set_endorsement_settings(vid):
+    user = signed_in_user()
+    version = version_for(user, vid)
+    data = parse(EndorsementSettingsRequest)
+    services.set_deadline(user, version, data.deadline)
+    db.session.commit()
+    return jsonify(settings_json(version))
 
 
 @endpoint("/groups/<int:gid>/audit", "GET", "The group's audit trail (coordinator)", tag="audit",

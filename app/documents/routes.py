@@ -325,10 +325,11 @@ def show_version(vid):
     state = services.version_state(version)
     numbers = services.section_numbers([s["level"] for s in state])
     rendered = [(n, s, render_cached(s["body"], f"v{version.id}-{s['section_id']}-")) for n, s in zip(numbers, state)]
-    from app.endorsements.services import endorsements_of
+    from app.endorsements.services import deadline_of, endorsements_of, is_open_for_endorsement
 
     return render_template("documents/version.html", version=version, document=version.document, sections=rendered,
                            endorsements=endorsements_of(version) if version.is_final else [],
+                           endorsement_deadline=deadline_of(version) if is_open_for_endorsement(version) else None,
                            show_actions=True, **_workflow_context(version.document))
 
 

@@ -23,3 +23,9 @@ class EndorseForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField("Reason for withdrawing", validators=[Length(max=2000)])
+
+
+class DeadlineForm(FlaskForm):
+    deadline = StringField("Endorsement deadline", render_kw={"type": "date"},
+                           description="The day endorsement is meant to close, shown to everyone; representatives "
+                                       "who have not decided are reminded before it. Leave it empty for none.")

@@ -1,9 +1,9 @@
 """Endorsements: an organisation standing behind the exact text of a final version."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -40,3 +40,32 @@ class Endorsement(db.Model):
 # One active endorsement per organisation and version; withdrawn ones stay beside it.
 Index("uq_endorsements_active_per_organisation", Endorsement.version_id, Endorsement.organisation_id,
       unique=True, sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL"))
+
+
+class EndorsementDeadline(db.Model):
+    """The day a version's endorsement is meant to close: a target shown to people and the date the
+    reminders count down to. It refuses no endorsement after it; closing stays the coordinator's act."""
+
+    __tablename__ = "endorsement_deadlines"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    deadline: Mapped[date]
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class EndorsementReminder(db.Model):
+    """A reminder sent before a deadline. The row is claimed (inserted) before the mails are queued, in
+    their transaction: the unique key lets one run on one machine send each reminder, once."""
+
+    __tablename__ = "endorsement_reminders"
+    __table_args__ = (UniqueConstraint("version_id", "deadline", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"))
+    # The deadline it counted down to: a deadline moved later gets its own reminders.
+    deadline: Mapped[date]
+    # Which of ENDORSEMENT_REMINDER_DAYS this is (7: the reminder a week before).
+    days_before: Mapped[int]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mails: Mapped[int] = mapped_column(default=0)

@@ -12,13 +12,13 @@ from app.documents.permissions import document_for
 from app.documents.rendering import render_cached
 from app.documents.services import section_numbers, version_for, version_state
 from app.endorsements import services
-from app.endorsements.forms import EndorseForm, WithdrawForm
+from app.endorsements.forms import DeadlineForm, EndorseForm, WithdrawForm
 from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in
 from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, require_role
-from app.util import iso, public_url
+from app.util import iso, long_date, public_url
 
 bp = Blueprint("endorsements", __name__)
 public_bp = Blueprint("public", __name__)
@@ -122,14 +122,42 @@ def withdraw(eid):
     return render_template("endorsements/withdraw.html", endorsement=endorsement, form=form), status_for(form)
 
 
+def _signoff_page(version, deadline_form: DeadlineForm):
+    return render_template("endorsements/signoff.html", version=version, document=version.document,
+                           rows=services.signoff_board(version), open=services.is_open_for_endorsement(version),
+                           deadline=services.deadline_of(version), deadline_form=deadline_form,
+                           action_form=EmptyForm()), status_for(deadline_form)
+
+
 @bp.get("/versions/<int:vid>/signoff")
 @login_required
 def signoff(vid):
     version = version_for(current_user, vid)
     require_role(current_user, version.document.group, "coordinator")
-    return render_template("endorsements/signoff.html", version=version, document=version.document,
-                           rows=services.signoff_board(version), open=services.is_open_for_endorsement(version),
-                           action_form=EmptyForm())
+    form = DeadlineForm()
+    deadline = services.deadline_of(version)
+    form.deadline.data = deadline.isoformat() if deadline else ""
+    return _signoff_page(version, form)
+
+
+@bp.post("/versions/<int:vid>/deadline")
+@login_required
+def set_deadline(vid):
+    version = version_for(current_user, vid)
+    form = DeadlineForm()
+    if form.validate_on_submit():
+        try:
+            deadline = services.set_deadline(current_user, version, form.deadline.data)
+            db.session.commit()
+            flash(f"Endorsement closes on {long_date(deadline)}." if deadline else "The deadline is removed.",
+                  "success")
+            return redirect(url_for("endorsements.signoff", vid=vid))
+        except AccordError as exc:
+            if exc.status != 400:
+                raise
+            apply_errors(form, exc)
+    require_role(current_user, version.document.group, "coordinator")
+    return _signoff_page(version, form)
 
 
 @bp.post("/versions/<int:vid>/reminders")

@@ -11,8 +11,11 @@ records the row's facts (audit_facts) so the audit chain covers them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -22,16 +25,19 @@ from app.audit.services import record
 from app.auth.models import User
 from app.documents.models import Version, VersionSection
 from app.endorsements.audit_facts import endorsement_facts, withdrawal_facts
-from app.endorsements.models import Endorsement
+from app.endorsements.models import Endorsement, EndorsementDeadline, EndorsementReminder
 from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in
 from app.endorsements.signals import endorsements_changed
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
-from app.extensions import db
+from app.extensions import db, lock_row
 from app.groups.models import Membership
 from app.mail.services import send_mail
 from app.organisations.models import Organisation, Representative
-from app.util import utcnow
+from app.util import long_date, public_url, utcnow
 from app.validation import FieldErrors, clean_id, clean_text
+
+# The years a deadline may name (those the API's day fields take).
+DEADLINE_YEARS = (2000, 2100)
 
 
 def is_open_for_endorsement(version: Version) -> bool:
@@ -178,6 +184,37 @@ def signoff_board(version: Version) -> list[BoardRow]:
     return rows
 
 
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _remind_pending(version: Version, document_url: str, signature: str, deadline: date | None,
+                    today: date) -> int:
+    """Queues one mail to each representative of an organisation that has not decided (one per person,
+    naming each of their organisations that has not). Returns how many mails."""
+    waiting: dict[int, tuple[User, list[str]]] = {}
+    for row in signoff_board(version):
+        if row.state != "pending":
+            continue
+        for person in row.representatives:
+            waiting.setdefault(person.id, (person, []))[1].append(row.organisation.name)
+    closes = ""
+    if deadline is not None:
+        left = (deadline - today).days
+        if left < 0:
+            closes = f"Endorsement was meant to close on {long_date(deadline)}.\n\n"
+        else:
+            when = "today" if left == 0 else ("tomorrow" if left == 1 else f"in {left} days")
+            closes = f"Endorsement closes on {long_date(deadline)} ({when}).\n\n"
+    for person, organisations in waiting.values():
+        has = "has" if len(organisations) == 1 else "have"
+        send_mail(person.email, f"Reminder: endorsement of “{version.title}”",
+                  f"Hello {person.name},\n\n{_names(organisations)} {has} not yet decided whether to endorse "
+                  f"the final version of “{version.title}” (content hash {version.content_hash}).\n\n"
+                  f"{closes}Read it and endorse it here:\n{document_url}\n\n{signature}\n")
+    return len(waiting)
+
+
 def send_reminders(user, version: Version, document_url: str) -> int:
     """Mails the representatives of organisations that have not yet decided. Returns how many mails."""
     from app.documents.workflow import can_transition
@@ -186,15 +223,134 @@ def send_reminders(user, version: Version, document_url: str) -> int:
         raise PermissionDenied("Only coordinators send reminders.")
     if not is_open_for_endorsement(version):
         raise Conflict("This version is not open for endorsement.", code="not_open_for_endorsement")
-    sent = 0
-    for row in signoff_board(version):
-        if row.state != "pending":
-            continue
-        for person in row.representatives:
-            send_mail(person.email, f"Reminder: endorsement of “{version.title}”",
-                      f"Hello {person.name},\n\n{row.organisation.name} has not yet decided whether to endorse "
-                      f"the final version of “{version.title}” (content hash {version.content_hash}).\n\n"
-                      f"Read it and endorse it here:\n{document_url}\n\n{user.name}, coordinator\n")
-            sent += 1
+    sent = _remind_pending(version, document_url, f"{user.name}, coordinator", deadline_of(version),
+                           utcnow().date())
     record(version.document.group_id, user, "endorsement.remind", f"version:{version.id}", mails=sent)
     return sent
+
+
+# --- the deadline, and the reminders before it ----------------------------------------------------
+
+def deadline_of(version: Version) -> date | None:
+    row = db.session.get(EndorsementDeadline, version.id)
+    return row.deadline if row is not None else None
+
+
+def _clean_deadline(errors: FieldErrors, value, today: date) -> date | None:
+    """None (no deadline) for nothing or blank; a day from today on, given as 2027-01-15 or a date."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    day = value if isinstance(value, date) and not isinstance(value, datetime) else None
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            errors.add("deadline", f"{value.strip()} is not a day of the calendar.")
+            return None
+    if day is None:
+        errors.add("deadline", "Give a day such as 2027-01-15, or nothing for no deadline.")
+    elif not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
+        errors.add("deadline", f"Give a year between {DEADLINE_YEARS[0]} and {DEADLINE_YEARS[1]}.")
+    elif day < today:
+        errors.add("deadline", f"{long_date(day)} has passed: choose today or a later day.")
+    else:
+        return day
+    return None
+
+
+def set_deadline(user, version: Version, deadline) -> date | None:
+    """Sets, moves or (with nothing) removes the day the version's endorsement is meant to close.
+
+    Coordinators do it, as they open endorsement and send reminders. A deadline is a target shown to
+    people and counted down to by the reminders (send_deadline_reminders); it refuses no endorsement."""
+    from app.documents.workflow import can_transition
+
+    if not can_transition(user, version.document):
+        raise PermissionDenied("Only coordinators set the endorsement deadline.")
+    errors = FieldErrors()
+    day = _clean_deadline(errors, deadline, utcnow().date())
+    errors.raise_if_any()
+    if not is_open_for_endorsement(version):
+        raise Conflict("This version is not open for endorsement.", code="not_open_for_endorsement")
+    lock_row(Version, version.id)  # two coordinators at once: one after the other
+    row = db.session.get(EndorsementDeadline, version.id, populate_existing=True)
+    previous = row.deadline if row is not None else None
+    if previous == day:
+        return day
+    if day is None:
+        db.session.delete(row)
+    elif row is None:
+        db.session.add(EndorsementDeadline(version_id=version.id, deadline=day, set_at=utcnow(), set_by_id=user.id))
+    else:
+        row.deadline, row.set_at, row.set_by_id = day, utcnow(), user.id
+    db.session.flush()
+    record(version.document.group_id, user, "endorsement.deadline", f"version:{version.id}",
+           deadline=day.isoformat() if day else None, previous=previous.isoformat() if previous else None)
+    return day
+
+
+def reminder_days(setting=None) -> tuple[int, ...]:
+    """ENDORSEMENT_REMINDER_DAYS ("7,1") as days before the deadline, nearest first: (1, 7)."""
+    setting = current_app.config["ENDORSEMENT_REMINDER_DAYS"] if setting is None else setting
+    items = setting.split(",") if isinstance(setting, str) else list(setting)
+    try:
+        days = {int(item) for item in items if str(item).strip()}
+    except ValueError:
+        raise ValueError(f"ENDORSEMENT_REMINDER_DAYS={setting!r}: give whole numbers of days, such as 7,1") from None
+    if any(day < 0 for day in days):
+        raise ValueError(f"ENDORSEMENT_REMINDER_DAYS={setting!r}: days before the deadline cannot be negative")
+    return tuple(sorted(days))
+
+
+def send_deadline_reminders(today: date | None = None) -> int:
+    """Reminds, before each deadline, the representatives of organisations that have not decided.
+
+    On each day of ENDORSEMENT_REMINDER_DAYS before a version's deadline (7 and 1 by default) the
+    reminder of that day goes out once: a run that missed a day (no worker ran) sends the nearest one
+    still due before the deadline passes, never two at once. Each reminder is claimed by inserting its
+    row (endorsement_reminders, unique per version, deadline and day) in the transaction that queues its
+    mails and records its audit event, committed here version by version: however often this runs, on
+    however many machines at once, one run sends it and the others find it taken. Returns how many mails."""
+    today = today or utcnow().date()
+    days = reminder_days()
+    if not days:
+        return 0
+    due = list(db.session.execute(
+        select(EndorsementDeadline.version_id, EndorsementDeadline.deadline)
+        .join(Version, Version.id == EndorsementDeadline.version_id)
+        .where(Version.is_final, Version.closed_at.is_(None), EndorsementDeadline.deadline >= today,
+               EndorsementDeadline.deadline <= today + timedelta(days=days[-1]))
+        .order_by(EndorsementDeadline.deadline, EndorsementDeadline.version_id)))
+    db.session.commit()  # end the reading transaction: each reminder below is a transaction of its own
+    mails = 0
+    for version_id, deadline in due:
+        days_before = next(day for day in days if day >= (deadline - today).days)
+        mails += _send_deadline_reminder(version_id, deadline, days_before, today)
+    return mails
+
+
+def _send_deadline_reminder(version_id: int, deadline: date, days_before: int, today: date) -> int:
+    version = db.session.get(Version, version_id)
+    if version is None or not is_open_for_endorsement(version) or deadline_of(version) != deadline:
+        db.session.rollback()
+        return 0
+    if db.session.scalar(select(EndorsementReminder.id).where(
+            EndorsementReminder.version_id == version_id, EndorsementReminder.deadline == deadline,
+            EndorsementReminder.days_before == days_before)) is not None:
+        db.session.rollback()
+        return 0
+    reminder = EndorsementReminder(version_id=version_id, deadline=deadline, days_before=days_before,
+                                   sent_at=utcnow())
+    db.session.add(reminder)
+    try:
+        db.session.flush()  # the claim: a run elsewhere that got here first holds it, and this one stops
+    except IntegrityError:
+        db.session.rollback()
+        return 0
+    signature = f"Accord, for the coordinators of {version.document.group.name}"
+    reminder.mails = _remind_pending(version, public_url("documents.show_version", vid=version.id), signature,
+                                     deadline, today)
+    record(version.document.group_id, None, "endorsement.remind", f"version:{version.id}", mails=reminder.mails,
+           deadline=deadline.isoformat(), days_before=days_before)
+    db.session.commit()
+    return reminder.mails
