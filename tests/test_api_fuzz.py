@@ -53,6 +53,7 @@ STATEFUL = {
     "PUT /api/v1/documents/{did}/sections/order": "the order names every current section once",
     "PUT /api/v1/documents/{did}/actions/order": "the order names every current action once",
     "POST /api/v1/verify": "the file must be a readable PDF (400 not_a_pdf), more than any schema of bytes says",
+    "PUT /api/v1/versions/{vid}/endorsement-settings": "a deadline is today or later: no schema knows today",
 }
 
 

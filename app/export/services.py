@@ -39,7 +39,8 @@ def find(key: str) -> Export | None:
     return db.session.scalar(select(Export).where(Export.key == key))
 
 
-def _stale_before():
+def stale_claims_before():
+    """Claims of renders made before this were abandoned (their worker died): no longer being rendered."""
     return utcnow() - timedelta(seconds=current_app.config["EXPORT_RENDER_TIMEOUT"] + 30)
 
 
@@ -91,7 +92,7 @@ def _claim(spec: ExportSpec, user_id: int | None, background: bool = False) -> t
         except IntegrityError:  # someone else claimed it at the same moment: theirs to render
             db.session.rollback()
             return find(spec.key).id, False
-    if export.status == "ready" or (export.status == "rendering" and export.started_at > _stale_before()):
+    if export.status == "ready" or (export.status == "rendering" and export.started_at > stale_claims_before()):
         return export.id, False
     retry_after = timedelta(seconds=current_app.config["EXPORT_RETRY_FAILED_AFTER"])
     if export.status == "failed" and export.finished_at is not None and export.finished_at > utcnow() - retry_after:
@@ -123,7 +124,7 @@ def _require_a_free_renderer(background: bool = False) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RENDER_CLAIM_LOCK})
     running = db.session.scalar(select(func.count(Export.id)).where(Export.status == "rendering",
-                                                                    Export.started_at > _stale_before()))
+                                                                    Export.started_at > stale_claims_before()))
     places = current_app.config["EXPORT_MAX_RENDERS"]
     if running >= (places - 1 if background and places > 1 else places):
         raise Busy("Other PDFs are being made right now. Try again in a minute.")
