@@ -357,3 +357,55 @@ def test_refused_admin_actions_change_nothing(app, login, world):
     db.session.refresh(world.organisation)
     assert world.organisation.name != "Hijacked"
     assert db.session.get(Representative, world.representative.id) is not None
+
+
+# --- the endorsement deadline (API and page) ----------------------------------------------------
+
+@pytest.fixture
+def final_version(world):
+    """The group's statement, made final by its coordinator: a version open for endorsement."""
+    from app.documents.services import create_document
+    from app.documents.workflow import transition
+
+    coordinator = world.people["coordinator"]
+    document = create_document(coordinator, world.group, title="Joint statement", kind="statement",
+                               sections=[{"heading": "Scope", "body": "We buy together."}])
+    transition(coordinator, document, "review")
+    transition(coordinator, document, "final", "Final text")
+    db.session.commit()
+    return document.final_version
+
+
+def _deadline_of(version):
+    from app.endorsements.models import EndorsementDeadline
+
+    db.session.expire_all()
+    row = db.session.get(EndorsementDeadline, version.id)
+    return row.deadline if row else None
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("method, needed, ok", [("GET", "observer", 200), ("PUT", "coordinator", 200)])
+def test_endorsement_settings_api_permissions(app, world, final_version, caller, method, needed, ok):
+    from datetime import timedelta
+
+    day = (utcnow() + timedelta(days=9)).date()
+    response = api_as(app, world, caller)._call(method, f"/api/v1/versions/{final_version.id}/endorsement-settings",
+                                                json={"deadline": day.isoformat()} if method == "PUT" else None)
+    expected = expect(needed, ok, caller)
+    assert_status(response, expected)
+    if method == "PUT":
+        assert _deadline_of(final_version) == (day if expected == 200 else None)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_endorsement_deadline_page_permissions(app, login, world, final_version, caller):
+    from datetime import timedelta
+
+    day = (utcnow() + timedelta(days=9)).date()
+    client, csrf = page_as(app, login, world, caller)
+    response = client.post(f"/versions/{final_version.id}/deadline",
+                           data={"csrf_token": csrf, "deadline": day.isoformat()})
+    expected = expect("coordinator", 302, caller, anonymous=ANON_PAGE)
+    assert_status(response, expected)
+    assert _deadline_of(final_version) == (day if expected == 302 else None)
