@@ -50,6 +50,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _connect_receivers()
+    _declare_tasks()
 
     from app.errors import register_error_handlers
 
@@ -128,6 +129,20 @@ def _check_time_stamp_roots(config) -> None:
             root.subject  # noqa: B018  (parsed now: a certificate's bytes are read lazily)
     except (OSError, ValueError) as exc:
         raise SystemExit(f"VERIFY_TSA_ROOTS={config['VERIFY_TSA_ROOTS']!r} cannot be read as certificates: {exc}")
+
+
+# The modules that declare tasks of the queue (app.tasks): imported here, so that a worker knows every task
+# whatever its pages import. tests/tasks checks that this names them all.
+TASK_MODULES = ("app.auth.services", "app.mail.services", "app.comments.services", "app.endorsements.services",
+                "app.export.services", "app.export.prerender", "app.export.pruning", "app.integrity.services",
+                "app.tasks")
+
+
+def _declare_tasks() -> None:
+    import importlib
+
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
 
 def _connect_receivers() -> None:

@@ -33,6 +33,7 @@ from app.extensions import db, lock_row
 from app.groups.models import Membership
 from app.mail.services import send_mail
 from app.organisations.models import Organisation, Representative
+from app.tasks import periodic
 from app.util import long_date, public_url, utcnow
 from app.validation import FieldErrors, clean_id, clean_text
 
@@ -302,6 +303,7 @@ def reminder_days(setting=None) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
+@periodic("endorsements.deadline_reminders", minute="5")  # hourly: a missed day is caught up within the hour
 def send_deadline_reminders(today: date | None = None) -> int:
     """Reminds, before each deadline, the representatives of organisations that have not decided.
 

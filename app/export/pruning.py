@@ -19,6 +19,7 @@ from app.documents.models import Version
 from app.export.models import Export
 from app.export.services import stale_claims_before
 from app.extensions import db
+from app.tasks import periodic
 from app.util import utcnow
 
 
@@ -28,6 +29,7 @@ def _kept_for_good():
                                                                         Version.is_final))
 
 
+@periodic("export.prune_drafts", minute="40", hour="3")
 def prune_draft_exports(now: datetime | None = None) -> int:
     """Deletes the stored exports that are not sealed exports of final versions and were made more than
     EXPORT_DRAFT_MAX_AGE_DAYS ago, leaving alone any being rendered; records, in each group's audit chain,

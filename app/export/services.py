@@ -194,7 +194,7 @@ def render_queued(export_id: int, actor_id: int | None) -> None:
     config = current_app.config
     taken = db.session.execute(
         update(Export).where(Export.id == export_id, Export.status == "rendering", Export.html.is_not(None),
-                             (Export.attempts == 0) | (Export.started_at < _stale_before()))
+                             (Export.attempts == 0) | (Export.started_at < stale_claims_before()))
         .values(attempts=Export.attempts + 1, started_at=utcnow()))
     db.session.commit()
     if taken.rowcount != 1:
@@ -215,7 +215,7 @@ def sweep() -> int:
     """Queues again the renders whose worker stopped (a claim older than the render timeout, its HTML stored);
     a claim without HTML was left by a request that stopped before queueing it: failed. Returns how many."""
     stale = list(db.session.execute(select(Export.id, Export.created_by_id, Export.html.is_not(None)).where(
-        Export.status == "rendering", Export.started_at < _stale_before()).limit(100)))
+        Export.status == "rendering", Export.started_at < stale_claims_before()).limit(100)))
     for export_id, actor_id, has_html in stale:
         if has_html:
             enqueue("export.render", export_id, actor_id)

@@ -43,6 +43,7 @@ from app.mail.services import send_mail
 from app.roadmaps.models import VersionAction
 from app.roadmaps.receivers import PART as ACTIONS_PART
 from app.roadmaps.services import canonical_actions
+from app.tasks import periodic
 from app.util import public_url, utcnow
 
 log = logging.getLogger(__name__)
@@ -452,6 +453,7 @@ def check_integrity(budget_seconds: float | None = None, *, trigger: str = "comm
     return _in_own_transaction(_finish, run_id, time.monotonic() - started)
 
 
+@periodic("integrity.nightly", minute="30", hour="2")
 def run_nightly() -> Report | None:
     """The nightly periodic task: one bounded run (INTEGRITY_BUDGET_SECONDS), carrying on the pass where the
     last run stopped. None when another run is going on."""
