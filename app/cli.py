@@ -121,15 +121,15 @@ def register_cli(app: Flask) -> None:
 
         Bounded in time: a run stops when its budget is spent and the next one carries on where it
         stopped. Site admins receive one e-mail when a run finds new problems."""
-        from app.background import wait_idle
         from app.errors import Conflict
         from app.integrity.services import check_integrity as run_check
+        from app.tasks import wait_idle
 
         try:
             report = run_check(budget, trigger="command")
         except Conflict as exc:
             raise click.ClickException(exc.message) from exc
-        wait_idle(60)  # the admins' mail is handed to the mail server before the command ends
+        wait_idle(60)  # with TASK_WORKERS the admins' mail is handed over before the command ends
         click.echo(report.summary())
         if not report.ok:
             raise SystemExit(1)
