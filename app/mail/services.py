@@ -8,7 +8,8 @@ the message is written to the log at once and shown on the outbox page, so invit
 A message is sent at most once. A worker claims it (queued -> sending) in a transaction of its own before it
 talks to the server, so no two workers send it; it notes the moment it starts handing the message over; a
 failure before that point (no connection, a refusal) is tried again with back-off (MAIL_RETRY_DELAY, doubled
-each time, MAIL_MAX_TRIES in all), then the message is shown as failed with the error. A worker that stopped
+each time, MAIL_MAX_TRIES in all), then the message is shown as failed with the error; a refusal for good (a
+5xx reply) is not tried again. A worker that stopped
 while handing a message over cannot know whether it arrived: that message is not sent again by itself, it is
 shown as failed with that reason and a site admin may send it again. The periodic sweep (`mail.sweep`, each
 minute) takes up what no task carries: messages whose task was lost (an unreachable queue, a worker that
@@ -94,7 +95,18 @@ def build_message(message: OutboxMessage) -> EmailMessage:
 
 
 class NotDelivered(Exception):
-    """A try that left nothing at the mail server: the task is tried again (MAIL_MAX_TRIES)."""
+    """A try that left nothing at the mail server: the task is tried again (MAIL_MAX_TRIES), unless the server
+    refused for good (a 5xx reply: no such mailbox, say)."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _refusal(exc: smtplib.SMTPException) -> NotDelivered:
+    codes = [code for code, _text in exc.recipients.values()] if isinstance(exc, smtplib.SMTPRecipientsRefused) \
+        else [getattr(exc, "smtp_code", 0)]
+    return NotDelivered(f"{type(exc).__name__}: {exc}", permanent=all(code >= 500 for code in codes))
 
 
 # Said when a worker stopped (or the connection broke) while the server was being handed the message.
@@ -114,12 +126,14 @@ def deliver(message_id: int) -> None:
         log.info("Mail %s not sent by this task: it is sent, being sent, failed or gone", message_id)
         return
     message = db.session.get(OutboxMessage, message_id)
+    if message is None:  # deleted since (its account, say)
+        return
     email, recipient, tries = build_message(message), message.recipient, message.attempts
     db.session.commit()  # no transaction stays open during the SMTP conversation
     try:
         outcome = _converse(message_id, email)
     except NotDelivered as exc:
-        last = tries >= current_app.config["MAIL_MAX_TRIES"]
+        last = exc.permanent or tries >= current_app.config["MAIL_MAX_TRIES"]
         delay = current_app.config["MAIL_RETRY_DELAY"] * 2 ** (tries - 1)
         log.warning("Mail %s to %s not sent (try %s): %s", message_id, recipient, tries, exc)
         _settle(message_id, status="failed" if last else "queued", error=str(exc),
@@ -134,30 +148,48 @@ def deliver(message_id: int) -> None:
         _settle(message_id, status="failed", error=f"{MAYBE_DELIVERED} ({outcome})", next_try_at=None)
 
 
+class _SMTP(smtplib.SMTP):
+    """smtplib's client that calls `before_data()` just before the DATA command: up to there nothing of the
+    message is at the server (a failure before it is safely tried again); from there on it may be."""
+
+    def __init__(self, *args, before_data, **kwargs):
+        self._before_data = before_data
+        super().__init__(*args, **kwargs)
+
+    def data(self, msg):
+        self._before_data()
+        return super().data(msg)
+
+
 def _converse(message_id: int, email: EmailMessage) -> str | None:
     """The SMTP conversation: None when the server took the message; the error when it may have (the
     connection broke while handing it over); raises NotDelivered when it surely did not."""
     config = current_app.config
+    handing_over = []
+
+    def before_data():
+        _settle(message_id, handed_over_at=utcnow())
+        handing_over.append(True)
+
     try:
-        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+        smtp = _SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"],
+                     before_data=before_data)
     except (OSError, smtplib.SMTPException) as exc:
         raise NotDelivered(f"{type(exc).__name__}: {exc}") from exc
     try:
-        try:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        except (OSError, smtplib.SMTPException) as exc:
-            raise NotDelivered(f"{type(exc).__name__}: {exc}") from exc
-        _settle(message_id, handed_over_at=utcnow())
-        try:
-            smtp.send_message(email)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            raise NotDelivered(f"{type(exc).__name__}: {exc}") from exc  # refused with a reply: not taken
-        except (OSError, smtplib.SMTPException) as exc:
-            return f"{type(exc).__name__}: {exc}"
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(email)
         return None
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as exc:
+        # The server answered with a refusal (at any step, DATA included): it did not take the message.
+        raise _refusal(exc) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        if handing_over:
+            return f"{type(exc).__name__}: {exc}"
+        raise NotDelivered(f"{type(exc).__name__}: {exc}") from exc
     finally:
         try:
             smtp.quit()  # a server that drops the line after taking the message changes nothing
