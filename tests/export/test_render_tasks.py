@@ -18,8 +18,6 @@ from app.tasks import wait_idle
 from app.tasks.models import TaskFailure
 from app.util import utcnow
 
-pytest_plugins = ("tests.endorsements.conftest",)
-
 
 def claimed_and_abandoned(version_id: int, attempts: int) -> int:
     """A sealed render claimed with its HTML stored, taken `attempts` times by workers that all died."""
