@@ -211,6 +211,9 @@ SIGNED_IN_API = [
     ("POST", "/api/v1/organisations/{oid}/representatives", {"user_id": "admin"}, 201, 403),
     ("DELETE", "/api/v1/organisations/{oid}/representatives/{rid}", None, 204, 403),
     ("GET", "/api/v1/admin/integrity", None, 200, 403),
+    ("GET", "/api/v1/admin/outbox", None, 200, 403),
+    ("GET", "/api/v1/admin/tasks", None, 200, 403),
+    ("POST", "/api/v1/admin/outbox/999999/send-again", None, 404, 403),  # an admin is told there is none
 ]
 
 
@@ -258,7 +261,8 @@ def test_the_public_api_routes_need_no_sign_in(app):
 def test_the_matrix_covers_every_foundation_api_route():
     covered = {(m.lower(), p) for m, p, *_ in GROUP_API + SIGNED_IN_API}
     covered |= {("delete", "/api/v1/tokens/{token_id}"), ("post", "/api/v1/invitations/{token}/accept"),
-                ("post", "/api/v1/tokens"), ("post", "/api/v1/invitations/{token}/register")}
+                ("post", "/api/v1/tokens"), ("post", "/api/v1/invitations/{token}/register"),
+                ("post", "/api/v1/admin/outbox/{mid}/send-again")}
     foundation = {(op.method, op.path) for op in OPERATIONS
                   if op.tag in {"accounts", "groups", "organisations", "admin"}}
     assert foundation <= covered, sorted(foundation - covered)

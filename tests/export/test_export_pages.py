@@ -10,6 +10,7 @@ from app.extensions import db
 from tests.conftest import csrf_token_from
 
 
+@pytest.mark.parametrize("app_config", [{"EXPORT_WAIT_SECONDS": 60}])  # a worker renders it: on a busy machine
 def test_the_version_page_offers_the_sealed_pdf_and_gives_it(final_setup, client, login):
     login(client, final_setup["people"]["observer"])
     vid = final_setup["version"]["id"]
