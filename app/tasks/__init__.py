@@ -134,6 +134,7 @@ class Queue:
     # registering
     def _register(self, name: str, declared: Declared) -> None:
         app, function, queue = self.app, declared.function, self
+        schedule = None
 
         def run(*args, enqueued_at=None, task=None):
             try:
@@ -141,7 +142,7 @@ class Queue:
                     from app.extensions import db
 
                     try:
-                        if declared.schedule is not None and not _claim_slot(name):
+                        if schedule is not None and not _claim_slot(name, schedule):
                             return None
                         return function(*args)
                     except Exception:
@@ -156,7 +157,8 @@ class Queue:
             return {key: value(app.config) if callable(value) else value for key, value in values.items()}
 
         if declared.schedule is not None:
-            wrapper = self.huey.periodic_task(crontab(**settled(declared.schedule)), name=name, context=True)(run)
+            schedule = crontab(**settled(declared.schedule))
+            wrapper = self.huey.periodic_task(schedule, name=name, context=True)(run)
         else:
             wrapper = self.huey.task(name=name, context=True, **settled(declared.options))(run)
         self._wrappers[name] = wrapper
@@ -319,8 +321,14 @@ def _drop_pending(session: Session) -> None:
 
 # --- periodic slots -----------------------------------------------------------------------------
 
-def _claim_slot(name: str) -> bool:
-    """True when this run is the first of its minute for `name` (written in a short transaction of its own)."""
+SLOT_LOOKBACK_MINUTES = 7 * 24 * 60  # a weekly schedule's slot is found within a week
+
+
+def _claim_slot(name: str, schedule: Callable[[datetime], bool]) -> bool:
+    """True when this run is the first for its slot: the latest minute, now or before, that its schedule names
+    (written in a short transaction of its own). Every worker's scheduler queues its own copy, and a copy may
+    run minutes late (queued at 03:17:59.9, run at 03:18:00.1; or behind a backlog): the minute it happens to
+    run in would give the copies of one 03:17 run different slots, and the nightly task would run twice."""
     from sqlalchemy.exc import IntegrityError
 
     from app.extensions import db
@@ -328,7 +336,13 @@ def _claim_slot(name: str) -> bool:
     from app.util import utcnow
 
     now = utcnow()
-    slot = now.replace(second=0, microsecond=0)
+    slot = minute = now.replace(second=0, microsecond=0)
+    for _ in range(SLOT_LOOKBACK_MINUTES):
+        if schedule(slot):
+            break
+        slot -= timedelta(minutes=1)
+    else:
+        slot = minute
     db.session.add(TaskRun(name=name, slot=slot, started_at=now))
     try:
         db.session.commit()
