@@ -153,10 +153,13 @@ def bench_shared_cache() -> str | None:
 class Server:
     """gunicorn --workers N (2 by default) wsgi:app on 127.0.0.1, on the bench database."""
 
-    def __init__(self, url: str, workdir: Path, workers: int = 2, shared_cache: str | None = None):
+    def __init__(self, url: str, workdir: Path, workers: int = 2, shared_cache: str | None = None,
+                 app: str = "wsgi:app", env: dict | None = None):
         self.url = url
         self.shared_cache = shared_cache
         self.workers = workers
+        self.app = app  # what gunicorn serves (bench_queue.py: a factory call, with the queue's settings)
+        self.env = env or {}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"gunicorn-{self.port}.log"
@@ -173,12 +176,13 @@ class Server:
         env.pop("SHARED_CACHE_URL", None)
         if self.shared_cache:
             env["SHARED_CACHE_URL"] = self.shared_cache
+        env.update(self.env)
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
                    "--pid", str(self.pidfile), "--timeout", "60", "--error-logfile", str(self.log)]
         if os.environ.get("BENCH_ACCESS_LOG"):  # each request's server time, in microseconds (%(D)s)
             command += ["--access-logfile", str(self.log.with_suffix(".access")),
                         "--access-logformat", '%(m)s %(U)s %(s)s %(B)s %(D)s']
-        command.append("wsgi:app")
+        command.append(self.app)
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         until = time.monotonic() + 30

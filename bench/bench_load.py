@@ -192,6 +192,7 @@ def seed_final_statement(manifest: dict, coordinator) -> int:
     from app.documents import services, workflow
     from app.endorsements.services import endorse
     from app.export import services as export
+    from app.export.specs import version_spec
     from app.extensions import db
     from app.groups.models import Group
     from app.organisations.models import Representative
@@ -216,7 +217,7 @@ def seed_final_statement(manifest: dict, coordinator) -> int:
                 signatory_title="Head of procurement")
     db.session.commit()
     with current_app.test_request_context():
-        stored = export.render_now(None, export.version_spec(db.session.get(type(version), version.id)))
+        stored = export.render_now(None, version_spec(db.session.get(type(version), version.id)))
         if stored.status != "ready":
             raise SystemExit(f"the sealed export of the final statement failed: {stored.error}")
         db.session.commit()

@@ -8,8 +8,10 @@
 #   BENCH_ONLY=sqlite    or postgresql: one database only
 #   BENCH_KEEP_DB=1      keep the PostgreSQL database accord_bench afterwards
 #   BENCH_ARGS="..."     more arguments for bench_codrafting.py (e.g. --requests 100)
-#   BENCH_SUITES="codrafting load export prerender"   which benchmarks to run (all four by default)
+#   BENCH_SUITES="codrafting load export prerender queue"   which benchmarks to run (all five by default)
 #   BENCH_LOAD_ARGS="..."  more arguments for bench_load.py (e.g. --seconds 30 --growth 10)
+#   BENCH_QUEUE_ARGS="..." more arguments for bench_queue.py (e.g. --seconds 30 --endorsements 10)
+#   BENCH_QUEUE_REDIS=redis://127.0.0.1:6379/12   the Redis of the task queue on PostgreSQL (when it answers)
 set -u
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -40,7 +42,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SUITES=${BENCH_SUITES:-codrafting load export prerender}
+SUITES=${BENCH_SUITES:-codrafting load export prerender queue}
 wants() { case " $SUITES " in *" $1 "*) return 0;; esac; return 1; }
 
 run_load() {  # label url: 20 simulated members on a fresh database, then growth (bench_load.py)
@@ -53,6 +55,19 @@ run_load() {  # label url: 20 simulated members on a fresh database, then growth
   local rc=$?
   stop_server "$dir"
   [ $rc -eq 0 ] || { echo "the load benchmark on $label failed (exit $rc)"; return 1; }
+}
+
+run_queue() {  # label url [queue url]: the task queue under load, renders and mail by a worker (bench_queue.py)
+  local label=$1 url=$2 queue=${3:-} dir="$WORK/queue-$1"
+  mkdir -p "$dir"
+  echo "== $label: task queue (${queue:-embedded SQLite queue}): the load with a slow mail server, endorsement -> PDF, change -> mail =="
+  # shellcheck disable=SC2086
+  ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 10 1500 \
+    "$BIN/python" bench/bench_queue.py --db "$url" --label "$label" --workdir "$dir" ${queue:+--queue "$queue"} \
+    ${BENCH_QUEUE_ARGS:-}
+  local rc=$?
+  stop_server "$dir"
+  [ $rc -eq 0 ] || { echo "the queue benchmark on $label failed (exit $rc)"; return 1; }
 }
 
 run_one() {  # label url
@@ -86,6 +101,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; then
     mkdir -p "$WORK/load-sqlite"
     run_load sqlite "sqlite:///$WORK/load-sqlite/accord-load.db" || status=1
   fi
+  if wants queue; then
+    mkdir -p "$WORK/queue-sqlite"
+    run_queue sqlite "sqlite:///$WORK/queue-sqlite/accord-queue.db" || status=1
+  fi
 fi
 
 if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
@@ -99,6 +118,19 @@ if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
           run_load postgresql "postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/${PG_DB}_load" || status=1
         [ -n "${BENCH_KEEP_DB:-}" ] || psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \
           -c "DROP DATABASE IF EXISTS ${PG_DB}_load WITH (FORCE)" >/dev/null 2>&1 || true
+      fi
+      if wants queue; then
+        redis_url=${BENCH_QUEUE_REDIS:-redis://127.0.0.1:6379/12}
+        if "$BIN/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_timeout=2).ping()" \
+             "$redis_url" >/dev/null 2>&1; then
+          psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -v ON_ERROR_STOP=1 \
+            -c "DROP DATABASE IF EXISTS ${PG_DB}_queue WITH (FORCE)" -c "CREATE DATABASE ${PG_DB}_queue" >/dev/null &&
+            run_queue postgresql "postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/${PG_DB}_queue" "$redis_url" || status=1
+          [ -n "${BENCH_KEEP_DB:-}" ] || psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \
+            -c "DROP DATABASE IF EXISTS ${PG_DB}_queue WITH (FORCE)" >/dev/null 2>&1 || true
+        else
+          echo "== postgresql: queue SKIPPED (no Redis answers at $redis_url) =="
+        fi
       fi
       if [ -z "${BENCH_KEEP_DB:-}" ]; then
         psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \
