@@ -154,12 +154,13 @@ class Server:
     """gunicorn --workers N (2 by default) wsgi:app on 127.0.0.1, on the bench database."""
 
     def __init__(self, url: str, workdir: Path, workers: int = 2, shared_cache: str | None = None,
-                 app: str = "wsgi:app", env: dict | None = None):
+                 app: str = "wsgi:app", env: dict | None = None, start_timeout: float = 30):
         self.url = url
         self.shared_cache = shared_cache
         self.workers = workers
         self.app = app  # what gunicorn serves (bench_queue.py: a factory call, with the queue's settings)
         self.env = env or {}
+        self.start_timeout = start_timeout  # seconds to wait for /healthz (longer on a machine others share)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"gunicorn-{self.port}.log"
@@ -185,7 +186,7 @@ class Server:
         command.append(self.app)
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
-        until = time.monotonic() + 30
+        until = time.monotonic() + self.start_timeout
         while time.monotonic() < until:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn exited with {self.process.returncode}; see {self.log}")
@@ -195,7 +196,7 @@ class Server:
             except requests.RequestException:
                 pass
             time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer /healthz within 30 s; see {self.log}")
+        raise SystemExit(f"gunicorn did not answer /healthz within {self.start_timeout:g} s; see {self.log}")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -7,10 +7,12 @@ The web server is bench_codrafting's gunicorn (4 sync workers) with TASK_WORKERS
 queue, a SQLite file in DIR; e.g. redis://127.0.0.1:6379/12 for Redis, named for this run). Mail goes to a
 local SMTP server started here (aiosmtpd) that records each message and the moment it arrived.
 
-(a) The 20-member load of bench_load.py (its seeding, members and checker, unchanged), twice on the same
-    data: with an SMTP server that answers at once, then with one that takes MAIL_DELAY (2 s) per message
-    before it accepts. The load's comments notify the section's earlier commenters, by mail: a few mails per
-    comment. Page and save p95 in both runs, how many mails were queued, how many sent by the end of the run.
+(a) The 20-member load of bench_load.py (its seeding, members and checker, unchanged), on the same data
+    with an SMTP server that answers at once and with one that takes --mail-delay (2 s) per message before
+    it accepts, --rounds pairs (2: instant, slow, slow, instant), each run with a fresh queue and worker.
+    The load's comments notify the section's earlier commenters by mail: a few mails per comment. Page and
+    save p95 of each run and of all runs with each server, how many mails were queued, how many were sent
+    by the end of the run.
 (b) An endorsement to its sealed PDF stored: a 12-section statement made final, then N organisations
     endorse it one after the other through the API (each waits until the previous PDF is stored); the clock
     runs from the API's answer (the endorsement committed) until the sealed PDF listing it is stored by the
@@ -147,9 +149,10 @@ def run_load(args, manifest: dict, delay: float, shared_cache: str | None) -> di
     with Sink(delay) as sink:
         env = settings(args.db, queue, name, sink.port)
         with Worker(env, args.workdir / f"worker-load-{delay:g}.log", args.worker_threads):
-            server = Server(args.db, args.workdir, workers=args.workers, shared_cache=shared_cache, app=APP, env=env)
-            server.start()
+            server = Server(args.db, args.workdir, workers=args.workers, shared_cache=shared_cache, app=APP, env=env,
+                            start_timeout=120)
             try:
+                server.start()  # stopped below also when it does not answer in time
                 print(f"[{args.label}] load, mail server taking {delay:g} s per message: {args.members} members, "
                       f"{args.seconds:.0f} s", flush=True)
                 out, rec = load(server, manifest, args.members, args.seconds)
@@ -162,7 +165,18 @@ def run_load(args, manifest: dict, delay: float, shared_cache: str | None) -> di
     queued = sum(after.values()) - sum(before.values())
     return {"smtp_delay_s": delay, "load": out, "check": checked, "server_log_problems": problems,
             "mails_queued": queued, "mails_received_by_end": received_by_end,
-            "outbox_after": after, "page": out["kinds"]["page"], "save": out["kinds"]["save"]}
+            "outbox_after": after, "page": out["kinds"]["page"], "save": out["kinds"]["save"],
+            "times": {kind: rec.times.get(kind, []) for kind in ("page", "save")}}
+
+
+def pooled(runs: list[dict], delay: float) -> dict:
+    """Page and save latencies of every run with this mail server, together (ms)."""
+    out = {}
+    for kind in ("page", "save"):
+        values = [t for run in runs if run["smtp_delay_s"] == delay for t in run["times"][kind]]
+        out[kind] = {"n": len(values), "median_ms": round(statistics.median(values) * 1000, 1),
+                     "p95_ms": round(pct(values, 95) * 1000, 1)} if values else {"n": 0}
+    return out
 
 
 def queue_for(args, phase: str) -> tuple[str, str]:
@@ -240,9 +254,10 @@ def run_latencies(args, manifest: dict, shared_cache: str | None) -> dict:
     with Sink(0) as sink:
         env = settings(args.db, queue, name, sink.port)
         with Worker(env, args.workdir / "worker-latency.log", args.worker_threads):
-            server = Server(args.db, args.workdir, workers=args.workers, shared_cache=shared_cache, app=APP, env=env)
-            server.start()
+            server = Server(args.db, args.workdir, workers=args.workers, shared_cache=shared_cache, app=APP, env=env,
+                            start_timeout=120)
             try:
+                server.start()  # stopped below also when it does not answer in time
                 print(f"[{args.label}] {len(people)} endorsements, each to its sealed PDF", flush=True)
                 to_pdf, endorse_ms, waited = [], [], []
                 for person in people:
@@ -306,6 +321,7 @@ def main() -> int:
     parser.add_argument("--mail-delay", type=float, default=2.0, help="seconds the slow SMTP server takes")
     parser.add_argument("--endorsements", type=int, default=20)
     parser.add_argument("--mails", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=2, help="pairs of load runs (instant and slow mail server)")
     parser.add_argument("--skip-load", action="store_true", help="only (b) and (c)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -320,8 +336,12 @@ def main() -> int:
     shared_cache = bench_shared_cache()
     ok = True
     if not args.skip_load:
-        runs = [run_load(args, manifest, 0.0, shared_cache), run_load(args, manifest, args.mail_delay, shared_cache)]
-        results["load"] = runs
+        # Rounds alternate the order (instant, slow; slow, instant; ...): the machine's drift falls on both.
+        order = [d for n in range(args.rounds) for d in ((0.0, args.mail_delay) if n % 2 == 0
+                                                            else (args.mail_delay, 0.0))]
+        runs = [run_load(args, manifest, delay, shared_cache) for delay in order]
+        results["load"] = [{k: v for k, v in run.items() if k != "times"} for run in runs]
+        results["load_pooled"] = {str(d): pooled(runs, d) for d in (0.0, args.mail_delay)}
         print(f"\n[{args.label}] 20 members, {args.seconds:.0f} s each; mail by one worker ({args.worker_threads} "
               f"threads)")
         print(f"  {'SMTP server':<22}{'page med':>9}{'page p95':>9}{'save med':>9}{'save p95':>9}{'req/s':>7}"
@@ -335,6 +355,11 @@ def main() -> int:
             for sample in run["load"]["error_samples"] + run["server_log_problems"]:
                 print(f"    {sample}")
             ok = ok and run["load"]["errors"] == 0 and run["check"]["lost"] == 0 and not run["server_log_problems"]
+        if args.rounds > 1:
+            for delay in (0.0, args.mail_delay):
+                p = pooled(runs, delay)
+                print(f"  {'all ' + str(delay) + ' s runs':<22}{p['page']['median_ms']:>9}{p['page']['p95_ms']:>9}"
+                      f"{p['save']['median_ms']:>9}{p['save']['p95_ms']:>9}")
     latencies = run_latencies(args, manifest, shared_cache)
     results["latencies"] = latencies
     e, m = latencies["endorsement_to_sealed_pdf"], latencies["change_to_mail"]
