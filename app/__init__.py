@@ -133,9 +133,9 @@ def _check_time_stamp_roots(config) -> None:
 
 # The modules that declare tasks of the queue (app.tasks): imported here, so that a worker knows every task
 # whatever its pages import. tests/tasks checks that this names them all.
-TASK_MODULES = ("app.auth.services", "app.mail.services", "app.comments.services", "app.endorsements.services",
-                "app.export.services", "app.export.prerender", "app.export.pruning", "app.integrity.services",
-                "app.tasks")
+TASK_MODULES = ("app.auth.services", "app.mail.services", "app.notifications.services",
+                "app.endorsements.services", "app.export.services", "app.export.prerender", "app.export.pruning",
+                "app.integrity.services", "app.tasks")
 
 
 def _declare_tasks() -> None:
@@ -147,15 +147,16 @@ def _declare_tasks() -> None:
 
 def _connect_receivers() -> None:
     """Each package built on another listens to the signals of the layers below it (documents.signals,
-    endorsements.signals, audit.services.chain_verified); the core names none of them. Connected here,
-    explicitly; connecting twice (another app in the same process) changes nothing."""
+    comments.signals, endorsements.signals, audit.services.chain_verified); no layer names the ones above
+    it. Connected here, explicitly; connecting twice (another app in the same process) changes nothing."""
     from app.comments.receivers import connect_receivers as comments
     from app.documents.signals import missing_receivers
     from app.endorsements.receivers import connect_receivers as endorsements
     from app.export.prerender import connect_receivers as export
+    from app.notifications.receivers import connect_receivers as notifications
     from app.roadmaps.receivers import connect_receivers as roadmaps
 
-    for connect in (comments, roadmaps, endorsements, export):
+    for connect in (comments, roadmaps, endorsements, notifications, export):
         connect()
     missing = missing_receivers()
     if missing:
@@ -163,6 +164,7 @@ def _connect_receivers() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.activity.routes import bp as activity_bp
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
@@ -174,11 +176,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.groups.routes import bp as groups_bp
     from app.integrity.routes import bp as integrity_bp
     from app.main import bp as main_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.validation import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # an id too large for the database is simply not found
-    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, comments_bp, endorsements_bp, public_bp, admin_bp,
-                      integrity_bp, api_bp, export_bp):
+    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, comments_bp, notifications_bp, activity_bp,
+                      endorsements_bp, public_bp, admin_bp, integrity_bp, api_bp, export_bp):
         app.register_blueprint(blueprint)
     from app.roadmaps.routes import bp as roadmaps_bp
 

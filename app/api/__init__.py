@@ -111,9 +111,25 @@ def paginate(query, id_column, serialise):
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
+def paginate_newest_first(query, id_column, serialise):
+    """Keyset pagination, newest first: the cursor names the last id given."""
+    from app.extensions import db
+
+    limit, before = page_params()
+    if before is not None:
+        query = query.where(id_column < before)
+    rows = list(db.session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
+    return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
+
+
 from app.api import (  # noqa: E402,F401  (each module registers its routes)
     accounts,
     actions,
+    activity,
     comments,
     documents,
     endorsements,
@@ -121,6 +137,7 @@ from app.api import (  # noqa: E402,F401  (each module registers its routes)
     groups,
     integrity,
     mail,
+    notifications,
     openapi,
     organisations,
     tasks,

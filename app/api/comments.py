@@ -1,23 +1,19 @@
-"""API: comments anchored to sections, suggested changes (amendments), notifications, activity."""
+"""API: comments anchored to sections, suggested changes (amendments)."""
 from __future__ import annotations
 
-import base64
-
 from flask import jsonify, request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from app.api import endpoint, page_params, paginate, parse, signed_in_user
+from app.api import endpoint, paginate, parse, signed_in_user
 from app.api.documents import revision_json, section_json
-from app.api.fields import ID_SCHEMA, FreeText, Id, Number, Position, choice, text, together
-from app.audit.models import AuditEvent
+from app.api.fields import ID_SCHEMA, FreeText, Id, Position, choice, text, together
 from app.comments import services
-from app.comments.models import AMENDMENT_STATUSES, EMAIL_CHOICES, Amendment, Comment, Notification
+from app.comments.models import AMENDMENT_STATUSES, Amendment, Comment
 from app.comments.permissions import amendment_for, comment_for
 from app.comments.services import MAX_COMMENT_CHARS, MAX_QUOTE_CHARS, MAX_RATIONALE_CHARS
-from app.documents.permissions import document_for, section_for
+from app.documents.permissions import section_for
 from app.errors import Invalid
 from app.extensions import db
-from app.groups.permissions import group_for
 from app.util import iso
 
 CommentBody = text(MAX_COMMENT_CHARS, multiline=True)
@@ -57,16 +53,6 @@ class AcceptRequest(BaseModel):
 class RejectRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     reason: Reason | None = None
-
-
-class ReadRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    ids: list[Number] | None = Field(None, description="Notification ids; none: all (ids not mine are passed over)")
-
-
-class PreferenceRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    email: choice(EMAIL_CHOICES)
 
 
 def _user_ref(user) -> dict | None:
@@ -112,26 +98,6 @@ def amendment_json(amendment: Amendment, with_diff: bool = True) -> dict:
     if with_diff:
         data["diff"] = [list(d) for d in services.amendment_diff(amendment)]
     return data
-
-
-def notification_json(notification: Notification) -> dict:
-    return {"id": notification.id, "kind": notification.kind, "text": notification.text, "link": notification.link,
-            "group_id": notification.group_id, "actor_id": notification.actor_id,
-            "created_at": iso(notification.created_at), "read": notification.read_at is not None,
-            "read_at": iso(notification.read_at), "emailed_at": iso(notification.emailed_at)}
-
-
-def _newest_first(query, id_column, serialise) -> dict:
-    """Keyset pagination, newest first: the cursor names the last id given."""
-    limit, before = page_params()
-    if before is not None:
-        query = query.where(id_column < before)
-    rows = list(db.session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
-    return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
 class AmendmentsQuery(BaseModel):
@@ -304,77 +270,3 @@ def withdraw_support(aid):
     db.session.commit()
     db.session.refresh(amendment)
     return jsonify(amendment_json(amendment, with_diff=False))
-
-
-# --- notifications, watching, activity ------------------------------------------------------
-
-@endpoint("/notifications", "GET", "My notifications, newest first (?unread=1 for the unread only)",
-          tag="notifications", errors=(400, 401))
-def list_notifications():
-    user = signed_in_user()
-    unread_only = request.args.get("unread") in ("1", "true")
-    data = _newest_first(services.notifications_query(user, unread_only), Notification.id, notification_json)
-    data["unread_count"] = services.unread_count(user)
-    return jsonify(data)
-
-
-@endpoint("/notifications/read", "POST", "Mark notifications read: the given ids, or all", body=ReadRequest,
-          tag="notifications", errors=(400, 401))
-def read_notifications():
-    user = signed_in_user()
-    data = parse(ReadRequest)
-    marked = services.mark_read(user, data.ids)
-    db.session.commit()
-    return jsonify({"marked": marked, "unread_count": services.unread_count(user)})
-
-
-@endpoint("/me/notification-settings", "GET", "How I receive notifications by e-mail", tag="notifications",
-          errors=(401,))
-def get_notification_settings():
-    user = signed_in_user()
-    return jsonify({"email": services.email_preference(user)})
-
-
-@endpoint("/me/notification-settings", "PUT", "Choose e-mail: immediate, daily (digest) or off",
-          body=PreferenceRequest, tag="notifications", errors=(400, 401))
-def set_notification_settings():
-    user = signed_in_user()
-    data = parse(PreferenceRequest)
-    services.set_email_preference(user, data.email)
-    db.session.commit()
-    return jsonify({"email": services.email_preference(user)})
-
-
-@endpoint("/documents/<int:did>/watch", "PUT", "Watch a document: hear of every comment and suggestion",
-          tag="notifications", errors=(401, 404))
-def watch_document(did):
-    user = signed_in_user()
-    services.watch(user, document_for(user, did), True)
-    db.session.commit()
-    return jsonify({"document_id": did, "watching": True})
-
-
-@endpoint("/documents/<int:did>/watch", "DELETE", "Stop watching a document", tag="notifications",
-          errors=(401, 404))
-def unwatch_document(did):
-    user = signed_in_user()
-    services.watch(user, document_for(user, did), False)
-    db.session.commit()
-    return jsonify({"document_id": did, "watching": False})
-
-
-def activity_json(activity: services.Activity) -> dict:
-    event = activity.event
-    return {"id": event.id, "at": iso(event.at), "actor_id": event.actor_id, "actor_name": activity.actor_name,
-            "action": event.action, "object": event.object, "text": f"{activity.actor_name} {activity.text}",
-            "link": activity.link}
-
-
-@endpoint("/groups/<int:gid>/activity", "GET",
-          "The group's activity: edits, versions, comments, suggestions, newest first",
-          tag="notifications", errors=(400, 401, 404))
-def group_activity(gid):
-    group = group_for(signed_in_user(), gid)
-    page = _newest_first(services.activity_query(group.id), AuditEvent.id, lambda e: e)
-    page["items"] = [activity_json(a) for a in services.describe(page["items"])]
-    return jsonify(page)

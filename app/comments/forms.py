@@ -1,9 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.comments.models import EMAIL_CHOICES
 from app.comments.services import MAX_RATIONALE_CHARS
 
 
@@ -40,9 +38,3 @@ class ResolveAmendmentForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=MAX_RATIONALE_CHARS)],
                            description="Shown to the person who suggested it.")
-
-
-class PreferenceForm(FlaskForm):
-    email = RadioField("E-mail me about notifications", default="immediate",
-                       choices=[SelectChoice(value, label) for value, label in EMAIL_CHOICES.items()])
-

@@ -1,4 +1,4 @@
-"""Discussion: comments anchored to a section's words, suggested changes, notifications.
+"""Discussion: comments anchored to a section's words, and suggested changes.
 
 A thread is a first comment (its anchor: the quoted words, their context and
 their place in the revision it was made on) and its replies (`parent_id`
@@ -31,9 +31,6 @@ from app.extensions import db
 from app.util import utcnow
 
 AMENDMENT_STATUSES = ("proposed", "accepted", "rejected")
-EMAIL_CHOICES = {"immediate": "Right away, one e-mail per notification",
-                 "daily": "Once a day, one e-mail with everything new",
-                 "off": "Never: I read them here"}
 
 
 class Comment(db.Model):
@@ -149,53 +146,6 @@ class AmendmentSupport(db.Model):
 
     amendment: Mapped[Amendment] = relationship(back_populates="supports")
     user = relationship("User")
-
-
-class DocumentWatch(db.Model):
-    """A person who wants to hear of every comment and suggestion on a document."""
-
-    __tablename__ = "document_watches"
-    __table_args__ = (UniqueConstraint("document_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Notification(db.Model):
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # mention, comment, watch, amendment
-    kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(String(500))
-    # A path on this site, such as /documents/3#comment-12.
-    link: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    read_at: Mapped[datetime | None]
-    # When it went out by e-mail, on its own or in a digest; None while it waits for the digest.
-    emailed_at: Mapped[datetime | None]
-
-    actor = relationship("User", foreign_keys=[actor_id])
-
-
-class NotificationSetting(db.Model):
-    """How a person wants notifications by e-mail; no row means the default, "immediate"."""
-
-    __tablename__ = "notification_settings"
-    __table_args__ = (CheckConstraint("email IN ('immediate', 'daily', 'off')", name="email_known"),)
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    email: Mapped[str] = mapped_column(String(16), default="immediate")
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-Index("ix_notifications_user_id_read_at", Notification.user_id, Notification.read_at)
-Index("ix_notifications_emailed_at", Notification.emailed_at)
 
 
 # --- each section's discussion version ---------------------------------------------------

@@ -1,23 +1,19 @@
-"""Pages of the discussion: comments beside the sections, suggested changes, notifications, activity."""
+"""Pages of the discussion: comments beside the sections, suggested changes."""
 from __future__ import annotations
 
-import click
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.audit.models import AuditEvent
 from app.auth.forms import EmptyForm
 from app.comments import services
 from app.comments.forms import (
     AmendmentForm,
     CommentForm,
     EditCommentForm,
-    PreferenceForm,
     RejectForm,
     ResolveAmendmentForm,
 )
-from app.comments.models import Comment, Notification
+from app.comments.models import Comment
 from app.comments.permissions import (
     amendment_for,
     can_comment,
@@ -32,16 +28,14 @@ from app.comments.permissions import (
 from app.documents import services as documents
 from app.documents.diffing import diff_texts, side_by_side
 from app.documents.importing import normalise_newlines
-from app.documents.permissions import document_for, require_unfrozen, section_for
+from app.documents.permissions import require_unfrozen, section_for
 from app.documents.rendering import render_cached
 from app.errors import AccordError, Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.forms import apply_errors, safe_next, status_for
-from app.groups.permissions import group_for
 from app.validation import FieldErrors, clean_id, id_or_none
 
-# cli_group=None: the blueprint's commands are top-level, `flask send-digest`.
-bp = Blueprint("comments", __name__, cli_group=None)
+bp = Blueprint("comments", __name__)
 
 
 def comment_url(comment: Comment) -> str:
@@ -50,17 +44,6 @@ def comment_url(comment: Comment) -> str:
 
 def _back(default: str) -> str:
     return safe_next(request.form.get("next") or request.args.get("next"), default)
-
-
-@bp.app_context_processor
-def _unread_notifications():
-    """The count shown in the page header ("Notifications (N)") for a signed-in person."""
-    if not current_user.is_authenticated:
-        return {}
-    try:
-        return {"unread_notifications": services.unread_count(current_user)}
-    except SQLAlchemyError:  # an error page after a failed transaction must still render
-        return {"unread_notifications": 0}
 
 
 @bp.app_context_processor
@@ -304,91 +287,3 @@ def support(aid):
             flash("You support this suggestion.", "success")
         db.session.commit()
     return redirect(url_for("comments.amendment", aid=aid))
-
-
-# --- notifications, watching, activity ------------------------------------------------------------
-
-@bp.get("/notifications")
-@login_required
-def notifications():
-    before = id_or_none(request.args.get("before"))
-    query = services.notifications_query(current_user)
-    if before:
-        query = query.where(Notification.id < before)
-    items = list(db.session.scalars(query.order_by(Notification.id.desc()).limit(51)))
-    older = items[49].id if len(items) > 50 else None
-    form = PreferenceForm(formdata=None)
-    form.email.data = services.email_preference(current_user)
-    return render_template("comments/notifications.html", items=items[:50], older=older, form=form)
-
-
-@bp.post("/notifications/read")
-@login_required
-def read_all():
-    if EmptyForm().validate_on_submit():
-        services.mark_read(current_user)
-        db.session.commit()
-        flash("All notifications are marked read.", "success")
-    return redirect(url_for("comments.notifications"))
-
-
-@bp.post("/notifications/<int:nid>/open")
-@login_required
-def open_notification(nid):
-    notification = db.session.get(Notification, nid)
-    if notification is None or notification.user_id != current_user.id:
-        raise NotFound("No such notification.")
-    if EmptyForm().validate_on_submit():
-        services.mark_read(current_user, [notification.id])
-        db.session.commit()
-        return redirect(safe_next(notification.link, url_for("comments.notifications")))
-    return redirect(url_for("comments.notifications"))
-
-
-@bp.post("/notifications/settings")
-@login_required
-def settings():
-    form = PreferenceForm()
-    if form.validate_on_submit():
-        services.set_email_preference(current_user, form.email.data)
-        db.session.commit()
-        flash("Your e-mail choice is saved.", "success")
-    else:
-        flash("Choose one of the options.", "error")
-    return redirect(url_for("comments.notifications"))
-
-
-@bp.post("/documents/<int:did>/watch")
-@login_required
-def watch(did):
-    document = document_for(current_user, did)
-    if EmptyForm().validate_on_submit():
-        on = request.form.get("watch") == "1"
-        services.watch(current_user, document, on)
-        db.session.commit()
-        flash("You will hear of every comment and suggestion on this document." if on
-              else "You no longer watch this document.", "success")
-    return redirect(url_for("documents.show", did=did))
-
-
-@bp.get("/groups/<int:gid>/activity")
-@login_required
-def activity(gid):
-    group = group_for(current_user, gid)
-    before = id_or_none(request.args.get("before"))
-    query = services.activity_query(group.id)
-    if before:
-        query = query.where(AuditEvent.id < before)
-    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(51)))
-    older = events[49].id if len(events) > 50 else None
-    return render_template("comments/activity.html", group=group, items=services.describe(events[:50]), older=older)
-
-
-# --- command line ----------------------------------------------------------------------------------
-
-@bp.cli.command("send-digest")
-def send_digest():
-    """E-mail the digest of unread notifications now (workers send it daily at DIGEST_HOUR by themselves)."""
-    sent = services.send_digests()
-    db.session.commit()
-    click.echo(f"Sent {sent} digest{'s' if sent != 1 else ''}.")

@@ -1,19 +1,17 @@
-"""Discussion: comments, threads, suggested changes, notifications and the activity feed.
+"""Discussion: comments, threads and their anchors, suggested changes.
 
 Every function that changes something takes the acting user, checks the
-rules (permissions.py), changes the data, writes the audit event and queues
-the notifications; the caller commits once.
+rules (permissions.py), changes the data, writes the audit event and announces
+what happened (signals.py: notifications listen); the caller commits once.
 """
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from functools import cache
 
-from flask import current_app
-from sqlalchemy import bindparam, func, select, union_all, update
+from sqlalchemy import bindparam, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,15 +20,7 @@ from app.audit.models import AuditEvent
 from app.audit.services import record
 from app.auth.models import User
 from app.comments import anchoring
-from app.comments.models import (
-    EMAIL_CHOICES,
-    Amendment,
-    AmendmentSupport,
-    Comment,
-    DocumentWatch,
-    Notification,
-    NotificationSetting,
-)
+from app.comments.models import Amendment, AmendmentSupport, Comment
 from app.comments.permissions import (
     can_comment,
     can_decide,
@@ -40,24 +30,20 @@ from app.comments.permissions import (
     can_resolve,
     can_support,
 )
+from app.comments.signals import amendment_decided, amendment_proposed, comment_added, comment_edited
 from app.documents import services as documents
-from app.documents.models import Document, Section, Version
+from app.documents.models import Document, Section
 from app.documents.permissions import require_unfrozen
 from app.documents.rendering import check_renderable, render_cached
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, run_unlocked
-from app.groups.models import Membership
-from app.mail.services import send_mail
-from app.tasks import periodic
 from app.util import utcnow
 from app.validation import (
     MAX_ID,
     FieldErrors,
-    clean_choice,
     clean_id,
     clean_long_text,
     clean_text,
-    id_or_none,
     is_unicode_text,
     normalise_newlines,
 )
@@ -151,7 +137,7 @@ def add_comment(user, section: Section, *, body, quote=None, occurrence=None, st
     db.session.flush()
     record(document.group_id, user, "comment.add", f"comment:{comment.id}", section_id=section.id,
            document_id=document.id, revision=section.current_revision, quoted=bool(anchor.quote))
-    _notify_discussion(user, section, comment, verb="commented on")
+    comment_added.send(comment, actor=user)
     return comment
 
 
@@ -172,7 +158,7 @@ def reply(user, parent: Comment, *, body) -> Comment:
     db.session.flush()
     record(document.group_id, user, "comment.reply", f"comment:{comment.id}", thread_id=thread.id,
            section_id=section.id, document_id=document.id)
-    _notify_discussion(user, section, comment, verb="replied on")
+    comment_added.send(comment, actor=user)
     return comment
 
 
@@ -184,16 +170,12 @@ def edit_comment(user, comment: Comment, *, body) -> Comment:
     body = check_comment_body(body)
     if body == comment.body:
         return comment
-    before = {u.id for u in mentioned_members(comment.document.group_id, comment.body)}
+    old_body = comment.body
     comment.body = body
     comment.edited_at = utcnow()
     record(comment.document.group_id, user, "comment.edit", f"comment:{comment.id}",
            section_id=comment.section_id, document_id=comment.document_id)
-    newly = [u for u in mentioned_members(comment.document.group_id, body) if u.id not in before]
-    if newly:
-        section = comment.section
-        _deliver(user, comment.document, {u.id: "mention" for u in newly},
-                 f"{user.name} mentioned you in a comment on {_where(section)}", _comment_link(comment))
+    comment_edited.send(comment, actor=user, old_body=old_body)
     return comment
 
 
@@ -404,7 +386,6 @@ class DocumentDiscussion:
     comments of open threads they wrote (those carry their author's tools)."""
     can_comment: bool = False
     can_propose: bool = False
-    watching: bool = False
     mine: frozenset[int] = frozenset()  # comment ids
 
 
@@ -425,7 +406,7 @@ def document_discussion(user, document: Document) -> DocumentDiscussion:
     mine = frozenset(db.session.scalars(_readers_open_comments(), {"document_id": document.id, "user_id": uid})
                      if uid is not None else ())
     return DocumentDiscussion(can_comment=can_comment(user, document), can_propose=can_propose(user, document),
-                              watching=is_watching(user, document), mine=mine)
+                              mine=mine)
 
 
 @cache
@@ -494,13 +475,7 @@ def propose_amendment(user, section: Section, *, body, base_revision, rationale=
     db.session.flush()
     record(document.group_id, user, "amendment.propose", f"amendment:{amendment.id}", section_id=section.id,
            document_id=document.id, base_revision=base_revision)
-    recipients = {u.id: "comment" for u in earlier_commenters(section)}
-    recipients.update({uid: "watch" for uid in watchers_of(document) if uid not in recipients})
-    recipients.update({u.id: "mention" for u in mentioned_members(document.group_id, rationale)})
-    _deliver(user, document, recipients, {
-        "mention": f"{user.name} mentioned you in a suggested change to {_where(section)}",
-        "comment": f"{user.name} suggested a change to {_where(section)}, where you commented",
-        "watch": f"{user.name} suggested a change to {_where(section)}"}, _amendment_link(amendment))
+    amendment_proposed.send(amendment, actor=user)
     return amendment
 
 
@@ -590,7 +565,7 @@ def accept_amendment(user, amendment: Amendment, *, body=None, base_revision=Non
     amendment.accepted_revision = result.revision.number if result.created else None
     record(document.group_id, user, "amendment.accept", f"amendment:{amendment.id}", section_id=section.id,
            document_id=document.id, revision=result.revision.number, merged=result.merged, by_hand=by_hand)
-    _notify_decision(user, amendment, "accepted")
+    amendment_decided.send(amendment, actor=user)
     return result
 
 
@@ -625,7 +600,7 @@ def reject_amendment(user, amendment: Amendment, *, reason=None) -> Amendment:
     amendment.decided_at = utcnow()
     record(amendment.document.group_id, user, "amendment.reject", f"amendment:{amendment.id}",
            section_id=amendment.section_id, document_id=amendment.document_id)
-    _notify_decision(user, amendment, "rejected")
+    amendment_decided.send(amendment, actor=user)
     return amendment
 
 
@@ -639,297 +614,3 @@ def amendments_of(section: Section, status: str | None = None) -> list[Amendment
     if status:
         query = query.where(Amendment.status == status)
     return list(db.session.scalars(query.order_by(Amendment.id.desc())))
-
-
-# --- notifications --------------------------------------------------------------------------
-
-def _members(group_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
-                                   .where(Membership.group_id == group_id)))
-
-
-def mentioned_members(group_id: int, text: str | None) -> list[User]:
-    """Members named with @ in the text: by their full name or their e-mail address's local part."""
-    if not text or "@" not in text:
-        return []
-    folded = text.casefold()
-    found = []
-    for user in _members(group_id):
-        for handle in {user.name.strip().casefold(), user.email.split("@", 1)[0].casefold()}:
-            if handle and re.search(r"(?<![\w.@])@" + re.escape(handle) + r"(?![\w])", folded):
-                found.append(user)
-                break
-    return found
-
-
-def earlier_commenters(section: Section) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.id.in_(
-        select(Comment.author_id).where(Comment.section_id == section.id, Comment.deleted_at.is_(None))))))
-
-
-def watchers_of(document: Document) -> list[int]:
-    return list(db.session.scalars(select(DocumentWatch.user_id).where(DocumentWatch.document_id == document.id)))
-
-
-def _where(section: Section) -> str:
-    number = documents.section_number(section)
-    return f"§{number} {section.heading} of “{section.document.title}”" if number else \
-        f"“{section.heading}” of “{section.document.title}”"
-
-
-def _comment_link(comment: Comment) -> str:
-    return f"/documents/{comment.document_id}#comment-{comment.id}"
-
-
-def _amendment_link(amendment: Amendment) -> str:
-    return f"/amendments/{amendment.id}"
-
-
-def _notify_discussion(actor, section: Section, comment: Comment, verb: str) -> None:
-    """Mentioned members, the section's earlier commenters and the document's watchers hear of it."""
-    document = section.document
-    recipients = {u.id: "comment" for u in earlier_commenters(section)}
-    recipients.update({uid: "watch" for uid in watchers_of(document) if uid not in recipients})
-    recipients.update({u.id: "mention" for u in mentioned_members(document.group_id, comment.body)})
-    where = _where(section)
-    _deliver(actor, document, recipients, {
-        "mention": f"{actor.name} mentioned you in a comment on {where}",
-        "comment": f"{actor.name} {verb} {where}, where you commented",
-        "watch": f"{actor.name} {verb} {where}"}, _comment_link(comment))
-
-
-def _notify_decision(actor, amendment: Amendment, decision: str) -> None:
-    where = _where(amendment.section)
-    recipients = {s.user_id: "amendment" for s in amendment.supports}
-    if amendment.author_id:
-        recipients[amendment.author_id] = "amendment"
-    _deliver(actor, amendment.document, recipients,
-             f"{actor.name} {decision} the suggested change #{amendment.id} to {where}", _amendment_link(amendment))
-
-
-def email_preference(user) -> str:
-    setting = db.session.get(NotificationSetting, user.id)
-    return setting.email if setting else "immediate"
-
-
-def set_email_preference(user, choice) -> NotificationSetting:
-    errors = FieldErrors()
-    choice = clean_choice(errors, "email", choice, EMAIL_CHOICES)
-    errors.raise_if_any()
-    setting = db.session.get(NotificationSetting, user.id)
-    if setting is None:
-        setting = NotificationSetting(user_id=user.id)
-        db.session.add(setting)
-    setting.email = choice
-    setting.updated_at = utcnow()
-    return setting
-
-
-def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str) -> None:
-    """One notification per recipient who is still a member, never the actor; e-mails the ones who want them now."""
-    member_ids = {m for m in db.session.scalars(select(Membership.user_id).where(
-        Membership.group_id == document.group_id))}
-    ids = [uid for uid in recipients if uid in member_ids and uid != getattr(actor, "id", None)]
-    if not ids:
-        return
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-    preferences = dict(db.session.execute(select(NotificationSetting.user_id, NotificationSetting.email)
-                                          .where(NotificationSetting.user_id.in_(ids))).all())
-    for uid in sorted(ids):
-        kind = recipients[uid]
-        message = text[kind] if isinstance(text, dict) else text
-        notification = Notification(user_id=uid, group_id=document.group_id, actor_id=getattr(actor, "id", None),
-                                    kind=kind, text=message[:500], link=link)
-        db.session.add(notification)
-        if preferences.get(uid, "immediate") == "immediate" and not users[uid].is_disabled:
-            send_mail(users[uid].email, f"[Accord] {message}"[:250], _mail_body([notification]))
-            notification.emailed_at = utcnow()
-    db.session.flush()
-
-
-def _absolute(link: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + link
-
-
-def _mail_body(notifications: list[Notification]) -> str:
-    lines = []
-    for n in notifications:
-        lines += [n.text, _absolute(n.link), ""]
-    lines += ["—", f"Your notifications and how you receive them: {_absolute('/notifications')}"]
-    return "\n".join(lines)
-
-
-def unread_count(user) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
-
-
-def notifications_query(user, unread_only: bool = False):
-    query = select(Notification).where(Notification.user_id == user.id)
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    return query
-
-
-def mark_read(user, ids=None) -> int:
-    """Marks the user's notifications read: the given ids, or all."""
-    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    if ids is not None:
-        if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
-            raise Invalid("Give a list of notification ids.", fields={"ids": "A list of notification ids."})
-        # A number beyond the id column names nothing (and SQLite raises on it instead of finding nothing).
-        query = query.where(Notification.id.in_([i for i in ids if 1 <= i <= MAX_ID]))
-    return db.session.execute(query.values(read_at=utcnow())).rowcount
-
-
-@periodic("notifications.digest", minute="0", hour=lambda config: str(config["DIGEST_HOUR"]))
-def send_daily_digests() -> int:
-    """The daily digest, a periodic task of the queue (DIGEST_HOUR, UTC); each run once, whatever the workers."""
-    sent = send_digests()
-    db.session.commit()
-    return sent
-
-
-def send_digests() -> int:
-    """One e-mail per person who chose the daily digest and has unread notifications not yet e-mailed."""
-    sent = 0
-    daily = list(db.session.scalars(select(User).join(NotificationSetting, NotificationSetting.user_id == User.id)
-                                    .where(NotificationSetting.email == "daily").order_by(User.id)))
-    for user in daily:
-        waiting = list(db.session.scalars(select(Notification).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None), Notification.emailed_at.is_(None))
-            .order_by(Notification.id)))
-        if not waiting or user.is_disabled:
-            continue
-        count = len(waiting)
-        subject = f"[Accord] {count} new notification{'s' if count != 1 else ''}"
-        send_mail(user.email, subject, _mail_body(waiting))
-        now = utcnow()
-        for notification in waiting:
-            notification.emailed_at = now
-        sent += 1
-    return sent
-
-
-# --- watching ----------------------------------------------------------------------------------
-
-def is_watching(user, document: Document) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(select(DocumentWatch.id).where(DocumentWatch.document_id == document.id,
-                                                            DocumentWatch.user_id == user.id)) is not None
-
-
-def watch(user, document: Document, on: bool = True) -> bool:
-    """Start or stop hearing of every comment and suggestion on the document (readers may watch)."""
-    current = db.session.scalar(select(DocumentWatch).where(DocumentWatch.document_id == document.id,
-                                                            DocumentWatch.user_id == user.id))
-    if on and current is None:
-        db.session.add(DocumentWatch(document_id=document.id, user_id=user.id))
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-    elif not on and current is not None:
-        db.session.delete(current)
-    return on
-
-
-# --- activity feed ----------------------------------------------------------------------------
-
-FEED_ACTIONS = ("document.create", "document.update", "document.transition", "document.publish",
-                "section.add", "section.edit", "section.restore", "section.delete", "section.reorder",
-                "version.create", "endorsement.create", "endorsement.withdraw",
-                "comment.add", "comment.reply", "comment.resolve", "comment.reopen",
-                "amendment.propose", "amendment.accept", "amendment.reject")
-
-
-@dataclass
-class Activity:
-    event: AuditEvent
-    actor_name: str
-    text: str
-    link: str | None
-
-
-def activity_query(group_id: int):
-    return select(AuditEvent).where(AuditEvent.group_id == group_id, AuditEvent.action.in_(FEED_ACTIONS))
-
-
-def describe(events: list[AuditEvent]) -> list[Activity]:
-    """Readable lines with links for audit events, with one query per kind of object named."""
-    data = {e.id: json.loads(e.data or "{}") for e in events}
-
-    def ids(kind: str, key: str | None = None) -> set[int]:
-        out = set()
-        for e in events:
-            if key and isinstance(data[e.id].get(key), int):
-                out.add(data[e.id][key])
-            elif e.object.startswith(kind + ":"):
-                out.add(int(e.object.split(":", 1)[1]))
-        return out
-
-    section_ids = ids("section") | ids("", "section_id")
-    sections = {s.id: s for s in db.session.scalars(select(Section).where(Section.id.in_(section_ids)))} \
-        if section_ids else {}
-    version_ids = ids("version") | ids("", "version_id")
-    versions = {v.id: v for v in db.session.scalars(select(Version).where(Version.id.in_(version_ids)))} \
-        if version_ids else {}
-    document_ids = ids("document") | ids("", "document_id") | {v.document_id for v in versions.values()}
-    documents_by_id = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(document_ids)))} \
-        if document_ids else {}
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    names = dict(db.session.execute(select(User.id,
-                                           User.name).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
-
-    out = []
-    for event in events:
-        d = data[event.id]
-        kind, _, raw_id = event.object.partition(":")
-        object_id = id_or_none(raw_id)
-        document = documents_by_id.get(d.get("document_id") if isinstance(d.get("document_id"), int) else
-                                       (object_id if kind == "document" else None))
-        section = sections.get(d.get("section_id") if isinstance(d.get("section_id"), int) else
-                               (object_id if kind == "section" else None))
-        version = versions.get(d.get("version_id") if isinstance(d.get("version_id"), int) else
-                               (object_id if kind == "version" else None))
-        if document is None and version is not None:
-            document = documents_by_id.get(version.document_id)
-        title = f"“{document.title}”" if document else "a document"
-        heading = f"“{section.heading}”" if section else "a section"
-        doc_link = f"/documents/{document.id}" if document else None
-        section_link = f"{doc_link}#section-{section.id}" if document and section else doc_link
-        action = event.action
-        text, link = {
-            "document.create": (f"started {title}", doc_link),
-            "document.update": (f"retitled or summarised {title}", doc_link),
-            "document.transition": (f"moved {title} to {d.get('to')}", doc_link),
-            "document.publish": (f"published {title}", doc_link),
-            "section.add": (f"added the section {heading} to {title}", section_link),
-            "section.edit": (f"edited {heading} in {title} (revision {d.get('revision')})",
-                             f"/sections/{section.id}/diff?from={max(1, (d.get('revision') or 2) - 1)}"
-                             f"&to={d.get('revision')}" if section else section_link),
-            "section.restore": (f"restored an earlier text of {heading} in {title}", section_link),
-            "section.delete": (f"removed the section {heading} from {title}",
-                               f"/sections/{section.id}/history" if section else doc_link),
-            "section.reorder": (f"reordered the sections of {title}", doc_link),
-            "version.create": (f"named version {version.number} “{version.label}” of {title}" if version
-                               else f"named a version of {title}", f"/versions/{version.id}" if version else doc_link),
-            "endorsement.create": (f"endorsed the final version of {title}",
-                                   f"/versions/{version.id}" if version else doc_link),
-            "endorsement.withdraw": (f"withdrew an endorsement of {title}",
-                                     f"/versions/{version.id}" if version else doc_link),
-            "comment.add": (f"commented on {heading} in {title}",
-                            f"{doc_link}#comment-{object_id}" if doc_link else None),
-            "comment.reply": (f"replied to a comment on {heading} in {title}",
-                              f"{doc_link}#comment-{object_id}" if doc_link else None),
-            "comment.resolve": (f"resolved a thread on {heading} in {title}",
-                                f"/sections/{section.id}/discussion#comment-{object_id}" if section else doc_link),
-            "comment.reopen": (f"reopened a thread on {heading} in {title}",
-                               f"{doc_link}#comment-{object_id}" if doc_link else None),
-            "amendment.propose": (f"suggested a change to {heading} in {title}", f"/amendments/{object_id}"),
-            "amendment.accept": (f"accepted a suggested change to {heading} in {title}", f"/amendments/{object_id}"),
-            "amendment.reject": (f"rejected a suggested change to {heading} in {title}", f"/amendments/{object_id}"),
-        }.get(action, (action, None))
-        out.append(Activity(event, names.get(event.actor_id, "Someone"), text, link))
-    return out

@@ -96,6 +96,7 @@ def show(did):
     from app.comments.services import (
         document_discussion,  # the reader's part in the discussion
     )
+    from app.notifications.services import is_watching
 
     discussion = document_discussion(current_user, document)
     rights = Rights(edit=can_edit_text(current_user, document), arrange=can_arrange(current_user, document),
@@ -106,7 +107,8 @@ def show(did):
     body = document_body(sections, discussion, frames, ThreadBlocks(document))
     page = render_template(
         "documents/show.html", document=document, toc=toc_items(sections), body=PAGE_BODY if body else None,
-        group=document.group, discussion=discussion, my_role=role_in(current_user, document.group_id),
+        group=document.group, discussion=discussion, watching=is_watching(current_user, document),
+        my_role=role_in(current_user, document.group_id),
         can_edit=rights.edit, can_arrange=rights.arrange, action_form=EmptyForm(),
         saved_section=id_or_none(request.args.get("saved")), **_workflow_context(document))
     before, _mark, after = page.partition(PAGE_BODY)

@@ -4,6 +4,7 @@ import re
 from sqlalchemy import select
 
 from app.comments import services
+from app.notifications import services as notifications
 from app.comments.models import Amendment, Comment
 from app.documents.services import save_section
 from app.extensions import db
@@ -252,7 +253,7 @@ def test_notifications_count_in_the_header_open_and_the_email_choice(setting, cl
     assert opened.status_code == 302 and f"/documents/{s['document'].id}#comment-" in opened.headers["Location"]
     assert "Notifications (0" in page(client, "/")
     assert client.post("/notifications/settings", data={"csrf_token": token, "email": "daily"}).status_code == 302
-    assert services.email_preference(s["people"]["editor"]) == "daily"
+    assert notifications.email_preference(s["people"]["editor"]) == "daily"
     assert 'checked id="email-1" name="email" type="radio" value="daily"' in page(client, "/notifications")
     other = client.application.test_client()
     other_token = login(other, s["people"]["member"])

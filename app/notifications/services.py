@@ -1,0 +1,259 @@
+"""Notifications: who hears of what happens in a discussion, in the app and by e-mail (right away or in a
+daily digest), what each person chose, and which documents they watch.
+
+The discussion does not call here: it announces what happened (comments.signals) and receivers.py
+answers with the functions below, in the same transaction, so a notification and its e-mail commit or
+roll back with the comment that caused them.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.comments.models import Amendment, Comment
+from app.documents import services as documents
+from app.documents.models import Document, Section
+from app.errors import Invalid
+from app.extensions import db
+from app.groups.models import Membership
+from app.mail.services import send_mail
+from app.notifications.models import EMAIL_CHOICES, DocumentWatch, Notification, NotificationSetting
+from app.tasks import periodic
+from app.util import utcnow
+from app.validation import MAX_ID, FieldErrors, clean_choice
+
+# --- who hears of it -----------------------------------------------------------------------------
+
+
+def _members(group_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
+                                   .where(Membership.group_id == group_id)))
+
+
+def mentioned_members(group_id: int, text: str | None) -> list[User]:
+    """Members named with @ in the text: by their full name or their e-mail address's local part."""
+    if not text or "@" not in text:
+        return []
+    folded = text.casefold()
+    found = []
+    for user in _members(group_id):
+        for handle in {user.name.strip().casefold(), user.email.split("@", 1)[0].casefold()}:
+            if handle and re.search(r"(?<![\w.@])@" + re.escape(handle) + r"(?![\w])", folded):
+                found.append(user)
+                break
+    return found
+
+
+def earlier_commenters(section: Section) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.id.in_(
+        select(Comment.author_id).where(Comment.section_id == section.id, Comment.deleted_at.is_(None))))))
+
+
+def watchers_of(document: Document) -> list[int]:
+    return list(db.session.scalars(select(DocumentWatch.user_id).where(DocumentWatch.document_id == document.id)))
+
+
+def _where(section: Section) -> str:
+    number = documents.section_number(section)
+    return f"§{number} {section.heading} of “{section.document.title}”" if number else \
+        f"“{section.heading}” of “{section.document.title}”"
+
+
+# A notification's link is stored, and made wherever a comment is written (a page, the API, the demo data,
+# a script): a path on this site, the same as the pages' routes.
+def _comment_link(comment: Comment) -> str:
+    return f"/documents/{comment.document_id}#comment-{comment.id}"
+
+
+def _amendment_link(amendment: Amendment) -> str:
+    return f"/amendments/{amendment.id}"
+
+
+def _section_audience(section: Section, mentioning: str | None) -> dict[int, str]:
+    """The section's earlier commenters, the document's watchers and the members the text mentions, each
+    with why they hear of it (a mention wins over the rest)."""
+    recipients = {u.id: "comment" for u in earlier_commenters(section)}
+    recipients.update({uid: "watch" for uid in watchers_of(section.document) if uid not in recipients})
+    recipients.update({u.id: "mention" for u in mentioned_members(section.document.group_id, mentioning)})
+    return recipients
+
+
+# --- what the discussion announces ------------------------------------------------------------------
+
+def notify_comment(actor, comment: Comment) -> None:
+    """A new comment or reply: mentioned members, the section's earlier commenters and the document's
+    watchers hear of it."""
+    section = comment.section
+    verb = "replied on" if comment.parent_id is not None else "commented on"
+    where = _where(section)
+    _deliver(actor, section.document, _section_audience(section, comment.body), {
+        "mention": f"{actor.name} mentioned you in a comment on {where}",
+        "comment": f"{actor.name} {verb} {where}, where you commented",
+        "watch": f"{actor.name} {verb} {where}"}, _comment_link(comment))
+
+
+def notify_new_mentions(actor, comment: Comment, old_body: str) -> None:
+    """An edited comment: only the members it mentions now and did not before hear of it."""
+    group_id = comment.document.group_id
+    before = {u.id for u in mentioned_members(group_id, old_body)}
+    newly = [u for u in mentioned_members(group_id, comment.body) if u.id not in before]
+    if newly:
+        _deliver(actor, comment.document, {u.id: "mention" for u in newly},
+                 f"{actor.name} mentioned you in a comment on {_where(comment.section)}", _comment_link(comment))
+
+
+def notify_proposal(actor, amendment: Amendment) -> None:
+    """A suggested change: heard of as a comment is, its rationale's mentions included."""
+    section = amendment.section
+    where = _where(section)
+    _deliver(actor, amendment.document, _section_audience(section, amendment.rationale), {
+        "mention": f"{actor.name} mentioned you in a suggested change to {where}",
+        "comment": f"{actor.name} suggested a change to {where}, where you commented",
+        "watch": f"{actor.name} suggested a change to {where}"}, _amendment_link(amendment))
+
+
+def notify_decision(actor, amendment: Amendment) -> None:
+    """An accepted or rejected suggestion: its author and its supporters hear of it."""
+    where = _where(amendment.section)
+    recipients = {s.user_id: "amendment" for s in amendment.supports}
+    if amendment.author_id:
+        recipients[amendment.author_id] = "amendment"
+    _deliver(actor, amendment.document, recipients,
+             f"{actor.name} {amendment.status} the suggested change #{amendment.id} to {where}",
+             _amendment_link(amendment))
+
+
+# --- delivery ---------------------------------------------------------------------------------------
+
+def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str) -> None:
+    """One notification per recipient who is still a member, never the actor; e-mails the ones who want them now."""
+    member_ids = {m for m in db.session.scalars(select(Membership.user_id).where(
+        Membership.group_id == document.group_id))}
+    ids = [uid for uid in recipients if uid in member_ids and uid != getattr(actor, "id", None)]
+    if not ids:
+        return
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    preferences = dict(db.session.execute(select(NotificationSetting.user_id, NotificationSetting.email)
+                                          .where(NotificationSetting.user_id.in_(ids))).all())
+    for uid in sorted(ids):
+        kind = recipients[uid]
+        message = text[kind] if isinstance(text, dict) else text
+        notification = Notification(user_id=uid, group_id=document.group_id, actor_id=getattr(actor, "id", None),
+                                    kind=kind, text=message[:500], link=link)
+        db.session.add(notification)
+        if preferences.get(uid, "immediate") == "immediate" and not users[uid].is_disabled:
+            send_mail(users[uid].email, f"[Accord] {message}"[:250], _mail_body([notification]))
+            notification.emailed_at = utcnow()
+    db.session.flush()
+
+
+def _absolute(link: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + link
+
+
+def _mail_body(notifications: list[Notification]) -> str:
+    lines = []
+    for n in notifications:
+        lines += [n.text, _absolute(n.link), ""]
+    lines += ["—", f"Your notifications and how you receive them: {_absolute('/notifications')}"]
+    return "\n".join(lines)
+
+
+@periodic("notifications.digest", minute="0", hour=lambda config: str(config["DIGEST_HOUR"]))
+def send_daily_digests() -> int:
+    """The daily digest, a periodic task of the queue (DIGEST_HOUR, UTC); each run once, whatever the workers."""
+    sent = send_digests()
+    db.session.commit()
+    return sent
+
+
+def send_digests() -> int:
+    """One e-mail per person who chose the daily digest and has unread notifications not yet e-mailed."""
+    sent = 0
+    daily = list(db.session.scalars(select(User).join(NotificationSetting, NotificationSetting.user_id == User.id)
+                                    .where(NotificationSetting.email == "daily").order_by(User.id)))
+    for user in daily:
+        waiting = list(db.session.scalars(select(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None), Notification.emailed_at.is_(None))
+            .order_by(Notification.id)))
+        if not waiting or user.is_disabled:
+            continue
+        count = len(waiting)
+        subject = f"[Accord] {count} new notification{'s' if count != 1 else ''}"
+        send_mail(user.email, subject, _mail_body(waiting))
+        now = utcnow()
+        for notification in waiting:
+            notification.emailed_at = now
+        sent += 1
+    return sent
+
+
+# --- reading and settings ------------------------------------------------------------------------------
+
+def email_preference(user) -> str:
+    setting = db.session.get(NotificationSetting, user.id)
+    return setting.email if setting else "immediate"
+
+
+def set_email_preference(user, choice) -> NotificationSetting:
+    errors = FieldErrors()
+    choice = clean_choice(errors, "email", choice, EMAIL_CHOICES)
+    errors.raise_if_any()
+    setting = db.session.get(NotificationSetting, user.id)
+    if setting is None:
+        setting = NotificationSetting(user_id=user.id)
+        db.session.add(setting)
+    setting.email = choice
+    setting.updated_at = utcnow()
+    return setting
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def notifications_query(user, unread_only: bool = False):
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query
+
+
+def mark_read(user, ids=None) -> int:
+    """Marks the user's notifications read: the given ids, or all."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if ids is not None:
+        if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+            raise Invalid("Give a list of notification ids.", fields={"ids": "A list of notification ids."})
+        # A number beyond the id column names nothing (and SQLite raises on it instead of finding nothing).
+        query = query.where(Notification.id.in_([i for i in ids if 1 <= i <= MAX_ID]))
+    return db.session.execute(query.values(read_at=utcnow())).rowcount
+
+
+# --- watching ----------------------------------------------------------------------------------
+
+def is_watching(user, document: Document) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(DocumentWatch.id).where(DocumentWatch.document_id == document.id,
+                                                            DocumentWatch.user_id == user.id)) is not None
+
+
+def watch(user, document: Document, on: bool = True) -> bool:
+    """Start or stop hearing of every comment and suggestion on the document (readers may watch)."""
+    current = db.session.scalar(select(DocumentWatch).where(DocumentWatch.document_id == document.id,
+                                                            DocumentWatch.user_id == user.id))
+    if on and current is None:
+        db.session.add(DocumentWatch(document_id=document.id, user_id=user.id))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+    elif not on and current is not None:
+        db.session.delete(current)
+    return on
