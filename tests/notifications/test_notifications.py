@@ -1,4 +1,4 @@
-"""Mentions, earlier commenters and watchers are notified; e-mail right away or as a daily digest; the activity feed."""
+"""Mentions, earlier commenters and watchers are notified; e-mail right away or as a daily digest."""
 from sqlalchemy import select
 
 from app.extensions import db
@@ -115,27 +115,3 @@ def test_people_who_turned_e_mail_off_get_only_the_notification(setting, api):
     comment(api(people["member"]), setting["section"], "Hello @Editor.")
     assert notifications(api(people["editor"]))["unread_count"] == 1
     assert mails_to(people["editor"]) == []
-
-
-def test_the_activity_feed_lists_edits_versions_comments_and_suggestions_with_links(setting, api, make_user):
-    people, section, document = setting["people"], setting["section"], setting["document"]
-    editor, member = api(people["editor"]), api(people["member"])
-    editor.put(f"/api/v1/sections/{section.id}", json={"body": section.body + " More.", "base_revision": 1})
-    editor.post(f"/api/v1/documents/{document.id}/versions", json={"label": "First draft"})
-    made = comment(member, section, "Nice.")
-    amendment = member.post(f"/api/v1/sections/{section.id}/amendments", json={
-        "body": "New text.", "base_revision": 2}).get_json()
-    feed = api(people["observer"]).get(f"/api/v1/groups/{setting['group'].id}/activity").get_json()
-    actions = [i["action"] for i in feed["items"]]
-    assert actions[:4] == ["amendment.propose", "comment.add", "version.create", "section.edit"]
-    links = {i["action"]: i["link"] for i in feed["items"]}
-    assert links["amendment.propose"] == f"/amendments/{amendment['id']}"
-    assert links["comment.add"] == f"/documents/{document.id}#comment-{made['id']}"
-    assert links["section.edit"] == f"/sections/{section.id}/diff?from=1&to=2"
-    assert feed["items"][0]["text"].startswith(people["member"].name + " suggested a change to “Purpose”")
-    page = api(people["observer"]).get(f"/api/v1/groups/{setting['group'].id}/activity?limit=2").get_json()
-    assert len(page["items"]) == 2 and page["next_cursor"]
-    older = api(people["observer"]).get(
-        f"/api/v1/groups/{setting['group'].id}/activity?limit=2&cursor={page['next_cursor']}").get_json()
-    assert older["items"][0]["id"] < page["items"][-1]["id"]
-    assert api(make_user()).get(f"/api/v1/groups/{setting['group'].id}/activity").status_code == 404

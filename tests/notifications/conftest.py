@@ -1,0 +1,1 @@
+from tests.comments.conftest import setting  # noqa: F401  (a group, its people and a statement)
