@@ -4,10 +4,10 @@ import re
 from sqlalchemy import select
 
 from app.comments import services
-from app.notifications import services as notifications
 from app.comments.models import Amendment, Comment
 from app.documents.services import save_section
 from app.extensions import db
+from app.notifications import services as notifications
 from tests.comments.conftest import PURPOSE
 
 

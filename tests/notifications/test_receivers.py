@@ -30,4 +30,5 @@ def test_the_comment_is_posted_and_heard_of_once_per_announcement(setting):
     comment = comments.add_comment(people["member"], setting["section"], body="What does @Editor think?")
     db.session.commit()
     assert len(comment_added.receivers) == 1
+    assert db.session.get(type(comment), comment.id).body == "What does @Editor think?"
     assert list(db.session.scalars(select(Notification.user_id))) == [people["editor"].id]
