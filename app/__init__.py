@@ -167,11 +167,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.activity.routes import bp as activity_bp
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
+    from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.comments.routes import bp as comments_bp
     from app.documents.routes import bp as documents_bp
+    from app.documents.workflow_routes import bp as workflow_bp
     from app.endorsements.routes import bp as endorsements_bp
-    from app.endorsements.routes import public_bp
     from app.export.routes import bp as export_bp
     from app.groups.routes import bp as groups_bp
     from app.integrity.routes import bp as integrity_bp
@@ -180,8 +181,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.validation import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # an id too large for the database is simply not found
-    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, comments_bp, notifications_bp, activity_bp,
-                      endorsements_bp, public_bp, admin_bp, integrity_bp, api_bp, export_bp):
+    for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, workflow_bp, comments_bp, notifications_bp,
+                      activity_bp, endorsements_bp, audit_bp, admin_bp, integrity_bp, api_bp, export_bp):
         app.register_blueprint(blueprint)
     from app.roadmaps.routes import bp as roadmaps_bp
 

@@ -114,7 +114,7 @@ def publish(did):
     workflow.publish(user, document, data.published)
     db.session.commit()
     return jsonify({"published": document.published_at is not None, "published_at": iso(document.published_at),
-                    "public_url": public_url("public.statement", key=document.public_key)
+                    "public_url": public_url("workflow.statement", key=document.public_key)
                     if document.published_at else None})
 
 

@@ -1,15 +1,10 @@
-"""Pages: endorsing, withdrawing, the sign-off board, workflow buttons, the audit trail, public statements."""
+"""Pages: endorsing, withdrawing, the sign-off board with its deadline and reminders."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.audit.checkpoints import latest_checkpoint
-from app.audit.services import verify_chain
 from app.auth.forms import EmptyForm
-from app.documents import workflow
-from app.documents.permissions import document_for
-from app.documents.rendering import render_cached
 from app.documents.services import section_numbers, version_for, version_state
 from app.endorsements import services
 from app.endorsements.forms import DeadlineForm, EndorseForm, WithdrawForm
@@ -17,11 +12,10 @@ from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_i
 from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
-from app.groups.permissions import group_for, require_role
-from app.util import iso, long_date, public_url
+from app.groups.permissions import require_role
+from app.util import long_date, public_url
 
 bp = Blueprint("endorsements", __name__)
-public_bp = Blueprint("public", __name__)
 
 # Refusals a form shows on its password field rather than as a page of their own.
 _PASSWORD_CODES = ("password_required", "password_wrong")
@@ -38,35 +32,6 @@ def may_endorse(version) -> bool:
 def may_withdraw(endorsement) -> bool:
     return endorsement.withdrawn_at is None and services.is_open_for_endorsement(endorsement.version) \
         and can_withdraw(current_user, endorsement)
-
-
-@bp.app_template_global()
-def audit_checkpoint(group_id: int):
-    """The group's latest sealed checkpoint, for pages that publish it (templates/audit/_checkpoint.html)."""
-    return latest_checkpoint(group_id)
-
-
-@bp.post("/documents/<int:did>/transition")
-@login_required
-def transition(did):
-    document = document_for(current_user, did)
-    if EmptyForm().validate_on_submit():
-        workflow.transition(current_user, document, request.form.get("to"), request.form.get("label") or None)
-        db.session.commit()
-        flash(f"The document is now {document.status}.", "success")
-    return redirect(url_for("documents.show", did=did))
-
-
-@bp.post("/documents/<int:did>/publish")
-@login_required
-def publish(did):
-    document = document_for(current_user, did)
-    if EmptyForm().validate_on_submit():
-        publish_it = request.form.get("published") == "1"
-        workflow.publish(current_user, document, publish_it)
-        db.session.commit()
-        flash("The statement is public." if publish_it else "The statement is no longer public.", "success")
-    return redirect(url_for("documents.show", did=did))
 
 
 @bp.route("/versions/<int:vid>/endorse", methods=["GET", "POST"])
@@ -170,69 +135,3 @@ def remind(vid):
         db.session.commit()
         flash(f"{sent} reminder{'s' if sent != 1 else ''} sent.", "success")
     return redirect(url_for("endorsements.signoff", vid=vid))
-
-
-@bp.get("/groups/<int:gid>/audit")
-@login_required
-def audit(gid):
-    from sqlalchemy import select
-
-    from app.audit.models import AuditEvent
-
-    group = group_for(current_user, gid)
-    require_role(current_user, group, "coordinator")
-    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.group_id == group.id)
-                                     .order_by(AuditEvent.seq.desc()).limit(500)))
-    verification = verify_chain(group.id) if request.args.get("verify") else None
-    return render_template("endorsements/audit.html", group=group, events=events, verification=verification,
-                           checkpoint=latest_checkpoint(group.id))
-
-
-# --- public statements -------------------------------------------------------------
-
-def _public_data(document):
-    version = document.final_version
-    state = version_state(version)
-    numbers = section_numbers([s["level"] for s in state])
-    endorsements = services.endorsements_of(version, include_withdrawn=False)
-    return version, state, numbers, endorsements
-
-
-@public_bp.get("/public/<key>")
-def statement(key):
-    if key.endswith(".json"):
-        return statement_json(key[:-5])
-    document = workflow.published_document(key)
-    if document is None:
-        abort(404)
-    version, state, numbers, endorsements = _public_data(document)
-    rendered = [(n, s, render_cached(s["body"], f"p-{s['section_id']}-")) for n, s in zip(numbers, state)]
-    return render_template("endorsements/public.html", document=document, version=version, sections=rendered,
-                           endorsements=endorsements, as_of=_as_of(endorsements, version))
-
-
-def _as_of(endorsements, version):
-    dates = [e.created_at for e in endorsements] + [version.created_at]
-    return max(dates)
-
-
-def statement_json(key):
-    document = workflow.published_document(key)
-    if document is None:
-        abort(404)
-    version, state, numbers, endorsements = _public_data(document)
-    return jsonify({
-        "title": version.title, "summary": version.summary, "kind": document.kind,
-        "group": document.group.name, "status": document.status,
-        "version": {"id": version.id, "number": version.number, "label": version.label,
-                    "final_at": iso(version.created_at), "content_hash": version.content_hash,
-                    "closed_at": iso(version.closed_at)},
-        "sections": [{"number": n, "heading": s["heading"], "level": s["level"], "body": s["body"]}
-                     for n, s in zip(numbers, state)],
-        "endorsements_as_of": iso(_as_of(endorsements, version)),
-        "endorsements": [{"organisation": e.organisation.name, "country": e.organisation.country,
-                          "signatory_name": e.signatory_name, "signatory_title": e.signatory_title,
-                          "note": e.note, "reservation": e.reservation,
-                          "reservation_section_id": e.reservation_section_id, "date": iso(e.created_at)}
-                         for e in endorsements],
-    })
