@@ -130,6 +130,7 @@ from app.api import (  # noqa: E402,F401  (each module registers its routes)
     accounts,
     actions,
     activity,
+    audit,
     comments,
     documents,
     endorsements,

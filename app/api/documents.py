@@ -1,4 +1,4 @@
-"""API: documents, sections, revisions, diffs and versions."""
+"""API: documents, sections, revisions, diffs and versions; the workflow and publishing."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -10,14 +10,14 @@ from sqlalchemy import select
 from app.api import endpoint, paginate, parse, signed_in_user
 from app.api.fields import FreeText, Id, SomeText, choice, text, whole_number
 from app.concurrency import costly
-from app.documents import services
-from app.documents.models import DOCUMENT_KINDS, Document, SectionRevision, Version
+from app.documents import services, workflow
+from app.documents.models import DOCUMENT_KINDS, DOCUMENT_STATUSES, Document, SectionRevision, Version
 from app.documents.permissions import document_for, require_arrange, section_for
 from app.documents.rendering import render_checked
 from app.errors import Invalid
 from app.extensions import db, reads_only
 from app.groups.permissions import group_for
-from app.util import iso
+from app.util import iso, public_url
 from app.validation import MAX_ID, id_or_none
 
 Level = whole_number(1, 3)
@@ -78,6 +78,17 @@ class VersionRequest(BaseModel):
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     body: Body
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    to: choice(DOCUMENT_STATUSES)
+    label: text(200, required=False) | None = None
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    published: bool = True
 
 
 Revision = Id
@@ -343,3 +354,32 @@ def preview():
     data = parse(PreviewRequest)
     body = services.check_body(data.body)
     return jsonify({"html": render_checked(body, "preview-")})  # 400 markdown_too_complex, in its bound
+
+
+# --- the workflow and publishing (app/documents/workflow.py) -----------------------
+
+@endpoint("/documents/<int:did>/transitions", "POST", "Move a document through its workflow (coordinator)",
+          body=TransitionRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
+def transition(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    data = parse(TransitionRequest)
+    workflow.transition(user, document, data.to, data.label)
+    db.session.commit()
+    final = document.final_version
+    return jsonify({"status": document.status,
+                    "final_version": {"id": final.id, "number": final.number, "content_hash": final.content_hash,
+                                      "created_at": iso(final.created_at)} if final else None})
+
+
+@endpoint("/documents/<int:did>/publish", "POST", "Publish or unpublish a final statement (coordinator)",
+          body=PublishRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
+def publish(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    data = parse(PublishRequest)
+    workflow.publish(user, document, data.published)
+    db.session.commit()
+    return jsonify({"published": document.published_at is not None, "published_at": iso(document.published_at),
+                    "public_url": public_url("workflow.statement", key=document.public_key)
+                    if document.published_at else None})

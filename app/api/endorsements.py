@@ -1,36 +1,18 @@
-"""API: workflow transitions, endorsements, sign-off board, audit trail."""
+"""API: endorsements and withdrawals, the sign-off board, the deadline and reminders."""
 from __future__ import annotations
 
 from flask import current_app, jsonify
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from app.api import endpoint, paginate, parse, signed_in_user
-from app.api.fields import ID_SCHEMA, Day, Id, choice, text, text_schema, together
-from app.audit.checkpoints import checkpoint_json
-from app.audit.models import AuditCheckpoint, AuditEvent
-from app.audit.services import verify_chain
-from app.documents import workflow
-from app.documents.models import DOCUMENT_STATUSES
-from app.documents.permissions import document_for
+from app.api import endpoint, parse, signed_in_user
+from app.api.fields import ID_SCHEMA, Day, Id, text, text_schema, together
 from app.documents.services import version_for
 from app.endorsements import services
 from app.extensions import account_or_address, db, limiter
-from app.groups.permissions import group_for, require_role
+from app.groups.permissions import require_role
 from app.util import iso, public_url
 
 Long = text(2000, required=False, multiline=True)
-
-
-class TransitionRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    to: choice(DOCUMENT_STATUSES)
-    label: text(200, required=False) | None = None
-
-
-class PublishRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    published: bool = True
 
 
 _reservation = together({"reservation_section_id": ID_SCHEMA, "reservation": lambda: text_schema(2000, multiline=True)},
@@ -84,38 +66,6 @@ def endorsement_json(endorsement) -> dict:
             "reservation": endorsement.reservation, "content_hash": endorsement.content_hash,
             "created_at": iso(endorsement.created_at), "withdrawn": endorsement.withdrawn_at is not None,
             "withdrawn_at": iso(endorsement.withdrawn_at), "withdrawal_reason": endorsement.withdrawal_reason}
-
-
-def event_json(event) -> dict:
-    return {"id": event.id, "seq": event.seq, "at": iso(event.at), "actor_id": event.actor_id,
-            "action": event.action, "object": event.object, "hash": event.hash, "prev_hash": event.prev_hash}
-
-
-@endpoint("/documents/<int:did>/transitions", "POST", "Move a document through its workflow (coordinator)",
-          body=TransitionRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
-def transition(did):
-    user = signed_in_user()
-    document = document_for(user, did)
-    data = parse(TransitionRequest)
-    workflow.transition(user, document, data.to, data.label)
-    db.session.commit()
-    final = document.final_version
-    return jsonify({"status": document.status,
-                    "final_version": {"id": final.id, "number": final.number, "content_hash": final.content_hash,
-                                      "created_at": iso(final.created_at)} if final else None})
-
-
-@endpoint("/documents/<int:did>/publish", "POST", "Publish or unpublish a final statement (coordinator)",
-          body=PublishRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
-def publish(did):
-    user = signed_in_user()
-    document = document_for(user, did)
-    data = parse(PublishRequest)
-    workflow.publish(user, document, data.published)
-    db.session.commit()
-    return jsonify({"published": document.published_at is not None, "published_at": iso(document.published_at),
-                    "public_url": public_url("workflow.statement", key=document.public_key)
-                    if document.published_at else None})
 
 
 def _refused_password(response) -> bool:
@@ -204,35 +154,3 @@ def set_endorsement_settings(vid):
     services.set_deadline(user, version, data.deadline)
     db.session.commit()
     return jsonify(settings_json(version))
-
-
-@endpoint("/groups/<int:gid>/audit", "GET", "The group's audit trail (coordinator)", tag="audit",
-          errors=(401, 403, 404))
-def audit(gid):
-    user = signed_in_user()
-    group = group_for(user, gid)
-    require_role(user, group, "coordinator")
-    return jsonify(paginate(select(AuditEvent).where(AuditEvent.group_id == group.id), AuditEvent.id, event_json))
-
-
-@endpoint("/groups/<int:gid>/audit/verify", "GET", "Check that the audit chain is intact (coordinator)",
-          tag="audit", errors=(401, 403, 404))
-def audit_verify(gid):
-    user = signed_in_user()
-    group = group_for(user, gid)
-    require_role(user, group, "coordinator")
-    result = verify_chain(group.id)
-    return jsonify({"ok": result.ok, "events": result.events, "broken_event_id": result.broken_event_id,
-                    "broken_seq": result.broken_seq, "reason": result.reason,
-                    "checkpoint": checkpoint_json(result.checkpoint) if result.checkpoint else None})
-
-
-@endpoint("/groups/<int:gid>/audit/checkpoints", "GET",
-          "The installation's sealed checkpoints of the group's audit chain, with signatures (coordinator)",
-          tag="audit", errors=(401, 403, 404))
-def audit_checkpoints(gid):
-    user = signed_in_user()
-    group = group_for(user, gid)
-    require_role(user, group, "coordinator")
-    return jsonify(paginate(select(AuditCheckpoint).where(AuditCheckpoint.group_id == group.id), AuditCheckpoint.id,
-                            checkpoint_json))
