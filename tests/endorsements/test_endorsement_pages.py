@@ -1,4 +1,6 @@
 """Endorsing, withdrawing and moving through the workflow in the browser's forms."""
+from app.documents.models import Document
+from app.extensions import db
 from tests.conftest import PASSWORD
 
 
@@ -66,3 +68,34 @@ def test_signoff_board_page_and_withdraw_page(final_setup, client, login, api):
     assert response.status_code == 302
     board = client.get(f"/versions/{vid}/signoff").get_data(as_text=True)
     assert "0 endorsed, 1 not yet decided, 1 withdrawn" in board
+
+
+def test_coordinator_publishes_from_the_document_page_and_an_editor_cannot(final_setup, client, login, api):
+    """The workflow panel's Publish button makes /public/<slug> readable by anyone; Unpublish takes it away."""
+    s = final_setup
+    did = s["document"].id
+    editor_client = client.application.test_client()
+    editor_token = login(editor_client, s["people"]["editor"])
+    refused = editor_client.post(f"/documents/{did}/publish", data={"csrf_token": editor_token, "published": "1"})
+    assert refused.status_code == 403
+    assert _published_at(did) is None  # nothing was published
+
+    token = login(client, s["people"]["coordinator"])
+    assert "Publish the final statement" in client.get(f"/documents/{did}").get_data(as_text=True)
+    done = client.post(f"/documents/{did}/publish", data={"csrf_token": token, "published": "1"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/documents/{did}")
+    html = client.get(f"/documents/{did}").get_data(as_text=True)
+    assert _published_at(did) is not None
+    key = db.session.get(Document, did).public_key
+    assert f'href="/public/{key}"' in html and "Unpublish" in html
+    public = api().get(f"/public/{key}")  # no sign-in
+    assert public.status_code == 200 and "Fair ICT" in public.get_data(as_text=True)
+    assert api().get(f"/public/{key}.json").get_json()["version"]["content_hash"] == s["version"]["content_hash"]
+
+    client.post(f"/documents/{did}/publish", data={"csrf_token": token, "published": "0"})
+    assert _published_at(did) is None and api().get(f"/public/{key}").status_code == 404
+
+
+def _published_at(did):
+    db.session.expire_all()
+    return db.session.get(Document, did).published_at
