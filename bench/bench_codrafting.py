@@ -182,7 +182,7 @@ class Server:
                    "--pid", str(self.pidfile), "--timeout", "60", "--error-logfile", str(self.log)]
         if os.environ.get("BENCH_ACCESS_LOG"):  # each request's server time, in microseconds (%(D)s)
             command += ["--access-logfile", str(self.log.with_suffix(".access")),
-                        "--access-logformat", '%(m)s %(U)s %(s)s %(B)s %(D)s']
+                        "--access-logformat", '%(m)s %(U)s %(s)s %(B)s %(D)s %(q)s %(p)s']
         command.append(self.app)
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
