@@ -88,14 +88,6 @@ class Config:
     THREAD_BLOCK_CACHE_CHARS = None
     TOC_CACHE_SIZE = 500
     TOC_CACHE_CHARS = None
-    # Shared by the workers of one server (app/caching.py, SharedCache): the document page's section markup
-    # and highlighted texts, so a change is rendered by one worker instead of each. e.g.
-    # redis://127.0.0.1:6379/1; unset, each worker renders for itself. What is kept lives SHARED_CACHE_SECONDS
-    # and belongs to one start of the server, named by the gunicorn master (gunicorn.conf.py) before it
-    # starts the workers: nothing an earlier start kept (older code, a database since restored) is read.
-    SHARED_CACHE_URL = os.environ.get("SHARED_CACHE_URL") or None
-    SHARED_CACHE_SECONDS = _int("SHARED_CACHE_SECONDS", 3600)
-    SHARED_CACHE_GENERATION = os.environ.get("ACCORD_CACHE_GENERATION")
 
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)
@@ -142,9 +134,8 @@ class Config:
     # not decided are reminded by mail, comma-separated ("7,1": a week before and the day before).
     ENDORSEMENT_REMINDER_DAYS = os.environ.get("ENDORSEMENT_REMINDER_DAYS", "7,1")
 
-    # Where rate limits are counted. Unset: in this process's memory when it is the only one; a server of
-    # several workers (gunicorn) counts in SHARED_CACHE_URL's Redis, and in production refuses to start
-    # without one of the two (each worker counting alone would multiply every limit).
+    # Where rate limits are counted. Unset: in this process's memory, which a production server of several
+    # workers (gunicorn) refuses (each worker counting alone would multiply every limit).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or None
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")

@@ -35,9 +35,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                          "variable to a long random string (for example: python -c "
                          "'import secrets; print(secrets.token_urlsafe(48))').")
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _protect_from_csrf below
-    from app.caching import check_shared_cache_settings
-
-    check_shared_cache_settings(app.config)
     _check_time_stamp_roots(app.config)
     _choose_rate_limit_storage(app)
     if app.config["TRUSTED_PROXIES"]:
@@ -72,24 +69,20 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def _choose_rate_limit_storage(app: Flask) -> None:
     """Rate limits are counted where every worker of the server sees them: RATELIMIT_STORAGE_URI when
-    set; else, under a server of several workers (gunicorn.conf.py names how many), SHARED_CACHE_URL's
-    Redis; else this process's memory, which production refuses when several workers would each count
-    alone."""
+    set; else this process's memory, which production refuses when several workers (gunicorn.conf.py names
+    how many) would each count alone."""
     import os
 
     if app.config["RATELIMIT_STORAGE_URI"]:
         return
     workers = int(os.environ.get("ACCORD_WORKERS") or 1)
-    if workers > 1 and app.config["SHARED_CACHE_URL"]:
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["SHARED_CACHE_URL"]
-        return
     if workers > 1 and app.config["ENV_NAME"] == "production":
         raise SystemExit(f"The server runs {workers} workers, and each would count rate limits on its own, "
                          "multiplying every limit. Set RATELIMIT_STORAGE_URI (for example "
-                         "redis://127.0.0.1:6379/3) or SHARED_CACHE_URL.")
+                         "redis://127.0.0.1:6379/3).")
     if workers > 1:
-        app.logger.warning("Rate limits are counted per worker (%d workers): set RATELIMIT_STORAGE_URI or "
-                           "SHARED_CACHE_URL to count them together.", workers)
+        app.logger.warning("Rate limits are counted per worker (%d workers): set RATELIMIT_STORAGE_URI to "
+                           "count them together.", workers)
     app.config["RATELIMIT_STORAGE_URI"] = "memory://"
 
 

@@ -133,30 +133,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bench_shared_cache() -> str | None:
-    """The Redis the server's workers share their rendered markup through, as in production (README,
-    "Production"): BENCH_SHARED_CACHE_URL, by default database 2 of the Redis on 127.0.0.1:6379, when it
-    answers; "none" for none (each worker renders for itself)."""
-    url = os.environ.get("BENCH_SHARED_CACHE_URL", "redis://127.0.0.1:6379/2")
-    if url.lower() == "none":
-        return None
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_timeout=2).ping()
-    except redis.RedisError as exc:
-        print(f"no shared cache: {url} does not answer ({exc})", flush=True)
-        return None
-    return url
-
-
 class Server:
     """gunicorn --workers N (2 by default) wsgi:app on 127.0.0.1, on the bench database."""
 
-    def __init__(self, url: str, workdir: Path, workers: int = 2, shared_cache: str | None = None,
-                 app: str = "wsgi:app", env: dict | None = None, start_timeout: float = 30):
+    def __init__(self, url: str, workdir: Path, workers: int = 2, app: str = "wsgi:app", env: dict | None = None,
+                 start_timeout: float = 30):
         self.url = url
-        self.shared_cache = shared_cache
         self.workers = workers
         self.app = app  # what gunicorn serves (bench_queue.py: a factory call, with the queue's settings)
         self.env = env or {}
@@ -174,9 +156,6 @@ class Server:
                **{f"RATELIMIT_{kind}{scope}": "100000 per minute" for kind in ("PREVIEW", "COMPARE", "EXPORT")
                   for scope in ("", "_ADDRESS")}}
         env.pop("DATABASE_URL", None)
-        env.pop("SHARED_CACHE_URL", None)
-        if self.shared_cache:
-            env["SHARED_CACHE_URL"] = self.shared_cache
         env.update(self.env)
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
                    "--pid", str(self.pidfile), "--timeout", "60", "--error-logfile", str(self.log)]
@@ -603,9 +582,9 @@ def main() -> int:
                    "build_seconds")},
                "settings": {"requests_each": args.requests, "diff_runs": args.diff_runs, "edits": args.edits,
                             "rebuild_samples": args.samples, "growth_factor": args.growth,
-                            "gunicorn_workers": 2, "seed": SEED, "shared_cache": bench_shared_cache()}}
+                            "gunicorn_workers": 2, "seed": SEED}}
     app = make_app(url)
-    server = Server(url, workdir, shared_cache=results["settings"]["shared_cache"])
+    server = Server(url, workdir)
     try:
         with app.app_context():
             from sqlalchemy import text

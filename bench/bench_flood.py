@@ -88,7 +88,6 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ACCORD_ENV": "testing", "TEST_DATABASE_URL": url}
-    env.pop("SHARED_CACHE_URL", None)
     # As in production (README): the workers count limits together, in Redis (database 3 here).
     env["RATELIMIT_STORAGE_URI"] = os.environ.get("BENCH_LIMITS_URL", "redis://127.0.0.1:6379/3")
     import redis

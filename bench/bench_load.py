@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_codrafting import Server, bench_shared_cache, machine, pct, sign_in  # noqa: E402
+from bench_codrafting import Server, machine, pct, sign_in  # noqa: E402
 from build_data import PASSWORD, build, make_app  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -665,14 +665,12 @@ def main() -> int:
     manifest = seed(args.db, rng)
     results["seeded"] = manifest["seeded"]
     print(f"[{args.label}] seeded: {manifest['seeded']}", flush=True)
-    results["shared_cache"] = bench_shared_cache()
-    server = Server(args.db, args.workdir, workers=args.workers, shared_cache=results["shared_cache"])
+    server = Server(args.db, args.workdir, workers=args.workers)
     server.start()
     ok = True
     try:
         probes = [dict(probe(server, manifest, rng, args.probe_rounds), label="1x (as seeded)")]
-        print(f"[{args.label}] load: {args.members} members, {args.seconds:.0f} s, {args.workers} workers, "
-              f"shared cache: {results['shared_cache'] or 'none'}", flush=True)
+        print(f"[{args.label}] load: {args.members} members, {args.seconds:.0f} s, {args.workers} workers", flush=True)
         out, rec = load(server, manifest, args.members, args.seconds)
         checked = check(manifest, rec)
         problems = server_log_problems(server)

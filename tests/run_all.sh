@@ -24,7 +24,7 @@ ensure_postgres() {
   command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h "$PG_HOST" -p "$PG_PORT"
 }
 
-ensure_redis() {  # the shared cache's tests (tests/documents/test_shared_cache.py) use database 15
+ensure_redis() {  # tests of rate limits counted in Redis and of the task queue use it
   redis_answers() { "$BIN/python" -c "import redis; redis.Redis(host='127.0.0.1', port=6379, socket_timeout=2).ping()" \
     >/dev/null 2>&1; }
   redis_answers && return 0
@@ -36,7 +36,7 @@ ensure_redis() {  # the shared cache's tests (tests/documents/test_shared_cache.
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null 2>&1 || true
     for _ in $(seq 1 20); do redis_answers && break; sleep 0.25; done
   fi
-  redis_answers || echo "NOTE: no Redis on 127.0.0.1:6379; the shared cache's tests will be skipped (failed under CI)."
+  redis_answers || echo "NOTE: no Redis on 127.0.0.1:6379; the tests that need it will be skipped (failed under CI)."
 }
 ensure_redis
 

@@ -351,14 +351,12 @@ def test_production_with_several_workers_refuses_per_worker_rate_limits(database
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-production-secret-for-this-test-only")
     monkeypatch.setenv("ACCORD_WORKERS", "4")
     with pytest.raises(SystemExit, match="RATELIMIT_STORAGE_URI"):
-        create_app("production", SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_STORAGE_URI=None,
-                   SHARED_CACHE_URL=None)
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_STORAGE_URI=None,
-                     SHARED_CACHE_URL="redis://127.0.0.1:6379/15")
+        create_app("production", SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_STORAGE_URI=None)
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url,
+                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
     monkeypatch.setenv("ACCORD_WORKERS", "1")
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_STORAGE_URI=None,
-                     SHARED_CACHE_URL=None)
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_STORAGE_URI=None)
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 

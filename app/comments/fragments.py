@@ -10,7 +10,6 @@ has on their own comments, kept in both versions.
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import NamedTuple
 
@@ -18,7 +17,7 @@ from flask import current_app
 from flask_login import current_user
 from markupsafe import Markup
 
-from app.caching import process_cache, shared_cache
+from app.caching import process_cache
 from app.comments import services
 from app.comments.highlighting import highlighted_html
 from app.comments.permissions import comment_tools_allowed, resolve_allowed, role_in
@@ -100,11 +99,6 @@ class ThreadBlocks:
         return html
 
 
-def _strings(parts) -> bool:
-    """Whether this, read from JSON, is a list of strings."""
-    return isinstance(parts, list) and all(isinstance(p, str) for p in parts)
-
-
 class Piece(NamedTuple):
     """A section's kept markup, UTF-8. `common`: as read by anyone who wrote none of its comments, cut at its
     CSRF tokens. `literals` and `gaps`: cut also at its authorship holes, a gap being None for the CSRF
@@ -134,31 +128,6 @@ class Piece(NamedTuple):
                    frozenset(gap[0] for gap in gaps if gap is not None), tuple(p.encode() for p in literals),
                    tuple(gap and (gap[0], *(tuple(p.encode() for p in v.split(CSRF)) for v in gap[1:]))
                          for gap in gaps))
-
-    def encode(self) -> bytes:
-        """The piece as JSON, for the cache shared by the server's workers (loaded as data, never as code)."""
-        return json.dumps([[p.decode() for p in self.common], sorted(self.authors_of),
-                           [p.decode() for p in self.literals],
-                           [gap and [gap[0], *([p.decode() for p in version] for version in gap[1:])]
-                            for gap in self.gaps]], ensure_ascii=False).encode()
-
-    @classmethod
-    def decode(cls, data: bytes) -> Piece | None:
-        """The piece encoded, or None for anything not of its shape (then it is built again)."""
-        try:
-            common, authors_of, literals, gaps = json.loads(data)
-            if not (_strings(common) and common and _strings(literals) and len(literals) == len(gaps) + 1
-                    and isinstance(authors_of, list) and all(type(a) is int for a in authors_of)
-                    and all(gap is None or (isinstance(gap, list) and len(gap) == 3 and type(gap[0]) is int
-                                            and _strings(gap[1]) and gap[1] and _strings(gap[2]) and gap[2])
-                            for gap in gaps)):
-                return None
-            return cls(tuple(p.encode() for p in common), frozenset(authors_of),
-                       tuple(p.encode() for p in literals),
-                       tuple(gap and (gap[0], *(tuple(p.encode() for p in version) for version in gap[1:]))
-                             for gap in gaps))
-        except (ValueError, TypeError):
-            return None
 
     def weight(self) -> int:
         return (sum(map(len, self.common)) + sum(map(len, self.literals))
@@ -198,8 +167,7 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     role allows. A request in which nothing changed reads no comment and joins bytes, filling the holes for
     its reader (discussion.mine: the comments they wrote); a change rebuilds only the sections it touched,
     from their threads read afresh. Those are read after the section row, so what is kept under a version is
-    never older than that version. With a shared cache (SHARED_CACHE_URL), a piece one worker built is taken
-    by the others instead of built again by each."""
+    never older than that version."""
     cache = process_cache("section_piece")
     token = frames.csrf_token.encode()
     last = len(sections) - 1
@@ -213,11 +181,8 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
         if piece is None:
             missing.append((index, number, section, key))
         pieces.append(piece)
-    shared = shared_cache() if missing else None
-    if shared is not None:
-        missing = _take_shared_pieces(shared, cache, missing, pieces)
     if missing:
-        _build_pieces(missing, pieces, cache, shared, frames, blocks, discussion.can_comment, last)
+        _build_pieces(missing, pieces, cache, frames, blocks, discussion.can_comment, last)
     mine = discussion.mine
     out: list[bytes] = []
     for piece in pieces:
@@ -225,11 +190,11 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     return out
 
 
-def _build_pieces(missing: list, pieces: list, cache, shared, frames, blocks: ThreadBlocks, can_comment: bool,
+def _build_pieces(missing: list, pieces: list, cache, frames, blocks: ThreadBlocks, can_comment: bool,
                   last: int) -> None:
-    """Builds the `missing` pieces, [(index, number, outline entry, key)], into `pieces`, keeps them, and offers
-    them and the texts rendered for them to the other workers. The sections themselves and then their threads
-    are read after their outline rows, so what is kept under a key is never older than the key says."""
+    """Builds the `missing` pieces, [(index, number, outline entry, key)], into `pieces` and keeps them. The
+    sections themselves and then their threads are read after their outline rows, so what is kept under a key
+    is never older than the key says."""
     loaded = sections_by_id([entry.id for _i, _n, entry, _k in missing])
     found = []
     for index, number, entry, key in missing:
@@ -239,9 +204,6 @@ def _build_pieces(missing: list, pieces: list, cache, shared, frames, blocks: Th
             pieces[index] = Piece.cut("")
     details = services.section_discussions([section for _i, _n, section, _k in found])
     spans = {section.id: highlight_spans(details[section.id].threads) for _i, _n, section, _k in found}
-    if shared is not None:
-        _take_shared_texts(shared, [_text_key(section, spans[section.id]) for _i, _n, section, _k in found])
-    built, rendered = [], []
     for index, number, section, key in found:
         # What the markup shows of the section is the row read now, had it been saved or moved since.
         key = key._replace(revision=section.current_revision, heading=section.heading, level=section.level)
@@ -249,65 +211,23 @@ def _build_pieces(missing: list, pieces: list, cache, shared, frames, blocks: Th
         next_url = f"{frames.doc_url}#{section.anchor}"
         frame = frames.key(section, number, index == 0, index == last, len(d.threads), d.proposed, d.has_resolved)
         head, middle, tail = frames.parts(frame, section)
-        text = _highlighted_text(section, spans[section.id], rendered)
+        text = _highlighted_text(section, spans[section.id])
         blocks_html = "".join(blocks.markup(blocks.key(t, section, can_comment, next_url), t, section,
                                             can_comment, next_url) for t in d.threads)
         piece = pieces[index] = Piece.cut("".join((head, text, middle, blocks_html, tail, "\n")))
         cache.put(key, piece, piece.weight())
-        built.append((key, piece))
-    if shared is not None:
-        shared.put_many([("section_text", key, html.encode()) for key, html in rendered]
-                        + [("section_piece", key, piece.encode()) for key, piece in built])
 
 
-def _take_shared_pieces(shared, cache, missing: list, pieces: list) -> list:
-    """Fills `pieces` with what another worker of this server built of the `missing` ones, [(index, number,
-    section, key)], and keeps them in this worker's cache; gives those still missing."""
-    still = []
-    for entry, data in zip(missing, shared.get_many("section_piece", [key for _i, _n, _s, key in missing])):
-        piece = Piece.decode(data) if data is not None else None
-        if piece is None:
-            still.append(entry)
-        else:
-            pieces[entry[0]] = piece
-            cache.put(entry[3], piece, piece.weight())
-    return still
-
-
-def _text_key(section, spans: tuple) -> tuple:
-    return section.id, section.current_revision, spans
-
-
-def _text_cache():
-    return process_cache("section_text")
-
-
-def _highlighted_text(section, spans: tuple, rendered: list) -> str:
+def _highlighted_text(section, spans: tuple) -> str:
     """The section's text as HTML with the open threads' words marked, kept per revision and marks: the
-    same text is wanted again by readers of other roles and by readers with their own threads in it.
-    What had to be rendered is added to `rendered`, as (key, html)."""
-    cache = _text_cache()
-    key = _text_key(section, spans)
+    same text is wanted again by readers of other roles and by readers with their own threads in it."""
+    cache = process_cache("section_text")
+    key = (section.id, section.current_revision, spans)
     html = cache.get(key)
     if html is None:
         html = highlighted_html(section.body, list(spans), f"{section.anchor}-")
         cache.put(key, html, len(html))
-        rendered.append((key, html))
     return html
-
-
-def _take_shared_texts(shared, wanted: list[tuple]) -> None:
-    """Puts in this worker's cache the highlighted texts another worker rendered, of those it lacks: they
-    do not depend on the reader, so each change of a text or of its marks is rendered once per server."""
-    cache = _text_cache()
-    lacking = [key for key in wanted if cache.get(key) is None]
-    for key, data in zip(lacking, shared.get_many("section_text", lacking)):
-        try:
-            html = data.decode() if data is not None else None
-        except UnicodeDecodeError:
-            html = None
-        if html is not None:
-            cache.put(key, html, len(html))
 
 
 class PieceKey(NamedTuple):
