@@ -1,15 +1,19 @@
 """What each cache layer of the document page buys: the page under the 20-member load, and cold.
 
     .venv/bin/python bench/bench_cache_layers.py --label sqlite --workdir DIR [--db-kind sqlite|postgresql]
-        [--configs with-shared,without-shared] [--rounds 2] [--seconds 60] [--changes 12]
+        [--configs current,without-holes] [--rounds 2] [--seconds 60] [--changes 12]
 
 The data of bench_load.py is seeded once (same seed), and each configuration runs on a fresh copy of it,
 with a freshly started gunicorn (4 sync workers), in turn (a, b, a, b, ...) so that a drift of the
 machine's speed touches every configuration alike:
 
-- `with-shared`: the workers share rendered sections and texts through Redis (BENCH_SHARED_CACHE_URL,
-  by default database 2 of the local Redis);
-- `without-shared`: each worker keeps only its own caches.
+- `current`: the page as it is (each worker keeps its own caches, authorship in holes);
+- `without-holes`: a section holding comments of the reader is kept for that reader alone. Only with
+  bench/no-holes.patch applied (`git apply bench/no-holes.patch`, then `git apply -R` after), which makes
+  the page read ACCORD_BENCH_NO_HOLES.
+
+Until 2026-12-07 a third layer, a cache shared by the workers through Redis, was measured here as
+`with-shared` against `without-shared` (bench/README.md, "Cache layers"); it was removed.
 
 Each run measures:
 1. opening: all 20 members sign in at once and each opens the page once per worker (every cache cold);
@@ -45,10 +49,7 @@ from build_data import PASSWORD  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
-REDIS = os.environ.get("BENCH_SHARED_CACHE_URL", "redis://127.0.0.1:6379/2")
-CONFIGS = {"with-shared": {"shared": REDIS}, "without-shared": {"shared": None},
-           # Only on a build of the page that reads ACCORD_BENCH_NO_HOLES (see bench/README.md).
-           "without-holes": {"shared": REDIS, "env": {"ACCORD_BENCH_NO_HOLES": "1"}}}
+CONFIGS = {"current": {}, "without-holes": {"env": {"ACCORD_BENCH_NO_HOLES": "1"}}}
 
 
 def ms(seconds: float) -> float:
@@ -155,7 +156,7 @@ def run_one(kind: str, seeded: str, manifest: dict, workdir: Path, config: str, 
     saved = dict(os.environ)
     os.environ["BENCH_ACCESS_LOG"] = "1"
     os.environ.update(settings.get("env", {}))
-    server = Server(url, rundir, workers=4, shared_cache=settings["shared"])
+    server = Server(url, rundir, workers=4)
     try:
         server.start()
         started = time.time()
@@ -197,7 +198,7 @@ def main() -> int:
     parser.add_argument("--label", required=True)
     parser.add_argument("--workdir", required=True, type=Path)
     parser.add_argument("--db-kind", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--configs", default="with-shared,without-shared")
+    parser.add_argument("--configs", default="current")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
@@ -205,6 +206,8 @@ def main() -> int:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     configs = args.configs.split(",")
+    if "without-holes" in configs and "ACCORD_BENCH_NO_HOLES" not in (ROOT / "app/comments/fragments.py").read_text():
+        raise SystemExit("without-holes needs bench/no-holes.patch applied (git apply bench/no-holes.patch)")
     if args.db_kind == "sqlite":
         seeded = str(args.workdir / "seeded.db")
         seed_url = f"sqlite:///{seeded}"
