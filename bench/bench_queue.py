@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_codrafting import Server, bench_shared_cache, free_port, machine, pct  # noqa: E402
+from bench_codrafting import Server, free_port, machine, pct  # noqa: E402
 from bench_load import SEED, check, load, seed, server_log_problems  # noqa: E402
 from bench_prerender import stored_after  # noqa: E402
 from build_data import PASSWORD, make_app  # noqa: E402
@@ -143,13 +143,13 @@ def outbox_counts(url: str) -> dict:
 
 # --- (a) the load, with an instant and a slow mail server ---------------------------------------------
 
-def run_load(args, manifest: dict, delay: float, shared_cache: str | None) -> dict:
+def run_load(args, manifest: dict, delay: float) -> dict:
     queue, name = queue_for(args, f"load-{delay:g}")
     before = outbox_counts(args.db)
     with Sink(delay) as sink:
         env = settings(args.db, queue, name, sink.port)
         with Worker(env, args.workdir / f"worker-load-{delay:g}.log", args.worker_threads):
-            server = Server(args.db, args.workdir, workers=args.workers, shared_cache=shared_cache, app=APP, env=env,
+            server = Server(args.db, args.workdir, workers=args.workers, app=APP, env=env,
                             start_timeout=120)
             try:
                 server.start()  # stopped below also when it does not answer in time
@@ -259,7 +259,7 @@ def render_started(app, version_id: int, committed_at: datetime) -> float:
     return (started - committed_at).total_seconds()
 
 
-def run_latencies(args, manifest: dict, shared_cache: str | None) -> dict:
+def run_latencies(args, manifest: dict) -> dict:
     version_id, people = endorsers(args.db, manifest, args.endorsements)
     app = make_app(args.db)
     coordinator = next(u for u in manifest["users"] if u.get("token") and u["role"] == "coordinator")
@@ -267,7 +267,7 @@ def run_latencies(args, manifest: dict, shared_cache: str | None) -> dict:
     with Sink(0) as sink:
         env = settings(args.db, queue, name, sink.port)
         with Worker(env, args.workdir / "worker-latency.log", args.worker_threads):
-            server = Server(args.db, args.workdir, workers=args.workers, shared_cache=shared_cache, app=APP, env=env,
+            server = Server(args.db, args.workdir, workers=args.workers, app=APP, env=env,
                             start_timeout=120)
             try:
                 server.start()  # stopped below also when it does not answer in time
@@ -347,13 +347,12 @@ def main() -> int:
     print(f"[{args.label}] seeding", flush=True)
     manifest = seed(args.db, random.Random(SEED))
     print(f"[{args.label}] seeded: {manifest['seeded']}", flush=True)
-    shared_cache = bench_shared_cache()
     ok = True
     if not args.skip_load:
         # Rounds alternate the order (instant, slow; slow, instant; ...): the machine's drift falls on both.
         order = [d for n in range(args.rounds) for d in ((0.0, args.mail_delay) if n % 2 == 0
                                                             else (args.mail_delay, 0.0))]
-        runs = [run_load(args, manifest, delay, shared_cache) for delay in order]
+        runs = [run_load(args, manifest, delay) for delay in order]
         results["load"] = [{k: v for k, v in run.items() if k != "times"} for run in runs]
         results["load_pooled"] = {str(d): pooled(runs, d) for d in (0.0, args.mail_delay)}
         print(f"\n[{args.label}] 20 members, {args.seconds:.0f} s each; mail by one worker ({args.worker_threads} "
@@ -374,7 +373,7 @@ def main() -> int:
                 p = pooled(runs, delay)
                 print(f"  {'all ' + str(delay) + ' s runs':<22}{p['page']['median_ms']:>9}{p['page']['p95_ms']:>9}"
                       f"{p['save']['median_ms']:>9}{p['save']['p95_ms']:>9}")
-    latencies = run_latencies(args, manifest, shared_cache)
+    latencies = run_latencies(args, manifest)
     results["latencies"] = latencies
     e, m = latencies["endorsement_to_sealed_pdf"], latencies["change_to_mail"]
     print(f"\n[{args.label}] endorsement (API answer) -> sealed PDF stored by the worker, {e['n']} endorsements "
