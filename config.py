@@ -226,7 +226,7 @@ class TestingConfig(Config):
     # Each test's app has its own queue in memory and runs its tasks in two threads of its own (tests of
     # workers in processes of their own set TASK_QUEUE_URL and TASK_WORKERS 0).
     TASK_QUEUE_URL = os.environ.get("TEST_TASK_QUEUE_URL", "memory://")
-    TASK_WORKERS = 2
+    TASK_WORKERS = _int("TEST_TASK_WORKERS", 2)
 
 
 class ProductionConfig(Config):

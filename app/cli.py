@@ -39,9 +39,13 @@ def register_cli(app: Flask) -> None:
     @click.option("--no-periodic", is_flag=True, help="Leave the periodic tasks to other workers.")
     def worker(threads, no_periodic):
         """Run a worker of the task queue: mail, renders and the periodic tasks (Ctrl-C stops it)."""
+        import faulthandler
         import logging
+        import signal
 
         from app.tasks import declared_names, queue_of
+
+        faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` prints what each thread is doing
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         queue = queue_of(app)

@@ -11,7 +11,7 @@ from app.auth.models import ApiToken, PasswordReset, User, UserSession
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, request_reads_only
 from app.mail.services import send_mail
-from app.tasks import enqueue, task
+from app.tasks import PRIORITY_PERSON, enqueue, task
 from app.util import new_token, public_url, token_hash, utcnow
 from app.validation import FieldErrors, clean_email, clean_id, clean_password, clean_text, is_unicode_text
 
@@ -212,7 +212,7 @@ def request_password_reset(email) -> None:
             current_app.logger.error("Password reset not queued (%s: %s)", type(exc).__name__, exc)
 
 
-@task("auth.password_reset")
+@task("auth.password_reset", priority=PRIORITY_PERSON)
 def _send_password_reset(email: str) -> None:
     """Mails a single-use reset link when the address has an active account."""
     user = user_by_email(email)

@@ -25,7 +25,7 @@ from app.errors import Busy
 from app.export import services
 from app.export.specs import version_spec
 from app.extensions import db, reading_only
-from app.tasks import after_commit, task
+from app.tasks import PRIORITY_AHEAD, after_commit, task
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def connect_receivers() -> None:
     endorsements_changed.connect(_sealed_pdf_changes)
 
 
-@task("export.prerender")
+@task("export.prerender", priority=PRIORITY_AHEAD)
 def render_sealed(version_id: int) -> int | None:
     """Renders and stores the sealed PDF of the version as it stands now; the export's id, or None when the
     version is not (or no longer) a final version, the renderers stayed busy for a whole render timeout, or the

@@ -27,7 +27,7 @@ from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_pdf
 from app.export.specs import ExportSpec
 from app.extensions import db
-from app.tasks import after_commit, enqueue, periodic, task
+from app.tasks import PRIORITY_WAITED, after_commit, enqueue, periodic, task
 from app.util import utcnow
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ def _store_html(export_id: int, html: str, actor_id: int | None, queue: bool) ->
     db.session.commit()
 
 
-@task("export.render")
+@task("export.render", priority=PRIORITY_WAITED)
 def render_queued(export_id: int, actor_id: int | None) -> None:
     """The queued render of a claimed export, in a worker: taken (a first time, or again when the worker that
     had it stopped), rendered in a limited child process, stored. At most EXPORT_MAX_ATTEMPTS takes."""

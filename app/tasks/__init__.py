@@ -16,6 +16,11 @@ embedded default: no server to install); `redis://…`, Redis (production, worke
 scheduler that queues retries when they are due and the periodic tasks. TASK_WORKERS > 0 runs such a consumer
 inside the web process instead, started with its first task (the tests do; periodic tasks are left to workers).
 
+Priorities. One queue carries all the work, so a backlog of mail (hundreds after a busy hour with a slow
+mail server) must not hold up what a person waits for: a task may be declared with a priority (higher runs
+first): a download's render (PRIORITY_WAITED), then a password-reset link, then the sealed PDFs rendered
+ahead; mail and the rest come after. SQLite, Redis (a sorted set) and memory storage all honour it.
+
 Periodic tasks. Every worker's scheduler queues them, so a run first claims its slot (name, minute) in the
 task_runs table: however many workers there are, each schedule runs once. A task that fails its last try is
 written to task_failures with its error; the admin's Background work page lists those, the queue's backlog
@@ -32,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, MemoryHuey, PriorityRedisHuey, SqliteHuey, crontab
 from huey import signals as huey_signals
 from huey.exceptions import RetryTask
 from sqlalchemy import event
@@ -52,6 +57,10 @@ class Declared:
 
 
 _DECLARED: dict[str, Declared] = {}
+
+PRIORITY_WAITED = 30  # somebody is looking at a progress page
+PRIORITY_PERSON = 20  # somebody waits for a mail to go on (a password-reset link)
+PRIORITY_AHEAD = 10  # done ahead of a person's asking (sealed PDFs)
 
 
 def task(name: str, **options):
@@ -107,7 +116,7 @@ def _make_huey(config) -> Huey:
 
         # A Redis that does not answer fails a request's queueing in seconds, never holds it.
         pool = ConnectionPool.from_url(url, socket_connect_timeout=3, socket_timeout=10, health_check_interval=30)
-        return RedisHuey(name, results=False, connection_pool=pool)
+        return PriorityRedisHuey(name, results=False, connection_pool=pool)  # priorities need Redis 5 or later
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
