@@ -63,11 +63,31 @@ def reads_only(view):
 _READING_ONLY = contextvars.ContextVar("accord_reading_only", default=False)
 
 
+def in_own_transaction(function, *args):
+    """function(*args) in a fresh application context with its own session, which it commits or not, and
+    which is closed afterwards: what it writes goes in a short transaction of its own, whatever the caller's
+    transaction is. A GET request's transaction on SQLite is a reader's (configure_sqlite), so writing in it
+    after a read fails with "database is locked"; outside the request's context the session begins a write
+    transaction (BEGIN IMMEDIATE on SQLite), waits its turn for the lock and commits alone. Used by exports
+    (claims, stored files) and the integrity check (its cursor and results)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                return function(*args)
+            finally:
+                db.session.remove()
+    return contextvars.Context().run(run)
+
+
 @contextmanager
 def reading_only():
     """Outside a request (a background job): transactions begun in this block begin as a reader, as a GET's
     do, so that the job's own reads hold no write lock while it writes in transactions of their own
-    (begun in a fresh context, as export.services._in_own_transaction does)."""
+    (begun in a fresh context, as in_own_transaction does)."""
     token = _READING_ONLY.set(True)
     try:
         yield

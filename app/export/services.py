@@ -10,7 +10,6 @@ an audit event of the group's chain.
 """
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
 import time
@@ -26,7 +25,7 @@ from app.export.models import Export
 from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_pdf
 from app.export.specs import ExportSpec
-from app.extensions import db
+from app.extensions import db, in_own_transaction
 from app.tasks import PRIORITY_WAITED, after_commit, enqueue, periodic, task
 from app.util import utcnow
 
@@ -44,23 +43,6 @@ def stale_claims_before():
     return utcnow() - timedelta(seconds=current_app.config["EXPORT_RENDER_TIMEOUT"] + 30)
 
 
-def _in_own_transaction(function, *args):
-    """function(*args) in a fresh application context with its own session, committed there.
-
-    Exports are written from GET requests, whose SQLite transactions are read-only
-    (documents configure_sqlite): a write after a read in such a transaction fails with
-    "database is locked". Outside the request's context the session begins a write
-    transaction (BEGIN IMMEDIATE on SQLite), waits its turn for the lock and commits alone."""
-    app = current_app._get_current_object()
-
-    def run():
-        with app.app_context():
-            try:
-                return function(*args)
-            finally:
-                db.session.remove()
-    return contextvars.Context().run(run)
-
 
 def claim(user, spec: ExportSpec, *, background: bool = False) -> tuple[Export, bool]:
     """The export row for spec, and whether this caller must render it.
@@ -72,7 +54,7 @@ def claim(user, spec: ExportSpec, *, background: bool = False) -> tuple[Export, 
     export = find(spec.key)
     if export is not None and export.status == "ready":
         return export, False
-    export_id, mine = _in_own_transaction(_claim, spec, getattr(user, "id", None), background)
+    export_id, mine = in_own_transaction(_claim, spec, getattr(user, "id", None), background)
     db.session.commit()  # end the request's read snapshot, so it sees the row
     return db.session.get(Export, export_id, populate_existing=True), mine
 
@@ -140,9 +122,9 @@ def perform(export_id: int, kind: str, html: str, actor_id: int | None) -> None:
         pdf = seal_pdf(rendered.pdf, config) if kind == "sealed" else rendered.pdf
     except (RenderFailed, SealUnavailable) as exc:
         log.error("Export %s failed: %s", export_id, exc)
-        _in_own_transaction(_mark_failed, export_id, str(exc))
+        in_own_transaction(_mark_failed, export_id, str(exc))
         return
-    _in_own_transaction(_store, export_id, pdf, rendered, round(time.monotonic() - started, 3), actor_id)
+    in_own_transaction(_store, export_id, pdf, rendered, round(time.monotonic() - started, 3), actor_id)
 
 
 def _store(export_id: int, pdf: bytes, rendered, seconds: float, actor_id: int | None) -> None:
@@ -172,7 +154,7 @@ def queue_claimed(export_id: int, spec: ExportSpec, actor_id: int | None, *, run
     try:
         html = spec.build_html()
         db.session.commit()  # no transaction stays open through the render (or the wait for it)
-        _in_own_transaction(_store_html, export_id, html, actor_id, not run_here)
+        in_own_transaction(_store_html, export_id, html, actor_id, not run_here)
     except Exception:
         mark_failed(export_id, "The export stopped unexpectedly.")
         raise
@@ -255,12 +237,12 @@ def forget_failed(export_id: int) -> bool:
         gone = db.session.execute(delete(Export).where(Export.id == export_id, Export.status == "failed")).rowcount
         db.session.commit()
         return gone == 1
-    return _in_own_transaction(forget)
+    return in_own_transaction(forget)
 
 
 def mark_failed(export_id: int, message: str) -> None:
     """The export failed (message says why), in a transaction of its own."""
-    _in_own_transaction(_mark_failed, export_id, message)
+    in_own_transaction(_mark_failed, export_id, message)
 
 
 def _mark_failed(export_id: int, message: str) -> None:

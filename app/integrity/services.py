@@ -18,7 +18,6 @@ writes one e-mail to every active site admin.
 """
 from __future__ import annotations
 
-import contextvars
 import logging
 import time
 import zlib
@@ -36,7 +35,7 @@ from app.documents.hashing import content_hash
 from app.documents.importing import section_numbers
 from app.documents.models import Section, SectionRevision, Version, VersionSection
 from app.errors import Conflict
-from app.extensions import db, reading_only
+from app.extensions import db, in_own_transaction, reading_only
 from app.groups.models import Group
 from app.integrity.models import PHASES, IntegrityProblem, IntegrityRun
 from app.mail.services import send_mail
@@ -256,20 +255,6 @@ CHECKS = {"sections": check_section, "versions": check_version, "groups": check_
 
 # --- a run --------------------------------------------------------------------------------------------
 
-def _in_own_transaction(function, *args):
-    """function(*args) in a fresh application context with its own session, which it commits: the results
-    are written in a short transaction of their own, whatever the caller's transaction is (a request's
-    is read-only on SQLite)."""
-    app = current_app._get_current_object()
-
-    def run():
-        with app.app_context():
-            try:
-                return function(*args)
-            finally:
-                db.session.remove()
-    return contextvars.Context().run(run)
-
 
 def _begin(trigger: str, user_id: int | None, budget: float) -> int:
     """Claims the one running place and sets the cursor where the last run left it (or at the start of a
@@ -430,7 +415,7 @@ def check_integrity(budget_seconds: float | None = None, *, trigger: str = "comm
     deadline = started + max(budget, 0.0)
     user_id = getattr(user, "id", None)
     db.session.commit()  # nothing read before the claim below: on SQLite a reader's snapshot is taken then
-    run_id = _in_own_transaction(_begin, trigger, user_id, budget)
+    run_id = in_own_transaction(_begin, trigger, user_id, budget)
     try:
         phase, after_id = db.session.execute(select(IntegrityRun.phase, IntegrityRun.after_id)
                                              .where(IntegrityRun.id == run_id)).one()
@@ -440,7 +425,7 @@ def check_integrity(budget_seconds: float | None = None, *, trigger: str = "comm
             with reading_only():
                 batch = _check_batch(phase, after_id, deadline, must_check_one=not checked_any)
                 db.session.rollback()  # the read transaction ends before anything is written
-            phase, after_id = _in_own_transaction(_record, run_id, batch)
+            phase, after_id = in_own_transaction(_record, run_id, batch)
             checked_any = checked_any or bool(batch.checked)
             if time.monotonic() >= deadline and checked_any:
                 break
@@ -448,9 +433,9 @@ def check_integrity(budget_seconds: float | None = None, *, trigger: str = "comm
         # The run ends stopped at its last written cursor: the next one carries on from there.
         log.exception("Integrity check run %s failed", run_id)
         db.session.rollback()
-        _in_own_transaction(_finish, run_id, time.monotonic() - started)
+        in_own_transaction(_finish, run_id, time.monotonic() - started)
         raise
-    return _in_own_transaction(_finish, run_id, time.monotonic() - started)
+    return in_own_transaction(_finish, run_id, time.monotonic() - started)
 
 
 @periodic("integrity.nightly", minute="30", hour="2")

@@ -13,7 +13,7 @@ from app.documents.models import Version
 from app.export import services
 from app.export.models import Export
 from app.export.specs import version_spec
-from app.extensions import db, reading_only
+from app.extensions import db, in_own_transaction, reading_only
 from app.tasks import wait_idle
 from app.tasks.models import TaskFailure
 from app.util import utcnow
@@ -28,7 +28,7 @@ def claimed_and_abandoned(version_id: int, attempts: int) -> int:
         assert mine
         html = spec.build_html()
         db.session.commit()
-        services._in_own_transaction(services._store_html, export.id, html, None, False)
+        in_own_transaction(services._store_html, export.id, html, None, False)
     long_ago = utcnow() - timedelta(seconds=current_app.config["EXPORT_RENDER_TIMEOUT"] + 60)
     abandon(export.id, attempts=attempts, started_at=long_ago)
     return export.id
@@ -38,7 +38,7 @@ def abandon(export_id: int, **values) -> None:
     def write():
         db.session.execute(update(Export).where(Export.id == export_id).values(**values))
         db.session.commit()
-    services._in_own_transaction(write)
+    in_own_transaction(write)
 
 
 def the_export(export_id: int) -> Export:
