@@ -39,15 +39,14 @@ def readyz():
     from flask import current_app
 
     from app.mail.services import outbox_counts
-    from app.tasks import last_runs, queue_of
+    from app.tasks import newest_run, queue_of
     from app.util import utcnow
 
     config, reasons, body = current_app.config, [], {}
     try:
         body["mail"] = outbox_counts()
-        runs = last_runs()
+        newest = newest_run()
         db.session.rollback()
-        newest = max(runs.values()) if runs else None
         body["last_periodic_run_seconds_ago"] = round((utcnow() - newest).total_seconds(), 1) if newest else None
         body["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"

@@ -93,8 +93,6 @@ def declared_names() -> list[str]:
 
 def declared_schedules() -> dict[str, str]:
     """Each periodic task's name and its crontab fields as text (minute hour day month weekday)."""
-    from flask import current_app
-
     shown = {}
     for name, declared in sorted(_DECLARED.items()):
         if declared.schedule is not None:
@@ -359,6 +357,17 @@ def _claim_slot(name: str, schedule: Callable[[datetime], bool]) -> bool:
     except IntegrityError:
         db.session.rollback()
         return False
+
+
+def newest_run() -> datetime | None:
+    """When any worker last ran a periodic task (readiness: is a worker alive?). One look at the started_at
+    index, however many rows a month of runs leaves (about two a minute)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.tasks.models import TaskRun
+
+    return db.session.scalar(select(func.max(TaskRun.started_at)))
 
 
 def last_runs() -> dict[str, datetime]:
