@@ -132,3 +132,13 @@ def test_the_app_refuses_to_start_when_the_core_would_miss_a_receiver(monkeypatc
             create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
     finally:
         section_saved.connect(receivers._carry_anchors)
+
+
+API_SHARED = {"__init__", "openapi", "fields", "serialise"}  # the envelope, the document, field types, serialisers
+
+
+def test_each_api_module_mirrors_the_package_it_serves():
+    """app/api/<x>.py serves app/<x>/: whoever changes a package finds its endpoints under the same name."""
+    strays = [path.name for path in sorted((APP / "api").glob("*.py"))
+              if path.stem not in API_SHARED and not (APP / path.stem).is_dir()]
+    assert strays == []

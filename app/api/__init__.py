@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import re
 from dataclasses import dataclass, field
 
@@ -126,20 +127,8 @@ def paginate_newest_first(query, id_column, serialise):
     return {"items": [serialise(row) for row in rows], "next_cursor": next_cursor}
 
 
-from app.api import (  # noqa: E402,F401  (each module registers its routes)
-    accounts,
-    actions,
-    activity,
-    audit,
-    comments,
-    documents,
-    endorsements,
-    exports,
-    groups,
-    integrity,
-    mail,
-    notifications,
-    openapi,
-    organisations,
-    tasks,
-)
+# Each module registers its routes as it is imported; app/api/<x>.py serves app/<x>/.
+API_MODULES = ("activity", "audit", "auth", "comments", "documents", "endorsements", "export", "groups", "integrity",
+               "mail", "notifications", "openapi", "organisations", "roadmaps", "tasks")
+for _module in API_MODULES:
+    importlib.import_module(f"app.api.{_module}")
