@@ -282,3 +282,36 @@ def login(app):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return csrf_token_from(client.get("/").get_data(as_text=True))
     return do
+
+
+# What does not depend on the database's dialect runs in the SQLite pass only (tests/run_all.sh runs the
+# PostgreSQL pass with -m "not dialect_independent"): the browser walks, the PDF and signature checks on
+# files, the API fuzzing against the published description, and the pure cores. A test elsewhere that
+# needs both dialects stays unmarked; one that needs neither can say so with the marker itself.
+DIALECT_INDEPENDENT = (
+    "browser/",
+    "test_api_fuzz.py",
+    "test_layers.py",
+    "export/test_pdfua.py",
+    "export/test_pdf_document.py",
+    "export/test_verdicts.py",
+    "export/test_verify_bounds.py",
+    "export/test_seal.py",
+    "export/test_timestamps.py",
+    "export/test_fetch_safety.py",
+    "export/test_context.py",
+    "documents/test_rendering.py",
+    "documents/test_hostile_markdown.py",
+    "documents/test_merging.py",
+    "documents/test_comparing.py",
+    "comments/test_anchoring.py",
+    "comments/test_highlighting.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    root = os.path.dirname(__file__) + os.sep
+    for item in items:
+        relative = str(item.path)[len(root):].replace(os.sep, "/") if str(item.path).startswith(root) else ""
+        if relative.startswith(DIALECT_INDEPENDENT):
+            item.add_marker(pytest.mark.dialect_independent)

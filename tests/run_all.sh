@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole suite, once on SQLite and once on PostgreSQL (a fresh database on
-# the local server). Under CI=true nothing may be skipped.
+# The whole suite on SQLite, then on PostgreSQL (a fresh database on the local
+# server) every test that depends on the dialect (tests/conftest.py marks the
+# rest dialect_independent: browser walks, PDF checks, fuzzing, pure cores). Under CI=true nothing may be skipped.
 set -u
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -46,12 +47,12 @@ echo "== Lint (ruff, configured in pyproject.toml) =="
 echo "== Tests on SQLite =="
 env -u TEST_DATABASE_URL "$BIN/python" -m pytest -q -p no:cacheprovider "$@" tests || status=1
 
-echo "== Tests on PostgreSQL =="
+echo "== Tests on PostgreSQL (what depends on the dialect; the rest ran above) =="
 if ensure_postgres; then
   psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null &&
   psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -c "CREATE DATABASE $PG_DB" >/dev/null || status=1
   TEST_DATABASE_URL="postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB" \
-    "$BIN/python" -m pytest -q -p no:cacheprovider "$@" tests || status=1
+    "$BIN/python" -m pytest -q -p no:cacheprovider -m "not dialect_independent" "$@" tests || status=1
 else
   echo "SKIPPED: no PostgreSQL server at $PG_HOST:$PG_PORT could be reached or started."
   [ "${CI:-}" = "true" ] && { echo "Under CI nothing may be skipped."; status=1; }
