@@ -72,7 +72,7 @@ def action_json(action: RoadmapAction) -> dict:
             "start": action.start_date.isoformat() if action.start_date else None,
             "due": action.due_date.isoformat() if action.due_date else None,
             "start_precision": action.start_precision, "due_precision": action.due_precision,
-            "status": action.status, "revision": action.revision,
+            "status": action.status, "revision": action.edit_count,
             "created_at": iso(action.created_at), "updated_at": iso(action.updated_at)}
     if action.document.final_version_id is not None:
         data["current_status"] = services.progress_status(action)
@@ -173,7 +173,7 @@ def update_action(aid):
     def field(name):
         return getattr(data, name) if name in given else services.UNSET
 
-    services.update_action(user, action, revision=field("revision"), title=field("title"),
+    services.update_action(user, action, edit_count=field("revision"), title=field("title"),
                            description=field("description"), owner_ids=_owner_ids(data, given),
                            lead_user_id=field("lead_user_id"), start=field("start_date"), due=field("due_date"),
                            status=field("status"), section_id=field("section_id"))

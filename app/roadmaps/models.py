@@ -52,7 +52,8 @@ class RoadmapAction(db.Model):
     due_precision: Mapped[str] = mapped_column(String(8), default="day", server_default="day")
     status: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")
     # 1, 2, 3, ...: raised by every change, so that a stale edit is refused (409) instead of overwriting.
-    revision: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # Named `revision` in the column, the API and the edit form (its wire name); not a section's revision.
+    edit_count: Mapped[int] = mapped_column("revision", default=1, server_default=text("1"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -146,13 +146,13 @@ def edit(aid):
         form.section_id.data = str(action.section_id or "")
         form.start_date.data = show_timeframe(action.start_date, action.start_precision) or ""
         form.due_date.data = show_timeframe(action.due_date, action.due_precision) or ""
-        form.revision.data = str(action.revision)
+        form.revision.data = str(action.edit_count)
     stale = False
     if form.validate_on_submit():
         revision = form.revision.data
         try:
             services.update_action(
-                current_user, action, revision=id_or_none(revision),
+                current_user, action, edit_count=id_or_none(revision),
                 title=form.title.data, description=form.description.data, owner_ids=_owner_values(form),
                 lead_user_id=form.lead_user_id.data or None, start=form.start_date.data, due=form.due_date.data,
                 status=form.status.data, section_id=form.section_id.data or None)

@@ -215,14 +215,15 @@ def create_action(user, document: Document, *, title, description=None, owner_id
     return action
 
 
-def update_action(user, action: RoadmapAction, *, revision=UNSET, title=UNSET, description=UNSET,
+def update_action(user, action: RoadmapAction, *, edit_count=UNSET, title=UNSET, description=UNSET,
                   owner_ids=UNSET, lead_user_id=UNSET, start=UNSET, due=UNSET, status=UNSET,
                   section_id=UNSET) -> RoadmapAction:
-    """Changes only the fields given. With `revision`, refuses (409 stale) when the action changed since."""
+    """Changes only the fields given. With `edit_count` (the action's `revision` on the wire), refuses (409 stale)
+    when the action changed since."""
     document = action.document
     require_action_edit(user, document)
     errors = FieldErrors()
-    if revision is not UNSET and revision is not None and (isinstance(revision, bool) or not isinstance(revision, int)):
+    if edit_count not in (UNSET, None) and (isinstance(edit_count, bool) or not isinstance(edit_count, int)):
         errors.add("revision", "Must be a whole number.")
     changes: dict = {}
     if title is not UNSET:
@@ -246,9 +247,9 @@ def update_action(user, action: RoadmapAction, *, revision=UNSET, title=UNSET, d
         changes["description"] = check_description(description)
     if lock_row(RoadmapAction, action.id):  # one change of an action at a time
         db.session.refresh(action)
-    if revision not in (UNSET, None) and revision != action.revision:
+    if edit_count not in (UNSET, None) and edit_count != action.edit_count:
         raise Conflict("Someone changed this action since you opened it. Reload it and make your change again.",
-                       code="stale", details={"current_revision": action.revision})
+                       code="stale", details={"current_revision": action.edit_count})
     before = snapshot_of(action)
     for name, value in changes.items():
         setattr(action, name, value)
@@ -259,11 +260,11 @@ def update_action(user, action: RoadmapAction, *, revision=UNSET, title=UNSET, d
     after = snapshot_of(action)
     if after == before:
         return action
-    action.revision += 1
+    action.edit_count += 1
     action.updated_at = document.updated_at = utcnow()
     db.session.flush()
     record(document.group_id, user, "action.update", f"action:{action.id}", document_id=document.id,
-           revision=action.revision, changes=describe_changes(before, after))
+           revision=action.edit_count, changes=describe_changes(before, after))
     return action
 
 
