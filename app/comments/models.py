@@ -22,10 +22,8 @@ from sqlalchemy import (
     inspect,
     select,
     text,
-    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
-from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.util import utcnow
@@ -178,29 +176,9 @@ def _raise_discussion_versions(session, _flush_context) -> None:
     sections, renamed = _changed_sections(session)
     if not sections and not renamed:
         return
-    from app.documents.models import Section
+    from app.documents.models import raise_discussion_versions
 
-    connection = session.connection()
     if renamed:
-        sections.update(connection.scalars(select(Comment.section_id).where(Comment.author_id.in_(renamed))
-                                           .distinct()))
-    table = Section.__table__
-    ids = sorted(sections)  # one order for every writer: rows locked in it cannot deadlock one another
-    for start in range(0, len(ids), 500):
-        connection.execute(update(table).where(table.c.id.in_(ids[start:start + 500]))
-                           .values(discussion_version=table.c.discussion_version + 1))
-    session.info.setdefault("accord_discussions_changed", set()).update(ids)
-
-
-@event.listens_for(Session, "after_flush_postexec")
-def _expire_discussion_versions(session, _flush_context) -> None:
-    """Loaded sections read their new version when next asked."""
-    ids = session.info.pop("accord_discussions_changed", None)
-    if not ids:
-        return
-    from app.documents.models import Section
-
-    for sid in ids:
-        section = session.identity_map.get(identity_key(Section, sid))
-        if section is not None:
-            session.expire(section, ["discussion_version"])
+        sections.update(session.connection().scalars(
+            select(Comment.section_id).where(Comment.author_id.in_(renamed)).distinct()))
+    raise_discussion_versions(session, sections)

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.util import utcnow
@@ -66,9 +78,9 @@ class Section(db.Model):
     # The current text, whole; equal to the text of revision `current_revision`.
     body: Mapped[str] = mapped_column(Text, default="")
     current_revision: Mapped[int] = mapped_column(default=1)
-    # Raised by one in the transaction of every change to the section's comments or suggested changes
-    # (and to the names of their authors): see app/comments/models.py. The document page keeps each
-    # section's markup under it instead of reading the discussion again.
+    # Raised by one, through `raise_discussion_versions`, in the transaction of every change to what the
+    # extensions show inside the section (today the comments' threads, highlights and suggestion counts).
+    # The document page keeps each section's markup under it instead of reading the discussion again.
     discussion_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -80,6 +92,33 @@ class Section(db.Model):
     @property
     def anchor(self) -> str:
         return section_anchor(self.id)
+
+
+def raise_discussion_versions(session, section_ids) -> None:
+    """The sections' discussion version + 1, in the flush that changes what shows inside them.
+
+    Called by an extension whose marks appear in a section's kept markup (comments, from their flush) so
+    that a reader sees the new version exactly when they see the change; the core owns the column and the
+    write, and knows nothing of what the extension shows. Rows are updated in one order (by id), so two
+    writers cannot deadlock on them; loaded sections read the new value when next asked."""
+    ids = sorted(set(section_ids))
+    if not ids:
+        return
+    table = Section.__table__
+    connection = session.connection()
+    for start in range(0, len(ids), 500):
+        connection.execute(update(table).where(table.c.id.in_(ids[start:start + 500]))
+                           .values(discussion_version=table.c.discussion_version + 1))
+    session.info.setdefault("accord_discussions_changed", set()).update(ids)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_discussion_versions(session, _flush_context) -> None:
+    ids = session.info.pop("accord_discussions_changed", None)
+    for sid in ids or ():
+        section = session.identity_map.get(identity_key(Section, sid))
+        if section is not None:
+            session.expire(section, ["discussion_version"])
 
 
 def section_anchor(section_id: int) -> str:
