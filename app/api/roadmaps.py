@@ -12,7 +12,7 @@ from app.api.fields import Day, FreeText, Id, Timeframe, choice, text
 from app.documents.services import version_for
 from app.extensions import db
 from app.organisations.services import organisation_for
-from app.roadmaps import services
+from app.roadmaps import exporting, services
 from app.roadmaps.models import ACTION_STATUSES, ActionUpdate, RoadmapAction
 from app.roadmaps.permissions import action_for, require_action_edit, roadmap_for
 from app.roadmaps.timeframes import show_timeframe
@@ -131,16 +131,16 @@ def list_actions(did):
           errors=(401, 404))
 def actions_csv(did):
     document = roadmap_for(signed_in_user(), did)
-    rows = services.export_rows(services.live_actions(document))
-    return _download(services.actions_csv(rows), "text/csv", f"{_slug(document.title)}-actions.csv")
+    rows = exporting.export_rows(services.live_actions(document))
+    return _download(exporting.actions_csv(rows), "text/csv", f"{_slug(document.title)}-actions.csv")
 
 
 @endpoint("/documents/<int:did>/actions.ics", "GET", "Due dates of a roadmap's actions as an iCalendar feed",
           tag="roadmaps", errors=(401, 404))
 def actions_ics(did):
     document = roadmap_for(signed_in_user(), did)
-    rows = services.export_rows(services.live_actions(document))
-    return _download(services.actions_ics(rows, document.title, current_app.config["BASE_URL"]), "text/calendar",
+    rows = exporting.export_rows(services.live_actions(document))
+    return _download(exporting.actions_ics(rows, document.title, current_app.config["BASE_URL"]), "text/calendar",
                      f"{_slug(document.title)}-actions.ics")
 
 
@@ -221,7 +221,7 @@ def version_actions(vid):
 def _organisation_rows(oid):
     user = signed_in_user()
     organisation = organisation_for(oid)
-    return organisation, services.export_rows(services.actions_of_organisation(user, organisation))
+    return organisation, exporting.export_rows(services.actions_of_organisation(user, organisation))
 
 
 @endpoint("/organisations/<int:oid>/actions.csv", "GET",
@@ -229,7 +229,7 @@ def _organisation_rows(oid):
           errors=(401, 404))
 def organisation_actions_csv(oid):
     organisation, rows = _organisation_rows(oid)
-    return _download(services.actions_csv(rows), "text/csv", f"{_slug(organisation.name)}-actions.csv")
+    return _download(exporting.actions_csv(rows), "text/csv", f"{_slug(organisation.name)}-actions.csv")
 
 
 @endpoint("/organisations/<int:oid>/actions.ics", "GET",
@@ -237,6 +237,6 @@ def organisation_actions_csv(oid):
           tag="roadmaps", errors=(401, 404))
 def organisation_actions_ics(oid):
     organisation, rows = _organisation_rows(oid)
-    body = services.actions_ics(rows, f"{organisation.name}: roadmap actions", current_app.config["BASE_URL"])
+    body = exporting.actions_ics(rows, f"{organisation.name}: roadmap actions", current_app.config["BASE_URL"])
     return _download(body, "text/calendar", f"{_slug(organisation.name)}-actions.ics")
 

@@ -9,7 +9,7 @@ from app.documents.services import live_sections, numbered
 from app.errors import AccordError, Conflict
 from app.extensions import db
 from app.forms import apply_errors, status_for
-from app.roadmaps import services
+from app.roadmaps import services, timeline
 from app.roadmaps.forms import ActionForm, FollowUpForm
 from app.roadmaps.models import ACTION_STATUSES
 from app.roadmaps.permissions import (
@@ -80,13 +80,13 @@ def index(did):
     organisations = services.group_organisations(document.group_id)
     filters = _filters(organisations)
     shown = [i for i in items if _matches(i, filters)]
-    quarters, undated = services.timeline(shown)
+    quarters, undated = timeline.timeline(shown)
     endorsed_plan = None
     if final is not None and not frozen:
         endorsed_plan = services.version_actions(final)
     return render_template(
         "roadmaps/index.html", document=document, group=document.group, items=shown, total=len(items),
-        counts=services.summary_counts(items, "now_status"), statuses=ACTION_STATUSES, quarters=quarters,
+        counts=timeline.summary_counts(items, "now_status"), statuses=ACTION_STATUSES, quarters=quarters,
         undated=undated, organisations=organisations, filters=filters, frozen=frozen, final=final,
         can_edit=can_edit_actions(current_user, document), can_follow_up=can_follow_up(current_user, document),
         endorsed_plan=endorsed_plan, action_form=EmptyForm(), active="actions")

@@ -1,5 +1,6 @@
 """Roadmap actions: adding, editing, reordering and removing them, freezing them into versions,
-comparing them between versions, following them up after endorsement, and exporting them.
+comparing them between versions and following them up after endorsement (the page's timeline is
+timeline.py, the CSV and iCalendar files exporting.py).
 
 Every function that changes something takes the acting user, checks the
 rules, changes the data, records an audit event and flushes; the caller
@@ -7,9 +8,7 @@ commits once.
 """
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -35,11 +34,10 @@ from app.roadmaps.permissions import require_action_edit, require_follow_up
 from app.roadmaps.timeframes import (
     BadTimeframe,
     parse_timeframe,
-    quarter_label,
     show_timeframe,
 )
 from app.util import utcnow
-from app.validation import FieldErrors, clean_id, clean_long_text, clean_text, one_line
+from app.validation import FieldErrors, clean_id, clean_long_text, clean_text
 
 MAX_ACTIONS = 500
 MAX_OWNERS = 50
@@ -72,7 +70,7 @@ def live_actions(document: Document) -> list[RoadmapAction]:
         .order_by(RoadmapAction.position, RoadmapAction.id)))
 
 
-def _section_numbers(document: Document) -> dict[int, tuple[str, str]]:
+def live_section_numbers(document: Document) -> dict[int, tuple[str, str]]:
     from app.documents.services import live_sections, numbered
 
     return {section.id: (number, section.heading) for number, section in numbered(live_sections(document))}
@@ -332,7 +330,7 @@ def actions_for_hash(document: Document) -> tuple[list[tuple[int, dict]], list[d
     snapshots = current_snapshots(document)
     if not snapshots:
         return [], None
-    numbers = {sid: number for sid, (number, _heading) in _section_numbers(document).items()}
+    numbers = {sid: number for sid, (number, _heading) in live_section_numbers(document).items()}
     return snapshots, canonical_actions(snapshots, numbers)
 
 
@@ -355,7 +353,7 @@ def _version_section_numbers(version: Version) -> dict[int, tuple[str, str]]:
     return {item["section_id"]: (number, item["heading"]) for number, item in zip(numbers, state)}
 
 
-def _display(action_id: int, data: dict, sections: dict[int, tuple[str, str]], prefix: str) -> dict:
+def action_display(action_id: int, data: dict, sections: dict[int, tuple[str, str]], prefix: str) -> dict:
     number, heading = sections.get(data["section_id"], (None, None)) if data["section_id"] else (None, None)
     return {"action_id": action_id, "title": data["title"], "description": data["description"],
             "description_html": render_cached(data["description"],
@@ -379,13 +377,13 @@ def version_actions(version: Version) -> list[dict]:
     if not rows:
         return []
     sections = _version_section_numbers(version)
-    return [_display(row.action_id, row.data, sections, f"va{version.id}-") for row in rows]
+    return [action_display(row.action_id, row.data, sections, f"va{version.id}-") for row in rows]
 
 
 def current_actions(document: Document) -> list[dict]:
     """The live actions, in the same shape as version_actions."""
-    sections = _section_numbers(document)
-    return [_display(action_id, data, sections, "a-") for action_id, data in current_snapshots(document)]
+    sections = live_section_numbers(document)
+    return [action_display(action_id, data, sections, "a-") for action_id, data in current_snapshots(document)]
 
 
 # --- comparing versions ---------------------------------------------------------------
@@ -428,7 +426,7 @@ def describe_changes(before: dict, after: dict, sections_before: dict | None = N
 
 def _snapshots_of(version: Version | None, document: Document) -> tuple[list[tuple[int, dict]], dict]:
     if version is None:
-        return current_snapshots(document), _section_numbers(document)
+        return current_snapshots(document), live_section_numbers(document)
     rows = db.session.scalars(select(VersionAction).where(VersionAction.version_id == version.id)
                               .order_by(VersionAction.position))
     return [(row.action_id, row.data) for row in rows], _version_section_numbers(version)
@@ -542,117 +540,6 @@ def add_update(user, action: RoadmapAction, *, status=None, note=None, entry_dat
     record(document.group_id, user, "action.follow_up", f"action:{action.id}", document_id=document.id,
            update_id=update.id, entry_date=day.isoformat(), status=status, previous_status=previous)
     return update
-
-
-# --- filters, summary and timeline for the page ------------------------------------------------
-
-def summary_counts(items: list[dict], key: str = "status") -> dict[str, int]:
-    counts = {status: 0 for status in ACTION_STATUSES}
-    for item in items:
-        counts[item[key]] = counts.get(item[key], 0) + 1
-    return counts
-
-
-def timeline(items: list[dict], limit: int = 40) -> tuple[list[dict], list[dict]]:
-    """Quarters in order, each with the actions running in it (starting, due or continuing),
-    and the actions that have no date at all."""
-    from app.roadmaps.timeframes import quarter_bounds, quarters_between
-
-    dated = [i for i in items if i["start_on"] or i["due_on"]]
-    undated = [i for i in items if not (i["start_on"] or i["due_on"])]
-    if not dated:
-        return [], undated
-    days = [date.fromisoformat(d) for i in dated for d in (i["start_on"], i["due_on"]) if d]
-    quarters = []
-    for year, quarter in quarters_between(min(days), max(days), limit):
-        first, last = quarter_bounds(year, quarter)
-        entries = []
-        for item in dated:
-            start = date.fromisoformat(item["start_on"]) if item["start_on"] else None
-            due = date.fromisoformat(item["due_on"]) if item["due_on"] else None
-            begin, end = start or due, due or start
-            if begin > last or end < first:
-                continue
-            notes = []
-            if start is not None and first <= start <= last:
-                notes.append("starts")
-            if due is not None and first <= due <= last:
-                notes.append("due")
-            entries.append({"item": item, "notes": notes or ["continues"]})
-        quarters.append({"label": quarter_label(year, quarter), "entries": entries})
-    return quarters, undated
-
-
-# --- exports ---------------------------------------------------------------------------
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-CSV_COLUMNS = ["id", "document_id", "document", "position", "section", "title", "status", "current_status",
-               "owners", "lead", "start", "due", "description"]
-
-
-def export_rows(actions: list[RoadmapAction]) -> list[dict]:
-    rows = []
-    section_cache: dict[int, dict] = {}
-    for position, action in enumerate(actions, start=1):
-        document = action.document
-        if document.id not in section_cache:
-            section_cache[document.id] = _section_numbers(document)
-        data = _display(action.id, snapshot_of(action), section_cache[document.id], "x-")
-        data.update({"document_id": document.id, "document": document.title, "position": position,
-                     "current_status": progress_status(action) if document.final_version_id else action.status})
-        rows.append(data)
-    return rows
-
-
-def actions_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([_cell(v) for v in (
-            row["action_id"], row["document_id"], row["document"], row["position"],
-            f"§{row['section']} {row['section_heading']}" if row["section"] else "", row["title"],
-            row["status_label"], ACTION_STATUSES.get(row["current_status"], row["current_status"]),
-            "; ".join(o["name"] for o in row["owners"]), row["lead"]["name"] if row["lead"] else "",
-            row["start"] or "", row["due"] or "", row["description"])])
-    return out.getvalue()
-
-
-def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
-    """An iCalendar feed with one all-day event on each action's due date (actions without one are left out)."""
-    from icalendar import Calendar, Event
-
-    calendar = Calendar()
-    calendar.add("prodid", "-//Accord//Roadmap actions//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", one_line(calendar_name))
-    stamp = datetime.now(UTC).replace(microsecond=0)
-    host = base_url.split("//", 1)[-1].split("/", 1)[0] or "accord"
-    for row in rows:
-        if not row["due_on"]:
-            continue
-        event = Event()
-        event.add("uid", f"action-{row['action_id']}-due@{host}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", date.fromisoformat(row["due_on"]))
-        event.add("summary", one_line(f"Due: {row['title']}"))
-        lines = [f"Roadmap: {row['document']}", f"Due: {row['due']}", f"Status: {row['status_label']}"]
-        if row["owners"]:
-            lines.append("Owners: " + ", ".join(o["name"] for o in row["owners"]))
-        if row["lead"]:
-            lines.append(f"Lead: {row['lead']['name']}")
-        event.add("description", "\n".join(one_line(line) for line in lines))
-        event.add("url", f"{base_url.rstrip('/')}/documents/{row['document_id']}/actions#action-{row['action_id']}")
-        calendar.add_component(event)
-    return calendar.to_ical()
 
 
 def actions_of_organisation(user, organisation: Organisation) -> list[RoadmapAction]:

@@ -1,0 +1,79 @@
+"""Roadmap actions as a spreadsheet (CSV) and as due dates for a calendar (iCalendar)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+from app.roadmaps.models import ACTION_STATUSES, RoadmapAction
+from app.roadmaps.services import action_display, live_section_numbers, progress_status, snapshot_of
+from app.validation import one_line
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+CSV_COLUMNS = ["id", "document_id", "document", "position", "section", "title", "status", "current_status",
+               "owners", "lead", "start", "due", "description"]
+
+
+def export_rows(actions: list[RoadmapAction]) -> list[dict]:
+    rows = []
+    section_cache: dict[int, dict] = {}
+    for position, action in enumerate(actions, start=1):
+        document = action.document
+        if document.id not in section_cache:
+            section_cache[document.id] = live_section_numbers(document)
+        data = action_display(action.id, snapshot_of(action), section_cache[document.id], "x-")
+        data.update({"document_id": document.id, "document": document.title, "position": position,
+                     "current_status": progress_status(action) if document.final_version_id else action.status})
+        rows.append(data)
+    return rows
+
+
+def actions_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(v) for v in (
+            row["action_id"], row["document_id"], row["document"], row["position"],
+            f"§{row['section']} {row['section_heading']}" if row["section"] else "", row["title"],
+            row["status_label"], ACTION_STATUSES.get(row["current_status"], row["current_status"]),
+            "; ".join(o["name"] for o in row["owners"]), row["lead"]["name"] if row["lead"] else "",
+            row["start"] or "", row["due"] or "", row["description"])])
+    return out.getvalue()
+
+
+def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
+    """An iCalendar feed with one all-day event on each action's due date (actions without one are left out)."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Accord//Roadmap actions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", one_line(calendar_name))
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    host = base_url.split("//", 1)[-1].split("/", 1)[0] or "accord"
+    for row in rows:
+        if not row["due_on"]:
+            continue
+        event = Event()
+        event.add("uid", f"action-{row['action_id']}-due@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", date.fromisoformat(row["due_on"]))
+        event.add("summary", one_line(f"Due: {row['title']}"))
+        lines = [f"Roadmap: {row['document']}", f"Due: {row['due']}", f"Status: {row['status_label']}"]
+        if row["owners"]:
+            lines.append("Owners: " + ", ".join(o["name"] for o in row["owners"]))
+        if row["lead"]:
+            lines.append(f"Lead: {row['lead']['name']}")
+        event.add("description", "\n".join(one_line(line) for line in lines))
+        event.add("url", f"{base_url.rstrip('/')}/documents/{row['document_id']}/actions#action-{row['action_id']}")
+        calendar.add_component(event)
+    return calendar.to_ical()
