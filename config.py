@@ -198,6 +198,13 @@ class Config:
     EXPORT_API_WAIT_SECONDS = float(os.environ.get("EXPORT_API_WAIT_SECONDS", "20"))
     # The language of documents (lang attribute, hyphenation) until documents carry their own.
     EXPORT_LANGUAGE = os.environ.get("EXPORT_LANGUAGE", "en")
+    # Word files (.docx): the largest upload, its parts and unpacked size (zip bombs), images kept inline,
+    # and the time an import may take.
+    WORD_MAX_BYTES = _int("WORD_MAX_BYTES", 8 * 1024 * 1024)
+    WORD_MAX_PARTS = _int("WORD_MAX_PARTS", 2000)
+    WORD_MAX_UNPACKED_BYTES = _int("WORD_MAX_UNPACKED_BYTES", 100 * 1024 * 1024)
+    WORD_IMAGE_MAX_BYTES = _int("WORD_IMAGE_MAX_BYTES", 32 * 1024)
+    WORD_IMPORT_SECONDS = _int("WORD_IMPORT_SECONDS", 30)
     # The public address printed in PDFs for verification (and in their QR code).
     EXPORT_PUBLIC_BASE_URL = os.environ.get("EXPORT_PUBLIC_BASE_URL") or os.environ.get("BASE_URL",
                                                                                          "http://127.0.0.1:5000")

@@ -172,10 +172,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.notifications.routes import bp as notifications_bp
     from app.validation import IdConverter
+    from app.word.routes import bp as word_bp
 
     app.url_map.converters["int"] = IdConverter  # an id too large for the database is simply not found
     for blueprint in (main_bp, auth_bp, groups_bp, documents_bp, workflow_bp, comments_bp, notifications_bp,
-                      activity_bp, endorsements_bp, audit_bp, admin_bp, integrity_bp, api_bp, export_bp):
+                      activity_bp, endorsements_bp, audit_bp, admin_bp, integrity_bp, api_bp, export_bp,
+                      word_bp):
         app.register_blueprint(blueprint)
     from app.roadmaps.routes import bp as roadmaps_bp
 

@@ -24,7 +24,7 @@ LAYERS = [
     ("foundation", ["mail", "audit", "auth", "organisations", "groups"]),
     ("core", ["documents"]),
     ("extensions", ["comments", "roadmaps", "endorsements"]),
-    ("consumers", ["notifications", "activity", "export", "integrity"]),
+    ("consumers", ["notifications", "activity", "export", "word", "integrity"]),
 ]
 LAYER_OF = {package: index for index, (_name, packages) in enumerate(LAYERS) for package in packages}
 ORDER_IN_LAYER = {package: position for _name, packages in LAYERS for position, package in enumerate(packages)}

@@ -161,11 +161,16 @@ def _int_arg(name: str, allow_current: bool = False):
     return number
 
 
-@endpoint("/groups/<int:gid>/documents", "POST", "Create a document (editor), from sections or a Markdown text",
-          body=DocumentRequest, status=201, tag="documents", errors=(400, 401, 403, 404, 413))
+@endpoint("/groups/<int:gid>/documents", "POST", "Create a document (editor), from sections or a Markdown text; "
+          "or as multipart/form-data from a file (.docx or Markdown) with optional title, kind and summary",
+          body=DocumentRequest, status=201, tag="documents", errors=(400, 401, 403, 404, 413), upload="file")
 def create_document(gid):
     user = signed_in_user()
     group = group_for(user, gid)
+    if request.mimetype == "multipart/form-data":
+        from app.api.word import create_document_from_upload
+
+        return create_document_from_upload(user, group)
     data = parse(DocumentRequest)
     if data.markdown is not None:
         document = services.import_document(user, group, markdown_text=data.markdown, title=data.title,

@@ -58,10 +58,11 @@ def build_spec() -> dict:
             # A body whose every field is optional may be left out: it reads as {}.
             operation["requestBody"] = {"required": bool(schema.get("required")), "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
-        if op.upload is not None:
-            operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        if op.upload is not None:  # alone, or beside a JSON body (a file instead of the JSON)
+            operation.setdefault("requestBody", {"required": True, "content": {}})
+            operation["requestBody"]["content"]["multipart/form-data"] = {"schema": {
                 "type": "object", "required": [op.upload],
-                "properties": {op.upload: {"type": "string", "format": "binary"}}}}}}
+                "properties": {op.upload: {"type": "string", "format": "binary"}}}}
         # Every operation that needs a sign-in may answer 401, every body may be refused
         # with 400, and every object named in the path may be missing (404).
         errors = set(op.errors) | ({401} if op.auth else set()) | ({400} if op.body or op.upload else set())

@@ -40,6 +40,8 @@ class Comment(db.Model):
     # The thread's first comment; None for a first comment.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who wrote it when it came from elsewhere (a Word comment whose author is not a member): shown "from Word".
+    external_author: Mapped[str | None] = mapped_column(String(200))
     # Markdown, rendered sanitised; emptied when the comment is deleted.
     body: Mapped[str] = mapped_column(Text, default="")
     # The anchor (first comments only): the quoted words, "" for the section as a whole ...
@@ -84,8 +86,10 @@ class Comment(db.Model):
 
     @property
     def author_name(self) -> str | None:
-        """None once the author is gone."""
-        return self.author.name if self.author is not None else None
+        """None once the author is gone; an author from a Word file who is not a member reads "Name (from Word)"."""
+        if self.author is not None:
+            return self.author.name
+        return f"{self.external_author} (from Word)" if self.external_author else None
 
     @property
     def thread_id(self) -> int:
@@ -112,6 +116,8 @@ class Amendment(db.Model):
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Who suggested it when it came from elsewhere (a Word tracked change by someone not a member).
+    external_author: Mapped[str | None] = mapped_column(String(200))
     # The proposed text of the whole section.
     body: Mapped[str] = mapped_column(Text)
     base_revision: Mapped[int]
@@ -131,6 +137,12 @@ class Amendment(db.Model):
     document = relationship("Document")
     supports: Mapped[list[AmendmentSupport]] = relationship(
         order_by="AmendmentSupport.id", cascade="all, delete-orphan", back_populates="amendment")
+
+    @property
+    def author_name(self) -> str | None:
+        if self.author is not None:
+            return self.author.name
+        return f"{self.external_author} (from Word)" if self.external_author else None
 
 
 class AmendmentSupport(db.Model):

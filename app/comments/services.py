@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, func, select, union_all
@@ -49,6 +50,26 @@ from app.validation import (
 )
 
 MAX_COMMENT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Who wrote a comment or a suggested change brought in from elsewhere (a Word file) and when: a member
+    (`author`), or a name that is no member's (`name`, shown "from Word"). The acting user imports it."""
+
+    author: User | None = None
+    name: str | None = None
+    at: datetime | None = None
+
+
+def _credit_fields(user, credit: Credit | None) -> dict:
+    if credit is None:
+        return {"author_id": user.id}
+    fields = {"author_id": credit.author.id if credit.author is not None else None,
+              "external_author": None if credit.author is not None else (credit.name or "")[:200] or None}
+    if credit.at is not None:
+        fields["created_at"] = credit.at
+    return fields
 MAX_QUOTE_CHARS = 5_000
 MAX_RATIONALE_CHARS = 5_000
 
@@ -122,15 +143,17 @@ def _anchor_on(section: Section, quote, occurrence, near) -> anchoring.Anchor:
 
 # --- comments -----------------------------------------------------------------------
 
-def add_comment(user, section: Section, *, body, quote=None, occurrence=None, start=None) -> Comment:
-    """A new thread on the section: on the quoted words when given, else on the section as a whole."""
+def add_comment(user, section: Section, *, body, quote=None, occurrence=None, start=None,
+                credit: Credit | None = None) -> Comment:
+    """A new thread on the section: on the quoted words when given, else on the section as a whole.
+    `credit`: written by someone else, brought in by `user` (a Word import)."""
     document = section.document
     if not can_comment(user, document):
         raise PermissionDenied("Observers read the discussion; members and above comment.")
     _require_live_section(section)
     body = check_comment_body(body)
     anchor = _anchor_on(section, quote, occurrence, start)
-    comment = Comment(section_id=section.id, document_id=document.id, author_id=user.id, body=body,
+    comment = Comment(section_id=section.id, document_id=document.id, **_credit_fields(user, credit), body=body,
                       anchor_quote=anchor.quote, anchor_prefix=anchor.prefix, anchor_suffix=anchor.suffix,
                       anchor_start=anchor.start, anchor_end=anchor.end, revision=section.current_revision)
     db.session.add(comment)
@@ -141,7 +164,7 @@ def add_comment(user, section: Section, *, body, quote=None, occurrence=None, st
     return comment
 
 
-def reply(user, parent: Comment, *, body) -> Comment:
+def reply(user, parent: Comment, *, body, credit: Credit | None = None) -> Comment:
     """A reply in the thread of `parent` (a reply to a reply joins the same thread)."""
     document = parent.document
     if not can_comment(user, document):
@@ -152,8 +175,8 @@ def reply(user, parent: Comment, *, body) -> Comment:
     _require_live_section(section)
     body = check_comment_body(body)
     thread = parent.parent or parent
-    comment = Comment(section_id=section.id, document_id=document.id, parent_id=thread.id, author_id=user.id,
-                      body=body, revision=section.current_revision)
+    comment = Comment(section_id=section.id, document_id=document.id, parent_id=thread.id,
+                      **_credit_fields(user, credit), body=body, revision=section.current_revision)
     db.session.add(comment)
     db.session.flush()
     record(document.group_id, user, "comment.reply", f"comment:{comment.id}", thread_id=thread.id,
@@ -445,7 +468,8 @@ def comment_html(comment: Comment) -> str:
 
 # --- suggested changes (amendments) -----------------------------------------------------
 
-def propose_amendment(user, section: Section, *, body, base_revision, rationale=None) -> Amendment:
+def propose_amendment(user, section: Section, *, body, base_revision, rationale=None,
+                      credit: Credit | None = None) -> Amendment:
     """A suggested new text for the section, written on revision `base_revision` (a number, or a form's
     text). Refused like a save while the document is final or closed (409 document_frozen)."""
     document = section.document
@@ -469,8 +493,8 @@ def propose_amendment(user, section: Section, *, body, base_revision, rationale=
     if body == documents.revision_text(section.id, base_revision):
         raise Invalid("The suggestion does not change anything.",
                       fields={"body": "This is the text as it was: change something to suggest it."})
-    amendment = Amendment(section_id=section.id, document_id=document.id, author_id=user.id, body=body,
-                          base_revision=base_revision, rationale=rationale)
+    amendment = Amendment(section_id=section.id, document_id=document.id, **_credit_fields(user, credit),
+                          body=body, base_revision=base_revision, rationale=rationale)
     db.session.add(amendment)
     db.session.flush()
     record(document.group_id, user, "amendment.propose", f"amendment:{amendment.id}", section_id=section.id,

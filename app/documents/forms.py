@@ -13,7 +13,9 @@ class DocumentForm(FlaskForm):
                         description="Leave empty when importing a file whose first heading is its title.")
     kind = SelectField("Kind of document", choices=list(DOCUMENT_KINDS.items()), validate_choice=False)
     summary = TextAreaField("Summary", validators=[Length(max=5000)], description="Optional: one short paragraph.")
-    file = FileField("Import a Markdown file", description="Optional: the file is split into sections at its headings.")
+    file = FileField("Import a Markdown or Word file (.md, .docx)",
+                     description="Optional: the file is split into sections at its headings; a Word file's comments "
+                                 "and tracked changes become comments and suggested changes.")
 
 
 class DocumentEditForm(FlaskForm):

@@ -44,6 +44,7 @@ from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
 from app.templating import url_maker
 from app.validation import id_or_none
+from app.word import services as word
 
 bp = Blueprint("documents", __name__)
 
@@ -64,11 +65,17 @@ def new_document(gid):
             upload = form.file.data
             if upload and getattr(upload, "filename", ""):
                 raw = upload.read()
+                if word.is_docx_upload(upload.filename, raw):
+                    report = word.import_docx(current_user, group, data=raw, title=form.title.data or None,
+                                              kind=form.kind.data, summary=form.summary.data)
+                    db.session.commit()
+                    flash(word.import_message(report), "success")
+                    return redirect(url_for("documents.show", did=report.document.id))
                 try:
                     text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    raise Invalid("The file is not UTF-8 text.",
-                                  fields={"file": "Not a UTF-8 Markdown file."}) from None
+                    raise Invalid("The file is neither UTF-8 text nor a Word file (.docx).",
+                                  fields={"file": "Not a Markdown file (UTF-8) or a Word file (.docx)."}) from None
                 document = services.import_document(current_user, group, markdown_text=text,
                                                     title=form.title.data or None, kind=form.kind.data,
                                                     summary=form.summary.data)
@@ -80,6 +87,7 @@ def new_document(gid):
             flash(f"“{document.title}” is created.", "success")
             return redirect(url_for("documents.show", did=document.id))
         except AccordError as exc:
+            db.session.rollback()
             apply_errors(form, exc)
     return render_template("documents/new.html", group=group, form=form), status_for(form)
 

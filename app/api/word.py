@@ -1,0 +1,70 @@
+"""API: Word files (.docx) out of drafts and versions, and a document made from an uploaded .docx (the
+multipart form of POST /groups/{gid}/documents, declared in documents.py)."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from pydantic import BaseModel, Field
+
+from app.api import endpoint, signed_in_user
+from app.concurrency import costly
+from app.documents import services as documents
+from app.documents.permissions import document_for
+from app.errors import Invalid
+from app.extensions import db
+from app.validation import FieldErrors, clean_choice, clean_text
+from app.word import services
+from app.word.routes import docx_response, with_comments
+
+
+class DocxQuery(BaseModel):
+    comments: int | None = Field(None, description="1: the open comments as Word comments on their words")
+
+
+def create_document_from_upload(user, group):
+    """The multipart form of creating a document: a `file` (.docx, or Markdown), and optional title, kind
+    (statement by default) and summary fields."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("Send the file in the multipart field `file`.", fields={"file": "Required."})
+    data = upload.read()
+    errors = FieldErrors()
+    title = clean_text(errors, "title", request.form.get("title"), max_length=300, required=False) or None
+    kind = clean_choice(errors, "kind", request.form.get("kind") or "statement", documents.DOCUMENT_KINDS)
+    summary = clean_text(errors, "summary", request.form.get("summary"), max_length=5000, required=False,
+                         multiline=True) or None
+    errors.raise_if_any()
+    if services.is_docx_upload(upload.filename, data):
+        report = services.import_docx(user, group, data=data, title=title, kind=kind, summary=summary)
+        document, extra = report.document, {"import": {"comments": report.comments,
+                                                        "suggestions": report.suggestions,
+                                                        "left_out": report.left_out}}
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid("The file is neither UTF-8 Markdown nor a Word file (.docx).",
+                          fields={"file": "Not a Markdown file (UTF-8) or a Word file (.docx)."}) from None
+        document, extra = documents.import_document(user, group, markdown_text=text, title=title, kind=kind,
+                                                    summary=summary), {}
+    db.session.commit()
+    from app.api.documents import document_json
+
+    return jsonify(document_json(document) | extra), 201
+
+
+@endpoint("/documents/<int:did>/export.docx", "GET", "The current text as a Word file (.docx)", tag="export",
+          query=DocxQuery, errors=(401, 404, 429))
+@costly("RATELIMIT_EXPORT")
+def document_docx(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    return docx_response(*services.export_docx(document, None, with_comments=with_comments()))
+
+
+@endpoint("/versions/<int:vid>/export.docx", "GET", "A version as a Word file (.docx)", tag="export",
+          query=DocxQuery, errors=(401, 404, 429))
+@costly("RATELIMIT_EXPORT")
+def version_docx(vid):
+    user = signed_in_user()
+    version = documents.version_for(user, vid)
+    return docx_response(*services.export_docx(version.document, version, with_comments=with_comments()))

@@ -1,0 +1,187 @@
+"""Word in and out, shared by the pages and the API.
+
+`import_docx` makes a document from a .docx through the documents' own service (the same validation and
+sanitising as typed Markdown), then its Word comments and tracked changes through the comments' services,
+credited to the member whose name or e-mail matches the Word author, else kept under the Word author's
+name. `export_docx` writes a draft or a version as a .docx.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.audit.services import record
+from app.comments import services as comments
+from app.documents import services as documents
+from app.documents.models import Document, Version
+from app.documents.permissions import can_create_document
+from app.documents.rendering import render_for_print
+from app.errors import Invalid, PermissionDenied
+from app.extensions import db
+from app.word import exporting
+from app.word.importing import ImportLimits, ImportResult, read_docx
+from app.word.package import Limits, WordFileError, looks_like_docx, open_docx
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass
+class ImportReport:
+    document: Document
+    comments: int
+    suggestions: int
+    left_out: list[str]
+
+
+def is_docx_upload(filename: str | None, data: bytes) -> bool:
+    """Whether an upload is meant as a Word file: by its name, or by being a zip (a renamed .docx)."""
+    name = (filename or "").lower()
+    return name.endswith((".docx", ".docm", ".doc", ".dotx")) or looks_like_docx(data)
+
+
+def read_upload(data: bytes) -> ImportResult:
+    """The converted file, or Invalid (400) saying what is wrong with it: nothing is stored."""
+    config = current_app.config
+    if len(data) > config["WORD_MAX_BYTES"]:
+        raise Invalid(f"A Word file may be at most {config['WORD_MAX_BYTES'] // (1024 * 1024)} MiB.",
+                      fields={"file": "The file is too large."}, code="docx_too_large")
+    try:
+        package = open_docx(data, Limits(max_parts=config["WORD_MAX_PARTS"],
+                                         max_total_bytes=config["WORD_MAX_UNPACKED_BYTES"],
+                                         max_part_bytes=config["WORD_MAX_UNPACKED_BYTES"]))
+        return read_docx(package, ImportLimits(image_max_bytes=config["WORD_IMAGE_MAX_BYTES"],
+                                               seconds=config["WORD_IMPORT_SECONDS"]))
+    except WordFileError as exc:
+        raise Invalid(str(exc), fields={"file": str(exc)}, code=exc.code) from None
+    except RecursionError:
+        raise Invalid("The Word file is nested too deeply to read.", fields={"file": "Nested too deeply."},
+                      code="docx_too_complex") from None
+
+
+def _people(group) -> tuple[dict[str, object], dict[str, object]]:
+    by_name: dict[str, object] = {}
+    by_email: dict[str, object] = {}
+    for membership in group.memberships:
+        user = membership.user
+        if user is None or user.is_disabled:
+            continue
+        by_name.setdefault(" ".join(user.name.lower().split()), user)
+        by_email[user.email.lower()] = user
+    return by_name, by_email
+
+
+def _credit(name: str, date, people) -> comments.Credit:
+    by_name, by_email = people
+    key = " ".join((name or "").lower().split())
+    member = by_email.get(key) or by_name.get(key)
+    return comments.Credit(author=member, name=None if member else (name or "Unknown author"), at=date)
+
+
+def import_docx(user, group, *, data: bytes, title=None, kind="statement", summary=None) -> ImportReport:
+    """A new document from a .docx, with its Word comments (as threads) and tracked changes (as suggestions).
+    All or nothing: the caller commits once."""
+    if not can_create_document(user, group):
+        raise PermissionDenied("Only editors and coordinators start documents.")
+    result = read_upload(data)
+    document = documents.create_document(user, group, title=title or result.title or "Imported document",
+                                         kind=kind, summary=summary, sections=result.sections)
+    sections = documents.live_sections(document)
+    people = _people(group)
+    threads: dict[str, object] = {}
+    count = 0
+    for comment in sorted(result.comments, key=lambda c: c.parent is not None):
+        section = sections[comment.section]
+        credit = _credit(comment.author, comment.date, people)
+        body = comment.text[:comments.MAX_COMMENT_CHARS]
+        if comment.parent is not None and comment.parent in threads:
+            comments.reply(user, threads[comment.parent], body=body, credit=credit)
+        else:
+            quote = comment.quote if comment.quote and comment.quote in section.body else None
+            try:
+                threads[comment.word_id] = comments.add_comment(user, section, body=body, quote=quote,
+                                                                start=comment.near if quote else None,
+                                                                credit=credit)
+            except Invalid:
+                threads[comment.word_id] = comments.add_comment(user, section, body=body, credit=credit)
+        count += 1
+    suggestions = 0
+    for suggestion in result.suggestions:
+        section = sections[suggestion.section]
+        comments.propose_amendment(user, section, body=suggestion.body, base_revision=section.current_revision,
+                                   rationale=f"Tracked changes from the Word file ({suggestion.changes}).",
+                                   credit=_credit(suggestion.author, suggestion.date, people))
+        suggestions += 1
+    record(group.id, user, "document.import_docx", f"document:{document.id}", comments=count,
+           suggestions=suggestions, left_out=result.left_out[:20])
+    return ImportReport(document, count, suggestions, result.left_out)
+
+
+def import_message(report: ImportReport) -> str:
+    """What the person who imported is told: what came in, and what was left out."""
+    message = (f"“{report.document.title}” is created from the Word file, with {report.comments} comment(s) "
+               f"and {report.suggestions} suggested change(s).")
+    if report.left_out:
+        message += " Left out: " + "; ".join(report.left_out) + "."
+    return message
+
+
+# --- export -------------------------------------------------------------------------------
+
+def _open_comments(document: Document) -> list[exporting.OpenComment]:
+    from app.comments.models import Comment
+
+    rows = list(db.session.scalars(comments.comments_query().where(
+        Comment.document_id == document.id, Comment.parent_id.is_(None), Comment.resolved_at.is_(None),
+        Comment.deleted_at.is_(None)).order_by(Comment.id)))
+    out = []
+    for root in rows:
+        replies = [(r.author_name or "A former member", r.created_at, r.body) for r in root.replies
+                   if r.deleted_at is None]
+        out.append(exporting.OpenComment(root.section_id, root.anchor_quote or "",
+                                         root.author_name or "A former member", root.created_at, root.body,
+                                         replies))
+    return out
+
+
+def _facts(document: Document, version: Version | None, with_comments: bool) -> exporting.WordFacts:
+    if version is not None:
+        state = documents.version_state(version)
+        hash_value = version.content_hash
+        if version.is_final:
+            status = "Final version" + (" (endorsement closed)" if version.closed_at else "")
+        else:
+            status = "Named version, not the final version"
+        name = version.name
+    else:
+        state = [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level}
+                 for s in documents.live_sections(document)]
+        hash_value = documents.current_content_hash(document, state)
+        status = f"Working text ({document.status}), not endorsed"
+        name = "Current working text"
+    endorsements = []
+    if version is not None and version.is_final:
+        from app.endorsements.services import endorsements_of
+
+        endorsements = [{"organisation": e.organisation.name, "country": e.organisation.country,
+                         "signatory": e.signatory_name, "date": e.created_at.date().isoformat()}
+                        for e in endorsements_of(version) if e.withdrawn_at is None]
+    shown = {s["section_id"] for s in state}
+    return exporting.WordFacts(
+        document_id=document.id, version_id=version.id if version else None,
+        title=version.title if version else document.title, group_name=document.group.name, version_name=name,
+        status_text=status, content_hash=hash_value,
+        language=getattr(document, "language", None) or current_app.config["EXPORT_LANGUAGE"],
+        sections=state,
+        html_of=render_for_print, endorsements=endorsements,
+        comments=[c for c in _open_comments(document) if c.section_id in shown] if with_comments else [])
+
+
+def export_docx(document: Document, version: Version | None = None, *, with_comments: bool = False
+                ) -> tuple[bytes, str]:
+    """(the .docx, its file name) for the current text (version None) or a version."""
+    data = exporting.build_docx(_facts(document, version, with_comments))
+    suffix = f"-v{version.number}" if version is not None else "-draft"
+    slug = re.sub(r"[^a-z0-9]+", "-", (version.title if version else document.title).lower()).strip("-")[:60]
+    return data, f"{slug or 'document'}{suffix}.docx"
