@@ -78,9 +78,11 @@ def test_a_frozen_document_refuses_acceptance(setting, api):
     coordinator = api(people["coordinator"])
     assert coordinator.post(f"/api/v1/documents/{document.id}/transitions", json={"to": "review"}).status_code == 200
     assert coordinator.post(f"/api/v1/documents/{document.id}/transitions", json={"to": "final"}).status_code == 200
-    response = api(people["editor"]).post(f"/api/v1/amendments/{amendment['id']}/accept")
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "document_frozen"
-    assert api(people["member"]).post(f"/api/v1/amendments/{amendment['id']}/accept").status_code == 403
+    assert_refused(api(people["editor"]).post(f"/api/v1/amendments/{amendment['id']}/accept"), 409, "document_frozen")
+    assert_refused(api(people["member"]).post(f"/api/v1/amendments/{amendment['id']}/accept"), 403, "forbidden")
+    assert api(people["observer"]).get(f"/api/v1/amendments/{amendment['id']}").get_json()["status"] == "proposed"
+    text = api(people["observer"]).get(f"/api/v1/sections/{section.id}").get_json()
+    assert (text["body"], text["revision"]) == (PURPOSE, 1)  # the final text is as it was frozen
 
 
 def test_rejecting_with_a_reason_and_deciding_only_once(setting, api):

@@ -44,6 +44,7 @@ def test_a_reply_form_naming_no_comment_of_the_section_is_404(setting, member_pa
     response = client.post(f"/sections/{setting['section'].id}/comments",
                            data={"csrf_token": token, "body": "My reply.", "parent_id": "2147483647"})
     assert response.status_code == 404 and _count(Comment) == 0
+    assert "We could not find that page" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("value", [v for v in NOT_IDS if v != "0"])

@@ -215,19 +215,25 @@ def test_replying_to_a_deleted_comment_is_409(setting, api):
     member = api(people["member"])
     thread = post_comment(member, section).get_json()
     member.delete(f"/api/v1/comments/{thread['id']}")
-    response = post_comment(member, section, parent_id=thread["id"])
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "comment_deleted"
+    assert_refused(post_comment(member, section, parent_id=thread["id"]), 409, "comment_deleted")
+    items = api(people["coordinator"]).get(comments_url(section)).get_json()["items"]
+    assert [(item["id"], item["deleted"]) for item in items] == [(thread["id"], True)]  # and no reply stored
 
 
 def test_replies_name_a_comment_of_the_same_section_and_carry_no_quote(setting, api):
     people = setting["people"]
     member = api(people["member"])
     elsewhere = post_comment(member, setting["other"]).get_json()
-    wrong = post_comment(member, setting["section"], parent_id=elsewhere["id"])
-    assert wrong.status_code == 400 and "parent_id" in wrong.get_json()["error"]["details"]["fields"]
+    wrong = assert_refused(post_comment(member, setting["section"], parent_id=elsewhere["id"]), 400, "invalid")
+    assert "parent_id" in wrong.get_json()["error"]["details"]["fields"]
+    assert api(people["observer"]).get(comments_url(setting["section"])).get_json()["items"] == []
     thread = post_comment(member, setting["section"]).get_json()
     quoted = post_comment(member, setting["section"], parent_id=thread["id"], quote="fair wages")
-    assert quoted.status_code == 400 and "quote" in quoted.get_json()["error"]["details"]["fields"]
+    assert_refused(quoted, 400, "invalid")
+    assert "quote" in quoted.get_json()["error"]["details"]["fields"]
+    for section, only in ((setting["section"], thread), (setting["other"], elsewhere)):  # no reply stored
+        items = api(people["observer"]).get(comments_url(section)).get_json()["items"]
+        assert [item["id"] for item in items] == [only["id"]]
 
 
 def test_hostile_markdown_in_comments_is_sanitised_like_sections(setting, api):
@@ -246,8 +252,9 @@ def test_a_removed_section_keeps_its_comments_readable_but_closed(setting, api):
     assert api(people["editor"]).delete(f"/api/v1/sections/{section.id}").status_code == 204
     listed = api(people["observer"]).get(comments_url(section))
     assert listed.status_code == 200 and listed.get_json()["items"][0]["body"] == "Keep this."
-    refused = post_comment(api(people["member"]), section)
-    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "section_removed"
+    assert_refused(post_comment(api(people["member"]), section), 409, "section_removed")
+    assert [c["body"] for c in api(people["observer"]).get(comments_url(section)).get_json()["items"]] == [
+        "Keep this."]
 
 
 def test_comment_endpoints_are_in_the_openapi_description(api):
