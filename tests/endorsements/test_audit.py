@@ -2,6 +2,7 @@
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.conftest import assert_refused
 from tests.endorsements.conftest import endorse_body
 
 
@@ -33,8 +34,11 @@ def test_changing_one_stored_event_is_detected_and_named(final_setup, api):
 def test_audit_is_for_coordinators_only(final_setup, api, make_user):
     s = final_setup
     gid = s["group"].id
-    assert api(s["people"]["editor"]).get(f"/api/v1/groups/{gid}/audit").status_code == 403
-    assert api(make_user()).get(f"/api/v1/groups/{gid}/audit/verify").status_code == 404
+    refused = assert_refused(api(s["people"]["editor"]).get(f"/api/v1/groups/{gid}/audit"), 403, "forbidden")
+    assert "items" not in refused.get_json()  # no event reaches an editor
+    hidden = assert_refused(api(make_user()).get(f"/api/v1/groups/{gid}/audit/verify"), 404, "not_found")
+    assert "ok" not in hidden.get_json()
+    assert api(s["people"]["coordinator"]).get(f"/api/v1/groups/{gid}/audit").get_json()["items"]  # what they miss
 
 
 def test_audit_page_verifies(final_setup, client, login):

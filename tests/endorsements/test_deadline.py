@@ -157,8 +157,12 @@ def test_today_is_a_deadline_and_it_does_not_stop_endorsements(final_setup, api)
     today = utcnow().date()
     assert coordinator.put(f"/api/v1/versions/{vid}/endorsement-settings",
                            json={"deadline": today.isoformat()}).status_code == 200
+    assert _deadline(vid) == today
     assert api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/endorsements",
                                            json=endorse_body(s["ghent"])).status_code == 201
+    listed = api(s["people"]["observer"]).get(f"/api/v1/versions/{vid}/endorsements").get_json()
+    assert listed["open"] is True and listed["deadline"] == today.isoformat()
+    assert [e["organisation_id"] for e in listed["items"]] == [s["ghent"].id]
 
 
 def test_no_deadline_once_endorsement_has_closed(final_setup, api):

@@ -26,7 +26,11 @@ def test_representative_endorses_through_the_form_with_password(final_setup, cli
 def test_non_representative_cannot_open_the_endorse_page(final_setup, client, login):
     s = final_setup
     login(client, s["people"]["observer"])
-    assert client.get(f"/versions/{s['version']['id']}/endorse").status_code == 403
+    page = client.get(f"/versions/{s['version']['id']}/endorse")
+    assert page.status_code == 403
+    html = page.get_data(as_text=True)
+    assert "You are not allowed to do that" in html
+    assert 'name="password"' not in html and s["version"]["content_hash"] not in html  # no endorsement form
 
 
 def test_coordinator_moves_the_document_and_editors_cannot(client, login, make_group):

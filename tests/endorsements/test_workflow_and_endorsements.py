@@ -87,7 +87,9 @@ def test_a_wrong_content_hash_is_refused(final_setup, api):
     s = final_setup
     response = api(s["people"]["member"]).post(f"/api/v1/versions/{s['version']['id']}/endorsements",
                                                json=endorse_body(s["ghent"], content_hash="0" * 64))
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "content_hash_mismatch"
+    assert_refused(response, 409, "content_hash_mismatch")
+    assert api(s["people"]["observer"]).get(f"/api/v1/versions/{s['version']['id']}/endorsements").get_json()[
+        "items"] == []
 
 
 def test_endorsing_a_draft_version_or_a_closed_one_is_refused(final_setup, api):
@@ -96,11 +98,13 @@ def test_endorsing_a_draft_version_or_a_closed_one_is_refused(final_setup, api):
     named = coordinator.post(f"/api/v1/documents/{s['document'].id}/versions", json={"label": "not final"}).get_json()
     response = api(s["people"]["member"]).post(f"/api/v1/versions/{named['id']}/endorsements",
                                                json=endorse_body(s["ghent"]))
-    assert response.status_code == 409
+    assert_refused(response, 409, "not_open_for_endorsement")
     coordinator.post(f"/api/v1/documents/{s['document'].id}/transitions", json={"to": "closed"})
     response = api(s["people"]["member"]).post(f"/api/v1/versions/{s['version']['id']}/endorsements",
                                                json=endorse_body(s["ghent"]))
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "not_open_for_endorsement"
+    assert_refused(response, 409, "not_open_for_endorsement")
+    for vid in (named["id"], s["version"]["id"]):
+        assert api(s["people"]["observer"]).get(f"/api/v1/versions/{vid}/endorsements").get_json()["items"] == []
 
 
 def test_withdrawal_keeps_the_record_and_allows_a_new_endorsement(final_setup, api):
