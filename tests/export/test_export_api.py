@@ -189,7 +189,8 @@ def test_verify_needs_the_file_field(app, api):
                        content_type="multipart/form-data")
     assert wrong.status_code == 400 and wrong.get_json()["error"]["details"]["fields"]["file"]
     json_body = api().post("/api/v1/verify", json={"file": "x"})
-    assert json_body.status_code == 400
+    assert json_body.status_code == 400 and json_body.get_json()["error"]["details"]["fields"]["file"]
+    assert "verdict" not in json_body.get_json()  # nothing was checked
 
 
 @pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 4096}])
@@ -332,6 +333,9 @@ def test_no_more_renders_at_once_than_the_machine_is_given(final_setup, api):
     db.session.commit()
     busy = api(final_setup["people"]["observer"]).get(f"/api/v1/versions/{final_setup['version']['id']}/export.pdf")
     assert busy.status_code == 503 and busy.get_json()["error"]["code"] == "busy"
+    assert int(busy.headers["Retry-After"]) > 0  # when to ask again
+    db.session.expire_all()
+    assert db.session.execute(select(Export.key, Export.status)).all() == [("someone-elses-render", "rendering")]
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_VERIFY": "3 per minute"}])

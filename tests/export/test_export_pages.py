@@ -45,10 +45,25 @@ def test_a_render_not_done_at_once_shows_a_progress_page_until_the_file_is_ready
 
 
 def test_someone_outside_the_group_gets_404_for_exports(final_setup, client, login, make_user):
+    from sqlalchemy import func, select
+
+    from app.export.models import Export
+    from app.util import utcnow
+
+    document = final_setup["document"]
+    theirs = Export(key="the-groups-draft", kind="draft", group_id=document.group_id, document_id=document.id,
+                    status="rendering", started_at=utcnow())
+    db.session.add(theirs)
+    db.session.commit()
     login(client, make_user())
-    assert client.get(f"/versions/{final_setup['version']['id']}/export.pdf").status_code == 404
-    assert client.get(f"/documents/{final_setup['document'].id}/export.pdf").status_code == 404
-    assert client.get("/exports/1").status_code == 404
+    for path in (f"/versions/{final_setup['version']['id']}/export.pdf", f"/documents/{document.id}/export.pdf",
+                 f"/exports/{theirs.id}", f"/exports/{theirs.id}/file"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        html = response.get_data(as_text=True)
+        assert "We could not find that page" in html and document.title not in html, path
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Export.id))) == 1  # no render was started for them
 
 
 def test_the_compare_page_offers_the_redline(final_setup, client, login):
