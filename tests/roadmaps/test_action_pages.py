@@ -183,10 +183,15 @@ def test_the_actions_page_of_another_group_is_not_found(client, login, roadmap_s
     s = roadmap_setup
     action = _add(api, s)
     _group, strangers = make_group(roles=("editor",))
-    login(client, strangers["editor"])
-    assert client.get(f"/documents/{s['document'].id}/actions").status_code == 404
-    assert client.get(f"/actions/{action['id']}").status_code == 404
-    assert client.get(f"/actions/{action['id']}/edit").status_code == 404
+    token = login(client, strangers["editor"])
+    for path in (f"/documents/{s['document'].id}/actions", f"/actions/{action['id']}", f"/actions/{action['id']}/edit"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        html = response.get_data(as_text=True)
+        assert "We could not find that page" in html and "Adopt the clauses" not in html, path
+    response = client.post(f"/actions/{action['id']}/edit", data={"csrf_token": token, "title": "Taken over"})
+    assert response.status_code == 404
+    assert api(s["people"]["member"]).get(f"/api/v1/actions/{action['id']}").get_json()["title"] == "Adopt the clauses"
 
 
 def test_the_download_links_work_with_the_browser_session(client, login, roadmap_setup, api):

@@ -121,7 +121,9 @@ def test_malformed_json_is_a_400(roadmap_setup, api):
     response = api(roadmap_setup["people"]["member"]).post(
         f"/api/v1/documents/{roadmap_setup['document'].id}/actions", data="{title",
         headers={"Content-Type": "application/json"})
-    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_json"
+    assert_refused(response, 400, "invalid_json")
+    assert api(roadmap_setup["people"]["member"]).get(
+        f"/api/v1/documents/{roadmap_setup['document'].id}/actions").get_json()["items"] == []
 
 
 def test_a_statement_has_no_actions(roadmap_setup, api):

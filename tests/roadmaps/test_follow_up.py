@@ -77,7 +77,8 @@ def test_no_follow_up_before_the_roadmap_is_final(roadmap_setup, api):
     member = api(s["people"]["member"])
     action = member.post(f"/api/v1/documents/{s['document'].id}/actions", json={"title": "Draft"}).get_json()
     response = member.post(f"/api/v1/actions/{action['id']}/updates", json={"note": "Too early"})
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "not_final"
+    assert_refused(response, 409, "not_final")
+    assert member.get(f"/api/v1/actions/{action['id']}/updates").get_json()["items"] == []
 
 
 def test_the_page_shows_the_endorsed_plan_beside_progress_and_takes_entries(client, login, final_roadmap):
