@@ -204,13 +204,19 @@ def test_password_reset_through_the_emailed_single_use_link(client, make_user):
     user = make_user()
     response = request_reset(client, user.email.upper())
     assert response.status_code == 302
+    assert "we have sent it a link" in client.get(response.headers["Location"]).get_data(as_text=True)
     path = reset_link(user.email)
-    assert client.get(path).status_code == 200
+    form = client.get(path)
+    assert form.status_code == 200 and 'name="password"' in form.get_data(as_text=True)
 
     response = choose_password(client, path, NEW_PASSWORD)
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
-    assert post_login(client, user.email, PASSWORD).status_code == 400
+    assert "Your password is changed." in client.get(response.headers["Location"]).get_data(as_text=True)
+    old = post_login(client, user.email, PASSWORD)
+    assert old.status_code == 400 and "The e-mail address or the password is wrong." in old.get_data(as_text=True)
+    assert not signed_in(client)
     assert post_login(client, user.email, NEW_PASSWORD).status_code == 302
+    assert signed_in(client)
 
 
 def test_a_used_reset_link_is_refused(client, make_user):
@@ -243,7 +249,10 @@ def test_a_forged_reset_link_is_refused(client, make_user):
     user = make_user()
     response = choose_password(client, "/password/reset/forged-token-of-some-length", NEW_PASSWORD)
     assert response.status_code == 400
+    assert "not valid any more" in response.get_data(as_text=True)
+    assert post_login(client, user.email, NEW_PASSWORD).status_code == 400  # nobody's password was changed
     assert post_login(client, user.email, PASSWORD).status_code == 302
+    assert signed_in(client)
 
 
 def test_reset_refuses_a_short_password_and_keeps_the_link_usable(client, make_user):
