@@ -43,7 +43,10 @@ def test_the_admin_made_on_the_command_line_can_manage_organisations(runner, api
     token = api().post("/api/v1/tokens", json={"email": "admin@example.eu", "password": PASSWORD}).get_json()["token"]
     client = api()
     client.headers = {"Authorization": f"Bearer {token}"}
-    assert client.post("/api/v1/organisations", json={"name": "City of Ghent", "country": "BE"}).status_code == 201
+    response = client.post("/api/v1/organisations", json={"name": "City of Ghent", "country": "BE"})
+    assert response.status_code == 201, response.get_json()
+    assert db.session.execute(select(Organisation.name, Organisation.country)).all() == [("City of Ghent", "BE")]
+    assert client.get(f"/api/v1/organisations/{response.get_json()['id']}").get_json()["name"] == "City of Ghent"
 
 
 @pytest.mark.parametrize("email", ["admin@example.eu", "ADMIN@example.eu"])
@@ -118,4 +121,7 @@ def test_the_demo_people_can_sign_in_and_see_their_group(runner, client, login):
     observer = db.session.scalar(select(User).where(User.email == "erik.lindqvist@demo.accord.eu"))
     login(client, observer, password="demo-password-2026")
     group = db.session.scalar(select(Group))
-    assert client.get(f"/groups/{group.id}").status_code == 200
+    page = client.get(f"/groups/{group.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert group.name in html and observer.name in html  # their group's page, with them among its members

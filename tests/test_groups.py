@@ -12,7 +12,7 @@ from app.extensions import db
 from app.groups.models import Group, Invitation, Membership
 from app.mail.models import OutboxMessage
 from app.util import utcnow
-from tests.conftest import csrf_token_from
+from tests.conftest import assert_refused, csrf_token_from
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 
@@ -248,7 +248,10 @@ def test_an_existing_account_accepts_through_the_page(client, login, make_group,
 def test_accepting_needs_a_signed_in_person(api, make_group):
     group, people = make_group()
     token = invite(api, people["coordinator"], group)["token"]
-    assert api().post(f"/api/v1/invitations/{token}/accept").status_code == 401
+    members = count(Membership)
+    assert_refused(api().post(f"/api/v1/invitations/{token}/accept"), 401, "unauthorized")
+    assert count(Membership) == members
+    assert db.session.scalar(select(Invitation.accepted_at)) is None  # the link still works for its person
 
 
 def test_a_member_cannot_accept_an_invitation_to_their_own_group_twice(api, make_group, make_user):
@@ -315,9 +318,15 @@ def test_an_expired_invitation_is_refused(app, api, make_group, make_user):
 @pytest.mark.parametrize("token", ["forged-token-that-looks-plausible-0123456789", "x", "a" * 300])
 def test_a_forged_invitation_token_is_not_found(app, api, make_user, make_group, token):
     make_group()
-    assert register(api, token).status_code == 404
-    assert api(make_user()).post(f"/api/v1/invitations/{token}/accept").status_code == 404
-    assert app.test_client().get(f"/invitations/{token}").status_code == 404
+    people, members = count(User), count(Membership)
+    assert_refused(register(api, token), 404, "not_found")
+    assert count(User) == people  # no account made from a forged link
+    assert_refused(api(make_user()).post(f"/api/v1/invitations/{token}/accept"), 404, "not_found")
+    assert count(Membership) == members
+    page = app.test_client().get(f"/invitations/{token}")
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert "We could not find that page" in html and "Create your account" not in html
 
 
 def test_a_withdrawn_invitation_is_not_found(api, make_group):
