@@ -21,7 +21,7 @@ from app.documents import services as documents
 from app.extensions import db
 from app.groups.models import Group, Invitation, Membership
 from app.mail.models import OutboxMessage
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, assert_refused, csrf_token_from
 from tests.live import _free_port
 
 EVIL = "evil.example.net"
@@ -72,8 +72,11 @@ def test_production_answers_only_to_its_own_host_names(database_url, monkeypatch
     monkeypatch.setattr(ProductionConfig, "TRUSTED_HOSTS", ["accord.example.eu"])
     app = create_app("production", SQLALCHEMY_DATABASE_URI=database_url)
     client = app.test_client()
-    assert client.get("/login", base_url="https://accord.example.eu").status_code == 200
-    assert client.get("/login", base_url=f"https://{EVIL}").status_code == 400
+    own = client.get("/login", base_url="https://accord.example.eu")
+    assert own.status_code == 200 and 'name="password"' in own.get_data(as_text=True)
+    evil = client.get("/login", base_url=f"https://{EVIL}")
+    assert evil.status_code == 400 and evil.get_data(as_text=True) == "This address is not served here.\n"
+    assert EVIL not in str(evil.headers)  # no link, redirect or cookie names the forged host
 
 
 # --- API tokens ------------------------------------------------------------------------------------------
@@ -116,7 +119,8 @@ def test_a_password_reset_revokes_every_token(client, make_user, api):
     response = client.post("/" + path, data={"password": NEW_PASSWORD,
                                              "csrf_token": csrf_token_from(form.get_data(as_text=True))})
     assert response.status_code == 302
-    assert bearer.get("/api/v1/me").status_code == 401
+    assert_refused(bearer.get("/api/v1/me"), 401, "invalid_token")
+    assert db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))) == 0
 
 
 # --- password reset: the request does the same for every address -----------------------------------------
@@ -305,14 +309,34 @@ def post_login(client, email_address, password, address="203.0.113.7", forwarded
                              "csrf_token": csrf_token_from(page.get_data(as_text=True))})
 
 
+def signs_in(app, email_address, password, **where) -> bool:
+    """Whether this sign-in ends with the person signed in (their profile opens), as they would notice."""
+    client = app.test_client()
+    answer = post_login(client, email_address, password, **where)
+    opened = client.get("/profile", environ_base={"REMOTE_ADDR": where.get("address", "203.0.113.7")})
+    assert (answer.status_code == 302) is (opened.status_code == 200), (answer.status_code, opened.status_code)
+    return opened.status_code == 200
+
+
+def assert_rate_limited(response):
+    """A 429 says so in words (or its JSON code) and says when to try again."""
+    assert response.status_code == 429, response.status_code
+    assert int(response.headers["Retry-After"]) > 0
+    if response.mimetype == "application/json":
+        assert response.get_json()["error"]["code"] == "rate_limited"
+    else:
+        assert "Too many attempts. Wait a moment and try again." in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN": "5 per minute", "RATELIMIT_LOGIN_ADDRESS": "8 per minute"}])
 def test_failed_sign_ins_count_per_account_from_every_address(app, make_user):
     target = make_user()
     for n in range(5):
         assert post_login(app.test_client(), target.email, "wrong-password-1",
                           address=f"198.51.100.{n}").status_code == 400
-    blocked = post_login(app.test_client(), target.email, PASSWORD, address="198.51.100.99")
-    assert blocked.status_code == 429
+    client = app.test_client()
+    assert_rate_limited(post_login(client, target.email, PASSWORD, address="198.51.100.99"))
+    assert client.get("/profile").status_code == 302  # even the right password signs nobody in meanwhile
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN": "5 per minute", "RATELIMIT_LOGIN_ADDRESS": "8 per minute"}])
@@ -320,8 +344,8 @@ def test_one_attackers_failures_do_not_lock_out_a_colleague_at_the_same_address(
     target, colleague = make_user(), make_user()
     for _ in range(5):
         post_login(app.test_client(), target.email, "wrong-password-1")
-    assert post_login(app.test_client(), target.email, "wrong-password-1").status_code == 429
-    assert post_login(app.test_client(), colleague.email, PASSWORD).status_code == 302
+    assert_rate_limited(post_login(app.test_client(), target.email, "wrong-password-1"))
+    assert signs_in(app, colleague.email, PASSWORD)
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN": "100 per minute",
@@ -330,7 +354,8 @@ def test_a_client_cannot_name_its_own_address_without_a_trusted_proxy(app, make_
     user = make_user()
     for n in range(3):
         post_login(app.test_client(), user.email, "wrong-password-1", forwarded=f"192.0.2.{n}")
-    assert post_login(app.test_client(), user.email, "wrong-password-1", forwarded="192.0.2.200").status_code == 429
+    assert_rate_limited(post_login(app.test_client(), user.email, "wrong-password-1", forwarded="192.0.2.200"))
+    assert not signs_in(app, user.email, PASSWORD, forwarded="192.0.2.201")  # the address is still blocked
 
 
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN": "100 per minute", "RATELIMIT_LOGIN_ADDRESS": "3 per minute",
@@ -339,10 +364,9 @@ def test_behind_a_trusted_proxy_each_client_address_counts_apart(app, make_user)
     user = make_user()
     for _ in range(3):
         post_login(app.test_client(), user.email, "wrong-password-1", address="10.0.0.1", forwarded="192.0.2.1")
-    assert post_login(app.test_client(), user.email, "wrong-password-1", address="10.0.0.1",
-                      forwarded="192.0.2.1").status_code == 429
-    assert post_login(app.test_client(), user.email, PASSWORD, address="10.0.0.1",
-                      forwarded="192.0.2.2").status_code == 302
+    assert_rate_limited(post_login(app.test_client(), user.email, "wrong-password-1", address="10.0.0.1",
+                                   forwarded="192.0.2.1"))
+    assert signs_in(app, user.email, PASSWORD, address="10.0.0.1", forwarded="192.0.2.2")
 
 
 def test_production_with_several_workers_refuses_per_worker_rate_limits(database_url, monkeypatch):
@@ -365,10 +389,13 @@ def test_production_with_several_workers_refuses_per_worker_rate_limits(database
 def test_previews_are_limited_per_account_across_addresses(app, make_user, api):
     user = make_user()
     caller = api(user)
-    statuses = [caller.post("/api/v1/preview", json={"body": "*hello*"},
-                            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code for n in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    assert api(make_user()).post("/api/v1/preview", json={"body": "*hello*"}).status_code == 200
+    answers = [caller.post("/api/v1/preview", json={"body": "*hello*"},
+                           environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}) for n in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert "<em>hello</em>" in answers[0].get_json()["html"]
+    assert_rate_limited(answers[3])
+    other = api(make_user()).post("/api/v1/preview", json={"body": "*hello*"})
+    assert other.status_code == 200 and "<em>hello</em>" in other.get_json()["html"]
 
 
 # --- one id parser: odd numbers answer 400 or 404, never 500 -------------------------------------------------
@@ -548,7 +575,10 @@ def test_an_odd_section_level_answers_400(api, make_group, level):
     db.session.commit()
     answer = api(people["editor"]).post(f"/api/v1/documents/{document.id}/sections",
                                         json={"heading": "More", "body": "x", "level": level})
-    assert answer.status_code == 400 and "level" in answer.get_json()["error"]["details"]["fields"]
+    assert_refused(answer, 400, "invalid")
+    assert "level" in answer.get_json()["error"]["details"]["fields"]
+    db.session.refresh(document)
+    assert [section.heading for section in document.sections] == ["Aim"]
 
 
 def test_calendar_lines_carry_no_unicode_line_separator(app):
