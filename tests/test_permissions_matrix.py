@@ -21,7 +21,7 @@ from app.groups.models import Invitation, Membership
 from app.groups.services import create_group
 from app.organisations.models import Representative
 from app.util import new_token, token_hash, utcnow
-from tests.conftest import ApiClient, csrf_token_from
+from tests.conftest import ApiClient, assert_refused, csrf_token_from
 
 ROLES = ("observer", "member", "editor", "coordinator")
 CALLERS = (*ROLES, "outsider", "anonymous")
@@ -87,6 +87,12 @@ def page_as(app, login, world, caller):
     return client, login(client, world.people[caller])
 
 
+def _main(response) -> str:
+    """The page's own content, without the header that names the signed-in person."""
+    html = response.get_data(as_text=True)
+    return html[html.index("<main"):html.index("</main>")]
+
+
 def fill(path: str, world: World) -> str:
     return path.format(gid=world.group.id, uid=world.target.id, iid=world.invitation.id,
                        oid=world.organisation.id, rid=world.representative.id)
@@ -101,6 +107,10 @@ def expect(allowed_from: str, ok, caller: str, *, anonymous=ANON_API):
     return ok if ROLES.index(caller) >= ROLES.index(allowed_from) else 403
 
 
+REFUSAL_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found"}  # what a refused API caller reads
+REFUSAL_WORDS = {403: "You are not allowed to do that", 404: "We could not find that page"}  # and a page
+
+
 def assert_status(response, expected):
     if expected == ANON_PAGE:
         assert response.status_code == 302, response.status_code
@@ -109,6 +119,44 @@ def assert_status(response, expected):
         assert response.status_code == expected, (response.status_code, response.get_data(as_text=True)[:300])
     if response.status_code >= 400 and response.mimetype == "application/json":
         assert set(response.get_json()["error"]) == {"code", "message", "details"}
+        if response.status_code in REFUSAL_CODES:
+            assert response.get_json()["error"]["code"] == REFUSAL_CODES[response.status_code], response.get_json()
+    elif response.status_code in REFUSAL_WORDS:
+        assert REFUSAL_WORDS[response.status_code] in response.get_data(as_text=True)
+
+
+def refused(expected) -> bool:
+    return expected == ANON_PAGE or expected >= 400
+
+
+def state(world: World) -> dict:
+    """What the matrix's calls could change, read fresh from the database: a refused call leaves it equal."""
+    from app.auth.models import User
+    from app.groups.models import Group
+    from app.integrity.models import IntegrityRun
+    from app.organisations.models import Organisation
+
+    db.session.expire_all()
+    rows = lambda query: sorted(map(tuple, db.session.execute(query).all()))  # noqa: E731
+    return {
+        "groups": rows(select(Group.id, Group.name, Group.description)),
+        "members": rows(select(Membership.group_id, Membership.user_id, Membership.role)),
+        "invitations": rows(select(Invitation.id, Invitation.email, Invitation.role, Invitation.revoked_at,
+                                   Invitation.accepted_at)),
+        "organisations": rows(select(Organisation.id, Organisation.name, Organisation.country)),
+        "representatives": rows(select(Representative.id, Representative.organisation_id, Representative.user_id)),
+        "people": rows(select(User.id, User.name, User.email)),
+        "integrity_runs": rows(select(IntegrityRun.id)),
+    }
+
+
+def assert_outcome(before: dict, world: World, method: str, expected, changes: bool = True):
+    """A refused call changed nothing; an allowed change changed something (a read never does)."""
+    after = state(world)
+    if refused(expected) or method == "GET" or not changes:
+        assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    else:
+        assert after != before, f"{method} was allowed but nothing changed"
 
 
 # --- the JSON API, group data -------------------------------------------------------------
@@ -130,8 +178,11 @@ GROUP_API = [
 @pytest.mark.parametrize("method, path, body, needed, ok", GROUP_API,
                          ids=[f"{m} {p}" for m, p, *_ in GROUP_API])
 def test_group_api_permissions(app, world, caller, method, path, body, needed, ok):
-    response = api_as(app, world, caller)._call(method, fill(path, world), json=body)
+    client = api_as(app, world, caller)
+    before = state(world)
+    response = client._call(method, fill(path, world), json=body)
     assert_status(response, expect(needed, ok, caller))
+    assert_outcome(before, world, method, expect(needed, ok, caller))
 
 
 def test_what_a_refused_caller_tried_did_not_happen(app, world):
@@ -192,7 +243,13 @@ def test_every_member_may_leave(app, world, caller):
     expected = 409 if caller == "coordinator" else 204  # the last coordinator stays
     me = world.people[caller]
     response = api_as(app, world, caller).delete(f"/api/v1/groups/{world.group.id}/members/{me.id}")
-    assert response.status_code == expected
+    if expected == 409:
+        assert_refused(response, 409, "last_coordinator")
+    else:
+        assert response.status_code == expected
+    role = db.session.scalar(select(Membership.role).where(Membership.group_id == world.group.id,
+                                                           Membership.user_id == me.id))
+    assert role == ("coordinator" if caller == "coordinator" else None)
 
 
 # --- the JSON API, accounts and organisations ------------------------------------------------
@@ -223,17 +280,24 @@ SIGNED_IN_API = [
 def test_account_and_organisation_api_permissions(app, world, caller, method, path, body, admin_ok, user_ok):
     if body and body.get("user_id") == "admin":
         body = {"user_id": world.people["admin"].id}
-    response = api_as(app, world, caller)._call(method, fill(path, world), json=body)
-    assert_status(response, {"admin": admin_ok, "user": user_ok, "anonymous": ANON_API}[caller])
+    client = api_as(app, world, caller)
+    before = state(world)
+    response = client._call(method, fill(path, world), json=body)
+    expected = {"admin": admin_ok, "user": user_ok, "anonymous": ANON_API}[caller]
+    assert_status(response, expected)
+    assert_outcome(before, world, method, expected)
 
 
 def test_revoking_a_token_needs_its_owner(app, world):
     _token, _raw = create_api_token(world.people["member"], "mine")
     db.session.commit()
     path = f"/api/v1/tokens/{_token.id}"
-    assert api_as(app, world, "anonymous").delete(path).status_code == 401
-    assert api_as(app, world, "admin").delete(path).status_code == 404
+    mine = ApiClient(app.test_client(), _raw)
+    assert_refused(api_as(app, world, "anonymous").delete(path), 401, "unauthorized")
+    assert_refused(api_as(app, world, "admin").delete(path), 404, "not_found")
+    assert mine.get("/api/v1/me").status_code == 200  # the refusals left the token working
     assert api_as(app, world, "member").delete(path).status_code == 204
+    assert_refused(mine.get("/api/v1/me"), 401, "invalid_token")
 
 
 def test_invitation_links_need_no_role_but_accepting_needs_an_account(app, world):
@@ -244,18 +308,31 @@ def test_invitation_links_need_no_role_but_accepting_needs_an_account(app, world
     _invitation, theirs = invite(world.people["coordinator"], world.group, world.people["outsider"].email, "member",
                                  lambda raw: raw)
     db.session.commit()
-    assert api_as(app, world, "anonymous").post(f"/api/v1/invitations/{raw}/accept").status_code == 401
+    outsider = world.people["outsider"].id
+
+    def role_of_outsider():
+        return db.session.scalar(select(Membership.role).where(Membership.group_id == world.group.id,
+                                                               Membership.user_id == outsider))
+
+    assert_refused(api_as(app, world, "anonymous").post(f"/api/v1/invitations/{raw}/accept"), 401, "unauthorized")
     # Only the invited address accepts (issue #25): the outsider holding someone else's link is refused.
-    assert api_as(app, world, "outsider").post(f"/api/v1/invitations/{raw}/accept").status_code == 403
+    assert_refused(api_as(app, world, "outsider").post(f"/api/v1/invitations/{raw}/accept"), 403,
+                   "invitation_for_another_address")
+    assert role_of_outsider() is None
     assert api_as(app, world, "outsider").post(f"/api/v1/invitations/{theirs}/accept").status_code == 200
+    assert role_of_outsider() == "member"
 
 
 def test_the_public_api_routes_need_no_sign_in(app):
     client = ApiClient(app.test_client())
-    assert client.get("/api/v1/openapi.json").status_code == 200
-    assert client.get("/healthz").status_code == 200
-    assert client.get("/readyz").status_code == 200
-    assert client.post("/api/v1/tokens", json={"email": "a@example.eu", "password": "x"}).status_code == 401
+    description = client.get("/api/v1/openapi.json")
+    assert description.status_code == 200 and "/api/v1/groups" in description.get_json()["paths"]
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.get_json() == {"status": "ok", "database": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["status"] == "ready" and ready.get_json()["reasons"] == []
+    wrong = client.post("/api/v1/tokens", json={"email": "a@example.eu", "password": "x"})
+    assert wrong.status_code == 401 and "token" not in wrong.get_json()
 
 
 def test_the_matrix_covers_every_foundation_api_route():
@@ -289,8 +366,10 @@ def test_group_page_permissions(app, login, world, caller, method, path, data, n
     client, csrf = page_as(app, login, world, caller)
     if data is not None:
         data = {fill(k, world): v for k, v in data.items()} | {"csrf_token": csrf}
+    before = state(world)
     response = client.open(fill(path, world), method=method, data=data)
     assert_status(response, expect(needed, ok, caller, anonymous=ANON_PAGE))
+    assert_outcome(before, world, method, expect(needed, ok, caller, anonymous=ANON_PAGE))
 
 
 def test_refused_page_actions_change_nothing(app, login, world):
@@ -319,8 +398,11 @@ def test_account_pages_need_a_signed_in_person(app, login, world, caller, expect
 
 def test_the_page_of_another_group_is_not_found(app, login, world):
     client, _csrf = page_as(app, login, world, "coordinator")
-    assert client.get(f"/groups/{world.other_group.id}").status_code == 404
-    assert client.get("/groups/999999").status_code == 404
+    hidden, missing = client.get(f"/groups/{world.other_group.id}"), client.get("/groups/999999")
+    assert hidden.status_code == missing.status_code == 404
+    assert "We could not find that page" in hidden.get_data(as_text=True)
+    assert world.other_group.name not in hidden.get_data(as_text=True)
+    assert _main(hidden) == _main(missing)  # a hidden group and a missing one read alike
 
 
 # --- pages, site administration ---------------------------------------------------------------
@@ -347,8 +429,11 @@ def test_admin_page_permissions(app, login, world, caller, method, path, data, o
     if data is not None:
         data = {k: (str(world.people["admin"].id) if v == "admin" else v) for k, v in data.items()}
         data["csrf_token"] = csrf
+    before = state(world)
     response = client.open(fill(path, world), method=method, data=data)
-    assert_status(response, {"admin": ok, "user": 403, "anonymous": ANON_PAGE}[caller])
+    expected = {"admin": ok, "user": 403, "anonymous": ANON_PAGE}[caller]
+    assert_status(response, expected)
+    assert_outcome(before, world, method, expected, changes="999999" not in path)
 
 
 def test_refused_admin_actions_change_nothing(app, login, world):
