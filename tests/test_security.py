@@ -50,6 +50,7 @@ def test_the_sign_in_form_itself_needs_a_csrf_token(client, make_user):
     user = make_user()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
+    assert "The CSRF token is missing." in response.get_data(as_text=True)
     assert client.get("/profile").status_code == 302
 
 
@@ -78,13 +79,17 @@ def test_every_unsafe_api_method_with_the_cookie_needs_the_header(client, login,
 
 
 def test_reading_with_the_session_cookie_needs_no_csrf_header(client, login, make_user):
-    login(client, make_user())
-    assert client.get("/api/v1/me").status_code == 200
+    user = make_user()
+    login(client, user)
+    response = client.get("/api/v1/me")
+    assert response.status_code == 200 and response.get_json()["email"] == user.email
 
 
 def test_a_bearer_token_call_needs_no_csrf_token(api, make_user):
-    response = api(make_user()).post("/api/v1/groups", json={"name": "Fair ICT"})
+    user = make_user()
+    response = api(user).post("/api/v1/groups", json={"name": "Fair ICT"})
     assert response.status_code == 201
+    assert db.session.execute(select(Group.name, Group.created_by_id)).all() == [("Fair ICT", user.id)]
 
 
 def test_a_bearer_token_is_not_ambient_so_a_cookie_beside_it_does_not_matter(app, client, login, make_user, api):
