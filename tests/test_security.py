@@ -207,5 +207,5 @@ def test_production_refuses_an_empty_secret_key(monkeypatch, database_url):
     from config import ProductionConfig
 
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "")
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match="SECRET_KEY is not set"):
         create_app("production", SQLALCHEMY_DATABASE_URI=database_url)

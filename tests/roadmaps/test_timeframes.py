@@ -23,8 +23,9 @@ def test_dates_and_quarters_are_understood(text, end, expected):
 
 @pytest.mark.parametrize("text", ["2027-Q0", "2027-Q5", "2027-02-30", "27-Q1", "Q1 2027", "1899-Q1", "2027-3-1", 2027])
 def test_anything_else_is_refused_with_a_message(text):
-    with pytest.raises(BadTimeframe):
+    with pytest.raises(BadTimeframe, match=r"^(Give a|\S+ is not a date in the calendar)") as refused:
         parse_timeframe(text, end=False)
+    assert str(refused.value).endswith(".")  # a whole sentence a person can act on
 
 
 @given(st.integers(2000, 2100), st.integers(1, 4), st.booleans())
