@@ -288,13 +288,17 @@ def restore_revision(sid, number):
                     "merged": False, "created": result.created})
 
 
-@endpoint("/sections/<int:sid>/diff", "GET", "Word-level diff of two revisions (?from=N&to=M)", tag="documents",
-          errors=(400, 401, 404, 429), query=RevisionsQuery)
+@endpoint("/sections/<int:sid>/diff", "GET",
+          "Diff of two revisions (?from=N&to=M): `diff` of the Markdown source as [op, text] pairs; `html`, the "
+          "comparison as people read it (formatted, whole words in <ins>/<del>); `coarse` when changed "
+          "paragraphs are shown whole", tag="documents", errors=(400, 401, 404, 429), query=RevisionsQuery)
 @costly("RATELIMIT_COMPARE")
 def section_diff(sid):
     section = section_for(signed_in_user(), sid)
-    diff = services.section_diff(section, _int_arg("from"), _int_arg("to"))
-    return jsonify({"diff": [list(d) for d in diff]})
+    from_number, to_number = _int_arg("from"), _int_arg("to")
+    diff = services.section_diff(section, from_number, to_number)
+    comparison = services.section_comparison(section, from_number, to_number)
+    return jsonify({"diff": [list(d) for d in diff], "html": comparison.html, "coarse": comparison.coarse})
 
 
 @endpoint("/documents/<int:did>/versions", "POST", "Name a version of the document (editor)",
@@ -326,8 +330,10 @@ def get_version(vid):
     return jsonify(data)
 
 
-@endpoint("/documents/<int:did>/diff", "GET", "Compare two versions (?from=VID&to=VID or current)",
-          tag="documents", errors=(400, 401, 404, 429), query=VersionsQuery)
+@endpoint("/documents/<int:did>/diff", "GET",
+          "Compare two versions (?from=VID&to=VID or current): per section its change, `diff` of the Markdown "
+          "source, and `html`, the comparison as people read it (formatted, whole words in <ins>/<del>; null "
+          "when the text is unchanged)", tag="documents", errors=(400, 401, 404, 429), query=VersionsQuery)
 @costly("RATELIMIT_COMPARE")
 def document_diff(did):
     user = signed_in_user()
@@ -336,9 +342,12 @@ def document_diff(did):
     new = _version_of(user, document, _int_arg("to", allow_current=True))
     from app.roadmaps.services import actions_diff
 
+    sections = services.document_diff(document, old, new, formatted=True)
+    for entry in sections:
+        comparison = entry.pop("comparison")
+        entry["html"] = comparison.html if comparison is not None else None
     return jsonify({"from": old.id if old else "current", "to": new.id if new else "current",
-                    "sections": services.document_diff(document, old, new),
-                    "actions": actions_diff(document, old, new)})
+                    "sections": sections, "actions": actions_diff(document, old, new)})
 
 
 def _version_of(user, document, value):

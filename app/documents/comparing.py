@@ -549,7 +549,7 @@ def _body(item: _Item, side: str, coarse_now: bool) -> str:
             if op == EQUAL:
                 if side == "old":
                     tokens.append((text, old_marks, ""))
-                elif old_marks != new_marks:
+                elif old_marks != new_marks and not text.isspace():
                     tokens.append((text, new_marks, "fmt:" + _format_change(old_marks, new_marks)))
                 else:
                     tokens.append((text, new_marks, ""))
@@ -570,6 +570,10 @@ class Comparison:
     changed: bool
     coarse: bool  # some changed blocks are shown whole (the budget or MAX_TOKENS was reached)
     moves: int
+
+    @property
+    def coarse_note(self) -> str:
+        return COARSE_NOTE if self.coarse else ""
 
 
 def _block_note(item: _Item) -> str:

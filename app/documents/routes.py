@@ -298,10 +298,11 @@ def section_diff(sid):
     current = section.current_revision
     a = id_or_none(request.args.get("from")) or max(1, current - 1)
     b = id_or_none(request.args.get("to")) or current
-    view = "side" if request.args.get("view") == "side" else "inline"
-    diff = services.section_diff(section, a, b)
+    view = request.args.get("view") if request.args.get("view") in ("side", "source") else "inline"
+    diff = services.section_diff(section, a, b) if view == "source" else None
+    comparison = services.section_comparison(section, a, b) if view != "source" else None
     return render_template("documents/section_diff.html", section=section, document=section.document,
-                           a=a, b=b, view=view, diff=diff, sides=side_by_side(diff),
+                           a=a, b=b, view=view, diff=diff, comparison=comparison,
                            numbers=list(range(current, 0, -1)))
 
 
@@ -355,7 +356,7 @@ def compare(did):
     # By default: the two latest versions, or the only version against the current text.
     a_arg = request.args.get("from") or str(versions[1].id if len(versions) > 1 else versions[0].id)
     b_arg = request.args.get("to") or (str(versions[0].id) if len(versions) > 1 else "current")
-    view = "side" if request.args.get("view") == "side" else "inline"
+    view = request.args.get("view") if request.args.get("view") in ("side", "source") else "inline"
 
     def pick(value):
         if value == "current":
@@ -367,9 +368,7 @@ def compare(did):
         return version
 
     old, new = pick(a_arg), pick(b_arg)
-    changes = services.document_diff(document, old, new)
-    for change in changes:
-        change["sides"] = side_by_side(change["diff"])
+    changes = services.document_diff(document, old, new, formatted=view != "source", source=view == "source")
     summary = {kind: sum(1 for c in changes if c["change"] == kind)
                for kind in ("added", "removed", "modified", "moved", "unchanged")}
     return render_template("documents/compare.html", document=document, versions=versions, a=a_arg, b=b_arg,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.services import record
 from app.caching import process_cache
 from app.documents import storage
+from app.documents.comparing import Comparison, compare_html
 from app.documents.diffing import diff_texts, has_changes
 from app.documents.hashing import content_hash
 from app.documents.importing import section_numbers, split_markdown
@@ -367,9 +368,26 @@ def restore_revision(user, section: Section, number) -> SaveResult:
 
 
 def section_diff(section: Section, from_number, to_number) -> list[tuple[int, str]]:
+    """The Markdown source diff of two revisions (for editors; readers see section_comparison)."""
     a = revision_text(section.id, revision(section, from_number).number)
     b = revision_text(section.id, revision(section, to_number).number)
     return diff_texts(a, b)
+
+
+def compare_texts(old_text: str, new_text: str, *, deadline: float | None = None, id_prefix: str = "") -> Comparison:
+    """Two Markdown texts compared as people read them (comparing.py): each rendered with the app's bounded,
+    cached rendering, then compared word by word on the formatted text. Every page, PDF and e-mail that shows
+    a change goes through here."""
+    from app.documents.rendering import render_cached
+
+    return compare_html(render_cached(old_text or ""), render_cached(new_text or ""), deadline=deadline,
+                        id_prefix=id_prefix)
+
+
+def section_comparison(section: Section, from_number, to_number) -> Comparison:
+    a = revision_text(section.id, revision(section, from_number).number)
+    b = revision_text(section.id, revision(section, to_number).number)
+    return compare_texts(a, b, deadline=time.monotonic() + DIFF_REFINE_BUDGET, id_prefix=f"s{section.id}-")
 
 
 # --- versions -------------------------------------------------------------------
@@ -512,46 +530,84 @@ def _body(item: dict) -> str:
     return item["body"]
 
 
-def document_diff(document: Document, old: Version | None, new: Version | None) -> list[dict]:
+def document_diff(document: Document, old: Version | None, new: Version | None, *, formatted: bool = False,
+                  source: bool = True) -> list[dict]:
     """Per section: added, removed, modified, moved or unchanged, with a word-level diff where text changed.
-    `None` stands for the current text. Unchanged sections cost no text rebuild and no diff."""
-    # Word-level refinement for as many sections as fit in the budget; the rest are shown by whole lines,
-    # so a comparison where most sections were rewritten still answers within about a second.
+    `None` stands for the current text. Unchanged sections cost no text rebuild and no diff.
+
+    `source`: each entry's "diff" is the Markdown source diff [[op, text], ...] (the API's field, and the
+    "Markdown source" view for editors). `formatted`: each entry also has "comparison", the comparison as
+    people read it (comparing.Comparison: formatted HTML inline and side by side, plain text)."""
+    # Word-level work for as many sections as fit in the budget; the rest are shown by whole lines (source)
+    # or whole paragraphs (formatted, which then says so), so a comparison where most sections were
+    # rewritten still answers within about a second.
     refine_until = time.monotonic() + DIFF_REFINE_BUDGET
-    # Each section's word-level diff of two revisions is kept per process: comparing a version with the
-    # current text again (as a group does while it works) diffs only the sections saved since.
+    # Each section's diff of two revisions is kept per process: comparing a version with the current text
+    # again (as a group does while it works) compares only the sections saved since.
     known = process_cache("section_diff")
     document_key = (document.id, document.created_at)  # a revision never changes: its numbers name its text
     a, b = _light_state(old, document), _light_state(new, document)
     a_by_id = {item["section_id"]: item for item in a}
     b_by_id = {item["section_id"]: item for item in b}
+    a_position = {item["section_id"]: index + 1 for index, item in enumerate(a)}
     moved = _moved_ids([i["section_id"] for i in a], [i["section_id"] for i in b])
+
+    def compared(before, after, sid):
+        key = ("formatted", document_key, sid, before["revision"] if before else 0, after["revision"] if after else 0)
+        comparison = known.get(key)
+        if comparison is None:
+            in_time = time.monotonic() < refine_until
+            comparison = compare_texts(_body(before) if before else "", _body(after) if after else "",
+                                       deadline=refine_until, id_prefix=f"s{sid}-")
+            if in_time and not comparison.coarse:  # one cut short by the budget is done again next time
+                known.put(key, comparison, 2 * len(comparison.html) + len(comparison.text))
+        return comparison
+
     out = []
-    for item in b:
+    for position, item in enumerate(b, start=1):
         sid = item["section_id"]
         before = a_by_id.get(sid)
         if before is None:
-            out.append({"section_id": sid, "heading": item["heading"], "change": "added", "moved": False,
-                        "diff": [[1, _body(item)]] if _body(item) else []})
+            entry = {"section_id": sid, "heading": item["heading"], "change": "added", "moved": False,
+                     "position": position}
+            if source:
+                entry["diff"] = [[1, _body(item)]] if _body(item) else []
+            if formatted:
+                entry["comparison"] = compared(None, item, sid)
+            out.append(entry)
             continue
         diff = []
+        comparison = None
         if before["revision"] != item["revision"]:
-            key = (document_key, sid, before["revision"], item["revision"])
-            diff = known.get(key)
-            if diff is None:
-                refine = time.monotonic() < refine_until
-                diff = diff_texts(_body(before), _body(item), refine=refine)
-                if refine:  # a diff cut short by the budget is not kept: the next comparison refines it
-                    known.put(key, diff, sum(len(text) for _op, text in diff))
-        text_changed = has_changes(diff) or before["heading"] != item["heading"] or before["level"] != item["level"]
+            if source:
+                key = (document_key, sid, before["revision"], item["revision"])
+                diff = known.get(key)
+                if diff is None:
+                    refine = time.monotonic() < refine_until
+                    diff = diff_texts(_body(before), _body(item), refine=refine)
+                    if refine:  # a diff cut short by the budget is not kept: the next comparison refines it
+                        known.put(key, diff, sum(len(text) for _op, text in diff))
+            if formatted:
+                comparison = compared(before, item, sid)
+        body_changed = has_changes(diff) if source else (comparison is not None and comparison.changed)
+        text_changed = body_changed or before["heading"] != item["heading"] or before["level"] != item["level"]
         change = "modified" if text_changed else ("moved" if sid in moved else "unchanged")
         entry = {"section_id": sid, "heading": item["heading"], "change": change, "moved": sid in moved,
-                 "diff": [list(d) for d in diff]}
+                 "position": position, "old_position": a_position[sid]}
+        if source:
+            entry["diff"] = [list(d) for d in diff]
+        if formatted:
+            entry["comparison"] = comparison if comparison is not None and comparison.changed else None
         if before["heading"] != item["heading"]:
             entry["old_heading"] = before["heading"]
         out.append(entry)
     for index, item in enumerate(a):
         if item["section_id"] not in b_by_id:
-            out.append({"section_id": item["section_id"], "heading": item["heading"], "change": "removed",
-                        "moved": False, "diff": [[-1, _body(item)]] if _body(item) else [], "old_index": index})
+            entry = {"section_id": item["section_id"], "heading": item["heading"], "change": "removed",
+                     "moved": False, "old_index": index, "old_position": index + 1}
+            if source:
+                entry["diff"] = [[-1, _body(item)]] if _body(item) else []
+            if formatted:
+                entry["comparison"] = compared(item, None, item["section_id"])
+            out.append(entry)
     return out

@@ -113,9 +113,13 @@ def test_history_restore_and_diff_pages(client, login, doc):
     history = client.get(f"/sections/{section.id}/history").get_data(as_text=True)
     assert "Revision 2" in history and "wages" in history
     diff = client.get(f"/sections/{section.id}/diff?from=1&to=2").get_data(as_text=True)
-    assert re.search(r"<del>.*\*\*fair.*</del>", diff) and re.search(r"<ins>.*living.*</ins>", diff)
+    # As people read it: the formatted text, whole words marked, no Markdown marks.
+    assert re.search(r"<strong><del>.*fair.*</del></strong>", diff) and "(bold removed)" in diff
+    assert re.search(r"<ins>.*living.*</ins>", diff) and "**" not in diff
     side = client.get(f"/sections/{section.id}/diff?from=1&to=2&view=side").get_data(as_text=True)
-    assert "diff-sides" in side
+    assert "diff-rows" in side and "**" not in side
+    source = client.get(f"/sections/{section.id}/diff?from=1&to=2&view=source").get_data(as_text=True)
+    assert re.search(r"<del>.*\*\*fair.*</del>", source), "editors can still see the Markdown source diff"
     client.post(f"/sections/{section.id}/revisions/1/restore", data={"csrf_token": token})
     db.session.refresh(section)
     assert section.current_revision == 3 and "fair wages" in section.body
@@ -135,6 +139,30 @@ def test_name_a_version_see_its_hash_and_compare(client, login, doc):
                                                      "body": "Changed.", "base_revision": "1"})
     compare = client.get(f"/documents/{document.id}/compare").get_data(as_text=True)
     assert "1 modified" in compare and "<ins>" in compare
+
+
+def test_the_compare_page_shows_the_formatted_text_with_whole_words_marked(client, login, doc):
+    _group, people, document = doc
+    token = login(client, people["editor"])
+    client.post(f"/documents/{document.id}/history", data={"csrf_token": token, "label": "First", "note": ""})
+    section = document.sections[0]
+    client.post(f"/sections/{section.id}/edit", data={
+        "csrf_token": token, "heading": "Purpose", "base_revision": "1",
+        "body": "We agree on **fair wages**, once a year.\n\n| Lot | Value |\n|---|---|\n| Buses | 2,5 |\n"})
+    client.post(f"/documents/{document.id}/history", data={"csrf_token": token, "label": "Second", "note": ""})
+    client.post(f"/sections/{section.id}/edit", data={
+        "csrf_token": token, "heading": "Purpose", "base_revision": "2",
+        "body": "We agree on **fair wages**, twice a year.\n\n| Lot | Value |\n|---|---|\n| Buses | 3,5 |\n"})
+    versions = versions_of(document)
+    url = f"/documents/{document.id}/compare?from={versions[0].id}&to=current"
+    for view in ("inline", "side"):
+        page = client.get(f"{url}&view={view}").get_data(as_text=True)
+        assert "<strong>fair wages</strong>" in page
+        assert re.search(r"<del><span class=\"visually-hidden\">\[deleted: </span>once<", page)
+        assert re.search(r"<ins><span class=\"visually-hidden\">\[inserted: </span>twice<", page)
+        assert re.search(r"<td><del>.*2,5.*</del>", page) and "|---" not in page and "**" not in page
+    source = client.get(f"{url}&view=source").get_data(as_text=True)
+    assert "**fair wages**" in source and "Markdown source" in source
 
 
 def test_member_cannot_name_versions(client, login, doc):
