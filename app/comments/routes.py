@@ -26,7 +26,6 @@ from app.comments.permissions import (
     comment_for,
 )
 from app.documents import services as documents
-from app.documents.diffing import diff_texts, side_by_side
 from app.documents.importing import normalise_newlines
 from app.documents.permissions import require_unfrozen, section_for
 from app.documents.rendering import render_cached
@@ -179,7 +178,8 @@ def suggest(sid):
                 base_text = documents.revision_text(section.id, base)
             except NotFound:
                 base_text = section.body
-            preview = diff_texts(base_text, normalise_newlines(form.body.data or ""))
+            preview = documents.compare_texts(base_text, normalise_newlines(form.body.data or ""),
+                                              id_prefix="preview-")
         else:
             try:
                 amendment = services.propose_amendment(current_user, section, body=form.body.data or "",
@@ -197,10 +197,11 @@ def suggest(sid):
 
 def _amendment_page(amendment, status=200, conflict=None, resolve_form=None):
     section = amendment.section
-    diff = services.amendment_diff(amendment)
-    view = "side" if request.args.get("view") == "side" else "inline"
+    view = request.args.get("view") if request.args.get("view") in ("side", "source") else "inline"
     context = {"amendment": amendment, "section": section, "document": amendment.document,
-               "number": documents.section_number(section), "diff": diff, "sides": side_by_side(diff),
+               "number": documents.section_number(section),
+               "diff": services.amendment_diff(amendment) if view == "source" else None,
+               "change": services.amendment_comparison(amendment) if view != "source" else None,
                "view": view, "can_decide": can_decide(current_user, amendment),
                "can_support": can_support(current_user, amendment),
                "supporting": any(s.user_id == current_user.id for s in amendment.supports),
@@ -208,10 +209,10 @@ def _amendment_page(amendment, status=200, conflict=None, resolve_form=None):
                "rationale_html": render_cached(amendment.rationale, f"amendment-{amendment.id}-"),
                "credited": services.credited_to(amendment)}
     if conflict:
-        current_vs_proposal = diff_texts(conflict["current_body"], amendment.body)
-        context["comparison"] = side_by_side(current_vs_proposal)
-        context["since"] = diff_texts(documents.revision_text(section.id, amendment.base_revision),
-                                      conflict["current_body"])
+        context["comparison"] = documents.compare_texts(conflict["current_body"], amendment.body,
+                                                        id_prefix="conflict-")
+        context["since"] = documents.compare_texts(documents.revision_text(section.id, amendment.base_revision),
+                                                   conflict["current_body"], id_prefix="since-")
     return render_template("comments/amendment.html", **context), status
 
 

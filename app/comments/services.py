@@ -503,6 +503,12 @@ def propose_amendment(user, section: Section, *, body, base_revision, rationale=
     return amendment
 
 
+def amendment_comparison(amendment: Amendment):
+    """The suggestion compared with the text it was written on, as people read it (documents.compare_texts)."""
+    return documents.compare_texts(documents.revision_text(amendment.section_id, amendment.base_revision),
+                                   amendment.body, id_prefix=f"amendment-{amendment.id}-")
+
+
 def amendment_diff(amendment: Amendment) -> list[tuple[int, str]]:
     """The suggestion against the text it was written on."""
     from app.documents.diffing import diff_texts

@@ -380,6 +380,8 @@ def compare_texts(old_text: str, new_text: str, *, deadline: float | None = None
     a change goes through here."""
     from app.documents.rendering import render_cached
 
+    if deadline is None:
+        deadline = time.monotonic() + DIFF_REFINE_BUDGET
     return compare_html(render_cached(old_text or ""), render_cached(new_text or ""), deadline=deadline,
                         id_prefix=id_prefix)
 
@@ -387,7 +389,7 @@ def compare_texts(old_text: str, new_text: str, *, deadline: float | None = None
 def section_comparison(section: Section, from_number, to_number) -> Comparison:
     a = revision_text(section.id, revision(section, from_number).number)
     b = revision_text(section.id, revision(section, to_number).number)
-    return compare_texts(a, b, deadline=time.monotonic() + DIFF_REFINE_BUDGET, id_prefix=f"s{section.id}-")
+    return compare_texts(a, b, id_prefix=f"s{section.id}-")
 
 
 # --- versions -------------------------------------------------------------------

@@ -191,6 +191,9 @@ def test_suggest_a_change_preview_post_and_accept(setting, client, login):
     assert posted.status_code == 302 and posted.headers["Location"].endswith(f"/amendments/{amendment.id}")
     html = page(client, f"/amendments/{amendment.id}")
     assert "<del><span class=\"visually-hidden\">[deleted: </span>fair" in html and "Stronger." in html
+    side = page(client, f"/amendments/{amendment.id}?view=side")
+    assert "diff-rows" in side and "[inserted: </span>living<" in side
+    assert 'class="diff diff-inline"' in page(client, f"/amendments/{amendment.id}?view=source")
     assert 'id="decide-heading"' not in html  # members do not decide
     assert "1 suggested change" in page(client, f"/documents/{s['document'].id}")
     editor = client.application.test_client()
@@ -216,6 +219,9 @@ def test_accepting_a_suggestion_that_no_longer_merges_shows_the_resolution_view(
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "This suggestion no longer merges" in html and "decent" in html and "living" in html
+    # The accept screen compares formatted text, whole words: "decent" (current) against "living" (suggested).
+    assert re.search(r'<del><span class="visually-hidden">\[deleted: </span>decent<', html)
+    assert re.search(r'<ins><span class="visually-hidden">\[inserted: </span>living<', html)
     assert re.search(r'name="base_revision" type="hidden" value="2"', html)
     resolved = PURPOSE.replace("fair wages", "decent, living wages")
     done = client.post(f"/amendments/{amendment.id}/accept", data={
