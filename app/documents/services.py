@@ -374,16 +374,17 @@ def section_diff(section: Section, from_number, to_number) -> list[tuple[int, st
     return diff_texts(a, b)
 
 
-def compare_texts(old_text: str, new_text: str, *, deadline: float | None = None, id_prefix: str = "") -> Comparison:
+def compare_texts(old_text: str, new_text: str, *, deadline: float | None = None, id_prefix: str = "",
+                  for_print: bool = False) -> Comparison:
     """Two Markdown texts compared as people read them (comparing.py): each rendered with the app's bounded,
-    cached rendering, then compared word by word on the formatted text. Every page, PDF and e-mail that shows
-    a change goes through here."""
-    from app.documents.rendering import render_cached
+    cached rendering (for print: without relative links), then compared word by word on the formatted text.
+    Every page, PDF and e-mail that shows a change goes through here."""
+    from app.documents.rendering import render_cached, render_for_print
 
+    render = render_for_print if for_print else render_cached
     if deadline is None:
         deadline = time.monotonic() + DIFF_REFINE_BUDGET
-    return compare_html(render_cached(old_text or ""), render_cached(new_text or ""), deadline=deadline,
-                        id_prefix=id_prefix)
+    return compare_html(render(old_text or ""), render(new_text or ""), deadline=deadline, id_prefix=id_prefix)
 
 
 def section_comparison(section: Section, from_number, to_number) -> Comparison:
@@ -533,7 +534,7 @@ def _body(item: dict) -> str:
 
 
 def document_diff(document: Document, old: Version | None, new: Version | None, *, formatted: bool = False,
-                  source: bool = True) -> list[dict]:
+                  source: bool = True, for_print: bool = False) -> list[dict]:
     """Per section: added, removed, modified, moved or unchanged, with a word-level diff where text changed.
     `None` stands for the current text. Unchanged sections cost no text rebuild and no diff.
 
@@ -555,12 +556,13 @@ def document_diff(document: Document, old: Version | None, new: Version | None, 
     moved = _moved_ids([i["section_id"] for i in a], [i["section_id"] for i in b])
 
     def compared(before, after, sid):
-        key = ("formatted", document_key, sid, before["revision"] if before else 0, after["revision"] if after else 0)
+        key = ("formatted", for_print, document_key, sid, before["revision"] if before else 0,
+               after["revision"] if after else 0)
         comparison = known.get(key)
         if comparison is None:
             in_time = time.monotonic() < refine_until
             comparison = compare_texts(_body(before) if before else "", _body(after) if after else "",
-                                       deadline=refine_until, id_prefix=f"s{sid}-")
+                                       deadline=refine_until, id_prefix=f"s{sid}-", for_print=for_print)
             if in_time and not comparison.coarse:  # one cut short by the budget is done again next time
                 known.put(key, comparison, 2 * len(comparison.html) + len(comparison.text))
         return comparison

@@ -110,20 +110,25 @@ def _with_reservation_section(endorsement: EndorsementFact, by_section: dict) ->
 def redline_context(*, title: str, group_name: str, document_id: int, old_label: str, new_label: str,
                     changes: list[dict], exported_at: datetime, language: str = "en",
                     action_changes: list[dict] | None = None) -> dict:
-    """A comparison of two states as runs of equal, deleted and inserted text per section.
+    """A comparison of two states, per changed section.
 
-    `changes` is documents.services.document_diff's output; the redline shows the
-    Markdown source of each changed section, so lawyers read exactly what changed."""
+    `changes` is documents.services.document_diff's output. With formatted=True there (each change has a
+    "comparison", documents/comparing.py) the redline shows the formatted text with whole words struck
+    through or inserted, as the compare page does; a change without one is shown as runs of equal,
+    deleted and inserted Markdown source."""
     order = {"added": 0, "removed": 0, "modified": 0, "moved": 0, "unchanged": 0}
     shown = []
     for change in changes:
         order[change["change"]] = order.get(change["change"], 0) + 1
         if change["change"] == "unchanged":
             continue
-        runs = [{"op": {-1: "del", 0: "eq", 1: "ins"}[op], "text": text} for op, text in change["diff"]]
+        comparison = change.get("comparison")
+        runs = [{"op": {-1: "del", 0: "eq", 1: "ins"}[op], "text": text} for op, text in change.get("diff") or []]
         shown.append({"anchor": f"c-{change['section_id']}", "heading": change["heading"],
                       "old_heading": change.get("old_heading"), "change": change["change"],
-                      "moved": change.get("moved", False), "runs": runs})
+                      "moved": change.get("moved", False), "runs": runs,
+                      "html": comparison.html if comparison is not None else None,
+                      "old_position": change.get("old_position"), "position": change.get("position")})
     return {"doc_title": title, "group_name": group_name, "document_id": document_id, "old_label": old_label,
             "new_label": new_label, "changes": shown, "summary": order, "exported_at": exported_at,
             "language": language,

@@ -190,7 +190,7 @@ def redline_spec(document: Document, old: Version | None, new: Version | None) -
     def build():
         from app.roadmaps.services import actions_diff
 
-        changes = document_diff(document, old, new)
+        changes = document_diff(document, old, new, formatted=True, source=False, for_print=True)
         context = redline_context(title=(new.title if new else document.title), group_name=document.group.name,
                                   document_id=document.id, old_label=label(old), new_label=label(new),
                                   changes=changes, exported_at=utcnow(), language=document_language(document),

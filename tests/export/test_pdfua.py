@@ -56,11 +56,20 @@ def draft_pdf(print_app):
 
 @pytest.fixture(scope="module")
 def redline_pdf(print_app):
+    from app.documents.comparing import compare_html
+    from app.documents.rendering import render_for_print
     from app.export.context import redline_context
     from app.export.render import render_pdf
 
+    # One section as the Markdown source diff, one as the formatted comparison the app now exports (a list,
+    # a table cell and a footnote with words changed inside them).
+    edited = BODY.replace("to reuse", "to reuse and refurbish").replace("| 40% |", "| 45% |")
+    with print_app.app_context():
+        comparison = compare_html(render_for_print(BODY), render_for_print(edited))
     changes = [{"section_id": 1, "heading": "Purpose", "change": "modified", "moved": False,
-                "diff": [[0, "We buy "], [-1, "cheap"], [1, "repairable"], [0, " laptops."]]}]
+                "diff": [[0, "We buy "], [-1, "cheap"], [1, "repairable"], [0, " laptops."]]},
+               {"section_id": 2, "heading": "Scope", "change": "modified", "moved": False,
+                "comparison": comparison}]
     actions = [{"title": "Buy repairable laptops", "change": "modified", "changes": ["due 2027-Q1 → 2027-Q3"]},
                {"title": "Publish the list", "change": "added", "changes": []}]
     context = redline_context(title=TITLE, group_name="Buyers for fair ICT", document_id=41,
@@ -286,3 +295,9 @@ def test_a_figure_without_words_becomes_an_artifact(print_app):
     stream = b"".join(page.obj.Contents.read_bytes() if isinstance(page.obj.Contents, pikepdf.Stream)
                       else b"".join(part.read_bytes() for part in page.obj.Contents) for page in document.pages)
     assert b"/Artifact" in stream
+
+
+def test_the_redline_shows_the_formatted_comparison_without_markdown_marks(redline_pdf):
+    text = " ".join(" ".join(page.split()) for page in page_texts(redline_pdf))
+    assert "to reuse and refurbish" in text and "45%" in text
+    assert "[inserted:" not in text and "| 45%" not in text and "- to repair" not in text
