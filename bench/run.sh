@@ -8,7 +8,8 @@
 #   BENCH_ONLY=sqlite    or postgresql: one database only
 #   BENCH_KEEP_DB=1      keep the PostgreSQL database accord_bench afterwards
 #   BENCH_ARGS="..."     more arguments for bench_codrafting.py (e.g. --requests 100)
-#   BENCH_SUITES="codrafting load export prerender queue"   which benchmarks to run (all five by default)
+#   BENCH_SUITES="codrafting load export prerender queue compare"   which benchmarks to run (all six by default)
+#   BENCH_COMPARE_ARGS="..." more arguments for bench_compare.py (e.g. --requests 50 --cold-runs 2)
 #   BENCH_LOAD_ARGS="..."  more arguments for bench_load.py (e.g. --seconds 30 --growth 10)
 #   BENCH_QUEUE_ARGS="..." more arguments for bench_queue.py (e.g. --seconds 30 --endorsements 10)
 #   BENCH_QUEUE_REDIS=redis://127.0.0.1:6379/12   the Redis of the task queue on PostgreSQL (when it answers)
@@ -42,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SUITES=${BENCH_SUITES:-codrafting load export prerender queue}
+SUITES=${BENCH_SUITES:-codrafting load export prerender queue compare}
 wants() { case " $SUITES " in *" $1 "*) return 0;; esac; return 1; }
 
 run_load() {  # label url: 20 simulated members on a fresh database, then growth (bench_load.py)
@@ -68,6 +69,23 @@ run_queue() {  # label url [queue url]: the task queue under load, renders and m
   local rc=$?
   stop_server "$dir"
   [ $rc -eq 0 ] || { echo "the queue benchmark on $label failed (exit $rc)"; return 1; }
+}
+
+run_compare() {  # label url: the compare page of the 280-section document, warm and cold (bench_compare.py)
+  local label=$1 url=$2 dir="$WORK/compare-$1"
+  mkdir -p "$dir"
+  echo "== $label: compare page (1% changed warm, 253 of 280 rewritten cold) =="
+  if ! ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 5 90 \
+      "$BIN/python" bench/build_data.py --db "$url" --manifest "$dir/manifest.json" 2>"$dir/build.log"; then
+    echo "building the data failed:"; tail -n 30 "$dir/build.log"; return 1
+  fi
+  # shellcheck disable=SC2086
+  ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 10 900 \
+    "$BIN/python" bench/bench_compare.py --manifest "$dir/manifest.json" --label "$label" --workdir "$dir" \
+    ${BENCH_COMPARE_ARGS:-}
+  local rc=$?
+  stop_server "$dir"
+  [ $rc -eq 0 ] || { echo "the compare benchmark on $label failed (exit $rc)"; return 1; }
 }
 
 run_one() {  # label url
@@ -105,6 +123,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; then
     mkdir -p "$WORK/queue-sqlite"
     run_queue sqlite "sqlite:///$WORK/queue-sqlite/accord-queue.db" || status=1
   fi
+  if wants compare; then
+    mkdir -p "$WORK/compare-sqlite"
+    run_compare sqlite "sqlite:///$WORK/compare-sqlite/accord-compare.db" || status=1
+  fi
 fi
 
 if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
@@ -131,6 +153,13 @@ if [ -z "$ONLY" ] || [ "$ONLY" = postgresql ]; then
         else
           echo "== postgresql: queue SKIPPED (no Redis answers at $redis_url) =="
         fi
+      fi
+      if wants compare; then
+        psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -v ON_ERROR_STOP=1 \
+          -c "DROP DATABASE IF EXISTS ${PG_DB}_compare WITH (FORCE)" -c "CREATE DATABASE ${PG_DB}_compare" >/dev/null &&
+          run_compare postgresql "postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/${PG_DB}_compare" || status=1
+        [ -n "${BENCH_KEEP_DB:-}" ] || psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \
+          -c "DROP DATABASE IF EXISTS ${PG_DB}_compare WITH (FORCE)" >/dev/null 2>&1 || true
       fi
       if [ -z "${BENCH_KEEP_DB:-}" ]; then
         psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q \

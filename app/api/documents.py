@@ -333,7 +333,8 @@ def get_version(vid):
 @endpoint("/documents/<int:did>/diff", "GET",
           "Compare two versions (?from=VID&to=VID or current): per section its change, `diff` of the Markdown "
           "source, and `html`, the comparison as people read it (formatted, whole words in <ins>/<del>; null "
-          "when the text is unchanged)", tag="documents", errors=(400, 401, 404, 429), query=VersionsQuery)
+          "when the text is unchanged, or when `deferred`: left out to answer within the time budget, see "
+          "/sections/{sid}/diff)", tag="documents", errors=(400, 401, 404, 429), query=VersionsQuery)
 @costly("RATELIMIT_COMPARE")
 def document_diff(did):
     user = signed_in_user()

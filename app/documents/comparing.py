@@ -30,6 +30,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from itertools import groupby
+from operator import itemgetter
 
 from diff_match_patch import diff_match_patch
 
@@ -106,9 +108,14 @@ _TOKEN = re.compile(
     r"|\s+|.", re.S)
 
 
+_BEYOND_RANGES = re.compile(r"[^\x00-\u02ff]")
+
+
 def tokens_of(text: str) -> list[str]:
     """The word rule: whole words, numbers, punctuation marks and runs of white space, in order; joined
     they give the text back. A combining mark beyond the ranges above still stays with its word."""
+    if not _BEYOND_RANGES.search(text):  # no combining mark can be outside the ranges: nothing to join
+        return _TOKEN.findall(text)
     out: list[str] = []
     for token in _TOKEN.findall(text):
         if out and len(token) == 1 and unicodedata.category(token)[0] == "M":
@@ -183,15 +190,22 @@ class _Reader:
 
     def _flush(self, run: list, path: tuple, pre: bool) -> bool:
         tokens: list = []
+        key: list[str] = []
         for text, marks in run:
-            if not pre and text != _BR:
-                text = _SPACES.sub(" ", text)
-            for token in tokens_of(text):
-                if not pre and token == " " and (not tokens or tokens[-1][0] in (" ", _BR)):
-                    continue
-                if token == _BR and tokens and tokens[-1][0] == " ":
+            if text == _BR:
+                if not pre and tokens and tokens[-1][0] == " ":
                     tokens.pop()
-                tokens.append((token, marks))
+                tokens.append((_BR, marks))
+                key.append(_BR)
+                continue
+            if not pre:
+                text = _SPACES.sub(" ", text)
+            words = tokens_of(text)
+            if not pre and words and words[0] == " " and (not tokens or tokens[-1][0] in (" ", _BR)):
+                del words[0]
+            if words:
+                tokens.extend([(word, marks) for word in words])
+                key.append(f"{marks!r}\x02{''.join(words)}")
         if not pre:
             while tokens and tokens[-1][0] == " ":
                 tokens.pop()
@@ -200,14 +214,18 @@ class _Reader:
         if not path:  # words outside any block (not from Markdown, but possible): a paragraph of their own
             self.count += 1
             path = ((f"{self.side}{self.count}", "p", ()),)
-        self.blocks.append(_Block(path, tokens, pre))
+        block = _Block(path, tokens, pre)
+        # What makes two blocks the same: their place and tag, and their words with their formatting.
+        block.key = "/".join(f"{tag}{attrs}" for _uid, tag, attrs in path) + "\x00" + "\x01".join(key)
+        self.blocks.append(block)
         return True
 
 
 def _prepare(blocks: list[_Block]) -> None:
     for block in blocks:
         shape = "/".join(f"{tag}{attrs}" for _uid, tag, attrs in block.path)
-        block.key = shape + "\x00" + "\x01".join(f"{text}\x02{marks}" for text, marks in block.tokens)
+        if not block.key:  # an empty block (a cell, a rule)
+            block.key = shape + "\x00"
         block.words = Counter(text for text, _m in block.tokens if not text.isspace())
 
 
@@ -257,7 +275,7 @@ class _Item:
     ops: list | None = None  # the word diff of old and new, computed once
 
 
-def _align(old: list[_Block], new: list[_Block]) -> list[_Item]:
+def _align(old: list[_Block], new: list[_Block], find_moves: bool = True) -> list[_Item]:
     items: list[_Item] = []
     runs: list[tuple[list[_Block], list[_Block], int]] = []  # (deleted, inserted, index in items)
     i = j = 0
@@ -282,7 +300,7 @@ def _align(old: list[_Block], new: list[_Block]) -> list[_Item]:
         runs.append((*pending, len(items)))
         items.append(None)
 
-    moves = _find_moves(runs)
+    moves = _find_moves(runs) if find_moves else {}
     sources = {id(new): old_block for old_block in (b for dels, _ins, _p in runs for b in dels)
                for new in [moves.get(id(old_block))] if new is not None}
     out: list[_Item] = []
@@ -523,13 +541,8 @@ def _mark(kind: str, inner: str) -> str:
 
 def _group(tokens) -> list[tuple[str, tuple, str]]:
     """[(text, marks, kind)] -> pieces with neighbouring tokens of one kind and formatting joined."""
-    pieces: list = []
-    for text, marks, kind in tokens:
-        if pieces and pieces[-1][0] == kind and pieces[-1][1] == marks:
-            pieces[-1][2].append(text)
-        else:
-            pieces.append((kind, marks, [text]))
-    return [(kind, marks, _escape("".join(parts)).replace(_BR, "<br>")) for kind, marks, parts in pieces]
+    return [(kind, marks, _escape("".join([token[0] for token in group])).replace(_BR, "<br>"))
+            for (kind, marks), group in groupby(tokens, key=itemgetter(2, 1))]
 
 
 def _body(item: _Item, side: str, coarse_now: bool) -> str:
@@ -658,7 +671,7 @@ def _write(items: list[_Item], prefix: str, coarse_ids: set) -> tuple[str, str, 
 
 
 def _words(tokens) -> str:
-    return "".join("\n" if t == _BR else t for t, *_rest in tokens)
+    return "".join([token[0] for token in tokens]).replace(_BR, "\n")
 
 
 def _plain(items: list[_Item], coarse_ids: set) -> str:
@@ -699,7 +712,8 @@ def compare_html(old_html: str, new_html: str, *, deadline: float | None = None,
     new = _Reader("n").read(new_html)
     _prepare(old)
     _prepare(new)
-    items = _align(old, new)
+    # Past the deadline already (a large text read slowly): no search for moves either.
+    items = _align(old, new, find_moves=deadline is None or time.monotonic() < deadline)
     too_big = sum(len(b.tokens) for b in old) + sum(len(b.tokens) for b in new) > MAX_TOKENS
     coarse_ids: set[int] = set()
     for item in items:

@@ -41,6 +41,12 @@ from app.validation import FieldErrors, clean_choice, clean_id, clean_long_text,
 
 MAX_SECTIONS = 2000
 DIFF_REFINE_BUDGET = 0.8  # seconds of word-level refinement per document comparison
+# Seconds of formatted comparisons (rendering both texts, comparing words) per document comparison page;
+# bench/README.md ("The compare page") has what it costs. The redline PDF, built by a worker, gets more.
+COMPARE_BUDGET = 0.5
+COMPARE_SECONDS_PER_CHARACTER = 3e-6  # about what rendering and comparing cost (bench/README.md): one that
+# would not fit in what is left of the budget is left for its own page rather than started
+PRINT_COMPARE_BUDGET = 60.0
 
 
 # --- reading ------------------------------------------------------------------
@@ -534,17 +540,20 @@ def _body(item: dict) -> str:
 
 
 def document_diff(document: Document, old: Version | None, new: Version | None, *, formatted: bool = False,
-                  source: bool = True, for_print: bool = False) -> list[dict]:
+                  source: bool = True, for_print: bool = False, formatted_budget: float | None = None) -> list[dict]:
     """Per section: added, removed, modified, moved or unchanged, with a word-level diff where text changed.
     `None` stands for the current text. Unchanged sections cost no text rebuild and no diff.
 
     `source`: each entry's "diff" is the Markdown source diff [[op, text], ...] (the API's field, and the
     "Markdown source" view for editors). `formatted`: each entry also has "comparison", the comparison as
-    people read it (comparing.Comparison: formatted HTML inline and side by side, plain text)."""
+    people read it (comparing.Comparison: formatted HTML inline and side by side, plain text), made within
+    `formatted_budget` seconds (COMPARE_BUDGET by default); a section past it has "deferred" instead, and
+    "from_revision" / "to_revision" to link to its own comparison."""
     # Word-level work for as many sections as fit in the budget; the rest are shown by whole lines (source)
     # or whole paragraphs (formatted, which then says so), so a comparison where most sections were
     # rewritten still answers within about a second.
     refine_until = time.monotonic() + DIFF_REFINE_BUDGET
+    formatted_until = time.monotonic() + (COMPARE_BUDGET if formatted_budget is None else formatted_budget)
     # Each section's diff of two revisions is kept per process: comparing a version with the current text
     # again (as a group does while it works) compares only the sections saved since.
     known = process_cache("section_diff")
@@ -555,15 +564,21 @@ def document_diff(document: Document, old: Version | None, new: Version | None, 
     a_position = {item["section_id"]: index + 1 for index, item in enumerate(a)}
     moved = _moved_ids([i["section_id"] for i in a], [i["section_id"] for i in b])
 
-    def compared(before, after, sid):
+    def compared(before, after, sid, entry):
+        """The section's comparison, or None with entry["deferred"] once the budget is spent: rendering and
+        comparing most of 280 rewritten sections costs seconds, so the page then gives those sections a
+        link to their own comparison instead (and says so), and answers within about a second."""
         key = ("formatted", for_print, document_key, sid, before["revision"] if before else 0,
                after["revision"] if after else 0)
         comparison = known.get(key)
         if comparison is None:
-            in_time = time.monotonic() < refine_until
+            if time.monotonic() >= formatted_until or time.monotonic() + COMPARE_SECONDS_PER_CHARACTER * (
+                    (len(_body(before)) if before else 0) + (len(_body(after)) if after else 0)) >= formatted_until:
+                entry["deferred"] = True
+                return None
             comparison = compare_texts(_body(before) if before else "", _body(after) if after else "",
-                                       deadline=refine_until, id_prefix=f"s{sid}-", for_print=for_print)
-            if in_time and not comparison.coarse:  # one cut short by the budget is done again next time
+                                       deadline=formatted_until, id_prefix=f"s{sid}-", for_print=for_print)
+            if not comparison.coarse:  # one cut short by the budget is done again next time
                 known.put(key, comparison, 2 * len(comparison.html) + len(comparison.text))
         return comparison
 
@@ -577,11 +592,14 @@ def document_diff(document: Document, old: Version | None, new: Version | None, 
             if source:
                 entry["diff"] = [[1, _body(item)]] if _body(item) else []
             if formatted:
-                entry["comparison"] = compared(None, item, sid)
+                entry["comparison"] = compared(None, item, sid, entry)
+                entry["to_revision"] = item["revision"]
             out.append(entry)
             continue
         diff = []
         comparison = None
+        entry = {"section_id": sid, "heading": item["heading"], "moved": sid in moved,
+                 "position": position, "old_position": a_position[sid]}
         if before["revision"] != item["revision"]:
             if source:
                 key = (document_key, sid, before["revision"], item["revision"])
@@ -592,12 +610,14 @@ def document_diff(document: Document, old: Version | None, new: Version | None, 
                     if refine:  # a diff cut short by the budget is not kept: the next comparison refines it
                         known.put(key, diff, sum(len(text) for _op, text in diff))
             if formatted:
-                comparison = compared(before, item, sid)
-        body_changed = has_changes(diff) if source else (comparison is not None and comparison.changed)
+                comparison = compared(before, item, sid, entry)
+                entry.update(from_revision=before["revision"], to_revision=item["revision"])
+        if source:
+            body_changed = has_changes(diff)
+        else:  # a comparison left out for the budget: its revision changed, so its text most likely did
+            body_changed = entry.get("deferred", False) or (comparison is not None and comparison.changed)
         text_changed = body_changed or before["heading"] != item["heading"] or before["level"] != item["level"]
-        change = "modified" if text_changed else ("moved" if sid in moved else "unchanged")
-        entry = {"section_id": sid, "heading": item["heading"], "change": change, "moved": sid in moved,
-                 "position": position, "old_position": a_position[sid]}
+        entry["change"] = "modified" if text_changed else ("moved" if sid in moved else "unchanged")
         if source:
             entry["diff"] = [list(d) for d in diff]
         if formatted:
@@ -612,6 +632,7 @@ def document_diff(document: Document, old: Version | None, new: Version | None, 
             if source:
                 entry["diff"] = [[-1, _body(item)]] if _body(item) else []
             if formatted:
-                entry["comparison"] = compared(item, None, item["section_id"])
+                entry["comparison"] = compared(item, None, item["section_id"], entry)
+                entry["from_revision"] = item["revision"]
             out.append(entry)
     return out

@@ -15,7 +15,13 @@ from flask import current_app
 
 from app.audit.services import head as audit_head
 from app.documents.models import Document, Version
-from app.documents.services import current_content_hash, document_diff, live_sections, version_state
+from app.documents.services import (
+    PRINT_COMPARE_BUDGET,
+    current_content_hash,
+    document_diff,
+    live_sections,
+    version_state,
+)
 from app.endorsements.models import Endorsement
 from app.endorsements.services import endorsements_of
 from app.errors import NotFound
@@ -190,7 +196,8 @@ def redline_spec(document: Document, old: Version | None, new: Version | None) -
     def build():
         from app.roadmaps.services import actions_diff
 
-        changes = document_diff(document, old, new, formatted=True, source=False, for_print=True)
+        changes = document_diff(document, old, new, formatted=True, source=False, for_print=True,
+                                formatted_budget=PRINT_COMPARE_BUDGET)
         context = redline_context(title=(new.title if new else document.title), group_name=document.group.name,
                                   document_id=document.id, old_label=label(old), new_label=label(new),
                                   changes=changes, exported_at=utcnow(), language=document_language(document),

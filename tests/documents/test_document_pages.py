@@ -238,3 +238,23 @@ def test_a_version_page_asks_a_bounded_number_of_queries(client, login, make_gro
     assert "Text 0." in html and "Changed after" not in html  # the old text, rebuilt for the one changed section
     assert "Article 39" in html
     assert queries.count < 25, queries.count
+
+
+def test_past_its_time_budget_the_compare_page_links_each_section_to_its_own_comparison(client, login, doc,
+                                                                                       monkeypatch):
+    from app.documents import services as document_services
+
+    _group, people, document = doc
+    token = login(client, people["editor"])
+    client.post(f"/documents/{document.id}/history", data={"csrf_token": token, "label": "First", "note": ""})
+    section = document.sections[1]
+    client.post(f"/sections/{section.id}/edit", data={"csrf_token": token, "heading": "Goals", "base_revision": "1",
+                                                     "body": "Zero-emission fleets by 2028."})
+    monkeypatch.setattr(document_services, "COMPARE_BUDGET", 0)
+    version = versions_of(document)[0]
+    page = client.get(f"/documents/{document.id}/compare?from={version.id}&to=current").get_data(as_text=True)
+    assert "1 modified" in page and "1 changed sections are shown with a link" in page
+    assert f'href="/sections/{section.id}/diff?' in page and "[inserted: " not in page
+    monkeypatch.setattr(document_services, "COMPARE_BUDGET", 0.5)
+    page = client.get(f"/documents/{document.id}/compare?from={version.id}&to=current").get_data(as_text=True)
+    assert '2028<span class="visually-hidden">]</span></ins>' in page and "with a link" not in page
