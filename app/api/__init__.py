@@ -2,7 +2,10 @@
 
 Every endpoint is declared with `endpoint()`, which registers the Flask
 route and records what the OpenAPI document says of it, so the published
-description cannot drift from the routes.
+description cannot drift from the routes. Its `response` names what a success
+answers: a pydantic model of the JSON (app/api/serialise.py and the modules,
+next to the functions that build it), a `Media` for a file, or `NO_CONTENT`;
+tests/test_api_responses.py checks real answers against those descriptions.
 """
 from __future__ import annotations
 
@@ -14,12 +17,26 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, request
 from flask_login import current_user
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from app.errors import Invalid, Unauthorized
 from app.validation import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass(frozen=True)
+class Media:
+    """A success answer that is not one of the API's JSON objects: its media type, what it is, and its schema
+    (by default the bytes of a file)."""
+    type: str
+    description: str
+    schema: dict | None = None
+
+
+NO_CONTENT = Media("", "No content")  # 204: nothing in the body
+
+Answer = type[BaseModel] | Media
 
 
 @dataclass
@@ -34,18 +51,25 @@ class Operation:
     errors: tuple[int, ...] = field(default_factory=tuple)
     query: type[BaseModel] | None = None  # the query parameters, described (the view reads them)
     upload: str | None = None  # the multipart field that carries a file, when the body is one
+    responses: dict[int, Answer] = field(default_factory=dict)  # what each success status answers
 
 
 OPERATIONS: list[Operation] = []
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 
-def endpoint(rule: str, method: str, summary: str, *, body: type[BaseModel] | None = None, status: int = 200,
-             tag: str = "general", auth: bool = True, errors: tuple[int, ...] = (),
-             query: type[BaseModel] | None = None, upload: str | None = None):
+def endpoint(rule: str, method: str, summary: str, *, response: Answer | dict[int, Answer],
+             body: type[BaseModel] | None = None, status: int = 200, tag: str = "general", auth: bool = True,
+             errors: tuple[int, ...] = (), query: type[BaseModel] | None = None, upload: str | None = None):
+    """Declare an API operation. `response` is what the `status` answer holds, or a mapping of each success
+    status to it when there are several (a PDF, or 202 and the export's status while it renders)."""
+    responses = dict(response) if isinstance(response, dict) else {status: response}
+    if status not in responses or any(not 200 <= s < 300 for s in responses):
+        raise ValueError(f"{method} {rule}: describe the success answers, {status} among them")
+
     def decorator(view):
         OPERATIONS.append(Operation(_CONVERTER.sub(r"{\1}", bp.url_prefix + rule), method.lower(), summary,
-                                    body, status, tag, auth, errors, query, upload))
+                                    body, status, tag, auth, errors, query, upload, responses))
         return bp.route(rule, methods=[method], endpoint=view.__name__)(view)
     return decorator
 
@@ -76,6 +100,19 @@ def parse(model: type[BaseModel]):
             name = ".".join(str(part) for part in item["loc"]) or "body"
             fields.setdefault(name, item["msg"])
         raise Invalid("Some fields are not valid.", fields=fields) from None
+
+
+class PageQuery(BaseModel):
+    """The query parameters of a list answered a page at a time (`paginate`)."""
+    limit: int = Field(50, ge=1, le=200, description="How many items, at most (50 unless given)")
+    cursor: str | None = Field(None, description="The next_cursor of the page before; none for the first page")
+
+
+def page_of(item: type[BaseModel], **extra) -> type[BaseModel]:
+    """The model of a page of `item`s: `{"items": [...], "next_cursor": ...}` (null on the last page), with the
+    `extra` fields (name=(type, ...)) some lists add."""
+    return create_model(f"{item.__name__}Page", __config__=ConfigDict(extra="forbid"), items=(list[item], ...),
+                        next_cursor=(str | None, ...), **extra)
 
 
 def page_params() -> tuple[int, int | None]:

@@ -2,12 +2,25 @@
 from __future__ import annotations
 
 from flask import jsonify
+from pydantic import Field
 
 from app.activity import services
-from app.api import endpoint, paginate_newest_first, signed_in_user
+from app.api import PageQuery, endpoint, page_of, paginate_newest_first, signed_in_user
+from app.api.serialise import Answer, Timestamp
 from app.audit.models import AuditEvent
 from app.groups.permissions import group_for
 from app.util import iso
+
+
+class ActivityJson(Answer):
+    id: int
+    at: Timestamp
+    actor_id: int | None
+    actor_name: str
+    action: str
+    object: str
+    text: str = Field(description="What happened, in words, the actor's name first")
+    link: str | None
 
 
 def activity_json(activity: services.Activity) -> dict:
@@ -19,7 +32,7 @@ def activity_json(activity: services.Activity) -> dict:
 
 @endpoint("/groups/<int:gid>/activity", "GET",
           "The group's activity: edits, versions, comments, suggestions, newest first",
-          tag="notifications", errors=(400, 401, 404))
+          response=page_of(ActivityJson), query=PageQuery, tag="notifications", errors=(400, 401, 404))
 def group_activity(gid):
     group = group_for(signed_in_user(), gid)
     page = paginate_newest_first(services.activity_query(group.id), AuditEvent.id, lambda e: e)

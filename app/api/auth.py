@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import endpoint, parse, signed_in_user
+from app.api import NO_CONTENT, endpoint, page_of, parse, signed_in_user
 from app.api.fields import Id, text
-from app.api.serialise import group_json, token_json, user_json
+from app.api.serialise import Answer, GroupJson, TokenJson, UserJson, group_json, token_json, user_json
 from app.auth import services
 from app.errors import Unauthorized
 from app.extensions import db, limiter
@@ -26,8 +26,18 @@ class ProfileRequest(BaseModel):
     organisation_id: Id | None = None
 
 
-@endpoint("/tokens", "POST", "Create a personal API token (shown once)", body=TokenRequest, status=201,
-          tag="accounts", auth=False, errors=(400, 401, 429))
+class NewTokenJson(Answer):
+    token: str = Field(description="The token itself, shown this once: send it as Authorization: Bearer <token>")
+    user: UserJson
+    token_info: TokenJson
+
+
+class MeJson(UserJson):
+    groups: list[GroupJson]
+
+
+@endpoint("/tokens", "POST", "Create a personal API token (shown once)", body=TokenRequest, response=NewTokenJson,
+          status=201, tag="accounts", auth=False, errors=(400, 401, 429))
 @limiter.limit(lambda: current_app.config["RATELIMIT_TOKENS"])
 def create_token():
     data = parse(TokenRequest)
@@ -36,17 +46,17 @@ def create_token():
         raise Unauthorized("The e-mail address or the password is wrong.", code="bad_credentials")
     token, raw = services.create_api_token(user, data.name)
     db.session.commit()
-    return jsonify({"token": raw, "user": user_json(user), **{"token_info": token_json(token)}}), 201
+    return jsonify({"token": raw, "user": user_json(user), "token_info": token_json(token)}), 201
 
 
-@endpoint("/tokens", "GET", "List my API tokens", tag="accounts")
+@endpoint("/tokens", "GET", "List my API tokens", response=page_of(TokenJson), tag="accounts")
 def list_tokens():
     user = signed_in_user()
     return jsonify({"items": [token_json(t) for t in services.list_api_tokens(user)], "next_cursor": None})
 
 
-@endpoint("/tokens/<int:token_id>", "DELETE", "Revoke one of my API tokens", status=204, tag="accounts",
-          errors=(401, 404))
+@endpoint("/tokens/<int:token_id>", "DELETE", "Revoke one of my API tokens", response=NO_CONTENT, status=204,
+          tag="accounts", errors=(401, 404))
 def revoke_token(token_id):
     user = signed_in_user()
     services.revoke_api_token(user, token_id)
@@ -54,7 +64,7 @@ def revoke_token(token_id):
     return "", 204
 
 
-@endpoint("/me", "GET", "The signed-in person and their groups", tag="accounts", errors=(401,))
+@endpoint("/me", "GET", "The signed-in person and their groups", response=MeJson, tag="accounts", errors=(401,))
 def me():
     user = signed_in_user()
     data = user_json(user)
@@ -62,7 +72,7 @@ def me():
     return jsonify(data)
 
 
-@endpoint("/me", "PATCH", "Change my name or organisation", body=ProfileRequest, tag="accounts",
+@endpoint("/me", "PATCH", "Change my name or organisation", body=ProfileRequest, response=UserJson, tag="accounts",
           errors=(400, 401))
 def update_me():
     user = signed_in_user()

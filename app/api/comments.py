@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import endpoint, paginate, parse, signed_in_user
-from app.api.documents import revision_json, section_json
+from app.api import NO_CONTENT, PageQuery, endpoint, page_of, paginate, parse, signed_in_user
+from app.api.documents import DiffOp, RevisionJson, SectionJson, revision_json, section_json
 from app.api.fields import ID_SCHEMA, FreeText, Id, Position, choice, text, together
+from app.api.serialise import Answer, PersonRef, Timestamp, only_when
 from app.comments import services
 from app.comments.models import AMENDMENT_STATUSES, Amendment, Comment
 from app.comments.permissions import amendment_for, comment_for
@@ -55,6 +56,90 @@ class RejectRequest(BaseModel):
     reason: Reason | None = None
 
 
+class AnchorPlaceJson(Answer):
+    """Where the quoted words stood in the text of `revision` (null: the whole section)."""
+    start: int | None
+    end: int | None
+    revision: int
+
+
+class AnchorJson(AnchorPlaceJson):
+    """Where a thread was anchored as it was made: the quoted words (null: the whole section) and where they
+    stood in the text of `revision`."""
+    quote: str | None
+
+
+class LocatedAnchorJson(Answer):
+    """The anchor re-located on the section's current text."""
+    quote: str | None
+    prefix: str | None
+    suffix: str | None
+    start: int | None
+    end: int | None
+    revision: int = Field(description="The current revision, on which start and end are counted")
+    orphaned: bool = Field(description="The quoted words are no longer in the text")
+    exact: bool
+    original: AnchorPlaceJson = Field(description="Where the quote stood as the thread was made")
+    text: str = only_when("when the quote was found: the words now at start..end")
+
+
+class CommentJson(Answer):
+    id: int
+    section_id: int
+    document_id: int
+    parent_id: int | None
+    thread_id: int
+    author: PersonRef | None
+    author_id: int | None
+    body: str
+    html: str
+    anchor: AnchorJson
+    revision: int
+    created_at: Timestamp
+    edited_at: Timestamp | None
+    deleted: bool
+    deleted_at: Timestamp | None
+    resolved: bool | None = Field(description="For a thread's first comment; null for a reply")
+    resolved_at: Timestamp | None
+    resolved_by: PersonRef | None
+
+
+class LocatedCommentJson(CommentJson):
+    anchor: LocatedAnchorJson
+
+
+class AmendmentJson(Answer):
+    id: int
+    section_id: int
+    document_id: int
+    author: PersonRef | None
+    author_id: int | None
+    body: str
+    base_revision: int
+    rationale: str
+    status: choice(AMENDMENT_STATUSES)
+    reason: str
+    decided_by: PersonRef | None
+    decided_at: Timestamp | None
+    accepted_revision: int | None
+    credited_to: list[PersonRef]
+    supporters: list[PersonRef]
+    support_count: int
+    created_at: Timestamp
+
+
+class AmendmentDiffJson(AmendmentJson):
+    diff: list[DiffOp] = Field(description="From the base revision's text to the suggested one")
+
+
+class AcceptedJson(Answer):
+    amendment: AmendmentJson
+    section: SectionJson
+    revision: RevisionJson
+    merged: bool
+    created: bool
+
+
 def _user_ref(user) -> dict | None:
     return {"id": user.id, "name": user.name} if user else None
 
@@ -100,14 +185,15 @@ def amendment_json(amendment: Amendment, with_diff: bool = True) -> dict:
     return data
 
 
-class AmendmentsQuery(BaseModel):
+class AmendmentsQuery(PageQuery):
     status: choice(AMENDMENT_STATUSES) | None = None
 
 
 # --- comments ----------------------------------------------------------------------------
 
 @endpoint("/sections/<int:sid>/comments", "POST", "Comment on a section, on quoted words, or reply (parent_id)",
-          body=CommentRequest, status=201, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
+          body=CommentRequest, response=CommentJson, status=201, tag="discussion",
+          errors=(400, 401, 403, 404, 409, 413))
 def add_comment(sid):
     user = signed_in_user()
     section = section_for(user, sid)
@@ -127,7 +213,7 @@ def add_comment(sid):
 
 @endpoint("/sections/<int:sid>/comments", "GET",
           "Comments of a section, each anchor re-located on the current text (orphaned when its words are gone)",
-          tag="discussion", errors=(400, 401, 404))
+          response=page_of(LocatedCommentJson), query=PageQuery, tag="discussion", errors=(400, 401, 404))
 def list_comments(sid):
     section = section_for(signed_in_user(), sid)
     texts = services.RevisionTexts()
@@ -143,14 +229,16 @@ def list_comments(sid):
                             serialise))
 
 
-@endpoint("/comments/<int:cid>", "GET", "One comment, its anchor re-located", tag="discussion", errors=(401, 404))
+@endpoint("/comments/<int:cid>", "GET", "One comment, its anchor re-located", response=LocatedCommentJson,
+          tag="discussion", errors=(401, 404))
 def get_comment(cid):
     comment = comment_for(signed_in_user(), cid)
     return jsonify(comment_json(comment, services.locate(comment.parent or comment, comment.section),
                                 comment.section))
 
 
-@endpoint("/comments/<int:cid>", "PATCH", "Edit one's own comment", body=CommentPatch, tag="discussion",
+@endpoint("/comments/<int:cid>", "PATCH", "Edit one's own comment", body=CommentPatch, response=CommentJson,
+          tag="discussion",
           errors=(400, 401, 403, 404, 409, 413))
 def edit_comment(cid):
     user = signed_in_user()
@@ -162,7 +250,7 @@ def edit_comment(cid):
 
 
 @endpoint("/comments/<int:cid>", "DELETE", "Delete a comment (its author or an editor); the thread stays readable",
-          status=204, tag="discussion", errors=(401, 403, 404))
+          response=NO_CONTENT, status=204, tag="discussion", errors=(401, 403, 404))
 def delete_comment(cid):
     user = signed_in_user()
     services.delete_comment(user, comment_for(user, cid))
@@ -171,7 +259,7 @@ def delete_comment(cid):
 
 
 @endpoint("/comments/<int:cid>/resolve", "POST", "Resolve the comment's thread (editors and the thread's author)",
-          tag="discussion", errors=(401, 403, 404))
+          response=CommentJson, tag="discussion", errors=(401, 403, 404))
 def resolve_comment(cid):
     user = signed_in_user()
     thread = services.resolve(user, comment_for(user, cid))
@@ -180,7 +268,7 @@ def resolve_comment(cid):
 
 
 @endpoint("/comments/<int:cid>/reopen", "POST", "Reopen the comment's thread (editors and the thread's author)",
-          tag="discussion", errors=(401, 403, 404))
+          response=CommentJson, tag="discussion", errors=(401, 403, 404))
 def reopen_comment(cid):
     user = signed_in_user()
     thread = services.reopen(user, comment_for(user, cid))
@@ -191,7 +279,8 @@ def reopen_comment(cid):
 # --- amendments ----------------------------------------------------------------------------
 
 @endpoint("/sections/<int:sid>/amendments", "POST", "Suggest a new text for a section (member)",
-          body=AmendmentRequest, status=201, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
+          body=AmendmentRequest, response=AmendmentDiffJson, status=201, tag="discussion",
+          errors=(400, 401, 403, 404, 409, 413))
 def propose_amendment(sid):
     user = signed_in_user()
     section = section_for(user, sid)
@@ -204,7 +293,7 @@ def propose_amendment(sid):
 
 @endpoint("/sections/<int:sid>/amendments", "GET",
           "Suggested changes of a section (?status=proposed|accepted|rejected)",
-          tag="discussion", errors=(400, 401, 404), query=AmendmentsQuery)
+          response=page_of(AmendmentDiffJson), tag="discussion", errors=(400, 401, 404), query=AmendmentsQuery)
 def list_amendments(sid):
     section = section_for(signed_in_user(), sid)
     query = services.amendments_query().where(Amendment.section_id == section.id)
@@ -216,7 +305,8 @@ def list_amendments(sid):
     return jsonify(paginate(query, Amendment.id, amendment_json))
 
 
-@endpoint("/amendments/<int:aid>", "GET", "One suggested change, with its diff against its base", tag="discussion",
+@endpoint("/amendments/<int:aid>", "GET", "One suggested change, with its diff against its base",
+          response=AmendmentDiffJson, tag="discussion",
           errors=(401, 404))
 def get_amendment(aid):
     return jsonify(amendment_json(amendment_for(signed_in_user(), aid)))
@@ -225,7 +315,7 @@ def get_amendment(aid):
 @endpoint("/amendments/<int:aid>/accept", "POST",
           "Accept (editor): merged onto the current text as a revision credited to its author (and to the editor, "
           "when merged by hand); 409 when it no longer merges",
-          body=AcceptRequest, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
+          body=AcceptRequest, response=AcceptedJson, tag="discussion", errors=(400, 401, 403, 404, 409, 413))
 def accept_amendment(aid):
     user = signed_in_user()
     amendment = amendment_for(user, aid)
@@ -240,7 +330,7 @@ def accept_amendment(aid):
 
 
 @endpoint("/amendments/<int:aid>/reject", "POST", "Reject a suggested change, with a reason (editor)",
-          body=RejectRequest, tag="discussion", errors=(400, 401, 403, 404, 409))
+          body=RejectRequest, response=AmendmentJson, tag="discussion", errors=(400, 401, 403, 404, 409))
 def reject_amendment(aid):
     user = signed_in_user()
     amendment = amendment_for(user, aid)
@@ -251,7 +341,7 @@ def reject_amendment(aid):
 
 
 @endpoint("/amendments/<int:aid>/support", "POST", "Support a suggested change (member, not its author)",
-          tag="discussion", errors=(401, 403, 404, 409))
+          response=AmendmentJson, tag="discussion", errors=(401, 403, 404, 409))
 def support_amendment(aid):
     user = signed_in_user()
     amendment = amendment_for(user, aid)
@@ -261,7 +351,7 @@ def support_amendment(aid):
     return jsonify(amendment_json(amendment, with_diff=False))
 
 
-@endpoint("/amendments/<int:aid>/support", "DELETE", "Withdraw one's support", tag="discussion",
+@endpoint("/amendments/<int:aid>/support", "DELETE", "Withdraw one's support", response=AmendmentJson, tag="discussion",
           errors=(401, 404, 409))
 def withdraw_support(aid):
     user = signed_in_user()

@@ -1,14 +1,16 @@
 """API: documents, sections, revisions, diffs and versions; the workflow and publishing."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from flask import jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import select
 
-from app.api import endpoint, paginate, parse, signed_in_user
+from app.api import NO_CONTENT, PageQuery, endpoint, page_of, paginate, parse, signed_in_user
 from app.api.fields import FreeText, Id, SomeText, choice, text, whole_number
+from app.api.roadmaps import ActionChangeJson, VersionActionJson
+from app.api.serialise import Answer, Timestamp, only_when
 from app.concurrency import costly
 from app.documents import services, workflow
 from app.documents.models import DOCUMENT_KINDS, DOCUMENT_STATUSES, Document, SectionRevision, Version
@@ -108,6 +110,144 @@ class VersionsQuery(BaseModel):
     to: VersionOrCurrent = Field(description="A version id of the document, or current")
 
 
+# One step of a diff: -1 deleted, 0 kept, 1 inserted, and its text.
+DiffOp = tuple[Literal[-1, 0, 1], str]
+
+
+class SectionJson(Answer):
+    id: int
+    document_id: int
+    heading: str
+    body: str
+    position: int
+    level: int
+    number: str | None = Field(description="As the document numbers it (\"2.1\"); null where not worked out")
+    revision: int = Field(description="The current revision's number")
+    anchor: str
+    deleted: bool
+    updated_at: Timestamp
+
+
+class DocumentSummaryJson(Answer):
+    id: int
+    group_id: int
+    kind: choice(DOCUMENT_KINDS)
+    title: str
+    summary: str
+    status: choice(DOCUMENT_STATUSES)
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class DocumentJson(DocumentSummaryJson):
+    sections: list[SectionJson] = Field(description="The current sections, in order")
+
+
+class RevisionJson(Answer):
+    number: int
+    heading: str
+    author_id: int | None
+    author_name: str | None
+    created_at: Timestamp
+    message: str
+    merged: bool
+    restored_from: int | None
+    length: int
+
+
+class RevisionTextJson(RevisionJson):
+    body: str
+
+
+class SavedJson(Answer):
+    section: SectionJson
+    revision: RevisionJson
+    merged: bool = Field(description="True when the save was merged with a concurrent one")
+    created: bool = Field(description="False when the text was unchanged: no new revision")
+
+
+class SectionDiffJson(Answer):
+    diff: list[DiffOp]
+    html: str = Field(description="The comparison as people read it: formatted, whole words in <ins>/<del>")
+    coarse: bool = Field(description="True when changed paragraphs are shown whole (the comparison's bound)")
+
+
+class VersionJson(Answer):
+    id: int
+    document_id: int
+    number: int
+    label: str
+    note: str
+    content_hash: str
+    created_at: Timestamp
+    created_by_id: int | None
+
+
+class VersionSectionJson(Answer):
+    id: int
+    heading: str
+    body: str
+    level: int
+    revision: int
+    position: int
+    number: str
+
+
+class VersionStateJson(VersionJson):
+    title: str
+    summary: str
+    group_id: int
+    kind: choice(DOCUMENT_KINDS)
+    sections: list[VersionSectionJson]
+    actions: list[VersionActionJson] = only_when("for a roadmap: its actions as frozen")
+
+
+class SectionChangeJson(Answer):
+    section_id: int
+    heading: str
+    change: choice(("added", "removed", "modified", "moved", "unchanged"))
+    moved: bool
+    diff: list[DiffOp]
+    old_heading: str = only_when("when the heading changed")
+    old_index: int = only_when("for a removed section: where it stood")
+    position: int = only_when("for a section in the newer text: its place there (1, 2, ...)")
+    old_position: int = only_when("for a section in both texts: its place in the older one")
+    from_revision: int = only_when("for a changed section: the older text's revision")
+    to_revision: int = only_when("for a changed or added section: the newer text's revision")
+    deferred: bool = only_when("when its comparison was left out to answer within the time budget")
+    html: str | None = Field(description="The comparison as people read it; null when the text is unchanged or "
+                                         "deferred")
+
+
+class DocumentDiffJson(Answer):
+    from_: int | Literal["current"] = Field(alias="from")
+    to: int | Literal["current"]
+    sections: list[SectionChangeJson]
+    actions: list[ActionChangeJson] = Field(description="For a roadmap; empty otherwise")
+
+
+class PreviewJson(Answer):
+    html: str
+
+
+class FinalVersionRef(Answer):
+    id: int
+    number: int
+    content_hash: str
+    created_at: Timestamp
+
+
+class TransitionJson(Answer):
+    status: choice(DOCUMENT_STATUSES)
+    final_version: FinalVersionRef | None
+
+
+class PublishedJson(Answer):
+    published: bool
+    published_at: Timestamp | None
+    public_url: str | None
+
+
 def section_json(section, number: str | None = None) -> dict:
     return {"id": section.id, "document_id": section.document_id, "heading": section.heading,
             "body": section.body, "position": section.position, "level": section.level, "number": number,
@@ -163,7 +303,8 @@ def _int_arg(name: str, allow_current: bool = False):
 
 @endpoint("/groups/<int:gid>/documents", "POST", "Create a document (editor), from sections or a Markdown text; "
           "or as multipart/form-data from a file (.docx or Markdown) with optional title, kind and summary",
-          body=DocumentRequest, status=201, tag="documents", errors=(400, 401, 403, 404, 413), upload="file")
+          body=DocumentRequest, response=DocumentJson, status=201, tag="documents", errors=(400, 401, 403, 404, 413),
+          upload="file")
 def create_document(gid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -183,7 +324,8 @@ def create_document(gid):
     return jsonify(document_json(document)), 201
 
 
-@endpoint("/groups/<int:gid>/documents", "GET", "Documents of a group", tag="documents", errors=(401, 404))
+@endpoint("/groups/<int:gid>/documents", "GET", "Documents of a group", response=page_of(DocumentSummaryJson),
+          query=PageQuery, tag="documents", errors=(400, 401, 404))
 def list_documents(gid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -191,14 +333,14 @@ def list_documents(gid):
                             lambda d: document_json(d, with_sections=False)))
 
 
-@endpoint("/documents/<int:did>", "GET", "A document with its current sections", tag="documents",
+@endpoint("/documents/<int:did>", "GET", "A document with its current sections", response=DocumentJson, tag="documents",
           errors=(401, 404))
 def get_document(did):
     return jsonify(document_json(document_for(signed_in_user(), did)))
 
 
 @endpoint("/documents/<int:did>", "PATCH", "Change title or summary (editor)", body=DocumentPatch,
-          tag="documents", errors=(400, 401, 403, 404, 409))
+          response=DocumentJson, tag="documents", errors=(400, 401, 403, 404, 409))
 def update_document(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -209,8 +351,8 @@ def update_document(did):
     return jsonify(document_json(document))
 
 
-@endpoint("/documents/<int:did>/sections", "POST", "Add a section (editor)", body=NewSectionRequest, status=201,
-          tag="documents", errors=(400, 401, 403, 404, 409, 413))
+@endpoint("/documents/<int:did>/sections", "POST", "Add a section (editor)", body=NewSectionRequest,
+          response=SectionJson, status=201, tag="documents", errors=(400, 401, 403, 404, 409, 413))
 def add_section(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -223,7 +365,7 @@ def add_section(did):
 
 
 @endpoint("/documents/<int:did>/sections/order", "PUT", "Reorder the sections (editor)", body=OrderRequest,
-          tag="documents", errors=(400, 401, 403, 404, 409))
+          response=DocumentJson, tag="documents", errors=(400, 401, 403, 404, 409))
 def reorder_sections(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -234,14 +376,15 @@ def reorder_sections(did):
     return jsonify(document_json(document))
 
 
-@endpoint("/sections/<int:sid>", "GET", "One section, current text", tag="documents", errors=(401, 404))
+@endpoint("/sections/<int:sid>", "GET", "One section, current text", response=SectionJson, tag="documents",
+          errors=(401, 404))
 def get_section(sid):
     section = section_for(signed_in_user(), sid)
     return jsonify(section_json(section, services.section_number(section)))
 
 
 @endpoint("/sections/<int:sid>", "PUT", "Save a section from a base revision; merged or 409 conflict",
-          body=SaveRequest, tag="documents", errors=(400, 401, 403, 404, 409, 413))
+          body=SaveRequest, response=SavedJson, tag="documents", errors=(400, 401, 403, 404, 409, 413))
 def save_section(sid):
     user = signed_in_user()
     section = section_for(user, sid)
@@ -253,8 +396,8 @@ def save_section(sid):
                     "merged": result.merged, "created": result.created})
 
 
-@endpoint("/sections/<int:sid>", "DELETE", "Remove a section (kept in history; editor)", status=204,
-          tag="documents", errors=(401, 403, 404, 409))
+@endpoint("/sections/<int:sid>", "DELETE", "Remove a section (kept in history; editor)",
+          response=NO_CONTENT, status=204, tag="documents", errors=(401, 403, 404, 409))
 def delete_section(sid):
     user = signed_in_user()
     section = section_for(user, sid)
@@ -263,14 +406,16 @@ def delete_section(sid):
     return "", 204
 
 
-@endpoint("/sections/<int:sid>/revisions", "GET", "Revisions of a section", tag="documents", errors=(401, 404))
+@endpoint("/sections/<int:sid>/revisions", "GET", "Revisions of a section", response=page_of(RevisionJson),
+          query=PageQuery, tag="documents", errors=(400, 401, 404))
 def list_revisions(sid):
     section = section_for(signed_in_user(), sid)
     return jsonify(paginate(select(SectionRevision).where(SectionRevision.section_id == section.id),
                             SectionRevision.id, revision_json))
 
 
-@endpoint("/sections/<int:sid>/revisions/<int:number>", "GET", "One revision with its text", tag="documents",
+@endpoint("/sections/<int:sid>/revisions/<int:number>", "GET", "One revision with its text", response=RevisionTextJson,
+          tag="documents",
           errors=(401, 404))
 def get_revision(sid, number):
     section = section_for(signed_in_user(), sid)
@@ -278,7 +423,7 @@ def get_revision(sid, number):
 
 
 @endpoint("/sections/<int:sid>/revisions/<int:number>/restore", "POST", "Restore an old revision as a new one",
-          tag="documents", errors=(401, 403, 404, 409))
+          response=SavedJson, tag="documents", errors=(401, 403, 404, 409))
 def restore_revision(sid, number):
     user = signed_in_user()
     section = section_for(user, sid)
@@ -291,7 +436,8 @@ def restore_revision(sid, number):
 @endpoint("/sections/<int:sid>/diff", "GET",
           "Diff of two revisions (?from=N&to=M): `diff` of the Markdown source as [op, text] pairs; `html`, the "
           "comparison as people read it (formatted, whole words in <ins>/<del>); `coarse` when changed "
-          "paragraphs are shown whole", tag="documents", errors=(400, 401, 404, 429), query=RevisionsQuery)
+          "paragraphs are shown whole", response=SectionDiffJson, tag="documents", errors=(400, 401, 404, 429),
+          query=RevisionsQuery)
 @costly("RATELIMIT_COMPARE")
 def section_diff(sid):
     section = section_for(signed_in_user(), sid)
@@ -302,7 +448,7 @@ def section_diff(sid):
 
 
 @endpoint("/documents/<int:did>/versions", "POST", "Name a version of the document (editor)",
-          body=VersionRequest, status=201, tag="documents", errors=(400, 401, 403, 404))
+          body=VersionRequest, response=VersionJson, status=201, tag="documents", errors=(400, 401, 403, 404))
 def create_version(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -312,13 +458,15 @@ def create_version(did):
     return jsonify(version_json(version)), 201
 
 
-@endpoint("/documents/<int:did>/versions", "GET", "Versions of a document", tag="documents", errors=(401, 404))
+@endpoint("/documents/<int:did>/versions", "GET", "Versions of a document", response=page_of(VersionJson),
+          query=PageQuery, tag="documents", errors=(400, 401, 404))
 def list_versions(did):
     document = document_for(signed_in_user(), did)
     return jsonify(paginate(select(Version).where(Version.document_id == document.id), Version.id, version_json))
 
 
-@endpoint("/versions/<int:vid>", "GET", "The document exactly as it was at a version", tag="documents",
+@endpoint("/versions/<int:vid>", "GET", "The document exactly as it was at a version",
+          response=VersionStateJson, tag="documents",
           errors=(401, 404))
 def get_version(vid):
     version = services.version_for(signed_in_user(), vid)
@@ -334,7 +482,8 @@ def get_version(vid):
           "Compare two versions (?from=VID&to=VID or current): per section its change, `diff` of the Markdown "
           "source, and `html`, the comparison as people read it (formatted, whole words in <ins>/<del>; null "
           "when the text is unchanged, or when `deferred`: left out to answer within the time budget, see "
-          "/sections/{sid}/diff)", tag="documents", errors=(400, 401, 404, 429), query=VersionsQuery)
+          "/sections/{sid}/diff)", response=DocumentDiffJson, tag="documents", errors=(400, 401, 404, 429),
+          query=VersionsQuery)
 @costly("RATELIMIT_COMPARE")
 def document_diff(did):
     user = signed_in_user()
@@ -361,7 +510,7 @@ def _version_of(user, document, value):
 
 
 @endpoint("/preview", "POST", "Render Markdown as it will appear (sanitised HTML); changes nothing",
-          body=PreviewRequest, tag="documents", errors=(400, 401, 413, 429))
+          body=PreviewRequest, response=PreviewJson, tag="documents", errors=(400, 401, 413, 429))
 @costly("RATELIMIT_PREVIEW")
 @reads_only
 def preview():
@@ -374,7 +523,7 @@ def preview():
 # --- the workflow and publishing (app/documents/workflow.py) -----------------------
 
 @endpoint("/documents/<int:did>/transitions", "POST", "Move a document through its workflow (coordinator)",
-          body=TransitionRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
+          body=TransitionRequest, response=TransitionJson, tag="workflow", errors=(400, 401, 403, 404, 409))
 def transition(did):
     user = signed_in_user()
     document = document_for(user, did)
@@ -388,7 +537,7 @@ def transition(did):
 
 
 @endpoint("/documents/<int:did>/publish", "POST", "Publish or unpublish a final statement (coordinator)",
-          body=PublishRequest, tag="workflow", errors=(400, 401, 403, 404, 409))
+          body=PublishRequest, response=PublishedJson, tag="workflow", errors=(400, 401, 403, 404, 409))
 def publish(did):
     user = signed_in_user()
     document = document_for(user, did)

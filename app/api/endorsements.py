@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import endpoint, parse, signed_in_user
-from app.api.fields import ID_SCHEMA, Day, Id, text, text_schema, together
+from app.api import endpoint, page_of, parse, signed_in_user
+from app.api.fields import ID_SCHEMA, Day, Id, choice, text, text_schema, together
+from app.api.serialise import Answer, IsoDay, Timestamp
 from app.documents.services import version_for
 from app.endorsements import services
 from app.extensions import account_or_address, db, limiter
@@ -51,6 +52,50 @@ class EndorsementSettingsRequest(BaseModel):
         "shown to people and counted down to by reminders: endorsements after it are not refused."))
 
 
+class SettingsJson(Answer):
+    version_id: int
+    open: bool = Field(description="The version is final and open for endorsement")
+    deadline: IsoDay | None
+
+
+class EndorsementJson(Answer):
+    id: int
+    version_id: int
+    organisation_id: int
+    organisation: str
+    country: str
+    user_id: int | None
+    signatory_name: str
+    signatory_title: str
+    note: str
+    reservation_section_id: int | None
+    reservation: str
+    content_hash: str
+    created_at: Timestamp
+    withdrawn: bool
+    withdrawn_at: Timestamp | None
+    withdrawal_reason: str
+
+
+EndorsementsPage = page_of(EndorsementJson, open=(bool, ...), deadline=(IsoDay | None, ...))
+
+
+class BoardRowJson(Answer):
+    organisation_id: int
+    organisation: str
+    state: choice(("endorsed", "withdrawn", "pending"))
+    endorsement: EndorsementJson | None
+
+
+class SignoffJson(Answer):
+    items: list[BoardRowJson]
+    deadline: IsoDay | None
+
+
+class RemindedJson(Answer):
+    sent: int = Field(description="How many reminders were sent")
+
+
 def settings_json(version) -> dict:
     deadline = services.deadline_of(version)
     return {"version_id": version.id, "open": services.is_open_for_endorsement(version),
@@ -75,7 +120,7 @@ def _refused_password(response) -> bool:
 
 @endpoint("/versions/<int:vid>/endorsements", "POST",
           "Endorse a final version for an organisation (a representative with the member role or above; "
-          "needs the password)", body=EndorsementRequest, status=201, tag="endorsements",
+          "needs the password)", body=EndorsementRequest, response=EndorsementJson, status=201, tag="endorsements",
           errors=(400, 401, 403, 404, 409, 429))
 # Wrong passwords count against the sign-in limit of the token's account (from any address, as failed
 # sign-ins do), so a stolen token cannot be used to guess the password.
@@ -95,7 +140,7 @@ def endorse(vid):
 
 
 @endpoint("/versions/<int:vid>/endorsements", "GET", "Endorsements of a version, withdrawn ones marked",
-          tag="endorsements", errors=(401, 404))
+          response=EndorsementsPage, tag="endorsements", errors=(401, 404))
 def list_endorsements(vid):
     version = version_for(signed_in_user(), vid)
     deadline = services.deadline_of(version)
@@ -105,7 +150,7 @@ def list_endorsements(vid):
 
 
 @endpoint("/endorsements/<int:eid>/withdraw", "POST", "Withdraw an endorsement (the organisation's representative)",
-          body=WithdrawRequest, tag="endorsements", errors=(400, 401, 403, 404, 409))
+          body=WithdrawRequest, response=EndorsementJson, tag="endorsements", errors=(400, 401, 403, 404, 409))
 def withdraw(eid):
     user = signed_in_user()
     endorsement = services.endorsement_for(user, eid)
@@ -116,7 +161,7 @@ def withdraw(eid):
 
 
 @endpoint("/versions/<int:vid>/signoff", "GET", "Sign-off board: which organisations endorsed (coordinator)",
-          tag="endorsements", errors=(401, 403, 404))
+          response=SignoffJson, tag="endorsements", errors=(401, 403, 404))
 def signoff(vid):
     user = signed_in_user()
     version = version_for(user, vid)
@@ -129,7 +174,7 @@ def signoff(vid):
 
 
 @endpoint("/versions/<int:vid>/reminders", "POST", "Remind the representatives who have not decided (coordinator)",
-          tag="endorsements", errors=(401, 403, 404, 409))
+          response=RemindedJson, tag="endorsements", errors=(401, 403, 404, 409))
 def remind(vid):
     user = signed_in_user()
     version = version_for(user, vid)
@@ -139,14 +184,15 @@ def remind(vid):
 
 
 @endpoint("/versions/<int:vid>/endorsement-settings", "GET",
-          "A version's endorsement: whether it is open, and its deadline", tag="endorsements", errors=(401, 404))
+          "A version's endorsement: whether it is open, and its deadline", response=SettingsJson,
+          tag="endorsements", errors=(401, 404))
 def endorsement_settings(vid):
     return jsonify(settings_json(version_for(signed_in_user(), vid)))
 
 
 @endpoint("/versions/<int:vid>/endorsement-settings", "PUT",
           "Set, move or remove the endorsement deadline of a version open for endorsement (coordinator)",
-          body=EndorsementSettingsRequest, tag="endorsements", errors=(400, 401, 403, 404, 409))
+          body=EndorsementSettingsRequest, response=SettingsJson, tag="endorsements", errors=(400, 401, 403, 404, 409))
 def set_endorsement_settings(vid):
     user = signed_in_user()
     version = version_for(user, vid)

@@ -9,21 +9,48 @@ So no worker is held past gunicorn's timeout by a large document.
 """
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import current_app, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import endpoint, signed_in_user
+from app.api import Media, endpoint, signed_in_user
 from app.api.documents import VersionOrCurrent
+from app.api.fields import choice
+from app.api.serialise import Answer, Timestamp
 from app.concurrency import costly
 from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import Invalid, NotFound
 from app.export import services, specs, verification
+from app.export.models import EXPORT_KINDS, EXPORT_STATUSES
 from app.export.routes import pdf_response
+from app.export.validate import VERDICTS
 from app.extensions import db, reads_only
 from app.util import iso
 from app.validation import id_or_none
+
+PDF = Media("application/pdf", "The PDF, as an attachment (ETag and X-Content-SHA256: its SHA-256)")
+
+
+class ExportJson(Answer):
+    id: int
+    kind: choice(EXPORT_KINDS)
+    status: choice(EXPORT_STATUSES)
+    document_id: int
+    version_id: int | None
+    sha256: str | None
+    size: int
+    pages: int
+    error: str | None
+    created_at: Timestamp
+    finished_at: Timestamp | None
+    file_url: str | None = Field(description="Where the PDF is, once ready")
+
+
+# Ready: the PDF. Still rendering after EXPORT_API_WAIT_SECONDS: 202, Retry-After, and in Location its status.
+PDF_OR_RENDERING = {200: PDF, 202: ExportJson}
 
 
 def export_json(export) -> dict:
@@ -52,7 +79,7 @@ def _answer(export):
 
 @endpoint("/versions/<int:vid>/export.pdf", "GET",
           "The version as PDF: the final version sealed (PAdES), any other marked DRAFT; 202 while another "
-          "request renders it", tag="export", errors=(401, 404, 429, 503))
+          "request renders it", response=PDF_OR_RENDERING, tag="export", errors=(401, 404, 429, 503))
 @costly("RATELIMIT_EXPORT")
 def version_pdf(vid):
     user = signed_in_user()
@@ -61,7 +88,7 @@ def version_pdf(vid):
 
 
 @endpoint("/documents/<int:did>/export.pdf", "GET", "The current text as PDF, marked DRAFT on every page",
-          tag="export", errors=(401, 404, 429, 503))
+          response=PDF_OR_RENDERING, tag="export", errors=(401, 404, 429, 503))
 @costly("RATELIMIT_EXPORT")
 def document_pdf(did):
     user = signed_in_user()
@@ -90,7 +117,8 @@ def _compared(document, name):
 
 
 @endpoint("/documents/<int:did>/compare/export.pdf", "GET",
-          "A redline of two versions (?from=VID&to=VID|current) as PDF", tag="export", errors=(400, 401, 404, 429, 503),
+          "A redline of two versions (?from=VID&to=VID|current) as PDF", response=PDF_OR_RENDERING,
+          tag="export", errors=(400, 401, 404, 429, 503),
           query=CompareQuery)
 @costly("RATELIMIT_EXPORT")
 def compare_pdf(did):
@@ -100,18 +128,89 @@ def compare_pdf(did):
     return _answer(_obtain(user, specs.redline_spec(document, old, new)))
 
 
-@endpoint("/exports/<int:eid>", "GET", "An export's status (rendering, ready, failed)", tag="export",
+@endpoint("/exports/<int:eid>", "GET", "An export's status (rendering, ready, failed)", response=ExportJson,
+          tag="export",
           errors=(401, 404))
 def export_status(eid):
     return jsonify(export_json(services.export_for(signed_in_user(), eid)))
 
 
-@endpoint("/exports/<int:eid>/file", "GET", "A stored export's PDF", tag="export", errors=(401, 404, 409))
+@endpoint("/exports/<int:eid>/file", "GET", "A stored export's PDF", response=PDF_OR_RENDERING, tag="export",
+          errors=(401, 404, 409))
 def export_file(eid):
     export = services.export_for(signed_in_user(), eid)
     if export.status != "ready":
         return _answer(export)
     return pdf_response(export)
+
+
+class TimestampJson(Answer):
+    at: str | None
+    authority: str | None
+    valid: bool
+    trusted: bool
+
+
+class LaterSignatureJson(Answer):
+    kind: choice(("signature", "document_time_stamp"))
+    signer: str | None
+    field: str | None
+    at: str | None
+
+
+class SealedRevisionJson(Answer):
+    verdict: choice(VERDICTS)
+    size: int
+    sha256: str
+    pdf_base64: str
+
+
+class VerifiedDocumentJson(Answer):
+    id: int
+    title: str
+    version_number: int
+    version_label: str
+    version_name: str
+    final_at: Timestamp
+
+
+class VerifiedEndorsementJson(Answer):
+    id: int
+    organisation: str | None = None
+    country: str | None = None
+    signatory_name: str | None = None
+    date: Timestamp | None = None
+    withdrawn: bool | None
+    withdrawn_at: Timestamp | None = None
+    missing: Literal[True] | None = None
+
+
+class VerificationJson(Answer):
+    verdict: choice(VERDICTS)
+    verdict_text: str
+    genuine: bool
+    signature_valid: bool
+    intact: bool
+    made_by_this_installation: bool
+    signed: bool
+    modified_after_signing: bool
+    modification: str | None
+    signer: str | None
+    signer_certificate_sha256: str | None
+    signed_at: str | None
+    timestamp: TimestampJson | None
+    later_signatures: list[LaterSignatureJson]
+    problem: str | None
+    sha256: str
+    version_id: int | None
+    document_id: int | None
+    content_hash: str | None
+    content_hash_matches: bool | None
+    endorsements: list[VerifiedEndorsementJson]
+    any_withdrawn: bool | None
+    document: VerifiedDocumentJson | None
+    stored_export: bool | None
+    sealed_revision: SealedRevisionJson | None
 
 
 @endpoint("/verify", "POST", "Check a PDF (multipart field `file`); no account needed. The answer's `verdict` is "
@@ -131,7 +230,7 @@ def export_file(eid):
           "`later_signatures`: each later signature or document time stamp (`kind` `signature` or "
           "`document_time_stamp`, `signer`, `field`, `at`). `document.version_name` names the version as the "
           "screens do (\"Version 4, Final version\"), with `document.title`; ids are secondary",
-          tag="export", auth=False, errors=(400, 413, 429), upload="file")
+          response=VerificationJson, tag="export", auth=False, errors=(400, 413, 429), upload="file")
 @costly("RATELIMIT_VERIFY")
 @reads_only
 def verify():

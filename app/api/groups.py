@@ -5,9 +5,19 @@ from flask import jsonify
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from app.api import endpoint, paginate, parse, signed_in_user
+from app.api import NO_CONTENT, PageQuery, endpoint, page_of, paginate, parse, signed_in_user
 from app.api.fields import Email, Id, choice, password, text
-from app.api.serialise import group_json, invitation_json, membership_json, user_json
+from app.api.serialise import (
+    Answer,
+    GroupJson,
+    InvitationJson,
+    MembershipJson,
+    UserJson,
+    group_json,
+    invitation_json,
+    membership_json,
+    user_json,
+)
 from app.extensions import db
 from app.groups import services
 from app.groups.models import ROLES, Membership
@@ -50,12 +60,17 @@ class RoleRequest(BaseModel):
     role: Role
 
 
+class RegisteredJson(Answer):
+    user: UserJson
+    membership: MembershipJson
+
+
 def _accept_url(raw: str) -> str:
     return public_url("groups.invitation", token=raw)
 
 
 @endpoint("/groups", "POST", "Start a working group (you become its coordinator)", body=GroupRequest,
-          status=201, tag="groups", errors=(400, 401))
+          response=GroupJson, status=201, tag="groups", errors=(400, 401))
 def create_group():
     user = signed_in_user()
     data = parse(GroupRequest)
@@ -64,13 +79,13 @@ def create_group():
     return jsonify(group_json(group, "coordinator")), 201
 
 
-@endpoint("/groups", "GET", "The groups I belong to", tag="groups", errors=(401,))
+@endpoint("/groups", "GET", "The groups I belong to", response=page_of(GroupJson), tag="groups", errors=(401,))
 def list_groups():
     user = signed_in_user()
     return jsonify({"items": [group_json(g, role) for g, role in services.groups_of(user)], "next_cursor": None})
 
 
-@endpoint("/groups/<int:gid>", "GET", "One group", tag="groups", errors=(401, 404))
+@endpoint("/groups/<int:gid>", "GET", "One group", response=GroupJson, tag="groups", errors=(401, 404))
 def get_group(gid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -78,7 +93,7 @@ def get_group(gid):
 
 
 @endpoint("/groups/<int:gid>", "PATCH", "Rename or describe a group (coordinator)", body=GroupPatch,
-          tag="groups", errors=(400, 401, 403, 404))
+          response=GroupJson, tag="groups", errors=(400, 401, 403, 404))
 def update_group(gid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -90,7 +105,8 @@ def update_group(gid):
     return jsonify(group_json(group, role_in(user, group.id)))
 
 
-@endpoint("/groups/<int:gid>/members", "GET", "Members of a group", tag="groups", errors=(401, 404))
+@endpoint("/groups/<int:gid>/members", "GET", "Members of a group", response=page_of(MembershipJson),
+          query=PageQuery, tag="groups", errors=(400, 401, 404))
 def list_members(gid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -99,7 +115,7 @@ def list_members(gid):
 
 
 @endpoint("/groups/<int:gid>/members/<int:uid>", "PATCH", "Change a member's role (coordinator)",
-          body=RoleRequest, tag="groups", errors=(400, 401, 403, 404, 409))
+          body=RoleRequest, response=MembershipJson, tag="groups", errors=(400, 401, 403, 404, 409))
 def change_role(gid, uid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -111,7 +127,7 @@ def change_role(gid, uid):
 
 
 @endpoint("/groups/<int:gid>/members/<int:uid>", "DELETE", "Remove a member (coordinator), or leave",
-          status=204, tag="groups", errors=(401, 403, 404, 409))
+          response=NO_CONTENT, status=204, tag="groups", errors=(401, 403, 404, 409))
 def remove_member(gid, uid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -121,7 +137,7 @@ def remove_member(gid, uid):
 
 
 @endpoint("/groups/<int:gid>/invitations", "POST", "Invite someone by e-mail (coordinator)",
-          body=InvitationRequest, status=201, tag="groups", errors=(400, 401, 403, 404, 409))
+          body=InvitationRequest, response=InvitationJson, status=201, tag="groups", errors=(400, 401, 403, 404, 409))
 def create_invitation(gid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -132,7 +148,8 @@ def create_invitation(gid):
     return jsonify(invitation_json(invitation, raw, _accept_url(raw))), 201
 
 
-@endpoint("/groups/<int:gid>/invitations", "GET", "Pending invitations (coordinator)", tag="groups",
+@endpoint("/groups/<int:gid>/invitations", "GET", "Pending invitations (coordinator)",
+          response=page_of(InvitationJson), tag="groups",
           errors=(401, 403, 404))
 def list_invitations(gid):
     user = signed_in_user()
@@ -143,7 +160,7 @@ def list_invitations(gid):
 
 
 @endpoint("/groups/<int:gid>/invitations/<int:iid>", "DELETE", "Withdraw an invitation (coordinator)",
-          status=204, tag="groups", errors=(401, 403, 404))
+          response=NO_CONTENT, status=204, tag="groups", errors=(401, 403, 404))
 def revoke_invitation(gid, iid):
     user = signed_in_user()
     group = group_for(user, gid)
@@ -153,7 +170,7 @@ def revoke_invitation(gid, iid):
 
 
 @endpoint("/invitations/<token>/register", "POST", "Create an account through an invitation",
-          body=RegisterRequest, status=201, tag="groups", auth=False, errors=(400, 404, 409))
+          body=RegisterRequest, response=RegisteredJson, status=201, tag="groups", auth=False, errors=(400, 404, 409))
 def register(token):
     services.invitation_for(token)  # an unknown or used link answers before the body is judged
     data = parse(RegisterRequest)
@@ -165,7 +182,8 @@ def register(token):
 
 @endpoint("/invitations/<token>/accept", "POST",
           "Accept an invitation as the signed-in person (only the invited address may: 403 "
-          "invitation_for_another_address otherwise)", tag="groups", errors=(401, 403, 404, 409))
+          "invitation_for_another_address otherwise)", response=MembershipJson, tag="groups",
+          errors=(401, 403, 404, 409))
 def accept(token):
     user = signed_in_user()
     membership = services.accept_invitation(user, token)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy import select
 
-from app.api import endpoint, paginate, signed_in_user
+from app.api import PageQuery, endpoint, page_of, paginate, signed_in_user
 from app.api.fields import choice
+from app.api.serialise import Answer, Timestamp
 from app.errors import Invalid, PermissionDenied
 from app.extensions import db
 from app.mail.models import OUTBOX_STATUSES, OutboxMessage
@@ -14,7 +15,7 @@ from app.mail.services import outbox_counts, send_again, without_secrets
 from app.util import iso
 
 
-class OutboxQuery(BaseModel):
+class OutboxQuery(PageQuery):
     status: choice(OUTBOX_STATUSES) | None = None
 
 
@@ -23,6 +24,28 @@ def _admin():
     if not user.is_admin:
         raise PermissionDenied("Only site administrators read the outbox.")
     return user
+
+
+class MessageJson(Answer):
+    id: int
+    recipient: str
+    subject: str
+    body: str = Field(description="Without its secrets (links that sign in or reset a password)")
+    status: choice(OUTBOX_STATUSES)
+    attempts: int
+    error: str | None
+    created_at: Timestamp
+    sent_at: Timestamp | None
+    next_try_at: Timestamp | None
+
+
+class OutboxCountsJson(Answer):
+    waiting: int
+    failed: int
+    oldest_waiting_seconds: float | None
+
+
+OutboxPage = page_of(MessageJson, counts=(OutboxCountsJson, ...))
 
 
 def message_json(message: OutboxMessage) -> dict:
@@ -34,7 +57,8 @@ def message_json(message: OutboxMessage) -> dict:
 
 
 @endpoint("/admin/outbox", "GET", "The outbox, oldest first (site admin; ?status=queued|sending|sent|failed|logged); "
-          "counts of waiting and failed mail", tag="admin", errors=(400, 401, 403), query=OutboxQuery)
+          "counts of waiting and failed mail", response=OutboxPage, tag="admin", errors=(400, 401, 403),
+          query=OutboxQuery)
 def list_outbox():
     _admin()
     query = select(OutboxMessage)
@@ -47,7 +71,8 @@ def list_outbox():
 
 
 @endpoint("/admin/outbox/<int:mid>/send-again", "POST", "Send a failed message again (site admin): a fresh "
-          "series of tries; 409 not_failed when it did not fail", tag="admin", errors=(401, 403, 404, 409))
+          "series of tries; 409 not_failed when it did not fail", response=MessageJson, tag="admin",
+          errors=(401, 403, 404, 409))
 def send_message_again(mid):
     message = send_again(_admin(), mid)
     db.session.commit()

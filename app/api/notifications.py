@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import endpoint, paginate_newest_first, parse, signed_in_user
+from app.api import PageQuery, endpoint, page_of, paginate_newest_first, parse, signed_in_user
 from app.api.fields import Number, choice
+from app.api.serialise import Answer, Timestamp
 from app.documents.permissions import document_for
 from app.extensions import db
 from app.notifications import services
@@ -23,6 +24,40 @@ class PreferenceRequest(BaseModel):
     email: choice(EMAIL_CHOICES)
 
 
+class NotificationsQuery(PageQuery):
+    unread: str | None = Field(None, description="1 or true: the unread only")
+
+
+class NotificationJson(Answer):
+    id: int
+    kind: str
+    text: str
+    link: str
+    group_id: int | None
+    actor_id: int | None
+    created_at: Timestamp
+    read: bool
+    read_at: Timestamp | None
+    emailed_at: Timestamp | None
+
+
+NotificationsPage = page_of(NotificationJson, unread_count=(int, ...))
+
+
+class MarkedJson(Answer):
+    marked: int = Field(description="How many were marked read")
+    unread_count: int
+
+
+class EmailPreferenceJson(Answer):
+    email: choice(EMAIL_CHOICES)
+
+
+class WatchJson(Answer):
+    document_id: int
+    watching: bool
+
+
 def notification_json(notification: Notification) -> dict:
     return {"id": notification.id, "kind": notification.kind, "text": notification.text, "link": notification.link,
             "group_id": notification.group_id, "actor_id": notification.actor_id,
@@ -31,7 +66,7 @@ def notification_json(notification: Notification) -> dict:
 
 
 @endpoint("/notifications", "GET", "My notifications, newest first (?unread=1 for the unread only)",
-          tag="notifications", errors=(400, 401))
+          response=NotificationsPage, query=NotificationsQuery, tag="notifications", errors=(400, 401))
 def list_notifications():
     user = signed_in_user()
     unread_only = request.args.get("unread") in ("1", "true")
@@ -41,7 +76,7 @@ def list_notifications():
 
 
 @endpoint("/notifications/read", "POST", "Mark notifications read: the given ids, or all", body=ReadRequest,
-          tag="notifications", errors=(400, 401))
+          response=MarkedJson, tag="notifications", errors=(400, 401))
 def read_notifications():
     user = signed_in_user()
     data = parse(ReadRequest)
@@ -50,7 +85,8 @@ def read_notifications():
     return jsonify({"marked": marked, "unread_count": services.unread_count(user)})
 
 
-@endpoint("/me/notification-settings", "GET", "How I receive notifications by e-mail", tag="notifications",
+@endpoint("/me/notification-settings", "GET", "How I receive notifications by e-mail",
+          response=EmailPreferenceJson, tag="notifications",
           errors=(401,))
 def get_notification_settings():
     user = signed_in_user()
@@ -58,7 +94,7 @@ def get_notification_settings():
 
 
 @endpoint("/me/notification-settings", "PUT", "Choose e-mail: immediate, daily (digest) or off",
-          body=PreferenceRequest, tag="notifications", errors=(400, 401))
+          body=PreferenceRequest, response=EmailPreferenceJson, tag="notifications", errors=(400, 401))
 def set_notification_settings():
     user = signed_in_user()
     data = parse(PreferenceRequest)
@@ -68,7 +104,7 @@ def set_notification_settings():
 
 
 @endpoint("/documents/<int:did>/watch", "PUT", "Watch a document: hear of every comment and suggestion",
-          tag="notifications", errors=(401, 404))
+          response=WatchJson, tag="notifications", errors=(401, 404))
 def watch_document(did):
     user = signed_in_user()
     services.watch(user, document_for(user, did), True)
@@ -76,7 +112,7 @@ def watch_document(did):
     return jsonify({"document_id": did, "watching": True})
 
 
-@endpoint("/documents/<int:did>/watch", "DELETE", "Stop watching a document", tag="notifications",
+@endpoint("/documents/<int:did>/watch", "DELETE", "Stop watching a document", response=WatchJson, tag="notifications",
           errors=(401, 404))
 def unwatch_document(did):
     user = signed_in_user()

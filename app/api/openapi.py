@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 
 from flask import jsonify
+from pydantic import BaseModel
 
-from app.api import OPERATIONS, endpoint
+from app.api import NO_CONTENT, OPERATIONS, Media, endpoint
 from app.validation import MAX_ID
 
 _ERROR_TEXT = {
@@ -29,6 +30,33 @@ _ERROR_SCHEMA = {
 
 _PATH_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
+OPENAPI_DOCUMENT = Media("application/json", "This description", {
+    "type": "object", "required": ["openapi", "info", "paths", "components"],
+    "properties": {"openapi": {"type": "string", "pattern": "^3\\.1\\."}, "info": {"type": "object"},
+                   "paths": {"type": "object"}, "components": {"type": "object"}}})
+
+
+def _component(schemas: dict, model: type[BaseModel], mode: str) -> dict:
+    """`model`'s schema (and those it refers to) put in components/schemas; a reference to it. Two models of one
+    name that say different things are refused: one would silently stand for the other."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", model.__name__)
+    for each, definition in [*schema.pop("$defs", {}).items(), (name, schema)]:
+        if schemas.setdefault(each, definition) != definition:
+            raise ValueError(f"Two different models are called {each} in the OpenAPI description")
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _success(answer, schemas: dict) -> dict:
+    """What a success status answers: a JSON object of a model, a file of a media type, or nothing."""
+    if answer is NO_CONTENT:
+        return {"description": answer.description}
+    if isinstance(answer, Media):
+        schema = answer.schema or {"type": "string", "contentMediaType": answer.type}
+        return {"description": answer.description, "content": {answer.type: {"schema": schema}}}
+    return {"description": (answer.__doc__ or "").split("\n\n")[0].strip() or answer.__name__.removesuffix("Json"),
+            "content": {"application/json": {"schema": _component(schemas, answer, "serialization")}}}
+
 
 def build_spec() -> dict:
     paths: dict = {}
@@ -38,7 +66,7 @@ def build_spec() -> dict:
             "summary": op.summary,
             "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower()).strip('_')}",
             "tags": [op.tag],
-            "responses": {str(op.status): {"description": "Success"}},
+            "responses": {str(status): _success(answer, schemas) for status, answer in sorted(op.responses.items())},
         }
         # Path ids are the id columns' integers (a larger one matches no route: 404, as for a missing one).
         parameters = [{"name": name, "in": "path", "required": True,
@@ -51,21 +79,18 @@ def build_spec() -> dict:
         if parameters:
             operation["parameters"] = parameters
         if op.body is not None:
-            schema = op.body.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, definition in schema.pop("$defs", {}).items():
-                schemas[name] = definition
-            schemas[op.body.__name__] = schema
+            reference = _component(schemas, op.body, "validation")
             # A body whose every field is optional may be left out: it reads as {}.
-            operation["requestBody"] = {"required": bool(schema.get("required")), "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}}}}
+            required = bool(schemas[reference["$ref"].rsplit("/", 1)[1]].get("required"))
+            operation["requestBody"] = {"required": required, "content": {"application/json": {"schema": reference}}}
         if op.upload is not None:  # alone, or beside a JSON body (a file instead of the JSON)
             operation.setdefault("requestBody", {"required": True, "content": {}})
             operation["requestBody"]["content"]["multipart/form-data"] = {"schema": {
                 "type": "object", "required": [op.upload],
                 "properties": {op.upload: {"type": "string", "format": "binary"}}}}
-        # Every operation that needs a sign-in may answer 401, every body may be refused
+        # Every operation that needs a sign-in may answer 401, every body and query may be refused
         # with 400, and every object named in the path may be missing (404).
-        errors = set(op.errors) | ({401} if op.auth else set()) | ({400} if op.body or op.upload else set())
+        errors = set(op.errors) | ({401} if op.auth else set()) | ({400} if op.body or op.upload or op.query else set())
         errors |= {404} if parameters else set()
         for status in sorted(errors):
             operation["responses"][str(status)] = {
@@ -92,6 +117,7 @@ def build_spec() -> dict:
     }
 
 
-@endpoint("/openapi.json", "GET", "This description of the API (OpenAPI 3.1)", tag="meta", auth=False)
+@endpoint("/openapi.json", "GET", "This description of the API (OpenAPI 3.1)", response=OPENAPI_DOCUMENT, tag="meta",
+          auth=False)
 def openapi_json():
     return jsonify(build_spec())

@@ -5,9 +5,9 @@ from flask import jsonify
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from app.api import endpoint, paginate, parse, signed_in_user
+from app.api import NO_CONTENT, PageQuery, endpoint, page_of, paginate, parse, signed_in_user
 from app.api.fields import Country, Id, choice, text
-from app.api.serialise import organisation_json, representative_json
+from app.api.serialise import OrganisationJson, RepresentativeJson, organisation_json, representative_json
 from app.extensions import db
 from app.organisations import services
 from app.organisations.models import ORGANISATION_KINDS, Organisation
@@ -26,7 +26,7 @@ class RepresentativeRequest(BaseModel):
 
 
 @endpoint("/organisations", "POST", "Create an organisation (site admin)", body=OrganisationRequest,
-          status=201, tag="organisations", errors=(400, 401, 403, 409))
+          response=OrganisationJson, status=201, tag="organisations", errors=(400, 401, 403, 409))
 def create_organisation():
     user = signed_in_user()
     services.require_admin(user)
@@ -37,21 +37,22 @@ def create_organisation():
 
 
 @endpoint("/organisations", "GET", "List organisations (representatives: only those who share a group with "
-          "you, all for a site admin)", tag="organisations", errors=(401,))
+          "you, all for a site admin)", response=page_of(OrganisationJson), query=PageQuery, tag="organisations",
+          errors=(400, 401))
 def list_organisations():
     visible = services.representatives_visible_to(signed_in_user())
     return jsonify(paginate(select(Organisation), Organisation.id, lambda o: organisation_json(o, visible)))
 
 
 @endpoint("/organisations/<int:oid>", "GET", "One organisation with the representatives you may see",
-          tag="organisations", errors=(401, 404))
+          response=OrganisationJson, tag="organisations", errors=(401, 404))
 def get_organisation(oid):
     visible = services.representatives_visible_to(signed_in_user())
     return jsonify(organisation_json(services.organisation_for(oid), visible))
 
 
 @endpoint("/organisations/<int:oid>", "PATCH", "Change an organisation (site admin)", body=OrganisationRequest,
-          tag="organisations", errors=(400, 401, 403, 404, 409))
+          response=OrganisationJson, tag="organisations", errors=(400, 401, 403, 404, 409))
 def update_organisation(oid):
     user = signed_in_user()
     services.require_admin(user)
@@ -63,7 +64,8 @@ def update_organisation(oid):
 
 
 @endpoint("/organisations/<int:oid>/representatives", "POST", "Name a representative (site admin)",
-          body=RepresentativeRequest, status=201, tag="organisations", errors=(400, 401, 403, 404, 409))
+          body=RepresentativeRequest, response=RepresentativeJson, status=201, tag="organisations",
+          errors=(400, 401, 403, 404, 409))
 def add_representative(oid):
     user = signed_in_user()
     services.require_admin(user)
@@ -75,7 +77,7 @@ def add_representative(oid):
 
 
 @endpoint("/organisations/<int:oid>/representatives/<int:rid>", "DELETE", "Remove a representative (site admin)",
-          status=204, tag="organisations", errors=(401, 403, 404))
+          response=NO_CONTENT, status=204, tag="organisations", errors=(401, 403, 404))
 def remove_representative(oid, rid):
     user = signed_in_user()
     services.require_admin(user)

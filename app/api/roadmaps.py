@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 
 from flask import Response, current_app, jsonify
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from app.api import endpoint, paginate, parse, signed_in_user
+from app.api import NO_CONTENT, Media, PageQuery, endpoint, page_of, paginate, parse, signed_in_user
 from app.api.fields import Day, FreeText, Id, Timeframe, choice, text
+from app.api.serialise import Answer, IsoDay, PersonRef, Timestamp, only_when
 from app.documents.services import version_for
 from app.extensions import db
 from app.organisations.services import organisation_for
@@ -58,6 +59,84 @@ class UpdateRequest(BaseModel):
     entry_date: Day | None = None
 
 
+CSV = Media("text/csv", "The actions as CSV (UTF-8, a header row), as an attachment")
+ICALENDAR = Media("text/calendar", "The actions' due dates as an iCalendar feed, as an attachment")
+# What a timeframe looks like: a day (2027-03-15), a quarter (2027-Q1) or a year.
+Shown = str
+
+
+class OwnerRef(Answer):
+    id: int
+    name: str
+    country: str
+
+
+class ActionJson(Answer):
+    id: int
+    document_id: int
+    position: int
+    title: str
+    description: str
+    section_id: int | None
+    owner_organisation_id: int | None = Field(description="The first owner's id (by name), or null")
+    owner_organisation_ids: list[int]
+    owners: list[OwnerRef]
+    lead_user_id: int | None
+    lead: PersonRef | None
+    start_date: Shown | None = Field(description="As shown: a day, a quarter (2027-Q1) or a year")
+    due_date: Shown | None = Field(description="As shown: a day, a quarter (2027-Q1) or a year")
+    start: IsoDay | None = Field(description="The first day of start_date")
+    due: IsoDay | None = Field(description="The first day of due_date")
+    start_precision: str
+    due_precision: str
+    status: Status
+    revision: int = Field(description="Send it back with a change to be told (409) when changed meanwhile")
+    created_at: Timestamp
+    updated_at: Timestamp
+    current_status: Status = only_when("once the roadmap is final: the status its follow-up entries give")
+
+
+class UpdateJson(Answer):
+    id: int
+    action_id: int
+    version_id: int | None
+    author_id: int | None
+    author_name: str | None
+    entry_date: IsoDay
+    status: Status | None
+    previous_status: Status | None
+    note: str
+    created_at: Timestamp
+
+
+class VersionActionJson(Answer):
+    """An action as a version froze it (roadmaps.services.version_actions), as pages and the PDF show it."""
+    action_id: int
+    title: str
+    description: str
+    description_html: str
+    owners: list[OwnerRef]
+    lead: PersonRef | None
+    start: Shown | None
+    due: Shown | None
+    start_date: Shown | None
+    due_date: Shown | None
+    start_on: IsoDay | None
+    due_on: IsoDay | None
+    status: Status
+    status_label: str
+    section_id: int | None
+    section: str | None = Field(description="The section's number in the version")
+    section_heading: str | None
+
+
+class ActionChangeJson(Answer):
+    action_id: int
+    title: str
+    change: choice(("added", "removed", "modified", "moved", "unchanged"))
+    changes: list[str] = Field(description="What changed, in words")
+
+
 def action_json(action: RoadmapAction) -> dict:
     owners = sorted(({"id": o.organisation.id, "name": o.organisation.name, "country": o.organisation.country}
                      for o in action.owners), key=lambda o: (o["name"], o["id"]))
@@ -103,7 +182,7 @@ def _slug(text: str) -> str:
 
 
 @endpoint("/documents/<int:did>/actions", "POST", "Add an action to a roadmap (members in draft, editors in review)",
-          body=ActionRequest, status=201, tag="roadmaps", errors=(400, 401, 403, 404, 409, 413))
+          body=ActionRequest, response=ActionJson, status=201, tag="roadmaps", errors=(400, 401, 403, 404, 409, 413))
 def create_action(did):
     user = signed_in_user()
     document = roadmap_for(user, did)
@@ -118,8 +197,8 @@ def create_action(did):
     return jsonify(action_json(action)), 201
 
 
-@endpoint("/documents/<int:did>/actions", "GET", "Actions of a roadmap (each with its position)", tag="roadmaps",
-          errors=(401, 404))
+@endpoint("/documents/<int:did>/actions", "GET", "Actions of a roadmap (each with its position)",
+          response=page_of(ActionJson), query=PageQuery, tag="roadmaps", errors=(400, 401, 404))
 def list_actions(did):
     document = roadmap_for(signed_in_user(), did)
     return jsonify(paginate(select(RoadmapAction).where(RoadmapAction.document_id == document.id,
@@ -127,7 +206,7 @@ def list_actions(did):
                             RoadmapAction.id, action_json))
 
 
-@endpoint("/documents/<int:did>/actions.csv", "GET", "Actions of a roadmap as CSV", tag="roadmaps",
+@endpoint("/documents/<int:did>/actions.csv", "GET", "Actions of a roadmap as CSV", response=CSV, tag="roadmaps",
           errors=(401, 404))
 def actions_csv(did):
     document = roadmap_for(signed_in_user(), did)
@@ -136,7 +215,7 @@ def actions_csv(did):
 
 
 @endpoint("/documents/<int:did>/actions.ics", "GET", "Due dates of a roadmap's actions as an iCalendar feed",
-          tag="roadmaps", errors=(401, 404))
+          response=ICALENDAR, tag="roadmaps", errors=(401, 404))
 def actions_ics(did):
     document = roadmap_for(signed_in_user(), did)
     rows = exporting.export_rows(services.live_actions(document))
@@ -145,7 +224,7 @@ def actions_ics(did):
 
 
 @endpoint("/documents/<int:did>/actions/order", "PUT", "Reorder a roadmap's actions", body=ActionOrderRequest,
-          tag="roadmaps", errors=(400, 401, 403, 404, 409))
+          response=page_of(ActionJson), tag="roadmaps", errors=(400, 401, 403, 404, 409))
 def reorder_actions(did):
     user = signed_in_user()
     document = roadmap_for(user, did)
@@ -156,13 +235,13 @@ def reorder_actions(did):
     return jsonify({"items": [action_json(a) for a in actions], "next_cursor": None})
 
 
-@endpoint("/actions/<int:aid>", "GET", "One roadmap action", tag="roadmaps", errors=(401, 404))
+@endpoint("/actions/<int:aid>", "GET", "One roadmap action", response=ActionJson, tag="roadmaps", errors=(401, 404))
 def get_action(aid):
     return jsonify(action_json(action_for(signed_in_user(), aid)))
 
 
 @endpoint("/actions/<int:aid>", "PATCH", "Change an action; with `revision`, 409 stale when changed meanwhile",
-          body=ActionPatch, tag="roadmaps", errors=(400, 401, 403, 404, 409, 413))
+          body=ActionPatch, response=ActionJson, tag="roadmaps", errors=(400, 401, 403, 404, 409, 413))
 def update_action(aid):
     user = signed_in_user()
     action = action_for(user, aid)
@@ -181,8 +260,8 @@ def update_action(aid):
     return jsonify(action_json(action))
 
 
-@endpoint("/actions/<int:aid>", "DELETE", "Remove an action (kept in the versions that hold it)", status=204,
-          tag="roadmaps", errors=(401, 403, 404, 409))
+@endpoint("/actions/<int:aid>", "DELETE", "Remove an action (kept in the versions that hold it)",
+          response=NO_CONTENT, status=204, tag="roadmaps", errors=(401, 403, 404, 409))
 def delete_action(aid):
     user = signed_in_user()
     action = action_for(user, aid)
@@ -191,8 +270,8 @@ def delete_action(aid):
     return "", 204
 
 
-@endpoint("/actions/<int:aid>/updates", "GET", "Follow-up entries of an action, oldest first", tag="roadmaps",
-          errors=(401, 404))
+@endpoint("/actions/<int:aid>/updates", "GET", "Follow-up entries of an action, oldest first",
+          response=page_of(UpdateJson), query=PageQuery, tag="roadmaps", errors=(400, 401, 404))
 def list_updates(aid):
     action = action_for(signed_in_user(), aid)
     return jsonify(paginate(select(ActionUpdate).where(ActionUpdate.action_id == action.id), ActionUpdate.id,
@@ -201,7 +280,7 @@ def list_updates(aid):
 
 @endpoint("/actions/<int:aid>/updates", "POST",
           "Record progress on an action of a final roadmap: a dated status change and/or note (member)",
-          body=UpdateRequest, status=201, tag="roadmaps", errors=(400, 401, 403, 404, 409))
+          body=UpdateRequest, response=UpdateJson, status=201, tag="roadmaps", errors=(400, 401, 403, 404, 409))
 def create_update(aid):
     user = signed_in_user()
     action = action_for(user, aid)
@@ -212,7 +291,7 @@ def create_update(aid):
 
 
 @endpoint("/versions/<int:vid>/actions", "GET", "The actions of a version, exactly as they were frozen",
-          tag="roadmaps", errors=(401, 404))
+          response=page_of(VersionActionJson), tag="roadmaps", errors=(401, 404))
 def version_actions(vid):
     version = version_for(signed_in_user(), vid)
     return jsonify({"items": services.version_actions(version), "next_cursor": None})
@@ -225,7 +304,7 @@ def _organisation_rows(oid):
 
 
 @endpoint("/organisations/<int:oid>/actions.csv", "GET",
-          "An organisation's actions in the roadmaps of the caller's groups, as CSV", tag="roadmaps",
+          "An organisation's actions in the roadmaps of the caller's groups, as CSV", response=CSV, tag="roadmaps",
           errors=(401, 404))
 def organisation_actions_csv(oid):
     organisation, rows = _organisation_rows(oid)
@@ -234,7 +313,7 @@ def organisation_actions_csv(oid):
 
 @endpoint("/organisations/<int:oid>/actions.ics", "GET",
           "Due dates of an organisation's actions in the roadmaps of the caller's groups (iCalendar)",
-          tag="roadmaps", errors=(401, 404))
+          response=ICALENDAR, tag="roadmaps", errors=(401, 404))
 def organisation_actions_ics(oid):
     organisation, rows = _organisation_rows(oid)
     body = exporting.actions_ics(rows, f"{organisation.name}: roadmap actions", current_app.config["BASE_URL"])
