@@ -10,7 +10,8 @@ Checks that run, and why:
 - not_a_server_error: no input, valid or not, gives a 5xx.
 - status_code_conformance: every status answered is one the operation lists.
 - content_type_conformance and response_schema_conformance: what is answered has the declared media type
-  and shape (the error envelope for every error status).
+  and shape: for a success, the response model its `endpoint()` declares (every field, no other, each of
+  its type); for an error, the error envelope. A PDF, CSV or iCalendar answer is checked for its media type.
 - positive_data_acceptance: a request the description calls valid is not refused with 400/422; refusals
   for the state of things (401, 403, 404, 409, 429) stay allowed, as Schemathesis allows them, and so does
   a 400 that names only ids of the body that name nothing usable, or that comes from one of the STATEFUL
@@ -46,9 +47,10 @@ from app.validation import MAX_ID
 
 # What a description cannot state: that an id in the body names something that exists and may be used
 # there (400 with the field named, as the description's 400 says), and these operations' rules on the state.
+# A list's `cursor` is the same kind of thing: a place only the API's own next_cursor names.
 REFERENCES = {"organisation_id", "parent_id", "reservation_section_id", "after_section_id", "section_id",
               "lead_user_id", "owner_organisation_id", "owner_organisation_ids", "user_id", "version",
-              "base_revision"}
+              "base_revision", "cursor"}
 STATEFUL = {
     "PUT /api/v1/documents/{did}/sections/order": "the order names every current section once",
     "PUT /api/v1/documents/{did}/actions/order": "the order names every current action once",

@@ -110,8 +110,11 @@ class VersionsQuery(BaseModel):
     to: VersionOrCurrent = Field(description="A version id of the document, or current")
 
 
-# One step of a diff: -1 deleted, 0 kept, 1 inserted, and its text.
-DiffOp = tuple[Literal[-1, 0, 1], str]
+# One step of a diff: [-1 deleted, 0 kept or 1 inserted, its text]. Described without prefixItems, which
+# Schemathesis 4.32 turns into an `items` array that its 2020-12 validator then refuses as a schema.
+DiffOp = Annotated[tuple[Literal[-1, 0, 1], str], WithJsonSchema({
+    "type": "array", "minItems": 2, "maxItems": 2,
+    "items": {"anyOf": [{"type": "integer", "enum": [-1, 0, 1]}, {"type": "string"}]}})]
 
 
 class SectionJson(Answer):
