@@ -36,7 +36,7 @@ class Media:
 
 NO_CONTENT = Media("", "No content")  # 204: nothing in the body
 
-Answer = type[BaseModel] | Media
+Success = type[BaseModel] | Media  # what a success status answers
 
 
 @dataclass
@@ -51,14 +51,14 @@ class Operation:
     errors: tuple[int, ...] = field(default_factory=tuple)
     query: type[BaseModel] | None = None  # the query parameters, described (the view reads them)
     upload: str | None = None  # the multipart field that carries a file, when the body is one
-    responses: dict[int, Answer] = field(default_factory=dict)  # what each success status answers
+    responses: dict[int, Success] = field(default_factory=dict)  # what each success status answers
 
 
 OPERATIONS: list[Operation] = []
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 
-def endpoint(rule: str, method: str, summary: str, *, response: Answer | dict[int, Answer],
+def endpoint(rule: str, method: str, summary: str, *, response: Success | dict[int, Success],
              body: type[BaseModel] | None = None, status: int = 200, tag: str = "general", auth: bool = True,
              errors: tuple[int, ...] = (), query: type[BaseModel] | None = None, upload: str | None = None):
     """Declare an API operation. `response` is what the `status` answer holds, or a mapping of each success

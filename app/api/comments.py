@@ -238,8 +238,7 @@ def get_comment(cid):
 
 
 @endpoint("/comments/<int:cid>", "PATCH", "Edit one's own comment", body=CommentPatch, response=CommentJson,
-          tag="discussion",
-          errors=(400, 401, 403, 404, 409, 413))
+          tag="discussion", errors=(400, 401, 403, 404, 409, 413))
 def edit_comment(cid):
     user = signed_in_user()
     comment = comment_for(user, cid)
@@ -306,8 +305,7 @@ def list_amendments(sid):
 
 
 @endpoint("/amendments/<int:aid>", "GET", "One suggested change, with its diff against its base",
-          response=AmendmentDiffJson, tag="discussion",
-          errors=(401, 404))
+          response=AmendmentDiffJson, tag="discussion", errors=(401, 404))
 def get_amendment(aid):
     return jsonify(amendment_json(amendment_for(signed_in_user(), aid)))
 

@@ -418,8 +418,7 @@ def list_revisions(sid):
 
 
 @endpoint("/sections/<int:sid>/revisions/<int:number>", "GET", "One revision with its text", response=RevisionTextJson,
-          tag="documents",
-          errors=(401, 404))
+          tag="documents", errors=(401, 404))
 def get_revision(sid, number):
     section = section_for(signed_in_user(), sid)
     return jsonify(revision_json(services.revision(section, number), with_body_of=section.id))
@@ -469,8 +468,7 @@ def list_versions(did):
 
 
 @endpoint("/versions/<int:vid>", "GET", "The document exactly as it was at a version",
-          response=VersionStateJson, tag="documents",
-          errors=(401, 404))
+          response=VersionStateJson, tag="documents", errors=(401, 404))
 def get_version(vid):
     version = services.version_for(signed_in_user(), vid)
     data = version_json(version, services.version_state(version))

@@ -118,8 +118,7 @@ def _compared(document, name):
 
 @endpoint("/documents/<int:did>/compare/export.pdf", "GET",
           "A redline of two versions (?from=VID&to=VID|current) as PDF", response=PDF_OR_RENDERING,
-          tag="export", errors=(400, 401, 404, 429, 503),
-          query=CompareQuery)
+          tag="export", errors=(400, 401, 404, 429, 503), query=CompareQuery)
 @costly("RATELIMIT_EXPORT")
 def compare_pdf(did):
     user = signed_in_user()
@@ -129,8 +128,7 @@ def compare_pdf(did):
 
 
 @endpoint("/exports/<int:eid>", "GET", "An export's status (rendering, ready, failed)", response=ExportJson,
-          tag="export",
-          errors=(401, 404))
+          tag="export", errors=(401, 404))
 def export_status(eid):
     return jsonify(export_json(services.export_for(signed_in_user(), eid)))
 

@@ -149,8 +149,7 @@ def create_invitation(gid):
 
 
 @endpoint("/groups/<int:gid>/invitations", "GET", "Pending invitations (coordinator)",
-          response=page_of(InvitationJson), tag="groups",
-          errors=(401, 403, 404))
+          response=page_of(InvitationJson), tag="groups", errors=(401, 403, 404))
 def list_invitations(gid):
     user = signed_in_user()
     group = group_for(user, gid)

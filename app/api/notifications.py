@@ -86,8 +86,7 @@ def read_notifications():
 
 
 @endpoint("/me/notification-settings", "GET", "How I receive notifications by e-mail",
-          response=EmailPreferenceJson, tag="notifications",
-          errors=(401,))
+          response=EmailPreferenceJson, tag="notifications", errors=(401,))
 def get_notification_settings():
     user = signed_in_user()
     return jsonify({"email": services.email_preference(user)})

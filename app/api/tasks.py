@@ -45,8 +45,7 @@ class TaskQueueJson(Answer):
 
 @endpoint("/admin/tasks", "GET", "The task queue (site admin): waiting and scheduled tasks, the oldest one's age, "
           "each periodic task's schedule and last run, the latest tasks that failed for good", response=TaskQueueJson,
-          tag="admin",
-          errors=(401, 403))
+          tag="admin", errors=(401, 403))
 def task_queue():
     if not signed_in_user().is_admin:
         raise PermissionDenied("Only site administrators look at the task queue.")
