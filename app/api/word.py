@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from pydantic import BaseModel, Field
 
-from app.api import endpoint, signed_in_user
+from app.api import Media, endpoint, signed_in_user
 from app.concurrency import costly
 from app.documents import services as documents
 from app.documents.permissions import document_for
@@ -14,6 +14,9 @@ from app.extensions import db
 from app.validation import FieldErrors, clean_choice, clean_text
 from app.word import services
 from app.word.routes import docx_response, with_comments
+
+DOCX = Media("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "The Word file (.docx), as an attachment")
 
 
 class DocxQuery(BaseModel):
@@ -53,7 +56,7 @@ def create_document_from_upload(user, group):
 
 
 @endpoint("/documents/<int:did>/export.docx", "GET", "The current text as a Word file (.docx)", tag="export",
-          query=DocxQuery, errors=(401, 404, 429))
+          response=DOCX, query=DocxQuery, errors=(401, 404, 429))
 @costly("RATELIMIT_EXPORT")
 def document_docx(did):
     user = signed_in_user()
@@ -62,7 +65,7 @@ def document_docx(did):
 
 
 @endpoint("/versions/<int:vid>/export.docx", "GET", "A version as a Word file (.docx)", tag="export",
-          query=DocxQuery, errors=(401, 404, 429))
+          response=DOCX, query=DocxQuery, errors=(401, 404, 429))
 @costly("RATELIMIT_EXPORT")
 def version_docx(vid):
     user = signed_in_user()
