@@ -102,6 +102,8 @@ def test_files_are_described_with_their_media_types(spec):
     assert set(paths["/api/v1/versions/{vid}/export.pdf"]["get"]["responses"]["202"]["content"]) == {
         "application/json"}
     assert set(paths["/api/v1/documents/{did}/actions.csv"]["get"]["responses"]["200"]["content"]) == {"text/csv"}
+    assert set(paths["/api/v1/versions/{vid}/export.docx"]["get"]["responses"]["200"]["content"]) == {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
     assert set(paths["/api/v1/documents/{did}/actions.ics"]["get"]["responses"]["200"]["content"]) == {
         "text/calendar"}
     assert "content" not in paths["/api/v1/sections/{sid}"]["delete"]["responses"]["204"]
@@ -301,6 +303,8 @@ def walk(app, api, make_user, make_organisation, make_group):
     pdf = check(coordinator.get(f"/api/v1/exports/{eid}/file"))
     check(coordinator.get(f"/api/v1/versions/{vid}/export.pdf"))
     check(coordinator.get(f"/api/v1/documents/{rid}/export.pdf"))
+    check(coordinator.get(f"/api/v1/documents/{did}/export.docx"))
+    check(coordinator.get(f"/api/v1/versions/{vid}/export.docx", query_string={"comments": 1}))
     check(coordinator.get(f"/api/v1/documents/{did}/compare/export.pdf",
                           query_string={"from": version["id"], "to": vid}))
     verdict = check(anonymous.post("/api/v1/verify", data={"file": (io.BytesIO(pdf), "a.pdf")},
