@@ -146,6 +146,16 @@ class DocumentJson(DocumentSummaryJson):
     sections: list[SectionJson] = Field(description="The current sections, in order")
 
 
+class WordImportJson(Answer):
+    comments: int = Field(description="Word comments that became comments")
+    suggestions: int = Field(description="Tracked changes that became suggested changes")
+    left_out: list[str] = Field(description="What the import left out (headers, fields, large images...)")
+
+
+class CreatedDocumentJson(DocumentJson):
+    import_: WordImportJson = only_when("when the document was made from a Word file (.docx)", alias="import")
+
+
 class RevisionJson(Answer):
     number: int
     heading: str
@@ -306,8 +316,8 @@ def _int_arg(name: str, allow_current: bool = False):
 
 @endpoint("/groups/<int:gid>/documents", "POST", "Create a document (editor), from sections or a Markdown text; "
           "or as multipart/form-data from a file (.docx or Markdown) with optional title, kind and summary",
-          body=DocumentRequest, response=DocumentJson, status=201, tag="documents", errors=(400, 401, 403, 404, 413),
-          upload="file")
+          body=DocumentRequest, response=CreatedDocumentJson, status=201, tag="documents",
+          errors=(400, 401, 403, 404, 413), upload="file")
 def create_document(gid):
     user = signed_in_user()
     group = group_for(user, gid)

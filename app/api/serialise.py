@@ -27,9 +27,10 @@ def _no_default(schema: dict) -> None:
     schema.pop("default", None)
 
 
-def only_when(condition: str):
-    """A field given only in some answers (`condition` says which); when given, of its declared type."""
-    return Field(None, description=f"Only {condition}", json_schema_extra=_no_default)
+def only_when(condition: str, alias: str | None = None):
+    """A field given only in some answers (`condition` says which); when given, of its declared type.
+    `alias`: its name in the JSON, when that is a Python keyword (import, from, pass)."""
+    return Field(None, alias=alias, description=f"Only {condition}", json_schema_extra=_no_default)
 
 
 # What util.iso gives: UTC, to the second, with a Z.

@@ -2,6 +2,8 @@
 multipart form of POST /groups/{gid}/documents, declared in documents.py)."""
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import jsonify, request
 from pydantic import BaseModel, Field
 
@@ -13,14 +15,22 @@ from app.errors import Invalid
 from app.extensions import db
 from app.validation import FieldErrors, clean_choice, clean_text
 from app.word import services
-from app.word.routes import docx_response, with_comments
+from app.word.routes import docx_response
 
 DOCX = Media("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              "The Word file (.docx), as an attachment")
 
 
 class DocxQuery(BaseModel):
-    comments: int | None = Field(None, description="1: the open comments as Word comments on their words")
+    comments: Literal[0, 1] | None = Field(None, description="1: the open comments as Word comments on their words")
+
+
+def _comments_wanted() -> bool:
+    """?comments=1 or 0 (or absent); anything else is refused, as the description says."""
+    value = request.args.get("comments")
+    if value not in (None, "0", "1"):
+        raise Invalid("comments is 1 or 0.", fields={"comments": "1 or 0."})
+    return value == "1"
 
 
 def create_document_from_upload(user, group):
@@ -56,18 +66,18 @@ def create_document_from_upload(user, group):
 
 
 @endpoint("/documents/<int:did>/export.docx", "GET", "The current text as a Word file (.docx)", tag="export",
-          response=DOCX, query=DocxQuery, errors=(401, 404, 429))
+          response=DOCX, query=DocxQuery, errors=(400, 401, 404, 429))
 @costly("RATELIMIT_EXPORT")
 def document_docx(did):
     user = signed_in_user()
     document = document_for(user, did)
-    return docx_response(*services.export_docx(document, None, with_comments=with_comments()))
+    return docx_response(*services.export_docx(document, None, with_comments=_comments_wanted()))
 
 
 @endpoint("/versions/<int:vid>/export.docx", "GET", "A version as a Word file (.docx)", tag="export",
-          response=DOCX, query=DocxQuery, errors=(401, 404, 429))
+          response=DOCX, query=DocxQuery, errors=(400, 401, 404, 429))
 @costly("RATELIMIT_EXPORT")
 def version_docx(vid):
     user = signed_in_user()
     version = documents.version_for(user, vid)
-    return docx_response(*services.export_docx(version.document, version, with_comments=with_comments()))
+    return docx_response(*services.export_docx(version.document, version, with_comments=_comments_wanted()))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import docx
@@ -249,7 +250,37 @@ def _cover(document, facts: WordFacts) -> None:
                                    style="Accord Cover")
 
 
+# What XML 1.0 cannot hold (a .docx is XML): C0 controls other than tab, newline and carriage return, lone
+# surrogates and the two non-characters. Typed text may carry them; the file gets the text without them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value):
+    """Strings (in lists, tuples and dicts too) with what XML cannot hold left out; other values as they are."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_text(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_text(item) for item in value)
+    if isinstance(value, OpenComment):
+        return replace(value, quote=_xml_text(value.quote), author=_xml_text(value.author),
+                       text=_xml_text(value.text), replies=_xml_text(value.replies))
+    return value
+
+
+def _writable(facts: WordFacts) -> WordFacts:
+    html_of = facts.html_of
+    return replace(facts, title=_xml_text(facts.title), group_name=_xml_text(facts.group_name),
+                   version_name=_xml_text(facts.version_name), status_text=_xml_text(facts.status_text),
+                   sections=[{**section, "heading": _xml_text(section["heading"])} for section in facts.sections],
+                   endorsements=_xml_text(facts.endorsements),
+                   comments=_xml_text(facts.comments),
+                   html_of=lambda body, prefix: _xml_text(html_of(body, prefix)))
+
+
 def build_docx(facts: WordFacts) -> bytes:
+    facts = _writable(facts)
     document = docx.Document()
     _set_language(document, facts.language)
     core = document.core_properties
