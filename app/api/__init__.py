@@ -52,6 +52,8 @@ class Operation:
     query: type[BaseModel] | None = None  # the query parameters, described (the view reads them)
     upload: str | None = None  # the multipart field that carries a file, when the body is one
     responses: dict[int, Success] = field(default_factory=dict)  # what each success status answers
+    # What error.details holds for an error status, when the operation says more than the envelope does.
+    error_details: dict[int, type[BaseModel]] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -60,16 +62,19 @@ _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 def endpoint(rule: str, method: str, summary: str, *, response: Success | dict[int, Success],
              body: type[BaseModel] | None = None, status: int = 200, tag: str = "general", auth: bool = True,
-             errors: tuple[int, ...] = (), query: type[BaseModel] | None = None, upload: str | None = None):
+             errors: tuple[int, ...] = (), query: type[BaseModel] | None = None, upload: str | None = None,
+             error_details: dict[int, type[BaseModel]] | None = None):
     """Declare an API operation. `response` is what the `status` answer holds, or a mapping of each success
-    status to it when there are several (a PDF, or 202 and the export's status while it renders)."""
+    status to it when there are several (a PDF, or 202 and the export's status while it renders);
+    `error_details` what error.details holds for an error status, where it says more than the envelope."""
     responses = dict(response) if isinstance(response, dict) else {status: response}
     if status not in responses or any(not 200 <= s < 300 for s in responses):
         raise ValueError(f"{method} {rule}: describe the success answers, {status} among them")
 
     def decorator(view):
         OPERATIONS.append(Operation(_CONVERTER.sub(r"{\1}", bp.url_prefix + rule), method.lower(), summary,
-                                    body, status, tag, auth, errors, query, upload, responses))
+                                    body, status, tag, auth, errors, query, upload, responses,
+                                    dict(error_details or {})))
         return bp.route(rule, methods=[method], endpoint=view.__name__)(view)
     return decorator
 

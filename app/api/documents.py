@@ -71,6 +71,30 @@ class SaveRequest(BaseModel):
     message: text(500, required=False) | None = None
 
 
+class Writer(BaseModel):
+    id: int
+    name: str
+
+
+class SavedRevision(BaseModel):
+    revision: int = Field(description="The revision number")
+    saved_at: str = Field(description="When it was saved (ISO 8601, UTC)")
+    author: Writer | None = Field(description="Who saved it; null when their account is gone")
+
+
+class SaveConflictDetails(BaseModel):
+    """error.details of a 409 `conflict` when saving a section: who saved what meanwhile, and both texts."""
+    current_revision: int = Field(description="The section's revision now: save again with this base_revision")
+    current_body: str | None = Field(None, description="The current text")
+    current_heading: str | None = Field(None, description="The current heading")
+    your_body: str | None = Field(None, description="The text you sent, not saved")
+    base_revision: int | None = Field(None, description="The revision your text was written from")
+    saved_by: Writer | None = Field(None, description="Who saved the current revision")
+    saved_at: str | None = Field(None, description="When the current revision was saved (ISO 8601, UTC)")
+    saved_since: list[SavedRevision] = Field(
+        default_factory=list, description="The revisions saved after yours began, oldest first (at most 20)")
+
+
 class VersionRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     label: text(200)
@@ -177,6 +201,7 @@ class SavedJson(Answer):
     revision: RevisionJson
     merged: bool = Field(description="True when the save was merged with a concurrent one")
     created: bool = Field(description="False when the text was unchanged: no new revision")
+    merged_with: list[SavedRevision] = only_when("for a section save: the saves it was merged with, oldest first")
 
 
 class SectionDiffJson(Answer):
@@ -396,8 +421,11 @@ def get_section(sid):
     return jsonify(section_json(section, services.section_number(section)))
 
 
-@endpoint("/sections/<int:sid>", "PUT", "Save a section from a base revision; merged or 409 conflict",
-          body=SaveRequest, response=SavedJson, tag="documents", errors=(400, 401, 403, 404, 409, 413))
+@endpoint("/sections/<int:sid>", "PUT", "Save a section from a base revision; merged with the saves made since "
+          "(`merged`, `merged_with`: who saved what meanwhile), or 409 `conflict` when they changed the same words "
+          "(error.details: who saved the current revision and when, both texts)",
+          body=SaveRequest, response=SavedJson, tag="documents", errors=(400, 401, 403, 404, 409, 413),
+          error_details={409: SaveConflictDetails})
 def save_section(sid):
     user = signed_in_user()
     section = section_for(user, sid)
@@ -406,7 +434,8 @@ def save_section(sid):
                                    heading=data.heading, message=data.message)
     db.session.commit()
     return jsonify({"section": section_json(result.section), "revision": revision_json(result.revision),
-                    "merged": result.merged, "created": result.created})
+                    "merged": result.merged, "created": result.created,
+                    "merged_with": [services.save_json(rev) for rev in result.merged_with]})
 
 
 @endpoint("/sections/<int:sid>", "DELETE", "Remove a section (kept in history; editor)",

@@ -93,9 +93,19 @@ def build_spec() -> dict:
         errors = set(op.errors) | ({401} if op.auth else set()) | ({400} if op.body or op.upload or op.query else set())
         errors |= {404} if parameters else set()
         for status in sorted(errors):
+            schema_ref: dict = {"$ref": "#/components/schemas/Error"}
+            details = op.error_details.get(status)
+            if details is not None:
+                detail_schema = details.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, definition in detail_schema.pop("$defs", {}).items():
+                    schemas[name] = definition
+                schemas[details.__name__] = detail_schema
+                said = {"details": {"$ref": f"#/components/schemas/{details.__name__}"}}
+                schema_ref = {"allOf": [schema_ref, {"type": "object", "properties": {"error": {
+                    "type": "object", "properties": said}}}]}
             operation["responses"][str(status)] = {
                 "description": _ERROR_TEXT.get(status, "Error"),
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                "content": {"application/json": {"schema": schema_ref}}}
         if not op.auth:
             operation["security"] = []
         paths.setdefault(op.path, {})[op.method] = operation

@@ -9,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -42,7 +43,7 @@ from app.errors import AccordError, Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
-from app.templating import url_maker
+from app.templating import spoken_time, url_maker
 from app.validation import id_or_none
 from app.word import services as word
 
@@ -113,14 +114,40 @@ def show(did):
     frames = SectionFrames(rights=rights, urls=_section_urls(did), doc_url=url_for("documents.show", did=did),
                            csrf_token=csrf_token)
     body = document_body(sections, discussion, frames, ThreadBlocks(document))
+    saved_section = id_or_none(request.args.get("saved"))
+    notice = _save_notice(saved_section)
+    if notice and body:
+        body, notice = _beside_section(body, saved_section, notice)
     page = render_template(
         "documents/show.html", document=document, toc=toc_items(sections), body=PAGE_BODY if body else None,
         group=document.group, discussion=discussion, watching=is_watching(current_user, document),
         my_role=role_in(current_user, document.group_id),
         can_edit=rights.edit, can_arrange=rights.arrange, action_form=EmptyForm(),
-        saved_section=id_or_none(request.args.get("saved")), **_workflow_context(document))
+        saved_section=saved_section, save_notice=notice, **_workflow_context(document))
     before, _mark, after = page.partition(PAGE_BODY)
     return Response(b"".join([before.encode(), *body, after.encode()]), mimetype="text/html")
+
+
+def _save_notice(saved_section: int | None) -> str | None:
+    """The confirmation of the save this reader just made (kept in their session by edit_section), as markup,
+    when the page was asked for that section."""
+    outcome = session.pop("section_saved", None)
+    if not outcome or saved_section is None or outcome.get("section") != saved_section:
+        return None
+    return render_template("documents/_save_notice.html", outcome=outcome)
+
+
+def _beside_section(body: list[bytes], section_id: int, notice: str) -> tuple[list[bytes], str | None]:
+    """The page's sections with the save notice placed right under the saved section's heading, where the
+    person lands (the redirect's #anchor), not at the top of a long page; (body, None) when placed, the body
+    unchanged and the notice when that section is not on the page."""
+    joined = b"".join(body)
+    start = joined.find(f'<section id="section-{section_id}"'.encode())
+    heading_end = joined.find(b"</h", joined.find(b"<h", start + 1)) if start >= 0 else -1
+    end = joined.find(b">", heading_end) + 1 if heading_end >= 0 else 0
+    if not end:
+        return body, notice
+    return [joined[:end], notice.encode(), joined[end:]], None
 
 
 def _section_urls(did: int) -> dict:
@@ -186,6 +213,40 @@ def new_section(did):
     return render_template("documents/new_section.html", document=document, form=form), status_for(form)
 
 
+def compare_for_reading(old: str, new: str) -> tuple:
+    """Two texts side by side with their differences marked, as the conflict screen shows them (the one
+    place that picks the comparison engine for it)."""
+    return side_by_side(diff_texts(old, new))
+
+
+def _names(people: list[str]) -> str:
+    """"Marta Puig", "Marta Puig and Jon Berg", "Ann, Marta Puig and Jon Berg"."""
+    return people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
+
+
+def _writers(saves: list[dict], me) -> list[str]:
+    """The names of the people who saved these revisions, each once, in order; "you" for the reader."""
+    names: list[str] = []
+    for save in saves:
+        author = save.get("author")
+        name = "you (in another window)" if author and author["id"] == me.id else \
+            (author["name"] if author else "a former member")
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _remember_save(section, result) -> None:
+    """What the document page tells the person about the save they just made, next to the section."""
+    merged_with = [services.save_json(rev) for rev in result.merged_with]
+    session["section_saved"] = {
+        "section": section.id, "revision": result.revision.number, "created": result.created,
+        "merged": result.merged, "writers": _names(_writers(merged_with, current_user)) if merged_with else "",
+        "last_saved": spoken_time(merged_with[-1]["saved_at"]) if merged_with else "",
+        "diff": url_for("documents.section_diff", sid=section.id,
+                        **{"from": result.revision.number - 1, "to": result.revision.number}) if result.merged else ""}
+
+
 @bp.route("/sections/<int:sid>/edit", methods=["GET", "POST"])
 @login_required
 def edit_section(sid):
@@ -205,13 +266,7 @@ def edit_section(sid):
             result = services.save_section(current_user, section, body=form.body.data or "", heading=form.heading.data,
                                            base_revision=base, message=form.message.data)
             db.session.commit()
-            if result.merged:
-                flash("Saved. Someone had saved this section meanwhile: your changes were merged with theirs.",
-                      "success")
-            elif result.created:
-                flash(f"Saved as revision {result.revision.number}.", "success")
-            else:
-                flash("Nothing changed, so no new revision was made.", "info")
+            _remember_save(section, result)
             return redirect(url_for("documents.show", did=document.id, saved=section.id) + f"#{section.anchor}")
         except Conflict as exc:
             db.session.rollback()
@@ -226,12 +281,17 @@ def edit_section(sid):
             apply_errors(form, exc)
     number = services.section_number(section)
     status = 409 if conflict else status_for(form)
-    mine_vs_current = None
+    context = {}
     if conflict:
-        old, new = side_by_side(diff_texts(conflict["current_body"], form.body.data or ""))
-        mine_vs_current = {"current": old, "mine": new}
+        theirs, mine = conflict.get("current_body", section.body), form.body.data or ""
+        old, new = compare_for_reading(theirs, mine)
+        saves = conflict.get("saved_since", [])
+        context = {"comparison": {"current": old, "mine": new}, "their_text": theirs, "my_text": mine,
+                   "their_heading": conflict.get("current_heading", section.heading),
+                   "saved_by": _names(_writers(saves, current_user)) if saves else "someone",
+                   "saved_when": spoken_time(conflict.get("saved_at"))}
     return render_template("documents/edit_section.html", section=section, document=document, form=form,
-                           number=number, conflict=conflict, comparison=mine_vs_current), status
+                           number=number, conflict=conflict, **context), status
 
 
 @bp.post("/sections/<int:sid>/move")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import bisect
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
 from app.caching import process_cache
@@ -32,11 +33,11 @@ from app.documents.models import (
     section_anchor,
 )
 from app.documents.permissions import can_create_document, can_name_version, require_arrange, require_text_edit
-from app.documents.signals import TextPart, section_saved, text_parts, version_created
+from app.documents.signals import TextPart, section_merged, section_saved, text_parts, version_created
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, lock_row
 from app.ordering import OrderWords, apply_order, order_after_move, renumber
-from app.util import utcnow
+from app.util import iso, utcnow
 from app.validation import FieldErrors, clean_choice, clean_id, clean_long_text, clean_text
 
 MAX_SECTIONS = 2000
@@ -292,6 +293,28 @@ class SaveResult:
     revision: SectionRevision
     merged: bool
     created: bool
+    # The revisions saved since the writer's base that this save was merged with, oldest first.
+    merged_with: list[SectionRevision] = field(default_factory=list)
+
+
+MAX_SAVES_NAMED = 20  # a conflict or a merge names at most this many of the saves made meanwhile
+
+
+def saved_since(section: Section, base_revision: int) -> list[SectionRevision]:
+    """The revisions saved after `base_revision`, oldest first (the last MAX_SAVES_NAMED), with their authors."""
+    rows = list(db.session.scalars(
+        select(SectionRevision).where(SectionRevision.section_id == section.id,
+                                      SectionRevision.number > base_revision)
+        .order_by(SectionRevision.number.desc()).limit(MAX_SAVES_NAMED)
+        .options(selectinload(SectionRevision.author))))
+    return rows[::-1]
+
+
+def save_json(rev: SectionRevision) -> dict:
+    """Who saved a revision and when, as a conflict's details and a merge notice tell it."""
+    author = rev.author
+    return {"revision": rev.number, "saved_at": iso(rev.created_at),
+            "author": {"id": author.id, "name": author.name} if author is not None else None}
 
 
 def _lock_section(section: Section) -> Section:
@@ -323,6 +346,7 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
     if not 1 <= base_revision <= current:
         raise Invalid("No such base revision.", fields={"base_revision": f"Between 1 and {current}."})
     merged = False
+    merged_with: list[SectionRevision] = []
     new_heading = heading if heading is not None else section.heading
     if base_revision != current:
         base_text = revision_text(section.id, base_revision)
@@ -331,12 +355,16 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         # Both renamed the section since the base, differently.
         heading_clash = (heading is not None and heading != base_heading
                          and section.heading not in (base_heading, heading))
+        merged_with = saved_since(section, base_revision)
         if not result.clean or heading_clash:
+            latest = save_json(merged_with[-1])
             raise Conflict(
                 "Someone else changed the same words since you started. Your text is kept: merge it by hand.",
                 code="conflict",
                 details={"current_revision": current, "current_body": section.body,
-                         "current_heading": section.heading, "your_body": body})
+                         "current_heading": section.heading, "your_body": body, "base_revision": base_revision,
+                         "saved_by": latest["author"], "saved_at": latest["saved_at"],
+                         "saved_since": [save_json(rev) for rev in merged_with]})
         body = result.text
         if heading is None or heading == base_heading:
             new_heading = section.heading
@@ -360,10 +388,12 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         raise Conflict("Someone saved this section at the same moment. Reload and try again.",
                        code="conflict", details={"current_revision": current}) from None
     section_saved.send(section, old_text=previous_body, new_text=body, old_number=current, new_number=number)
+    if merged:
+        section_merged.send(section, actor=user, revision=new_revision, merged_with=merged_with)
     record(document.group_id, user, "section.restore" if restored_from else "section.edit", f"section:{section.id}",
            document_id=document.id, revision=number, base_revision=base_revision, merged=merged,
            restored_from=restored_from, **({"credited_to": author.id} if author is not None else {}))
-    return SaveResult(section, new_revision, merged=merged, created=True)
+    return SaveResult(section, new_revision, merged=merged, created=True, merged_with=merged_with)
 
 
 def restore_revision(user, section: Section, number) -> SaveResult:

@@ -28,6 +28,13 @@ form joins the content hash under its name, only when it is not empty, so that t
 without such parts stays what it always was.
 """)
 
+section_merged = _signals.signal("section-merged", doc="""
+Sent after section_saved when the server merged a save with saves made since the writer's base revision
+(sender: the Section; keyword arguments actor: who saved, revision: the new SectionRevision, merged_with:
+the SectionRevisions saved since the writer's base, oldest first), inside the saving transaction: the
+writers of those revisions may be told that their change was merged into.
+""")
+
 version_created = _signals.signal("version-created", doc="""
 Sent once a version and its sections are flushed (sender: the Version; keyword argument parts: the
 TextParts by name, as text_parts answered them), so that each part is frozen with the version.

@@ -1,7 +1,9 @@
-"""What notifications do when the discussion announces something (comments.signals)."""
+"""What notifications do when the discussion announces something (comments.signals) and when the documents
+core does (documents.signals: a save merged with others' changes)."""
 from __future__ import annotations
 
 from app.comments.signals import amendment_decided, amendment_proposed, comment_added, comment_edited
+from app.documents.signals import section_merged
 from app.notifications import services
 
 
@@ -21,8 +23,13 @@ def _amendment_decided(amendment, *, actor, **_) -> None:
     services.notify_decision(actor, amendment)
 
 
+def _section_merged(section, *, actor, revision, merged_with, **_) -> None:
+    services.notify_merge(actor, section, revision, merged_with)
+
+
 def connect_receivers() -> None:
     comment_added.connect(_comment_added)
     comment_edited.connect(_comment_edited)
     amendment_proposed.connect(_amendment_proposed)
     amendment_decided.connect(_amendment_decided)
+    section_merged.connect(_section_merged)

@@ -127,6 +127,17 @@ def notify_decision(actor, amendment: Amendment) -> None:
              _amendment_link(amendment))
 
 
+def notify_merge(actor, section: Section, revision, merged_with: list) -> None:
+    """A save merged with changes saved meanwhile: the writers of those changes hear that theirs was merged
+    into ("Marta Puig’s edit was merged with yours in §3 Monitoring …"), linked to what the merge changed."""
+    recipients = {rev.author_id: "merge" for rev in merged_with if rev.author_id is not None}
+    if not recipients:
+        return
+    link = f"/sections/{section.id}/diff?from={revision.number - 1}&to={revision.number}"
+    _deliver(actor, section.document, recipients,
+             f"{actor.name}’s edit was merged with yours in {_where(section)}", link)
+
+
 # --- delivery ---------------------------------------------------------------------------------------
 
 def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str) -> None:

@@ -59,7 +59,7 @@ def test_conflicting_save_shows_both_texts_and_keeps_mine(client, login, doc, ap
         "base_revision": "1"})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Someone else changed the same words" in html
+    assert "Editor changed the same words while you were writing" in html  # the one who saved, by name
     assert "decent" in html and "living" in html
     assert 'name="base_revision" type="hidden" value="2"' in html
     assert "We agree on living wages." in html  # my text is in the textarea, unsaved

@@ -1,6 +1,11 @@
 /* The Markdown editor: EasyMDE (vendored, no CDN) on every textarea of a section form.
    Toolbar buttons carry text labels (no icon font to download); the preview is rendered by the
-   server, so it is exactly what readers will see, sanitised the same way. */
+   server, so it is exactly what readers will see, sanitised the same way.
+
+   Nobody gets stuck in it: Preview and Side by side are toggles that stay usable in every mode (the
+   writing tools wait meanwhile), Alt+P goes from writing to the preview and back, side by side stays
+   inside the page (Save and Cancel below it), and the toolbar is one Tab stop whose buttons the arrow
+   keys walk (the WAI-ARIA toolbar pattern), each with a name and, for the toggles, aria-pressed. */
 (function () {
   "use strict";
   if (typeof EasyMDE === "undefined") { return; }
@@ -8,6 +13,8 @@
   if (!textarea) { return; }
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var previewTimer = null;
+  var PREVIEW_KEYS = "Alt+P";
+  var SIDE_KEYS = "F9";
 
   function serverPreview(plainText, preview) {
     clearTimeout(previewTimer);
@@ -40,11 +47,23 @@
     return preview.innerHTML || "<p>Rendering preview…</p>";
   }
 
-  function button(name, action, text, title) {
-    return {name: name, action: action, text: text, title: title, className: "mde-btn"};
+  var editor = null;
+  function writing() {
+    var wrapper = editor.codemirror.getWrapperElement();
+    return !wrapper.querySelector(".editor-preview-active");
+  }
+  // A writing tool does nothing while the preview alone shows (the text it would change is hidden).
+  function tool(action) {
+    return function (mde) { if (writing()) { action(mde); } };
+  }
+  function button(name, action, text, label, extra) {
+    var spec = {name: name, action: action, text: text, title: label, className: "mde-btn",
+                attributes: {"aria-label": label}};
+    if (extra) { Object.keys(extra).forEach(function (key) { spec[key] = extra[key]; }); }
+    return spec;
   }
 
-  var editor = new EasyMDE({
+  editor = new EasyMDE({
     element: textarea,
     autoDownloadFontAwesome: false,
     spellChecker: false,
@@ -53,47 +72,160 @@
     status: ["lines", "words"],
     minHeight: "16rem",
     previewRender: serverPreview,
+    sideBySideFullscreen: false,  // side by side stays in the page, with Save and Cancel below it
+    shortcuts: {togglePreview: null, toggleSideBySide: null, toggleFullScreen: null},  // Ctrl+P prints
     toolbar: [
-      button("bold", EasyMDE.toggleBold, "B", "Bold"),
-      button("italic", EasyMDE.toggleItalic, "I", "Italic"),
-      button("heading", EasyMDE.toggleHeadingSmaller, "H", "Heading"),
+      button("bold", tool(EasyMDE.toggleBold), "B", "Bold"),
+      button("italic", tool(EasyMDE.toggleItalic), "I", "Italic"),
+      button("heading", tool(EasyMDE.toggleHeadingSmaller), "H", "Heading"),
       "|",
-      button("unordered-list", EasyMDE.toggleUnorderedList, "• List", "Bulleted list"),
-      button("ordered-list", EasyMDE.toggleOrderedList, "1. List", "Numbered list"),
-      button("quote", EasyMDE.toggleBlockquote, "“ Quote", "Quotation"),
-      button("link", EasyMDE.drawLink, "Link", "Insert a link"),
-      button("table", EasyMDE.drawTable, "Table", "Insert a table"),
+      button("unordered-list", tool(EasyMDE.toggleUnorderedList), "• List", "Bulleted list"),
+      button("ordered-list", tool(EasyMDE.toggleOrderedList), "1. List", "Numbered list"),
+      button("quote", tool(EasyMDE.toggleBlockquote), "“ Quote", "Quote"),
+      button("link", tool(EasyMDE.drawLink), "Link", "Link: insert a link"),
+      button("table", tool(EasyMDE.drawTable), "Table", "Table: insert a table"),
       "|",
-      button("preview", EasyMDE.togglePreview, "Preview", "Show how it will look"),
-      button("side-by-side", EasyMDE.toggleSideBySide, "Side by side", "Write and preview side by side")
+      button("preview", EasyMDE.togglePreview, "Preview", "Preview",
+             {noDisable: true, attributes: {"aria-label": "Preview", "aria-pressed": "false",
+                                            "aria-keyshortcuts": PREVIEW_KEYS}}),
+      button("side-by-side", EasyMDE.toggleSideBySide, "Side by side", "Side by side",
+             {noDisable: true, attributes: {"aria-label": "Side by side", "aria-pressed": "false",
+                                            "aria-keyshortcuts": SIDE_KEYS}})
     ]
   });
+  var cm = editor.codemirror;
+  var wrapper = cm.getWrapperElement();
+  var container = wrapper.parentNode;
+  var toolbar = container.querySelector(".editor-toolbar");
+  var tools = Array.prototype.slice.call(toolbar.querySelectorAll("button"));
+  var previewButton = toolbar.querySelector("button.preview");
+  var sideButton = toolbar.querySelector("button.side-by-side");
+
   // Label the editor's own text area for screen readers, after the original label.
   var label = document.querySelector('label[for="' + textarea.id + '"]');
-  var cmInput = editor.codemirror.getInputField();
+  var cmInput = cm.getInputField();
   if (label && cmInput) {
     cmInput.setAttribute("aria-label", label.textContent.trim());
   }
-  // While a preview shows (alone or side by side), a long text's scrolling region would be out of the
-  // keyboard's reach: the region itself then takes the focus (and scrolls with the arrow keys); while
-  // only writing, the text area is the one tab stop.
-  var scroller = editor.codemirror.getScrollerElement();
-  var container = editor.codemirror.getWrapperElement().parentNode;
-  new MutationObserver(function () {
-    var previewing = !!container.querySelector(".editor-preview-active, .editor-preview-active-side");
-    if (previewing) {
-      scroller.setAttribute("tabindex", "0");
-      scroller.setAttribute("aria-label", "Preview");
-    } else {
-      scroller.removeAttribute("tabindex");
-      scroller.removeAttribute("aria-label");
-    }
-    var toolbar = container.querySelector(".editor-toolbar");
-    var writingToolsOff = !!(toolbar && toolbar.classList.contains("disabled-for-preview"));
-    container.querySelectorAll(".editor-toolbar button:not(.no-disable)").forEach(function (tool) {
-      if (writingToolsOff) { tool.setAttribute("aria-disabled", "true"); } else { tool.removeAttribute("aria-disabled"); }
+
+  // The toolbar: one Tab stop, arrow keys, Home and End between its buttons.
+  toolbar.setAttribute("role", "toolbar");
+  toolbar.setAttribute("aria-label", "Formatting and preview");
+  toolbar.querySelectorAll(".separator").forEach(function (s) { s.setAttribute("aria-hidden", "true"); });
+  var current = 0;
+  function rove(index) {
+    current = (index + tools.length) % tools.length;
+    tools.forEach(function (b, i) { b.tabIndex = i === current ? 0 : -1; });
+  }
+  rove(0);
+  toolbar.addEventListener("keydown", function (event) {
+    var index = tools.indexOf(document.activeElement);
+    if (index < 0) { return; }
+    var next = {ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tools.length - 1}[event.key];
+    if (next === undefined) { return; }
+    event.preventDefault();
+    rove(next);
+    tools[current].focus();
+  });
+  toolbar.addEventListener("focusin", function (event) {
+    var index = tools.indexOf(event.target);
+    if (index >= 0) { rove(index); }
+  });
+  previewButton.title = "Preview: show how it will look; press again to go back to writing (" + PREVIEW_KEYS + ")";
+  sideButton.title = "Side by side: write with the preview beside the text; press again to close it (" +
+    SIDE_KEYS + ")";
+
+  // What shows now: aria-pressed on the toggles, the writing tools marked unavailable during the
+  // preview alone, and a preview pane the keyboard can reach and scroll.
+  function panes() {
+    return container.querySelectorAll(".editor-preview-full, .editor-preview-side");
+  }
+  function sync() {
+    var full = !!wrapper.querySelector(".editor-preview-active");
+    var side = !!container.querySelector(".editor-preview-active-side");
+    previewButton.setAttribute("aria-pressed", full ? "true" : "false");
+    sideButton.setAttribute("aria-pressed", side ? "true" : "false");
+    tools.forEach(function (b) {
+      if (b === previewButton || b === sideButton) { return; }
+      if (full) { b.setAttribute("aria-disabled", "true"); } else { b.removeAttribute("aria-disabled"); }
     });
-  }).observe(container, {subtree: true, attributes: true, attributeFilter: ["class"]});
+    panes().forEach(function (pane) {
+      var shown = pane.classList.contains("editor-preview-active") ||
+        pane.classList.contains("editor-preview-active-side");
+      if (shown) {
+        pane.setAttribute("tabindex", "0");
+        pane.setAttribute("role", "region");
+        pane.setAttribute("aria-label", "Preview of the text");
+      } else {
+        pane.removeAttribute("tabindex");
+        pane.removeAttribute("role");
+        pane.removeAttribute("aria-label");
+      }
+    });
+  }
+  new MutationObserver(sync).observe(container, {subtree: true, attributes: true, attributeFilter: ["class"]});
+  sync();
+
+  // The keyboard way in and out: from the text, Alt+P shows the preview and puts the focus on it; from
+  // the preview (or anywhere in the editor), Alt+P goes back to writing, the cursor where it was.
+  function togglePreviewByKey() {
+    var goingToPreview = writing();
+    EasyMDE.togglePreview(editor);
+    setTimeout(function () {
+      if (goingToPreview) {
+        var pane = wrapper.querySelector(".editor-preview-full");
+        if (pane) { pane.focus(); }
+      } else {
+        cm.focus();
+      }
+    }, 20);
+  }
+  container.addEventListener("keydown", function (event) {
+    var alone = event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey;
+    if (alone && event.code === "KeyP") {
+      event.preventDefault();
+      event.stopPropagation();
+      togglePreviewByKey();
+    } else if (event.key === "F9" && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      event.stopPropagation();
+      EasyMDE.toggleSideBySide(editor);
+    }
+  }, true);
+  // Typing while the preview alone shows would change a hidden text: go back to writing instead, and say so.
+  container.addEventListener("keydown", function (event) {
+    if (writing() || event.target === previewButton || event.target === sideButton) { return; }
+    if (event.key && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey &&
+        wrapper.contains(event.target)) {
+      event.preventDefault();
+      togglePreviewByKey();
+    }
+  });
+
+  // The conflict screen's "Edit from my text" and "Edit from their text": put that text in the editor.
+  var texts = document.getElementById("conflict-texts");
+  if (texts) {
+    var data = JSON.parse(texts.textContent);
+    var heading = document.querySelector('.section-form input[name="heading"]');
+    var status = document.getElementById("conflict-status");
+    document.querySelectorAll("[data-start-from]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var theirs = link.getAttribute("data-start-from") === "theirs";
+        if (!writing()) { EasyMDE.togglePreview(editor); }
+        editor.value(theirs ? data.theirs : data.mine);
+        if (heading) { heading.value = theirs ? data.their_heading : data.my_heading; }
+        if (status) {
+          status.textContent = theirs ? "The editor now holds their text. Edit it, then save the section."
+            : "The editor now holds your text. Edit it, then save the section.";
+        }
+        wrapper.scrollIntoView({block: "center"});
+        cm.focus();
+        cm.setCursor(cm.lineCount(), 0);
+      });
+    });
+  }
+
   window.accordEditor = editor;
   document.dispatchEvent(new CustomEvent("accord:editor-ready", {detail: editor}));
 })();
