@@ -77,7 +77,7 @@
     toolbar: [
       button("bold", tool(EasyMDE.toggleBold), "B", "Bold"),
       button("italic", tool(EasyMDE.toggleItalic), "I", "Italic"),
-      button("heading", tool(EasyMDE.toggleHeadingSmaller), "H", "Heading"),
+      button("heading", tool(EasyMDE.toggleHeadingSmaller), "H", "Heading level: make the line a heading, or a smaller one"),
       "|",
       button("unordered-list", tool(EasyMDE.toggleUnorderedList), "• List", "Bulleted list"),
       button("ordered-list", tool(EasyMDE.toggleOrderedList), "1. List", "Numbered list"),
@@ -107,6 +107,21 @@
   if (label && cmInput) {
     cmInput.setAttribute("aria-label", label.textContent.trim());
   }
+
+  // Tab never traps the keyboard in the text: in a list item it indents (Shift+Tab outdents), as EasyMDE
+  // does; anywhere else, or right after Escape, the browser moves on to the next field as everywhere else.
+  // (Caught before CodeMirror's own handler, which would insert a tab.)
+  var leaveOnTab = false;
+  function inList() {
+    return /^\s*([*+-]|\d+[.)])\s/.test(cm.getLine(cm.getCursor().line));
+  }
+  container.addEventListener("keydown", function (event) {
+    if (event.target !== cm.getInputField()) { return; }
+    if (event.key === "Escape") { leaveOnTab = true; return; }
+    if (event.key !== "Tab" || event.ctrlKey || event.altKey || event.metaKey) { leaveOnTab = false; return; }
+    if (leaveOnTab || !inList()) { event.stopPropagation(); }  // not CodeMirror's: the browser's Tab
+    leaveOnTab = false;
+  }, true);
 
   // The toolbar: one Tab stop, arrow keys, Home and End between its buttons.
   toolbar.setAttribute("role", "toolbar");
@@ -171,14 +186,17 @@
   function togglePreviewByKey() {
     var goingToPreview = writing();
     EasyMDE.togglePreview(editor);
-    setTimeout(function () {
-      if (goingToPreview) {
-        var pane = wrapper.querySelector(".editor-preview-full");
-        if (pane) { pane.focus(); }
-      } else {
-        cm.focus();
+    if (goingToPreview) {
+      // EasyMDE shows the pane a moment later; show it now, so that it can take the focus at once.
+      var pane = wrapper.querySelector(".editor-preview-full");
+      if (pane) {
+        pane.classList.add("editor-preview-active");
+        sync();
+        pane.focus();
       }
-    }, 20);
+    } else {
+      cm.focus();
+    }
   }
   container.addEventListener("keydown", function (event) {
     var alone = event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey;

@@ -25,8 +25,16 @@
 
   var notice = document.getElementById("save-notice");
   if (notice) {
-    notice.focus({preventScroll: true});
-    var section = notice.closest("section");
-    (section || notice).scrollIntoView({block: "start"});
+    // After the page has gone to the section's #anchor (which takes the focus away from any element).
+    var show = function () {
+      var section = notice.closest("section");
+      (section || notice).scrollIntoView({block: "start"});
+      notice.focus({preventScroll: true});
+    };
+    if (document.readyState === "complete") {
+      setTimeout(show, 0);
+    } else {
+      window.addEventListener("load", function () { setTimeout(show, 0); });
+    }
   }
 })();
