@@ -18,7 +18,6 @@ from flask_wtf.csrf import generate_csrf
 from app.auth.forms import EmptyForm
 from app.concurrency import costly
 from app.documents import services
-from app.documents.diffing import diff_texts, side_by_side
 from app.documents.forms import (
     DocumentEditForm,
     DocumentForm,
@@ -213,10 +212,10 @@ def new_section(did):
     return render_template("documents/new_section.html", document=document, form=form), status_for(form)
 
 
-def compare_for_reading(old: str, new: str) -> tuple:
-    """Two texts side by side with their differences marked, as the conflict screen shows them (the one
-    place that picks the comparison engine for it)."""
-    return side_by_side(diff_texts(old, new))
+def compare_for_reading(old: str, new: str, section_id: int):
+    """Two texts compared as people read them (the one comparison engine: formatted, whole words), as the
+    conflict screen shows them side by side."""
+    return services.compare_texts(old, new, id_prefix=f"conflict{section_id}-")
 
 
 def _names(people: list[str]) -> str:
@@ -284,9 +283,8 @@ def edit_section(sid):
     context = {}
     if conflict:
         theirs, mine = conflict.get("current_body", section.body), form.body.data or ""
-        old, new = compare_for_reading(theirs, mine)
         saves = conflict.get("saved_since", [])
-        context = {"comparison": {"current": old, "mine": new}, "their_text": theirs, "my_text": mine,
+        context = {"comparison": compare_for_reading(theirs, mine, section.id), "their_text": theirs, "my_text": mine,
                    "their_heading": conflict.get("current_heading", section.heading),
                    "saved_by": _names(_writers(saves, current_user)) if saves else "someone",
                    "saved_when": spoken_time(conflict.get("saved_at"))}
