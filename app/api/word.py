@@ -47,6 +47,9 @@ def create_document_from_upload(user, group):
                          multiline=True) or None
     errors.raise_if_any()
     if services.is_docx_upload(upload.filename, data):
+        # All this request wrote so far is its token's "last used" time (auth's _mark_used), a fact of its own:
+        # committed now, so that the conversion runs with no transaction open (import_docx, run_unlocked).
+        db.session.commit()
         report = services.import_docx(user, group, data=data, title=title, kind=kind, summary=summary)
         document, extra = report.document, {"import": {"comments": report.comments,
                                                         "suggestions": report.suggestions,

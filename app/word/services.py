@@ -19,7 +19,7 @@ from app.documents.models import Document, Version
 from app.documents.permissions import can_create_document
 from app.documents.rendering import render_for_print
 from app.errors import Invalid, PermissionDenied
-from app.extensions import db
+from app.extensions import db, run_unlocked
 from app.word import exporting
 from app.word.importing import ImportLimits, ImportResult, read_docx
 from app.word.package import Limits, WordFileError, looks_like_docx, open_docx
@@ -81,10 +81,15 @@ def _credit(name: str, date, people) -> comments.Credit:
 
 def import_docx(user, group, *, data: bytes, title=None, kind="statement", summary=None) -> ImportReport:
     """A new document from a .docx, with its Word comments (as threads) and tracked changes (as suggestions).
-    All or nothing: the caller commits once."""
+
+    The file is read and converted with no transaction open (run_unlocked: on SQLite a write request's
+    transaction holds the database's write lock, and a long file takes seconds to convert); then
+    everything is written in one short transaction, which the caller commits once: all or nothing. The
+    right to create is checked before the conversion and again by create_document in the write
+    transaction, in case the membership changed in between."""
     if not can_create_document(user, group):
         raise PermissionDenied("Only editors and coordinators start documents.")
-    result = read_upload(data)
+    result = run_unlocked(read_upload, data)
     document = documents.create_document(user, group, title=title or result.title or "Imported document",
                                          kind=kind, summary=summary, sections=result.sections)
     sections = documents.live_sections(document)
@@ -180,8 +185,11 @@ def _facts(document: Document, version: Version | None, with_comments: bool) -> 
 
 def export_docx(document: Document, version: Version | None = None, *, with_comments: bool = False
                 ) -> tuple[bytes, str]:
-    """(the .docx, its file name) for the current text (version None) or a version."""
-    data = exporting.build_docx(_facts(document, version, with_comments))
+    """(the .docx, its file name) for the current text (version None) or a version. Everything is read
+    first (plain data: WordFacts); the file is built once the transaction has ended (run_unlocked), so
+    that no transaction stays open while python-docx writes."""
+    facts = _facts(document, version, with_comments)
     suffix = f"-v{version.number}" if version is not None else "-draft"
     slug = re.sub(r"[^a-z0-9]+", "-", (version.title if version else document.title).lower()).strip("-")[:60]
-    return data, f"{slug or 'document'}{suffix}.docx"
+    filename = f"{slug or 'document'}{suffix}.docx"
+    return run_unlocked(exporting.build_docx, facts), filename
