@@ -160,7 +160,7 @@ def add_comment(user, section: Section, *, body, quote=None, occurrence=None, st
     db.session.flush()
     record(document.group_id, user, "comment.add", f"comment:{comment.id}", section_id=section.id,
            document_id=document.id, revision=section.current_revision, quoted=bool(anchor.quote))
-    comment_added.send(comment, actor=user)
+    comment_added.send(comment, actor=user, imported=credit is not None)
     return comment
 
 
@@ -181,7 +181,7 @@ def reply(user, parent: Comment, *, body, credit: Credit | None = None) -> Comme
     db.session.flush()
     record(document.group_id, user, "comment.reply", f"comment:{comment.id}", thread_id=thread.id,
            section_id=section.id, document_id=document.id)
-    comment_added.send(comment, actor=user)
+    comment_added.send(comment, actor=user, imported=credit is not None)
     return comment
 
 
@@ -499,7 +499,7 @@ def propose_amendment(user, section: Section, *, body, base_revision, rationale=
     db.session.flush()
     record(document.group_id, user, "amendment.propose", f"amendment:{amendment.id}", section_id=section.id,
            document_id=document.id, base_revision=base_revision)
-    amendment_proposed.send(amendment, actor=user)
+    amendment_proposed.send(amendment, actor=user, imported=credit is not None)
     return amendment
 
 

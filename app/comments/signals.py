@@ -12,7 +12,9 @@ _signals = Namespace()
 
 comment_added = _signals.signal("comment-added", doc="""
 Sent once a comment is flushed (sender: the Comment; keyword argument actor: who wrote it), a new thread
-or a reply (the comment's parent_id says which).
+or a reply (the comment's parent_id says which). Keyword argument imported: True when the actor brought it
+in from a file (a Word import, written by the comment's credited author): whoever imports tells of the
+whole import once, not of each comment.
 """)
 
 comment_edited = _signals.signal("comment-edited", doc="""
@@ -21,7 +23,8 @@ old_body: its text before the change).
 """)
 
 amendment_proposed = _signals.signal("amendment-proposed", doc="""
-Sent once a suggested change is flushed (sender: the Amendment; keyword argument actor).
+Sent once a suggested change is flushed (sender: the Amendment; keyword arguments actor, and imported as
+for comment_added).
 """)
 
 amendment_decided = _signals.signal("amendment-decided", doc="""

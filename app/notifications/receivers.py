@@ -7,16 +7,18 @@ from app.documents.signals import section_merged
 from app.notifications import services
 
 
-def _comment_added(comment, *, actor, **_) -> None:
-    services.notify_comment(actor, comment)
+def _comment_added(comment, *, actor, imported=False, **_) -> None:
+    if not imported:  # an import is heard of once, as a whole (services.notify_import)
+        services.notify_comment(actor, comment)
 
 
 def _comment_edited(comment, *, actor, old_body: str, **_) -> None:
     services.notify_new_mentions(actor, comment, old_body)
 
 
-def _amendment_proposed(amendment, *, actor, **_) -> None:
-    services.notify_proposal(actor, amendment)
+def _amendment_proposed(amendment, *, actor, imported=False, **_) -> None:
+    if not imported:
+        services.notify_proposal(actor, amendment)
 
 
 def _amendment_decided(amendment, *, actor, **_) -> None:

@@ -138,6 +138,26 @@ def notify_merge(actor, section: Section, revision, merged_with: list) -> None:
              f"{actor.name}’s edit was merged with yours in {_where(section)}", link)
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def notify_import(actor, document: Document, *, comments: int, suggestions: int, texts: list[str]) -> None:
+    """A document imported with its discussion (a Word file's comments and tracked changes): one notification
+    per person at most, instead of one per imported comment. The group's editors and coordinators hear of it
+    (they decide on the suggestions), and so do the members that the imported texts mention. Nothing when
+    the file brought no discussion: it is then a new document like any other."""
+    if not comments and not suggestions:
+        return
+    recipients = {uid: "import" for uid in db.session.scalars(select(Membership.user_id).where(
+        Membership.group_id == document.group_id, Membership.role.in_(("editor", "coordinator"))))}
+    recipients.update({u.id: "mention" for u in mentioned_members(document.group_id, "\n".join(texts))})
+    what = (f"{actor.name} imported “{document.title}” from Word with {_plural(comments, 'comment', 'comments')}"
+            f" and {_plural(suggestions, 'suggested change', 'suggested changes')}")
+    _deliver(actor, document, recipients, {"import": what, "mention": f"{what}, in which you are mentioned"},
+             f"/documents/{document.id}")
+
+
 # --- delivery ---------------------------------------------------------------------------------------
 
 def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str) -> None:

@@ -3,7 +3,8 @@
 `import_docx` makes a document from a .docx through the documents' own service (the same validation and
 sanitising as typed Markdown), then its Word comments and tracked changes through the comments' services,
 credited to the member whose name or e-mail matches the Word author, else kept under the Word author's
-name. `export_docx` writes a draft or a version as a .docx.
+name. The import is heard of once (notifications.notify_import), not as one notice per imported comment.
+`export_docx` writes a draft or a version as a .docx.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app.documents.permissions import can_create_document
 from app.documents.rendering import render_for_print
 from app.errors import Invalid, PermissionDenied
 from app.extensions import db, run_unlocked
+from app.notifications.services import notify_import
 from app.word import exporting
 from app.word.importing import ImportLimits, ImportResult, read_docx
 from app.word.package import Limits, WordFileError, looks_like_docx, open_docx
@@ -95,11 +97,13 @@ def import_docx(user, group, *, data: bytes, title=None, kind="statement", summa
     sections = documents.live_sections(document)
     people = _people(group)
     threads: dict[str, object] = {}
+    bodies: list[str] = []
     count = 0
     for comment in sorted(result.comments, key=lambda c: c.parent is not None):
         section = sections[comment.section]
         credit = _credit(comment.author, comment.date, people)
         body = comment.text[:comments.MAX_COMMENT_CHARS]
+        bodies.append(body)
         if comment.parent is not None and comment.parent in threads:
             comments.reply(user, threads[comment.parent], body=body, credit=credit)
         else:
@@ -120,6 +124,8 @@ def import_docx(user, group, *, data: bytes, title=None, kind="statement", summa
         suggestions += 1
     record(group.id, user, "document.import_docx", f"document:{document.id}", comments=count,
            suggestions=suggestions, left_out=result.left_out[:20])
+    # Each comment and suggestion was announced as imported (the usual notices stay quiet): one notice instead.
+    notify_import(user, document, comments=count, suggestions=suggestions, texts=bodies)
     return ImportReport(document, count, suggestions, result.left_out)
 
 
