@@ -131,8 +131,9 @@ def import_docx(user, group, *, data: bytes, title=None, kind="statement", summa
 
 def import_message(report: ImportReport) -> str:
     """What the person who imported is told: what came in, and what was left out."""
-    message = (f"“{report.document.title}” is created from the Word file, with {report.comments} comment(s) "
-               f"and {report.suggestions} suggested change(s).")
+    comments_text = f"{report.comments} comment" + ("" if report.comments == 1 else "s")
+    suggestions_text = f"{report.suggestions} suggested change" + ("" if report.suggestions == 1 else "s")
+    message = f"“{report.document.title}” is created from the Word file, with {comments_text} and {suggestions_text}."
     if report.left_out:
         message += " Left out: " + "; ".join(report.left_out) + "."
     return message
