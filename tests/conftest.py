@@ -303,6 +303,7 @@ DIALECT_INDEPENDENT = (
     "documents/test_rendering.py",
     "documents/test_hostile_markdown.py",
     "documents/test_merging.py",
+    "documents/test_moved_items.py",
     "documents/test_comparing.py",
     "comments/test_anchoring.py",
     "comments/test_highlighting.py",

@@ -7,6 +7,8 @@ request ever waits on the library's one-second default time-out.
 """
 from __future__ import annotations
 
+import bisect
+
 from diff_match_patch import diff_match_patch
 
 DELETE, EQUAL, INSERT = -1, 0, 1
@@ -84,3 +86,34 @@ def side_by_side(diffs) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
 
 def has_changes(diffs) -> bool:
     return any(op != EQUAL for op, _ in diffs)
+
+
+def moved_items(old_ids: list, new_ids: list) -> set:
+    """Items (sections, by id) present in both orders that are not in the longest common subsequence of the
+    two orders: the fewest that must have moved to turn one order into the other."""
+    common = set(old_ids) & set(new_ids)
+    a = [i for i in old_ids if i in common]
+    b = [i for i in new_ids if i in common]
+    if a == b:
+        return set()
+    # Both orders hold the same ids once each, so their longest common subsequence is the
+    # longest increasing subsequence of a's ids' positions in b: O(n log n).
+    position = {value: index for index, value in enumerate(b)}
+    sequence = [position[i] for i in a]
+
+    tails, tails_idx, parents = [], [], [-1] * len(sequence)
+    for index, value in enumerate(sequence):
+        k = bisect.bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tails_idx.append(index)
+        else:
+            tails[k] = value
+            tails_idx[k] = index
+        parents[index] = tails_idx[k - 1] if k > 0 else -1
+    keep = set()
+    index = tails_idx[-1] if tails_idx else -1
+    while index != -1:
+        keep.add(a[index])
+        index = parents[index]
+    return common - keep

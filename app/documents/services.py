@@ -5,7 +5,6 @@ rules, changes the data and flushes; the caller commits once.
 """
 from __future__ import annotations
 
-import bisect
 import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -19,7 +18,7 @@ from app.audit.services import record
 from app.caching import process_cache
 from app.documents import storage
 from app.documents.comparing import Comparison, compare_html
-from app.documents.diffing import diff_texts, has_changes
+from app.documents.diffing import diff_texts, has_changes, moved_items
 from app.documents.hashing import content_hash
 from app.documents.importing import section_numbers, split_markdown
 from app.documents.merging import three_way_merge
@@ -518,36 +517,6 @@ def version_state(version: Version) -> list[dict]:
 
 # --- document diffs -------------------------------------------------------------
 
-def _moved_ids(old_ids: list[int], new_ids: list[int]) -> set[int]:
-    """Sections present on both sides that are not in the longest common subsequence of the order."""
-    common = set(old_ids) & set(new_ids)
-    a = [i for i in old_ids if i in common]
-    b = [i for i in new_ids if i in common]
-    if a == b:
-        return set()
-    # Both orders hold the same ids once each, so their longest common subsequence is the
-    # longest increasing subsequence of a's ids' positions in b: O(n log n).
-    position = {value: index for index, value in enumerate(b)}
-    sequence = [position[i] for i in a]
-
-    tails, tails_idx, parents = [], [], [-1] * len(sequence)
-    for index, value in enumerate(sequence):
-        k = bisect.bisect_left(tails, value)
-        if k == len(tails):
-            tails.append(value)
-            tails_idx.append(index)
-        else:
-            tails[k] = value
-            tails_idx[k] = index
-        parents[index] = tails_idx[k - 1] if k > 0 else -1
-    keep = set()
-    index = tails_idx[-1] if tails_idx else -1
-    while index != -1:
-        keep.add(a[index])
-        index = parents[index]
-    return common - keep
-
-
 def _light_state(version: Version | None, document: Document) -> list[dict]:
     """Section ids, levels, headings and revision numbers, without the bodies."""
     if version is None:
@@ -592,7 +561,7 @@ def document_diff(document: Document, old: Version | None, new: Version | None, 
     a_by_id = {item["section_id"]: item for item in a}
     b_by_id = {item["section_id"]: item for item in b}
     a_position = {item["section_id"]: index + 1 for index, item in enumerate(a)}
-    moved = _moved_ids([i["section_id"] for i in a], [i["section_id"] for i in b])
+    moved = moved_items([i["section_id"] for i in a], [i["section_id"] for i in b])
 
     def compared(before, after, sid, entry):
         """The section's comparison, or None with entry["deferred"] once the budget is spent: rendering and
