@@ -113,7 +113,9 @@ def notify_proposal(actor, amendment: Amendment) -> None:
     _deliver(actor, amendment.document, _section_audience(section, amendment.rationale), {
         "mention": f"{actor.name} mentioned you in a suggested change to {where}",
         "comment": f"{actor.name} suggested a change to {where}, where you commented",
-        "watch": f"{actor.name} suggested a change to {where}"}, _amendment_link(amendment))
+        "watch": f"{actor.name} suggested a change to {where}"}, _amendment_link(amendment),
+        detail=lambda: _change_as_text(documents.revision_text(section.id, amendment.base_revision), amendment.body,
+                                       "The suggested change"))
 
 
 def notify_decision(actor, amendment: Amendment) -> None:
@@ -135,7 +137,10 @@ def notify_merge(actor, section: Section, revision, merged_with: list) -> None:
         return
     link = f"/sections/{section.id}/diff?from={revision.number - 1}&to={revision.number}"
     _deliver(actor, section.document, recipients,
-             f"{actor.name}’s edit was merged with yours in {_where(section)}", link)
+             f"{actor.name}’s edit was merged with yours in {_where(section)}", link,
+             detail=lambda: _change_as_text(documents.revision_text(section.id, revision.number - 1),
+                                            documents.revision_text(section.id, revision.number),
+                                            f"What {actor.name}’s save changed"))
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -160,8 +165,23 @@ def notify_import(actor, document: Document, *, comments: int, suggestions: int,
 
 # --- delivery ---------------------------------------------------------------------------------------
 
-def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str) -> None:
-    """One notification per recipient who is still a member, never the actor; e-mails the ones who want them now."""
+MAIL_CHANGE_CHARS = 4000  # of a change told in an e-mail; the link shows it whole
+
+
+def _change_as_text(old: str, new: str, title: str) -> str:
+    """A change as an e-mail tells it: the comparison engine's plain text ([deleted: …] and [inserted: …] inside
+    the words, no Markdown), cut to MAIL_CHANGE_CHARS."""
+    text = documents.compare_texts(old, new).text.strip()
+    if len(text) > MAIL_CHANGE_CHARS:
+        text = text[:MAIL_CHANGE_CHARS].rsplit(" ", 1)[0] + " … (the whole change at the link above)"
+    return f"{title}:\n\n{text}" if text else ""
+
+
+def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str,
+             detail=None) -> None:
+    """One notification per recipient who is still a member, never the actor; e-mails the ones who want them now.
+    `detail`, when given, makes what the e-mail says below the line and link (the change itself): called once,
+    and only when an e-mail goes out now."""
     member_ids = {m for m in db.session.scalars(select(Membership.user_id).where(
         Membership.group_id == document.group_id))}
     ids = [uid for uid in recipients if uid in member_ids and uid != getattr(actor, "id", None)]
@@ -170,6 +190,7 @@ def _deliver(actor, document: Document, recipients: dict[int, str], text: str | 
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
     preferences = dict(db.session.execute(select(NotificationSetting.user_id, NotificationSetting.email)
                                           .where(NotificationSetting.user_id.in_(ids))).all())
+    told: list[str] = []
     for uid in sorted(ids):
         kind = recipients[uid]
         message = text[kind] if isinstance(text, dict) else text
@@ -177,7 +198,10 @@ def _deliver(actor, document: Document, recipients: dict[int, str], text: str | 
                                     kind=kind, text=message[:500], link=link)
         db.session.add(notification)
         if preferences.get(uid, "immediate") == "immediate" and not users[uid].is_disabled:
-            send_mail(users[uid].email, f"[Accord] {message}"[:250], _mail_body([notification]))
+            if detail is not None and not told:
+                told.append(detail())
+            body = _mail_body([notification], told[0] if told else "")
+            send_mail(users[uid].email, f"[Accord] {message}"[:250], body)
             notification.emailed_at = utcnow()
     db.session.flush()
 
@@ -186,10 +210,12 @@ def _absolute(link: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + link
 
 
-def _mail_body(notifications: list[Notification]) -> str:
+def _mail_body(notifications: list[Notification], detail: str = "") -> str:
     lines = []
     for n in notifications:
         lines += [n.text, _absolute(n.link), ""]
+    if detail:
+        lines += [detail, ""]
     lines += ["—", f"Your notifications and how you receive them: {_absolute('/notifications')}"]
     return "\n".join(lines)
 

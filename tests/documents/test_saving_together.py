@@ -144,6 +144,9 @@ def test_the_writer_merged_into_is_told_in_the_app_and_by_e_mail(client, login, 
     assert [(m.recipient, m.subject) for m in mail] == [
         (people["marta"].email, "[Accord] Jon Berg’s edit was merged with yours in §1 Monitoring of "
                                 "“Fair ICT statement”")]
+    # The e-mail tells the change itself, in whole words, as the comparison pages do.
+    assert "What Jon Berg’s save changed:" in mail[0].body
+    assert "[deleted: fair]" in mail[0].body and "[inserted: living]" in mail[0].body
 
 
 def test_a_writer_who_chose_the_daily_digest_gets_the_notification_but_no_e_mail_now(client, login, team):

@@ -67,6 +67,8 @@ def test_suggestions_and_decisions_notify(setting, api):
     kinds = {i["kind"] for i in notifications(api(people["editor"]))["items"]}
     assert kinds == {"comment"}
     assert [i["kind"] for i in notifications(api(people["observer"]))["items"]] == ["mention"]
+    told = mails_to(people["observer"])[0].body  # the change itself, in words, no Markdown
+    assert "The suggested change:" in told and "[inserted: More.]" in told
     api(people["editor"]).post(f"/api/v1/amendments/{amendment['id']}/accept")
     latest = notifications(api(people["member"]))["items"][0]
     assert latest["kind"] == "amendment" and "accepted" in latest["text"]
