@@ -51,7 +51,7 @@ def test_the_editors_preview_says_why_a_text_cannot_be_formatted(page, make_grou
     visit(page, f"/sections/{section_id}/edit")
     page.wait_for_function("() => !!window.accordEditor")
     page.evaluate("() => window.accordEditor.value('[' .repeat(5000) + ' and more')")
-    page.get_by_role("button", name="Show how it will look").click()
+    page.get_by_role("button", name="Preview", exact=True).click()
     problem = page.locator(".preview-problem")
     expect(problem).to_contain_text("Preview unavailable: Square brackets or link addresses are left open")
     expect(page.locator(".editor-preview script")).to_have_count(0)
