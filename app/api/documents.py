@@ -83,8 +83,10 @@ class SavedRevision(BaseModel):
 
 
 class SaveConflictDetails(BaseModel):
-    """error.details of a 409 `conflict` when saving a section: who saved what meanwhile, and both texts."""
-    current_revision: int = Field(description="The section's revision now: save again with this base_revision")
+    """error.details of a 409 when saving a section. For the code `conflict`: who saved what meanwhile, and both
+    texts; other 409 codes (`section_removed`, a frozen document) carry none of these."""
+    current_revision: int | None = Field(None, description="For `conflict`: the section's revision now; save again "
+                                                           "with this base_revision")
     current_body: str | None = Field(None, description="The current text")
     current_heading: str | None = Field(None, description="The current heading")
     your_body: str | None = Field(None, description="The text you sent, not saved")
