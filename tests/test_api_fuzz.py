@@ -56,6 +56,7 @@ STATEFUL = {
     "PUT /api/v1/documents/{did}/actions/order": "the order names every current action once",
     "POST /api/v1/verify": "the file must be a readable PDF (400 not_a_pdf), more than any schema of bytes says",
     "PUT /api/v1/versions/{vid}/endorsement-settings": "a deadline is today or later: no schema knows today",
+    "POST /api/v1/documents/{did}/docx": "the file must be a .docx exported from this document (400)",
     "POST /api/v1/groups/{gid}/documents": "an uploaded file is a .docx or UTF-8 Markdown (400 on `file`)",
 }
 

@@ -282,6 +282,8 @@ def walk(app, api, make_user, make_organisation, make_group):
     check(coordinator.get(f"/api/v1/organisations/{ghent.id}/actions.ics"))
 
     # the statement made final, endorsed, published, exported and verified
+    exported = coordinator.get(f"/api/v1/documents/{did}/export.docx").data
+    check(coordinator.post(f"/api/v1/documents/{did}/docx", data={"file": (io.BytesIO(exported), "copy.docx")}))
     check(coordinator.post(f"/api/v1/documents/{did}/transitions", json={"to": "review"}))
     final = check(coordinator.post(f"/api/v1/documents/{did}/transitions", json={"to": "final", "label": "Final"}))
     vid = final["final_version"]["id"]

@@ -84,3 +84,48 @@ def version_docx(vid):
     user = signed_in_user()
     version = documents.version_for(user, vid)
     return docx_response(*services.export_docx(version.document, version, with_comments=_comments_wanted()))
+
+
+class SectionOutcomeOut(BaseModel):
+    outcome: Literal["saved", "suggested", "unchanged", "not_applied"] = Field(
+        description="saved: a new revision by you; suggested: your suggested change (the section changed in "
+                    "Accord since the export); unchanged; not_applied: see reason")
+    heading: str
+    section_id: int | None = Field(None, description="None for a section added in Word")
+    revision: int | None = Field(None, description="The new revision, when saved")
+    amendment_id: int | None = Field(None, description="The suggested change, when suggested")
+    reason: str | None = Field(None, description="Why it was suggested or not applied")
+
+
+class WordUpdateOut(BaseModel):
+    document_id: int
+    message: str
+    saved: int
+    suggested: int
+    not_applied: int
+    sections: list[SectionOutcomeOut]
+
+
+def update_json(report: services.UpdateReport) -> dict:
+    from dataclasses import asdict
+
+    return {"document_id": report.document.id, "message": services.update_message(report),
+            "saved": report.count("saved"), "suggested": report.count("suggested"),
+            "not_applied": report.count("not_applied"), "sections": [asdict(s) for s in report.sections]}
+
+
+@endpoint("/documents/<int:did>/docx", "POST", "Update the document from a copy exported as .docx and edited "
+          "offline: changed sections are saved, or suggested where they changed in Accord since",
+          tag="export", response=WordUpdateOut, upload="file", errors=(400, 401, 403, 404, 409, 413, 429))
+@costly("RATELIMIT_EXPORT")
+def update_from_docx(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("Send the Word file in the multipart field `file`.", fields={"file": "Required."})
+    data = upload.read()
+    db.session.commit()  # the token's "last used" time: committed, so the conversion runs with no transaction
+    report = services.update_from_docx(user, document, data=data, filename=upload.filename)
+    db.session.commit()
+    return jsonify(update_json(report))

@@ -328,7 +328,8 @@ def build_docx(facts: WordFacts) -> bytes:
                                   "AccordContentHash": facts.content_hash})
     _sources_part(document, {"document_id": facts.document_id, "version_id": facts.version_id,
                              "content_hash": facts.content_hash, "fingerprint": visible_fingerprint(body),
-                             "sections": [{"heading": s["heading"], "level": s["level"], "body": s["body"]}
+                             "sections": [{"heading": s["heading"], "level": s["level"], "body": s["body"],
+                                           "section_id": s["section_id"], "revision": s.get("revision")}
                                           for s in facts.sections]})
     out = io.BytesIO()
     document.save(out)

@@ -584,12 +584,15 @@ def _core_title(package: DocxPackage) -> str | None:
     return words[:300] or None
 
 
-def read_docx(package: DocxPackage, limits: ImportLimits = ImportLimits()) -> ImportResult:
+def read_docx(package: DocxPackage, limits: ImportLimits = ImportLimits(), *, use_sources: bool = True
+              ) -> ImportResult:
+    """The file's title, sections, comments and suggestions. `use_sources=False` converts the visible text
+    even of an unchanged Accord export (updating.py compares two conversions)."""
     budget = _Budget(limits.seconds)
     core_title = _core_title(package)
     identity, sources, fingerprint = _sources(package)
     word_comments = _read_comments(package)
-    if sources is not None and not word_comments:
+    if use_sources and sources is not None and not word_comments:
         body = _parse(package.parts["word/document.xml"], "text").find("w:body", NS)
         if body is not None and fingerprint and visible_fingerprint(body) == fingerprint:
             has_changes = any(True for _ in body.iter(_w("ins"), _w("del")))

@@ -1,12 +1,16 @@
-"""Pages: a draft or a version as a Word file (.docx). Same rights as the PDF downloads: whoever reads it."""
+"""Pages: a draft or a version as a Word file (.docx), with the rights of the PDF downloads (whoever reads
+it); and a copy edited offline brought back in (editors and coordinators)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.concurrency import costly
 from app.documents.permissions import document_for
 from app.documents.services import version_for
+from app.errors import PermissionDenied
+from app.extensions import db
+from app.groups.permissions import role_at_least, role_in
 from app.word import services
 
 bp = Blueprint("word", __name__)
@@ -37,3 +41,31 @@ def document_docx(did):
 def version_docx(vid):
     version = version_for(current_user, vid)
     return docx_response(*services.export_docx(version.document, version, with_comments=with_comments()))
+
+
+@bp.app_template_global()
+def can_update_from_word(user, document) -> bool:
+    """Whether the document header offers "Update from a Word file"."""
+    return (user.is_authenticated and document.status not in ("final", "closed")
+            and role_at_least(role_in(user, document.group_id), "editor"))
+
+
+@bp.route("/documents/<int:did>/word-update", methods=["GET", "POST"])
+@login_required
+@costly("RATELIMIT_EXPORT")
+def update_from_word(did):
+    document = document_for(current_user, did)
+    if not role_at_least(role_in(current_user, document.group_id), "editor"):
+        raise PermissionDenied("Only editors and coordinators update a document from a Word file.")
+    if request.method == "POST":
+        upload = request.files.get("file")
+        data = upload.read() if upload is not None else b""
+        if not data:
+            flash("Choose the Word file (.docx) to upload.", "error")
+            return render_template("word/update.html", document=document), 400
+        db.session.commit()  # nothing written yet: the conversion runs with no transaction open
+        report = services.update_from_docx(current_user, document, data=data, filename=upload.filename)
+        db.session.commit()
+        flash(services.update_message(report), "success")
+        return redirect(url_for("documents.show", did=document.id))
+    return render_template("word/update.html", document=document)

@@ -167,7 +167,8 @@ def _facts(document: Document, version: Version | None, with_comments: bool) -> 
             status = "Named version, not the final version"
         name = version.name
     else:
-        state = [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level}
+        state = [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level,
+                  "revision": s.current_revision}
                  for s in documents.live_sections(document)]
         hash_value = documents.current_content_hash(document, state)
         status = f"Working text ({document.status}), not endorsed"
@@ -200,3 +201,142 @@ def export_docx(document: Document, version: Version | None = None, *, with_comm
     slug = re.sub(r"[^a-z0-9]+", "-", (version.title if version else document.title).lower()).strip("-")[:60]
     filename = f"{slug or 'document'}{suffix}.docx"
     return run_unlocked(exporting.build_docx, facts), filename
+
+
+# --- update from a copy edited offline ---------------------------------------------------------
+
+@dataclass
+class SectionOutcome:
+    """What an upload did to one section: saved (a new revision), suggested, unchanged or not_applied."""
+
+    outcome: str
+    heading: str
+    section_id: int | None = None
+    revision: int | None = None  # the new revision when saved
+    amendment_id: int | None = None  # the suggestion when suggested
+    reason: str | None = None
+
+
+@dataclass
+class UpdateReport:
+    document: Document
+    sections: list[SectionOutcome]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for s in self.sections if s.outcome == outcome)
+
+
+def _plan_upload(data: bytes, document_id: int):
+    """The checked file's identity and its changes against the export (run with no transaction open)."""
+    from app.word.updating import plan_update, read_identity
+
+    config = current_app.config
+    if len(data) > config["WORD_MAX_BYTES"]:
+        raise Invalid(f"A Word file may be at most {config['WORD_MAX_BYTES'] // (1024 * 1024)} MiB.",
+                      fields={"file": "The file is too large."}, code="docx_too_large")
+    limits = Limits(max_parts=config["WORD_MAX_PARTS"], max_total_bytes=config["WORD_MAX_UNPACKED_BYTES"],
+                    max_part_bytes=config["WORD_MAX_UNPACKED_BYTES"])
+    import_limits = ImportLimits(image_max_bytes=config["WORD_IMAGE_MAX_BYTES"],
+                                 seconds=config["WORD_IMPORT_SECONDS"])
+    try:
+        package = open_docx(data, limits)
+        identity = read_identity(package)
+        if identity.document_id != document_id:
+            raise WordFileError("This Word file was exported from another document: upload it to that "
+                                "document, or start a new document from it.", "not_from_this_document")
+        return identity, plan_update(package, identity, render_for_print, limits, import_limits)
+    except WordFileError as exc:
+        raise Invalid(str(exc), fields={"file": str(exc)}, code=exc.code) from None
+    except RecursionError:
+        raise Invalid("The Word file is nested too deeply to read.", fields={"file": "Nested too deeply."},
+                      code="docx_too_complex") from None
+
+
+def _file_label(filename: str | None) -> str:
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join(name.split())
+    return (name[:120] or "a Word file")
+
+
+def update_from_docx(user, document: Document, *, data: bytes, filename: str | None = None) -> UpdateReport:
+    """Brings a copy of `document` exported as .docx and edited offline back in, section by section.
+
+    A section changed in Word and not changed in Accord since the export becomes a new revision by the
+    uploader ("From Word (file name)"), saved from the exported revision by save_section; one changed in
+    Accord since becomes the uploader's suggested change written on the exported revision, so the usual
+    comparison and merge apply when it is accepted. Nothing is overwritten. Sections added or deleted in
+    Word, renamed headings and sections removed in Accord since are reported as not applied. Editors and
+    coordinators only; the file is converted with no transaction open, then written in one transaction."""
+    from app.documents.models import Section
+    from app.documents.permissions import require_unfrozen
+    from app.groups.permissions import role_at_least, role_in
+
+    def require_editor():
+        require_unfrozen(document)
+        if not role_at_least(role_in(user, document.group_id), "editor"):
+            raise PermissionDenied("Only editors and coordinators update a document from a Word file.")
+
+    require_editor()
+    identity, plan = run_unlocked(_plan_upload, data, document.id)
+    require_editor()
+    label = _file_label(filename)
+    outcomes: list[SectionOutcome] = []
+    for change in plan.changes:
+        exported = change.exported
+        section = db.session.get(Section, exported.section_id)
+        heading = section.heading if section is not None else exported.heading
+        if section is None or section.document_id != document.id or section.deleted_at is not None:
+            if change.body is not None:
+                outcomes.append(SectionOutcome("not_applied", heading, exported.section_id,
+                                               reason="the section was removed in Accord since the export"))
+            continue
+        if change.body is None:
+            outcomes.append(SectionOutcome("unchanged", heading, section.id, reason=change.note))
+            continue
+        if section.current_revision == exported.revision:
+            result = documents.save_section(user, section, body=change.body, base_revision=exported.revision,
+                                            message=f"From Word ({label})")
+            outcomes.append(SectionOutcome("saved" if result.created else "unchanged", heading, section.id,
+                                           revision=result.revision.number if result.created else None,
+                                           reason=change.note))
+            continue
+        try:
+            amendment = comments.propose_amendment(user, section, body=change.body,
+                                                   base_revision=exported.revision)
+        except Invalid:  # the Word text is the exported text after all
+            outcomes.append(SectionOutcome("unchanged", heading, section.id, reason=change.note))
+            continue
+        reason = f"the section was changed in Accord since the export (revision {exported.revision} → " \
+                 f"{section.current_revision})"
+        outcomes.append(SectionOutcome("suggested", heading, section.id, amendment_id=amendment.id,
+                                       reason=reason + (f"; {change.note}" if change.note else "")))
+    for exported in plan.removed:
+        outcomes.append(SectionOutcome("not_applied", exported.heading, exported.section_id,
+                                       reason="deleted in Word: sections are removed in Accord"))
+    for heading in plan.added:
+        outcomes.append(SectionOutcome("not_applied", heading, None,
+                                       reason="added in Word: add the section in Accord"))
+    report = UpdateReport(document, outcomes)
+    record(document.group_id, user, "document.update_docx", f"document:{document.id}",
+           version_id=identity.version_id, file=label, saved=report.count("saved"),
+           suggested=report.count("suggested"), not_applied=report.count("not_applied"))
+    return report
+
+
+def update_message(report: UpdateReport) -> str:
+    """One sentence per kind of outcome, naming the sections."""
+    def names(outcome):
+        return ", ".join(f"“{s.heading}”" for s in report.sections if s.outcome == outcome)
+
+    parts = []
+    if report.count("saved"):
+        parts.append(f"Saved from Word: {names('saved')}.")
+    if report.count("suggested"):
+        parts.append(f"Suggested (changed in Accord since the export): {names('suggested')}.")
+    not_applied = [f"“{s.heading}” ({s.reason})" for s in report.sections if s.outcome == "not_applied"
+                   or (s.outcome in ("saved", "unchanged") and s.reason)]
+    if not parts:
+        parts.append("No section's text changed in the Word file.")
+    if not_applied:
+        parts.append("Not applied: " + "; ".join(not_applied) + ".")
+    return " ".join(parts)
