@@ -2,7 +2,7 @@
 
 The rights are those of the PDF downloads and of the new-document page: whoever reads a document (the four
 roles) downloads it as .docx, with or without its open comments; editors and coordinators start a document
-from a .docx; a signed-in person outside the group gets 404 and learns nothing (the same answer as for a
+from a .docx and update one from a copy edited offline; a signed-in person outside the group gets 404 and learns nothing (the same answer as for a
 document that does not exist); an anonymous caller gets 401 on the API and the sign-in page on pages.
 """
 from __future__ import annotations
@@ -206,3 +206,65 @@ def test_the_new_document_page_takes_a_word_file_from_an_editor_only(app, login,
     db.session.expire_all()
     assert _footprint()[:4] == before[:4]
     assert db.session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+# --- updating a document from a copy edited offline: editors and coordinators ------------------------
+
+UPDATE_EXPECTED = {"observer": 403, "member": 403, "editor": "updated", "coordinator": "updated",
+                   "outsider": 404}
+UPDATES = [("api", "POST", "/api/v1/documents/{did}/docx"), ("page", "GET", "/documents/{did}/word-update"),
+           ("page", "POST", "/documents/{did}/word-update")]
+
+
+def _edited_copy(app, world) -> bytes:
+    """The version exported by the editor, its one paragraph rewritten in Word."""
+    import docx
+
+    data = api_as(app, world, "editor").get(f"/api/v1/versions/{world.vid}/export.docx").data
+    d = docx.Document(io.BytesIO(data))
+    paragraph = next(p for p in d.paragraphs if p.text == "We spend what we must.")
+    paragraph.runs[0].text = "We spend less than we feared."
+    for run in paragraph.runs[1:]:
+        run._r.getparent().remove(run._r)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def _text(world):
+    db.session.expire_all()
+    section = documents.live_sections(db.session.get(Document, world.did))[0]
+    return section.body, section.current_revision, db.session.scalar(select(func.count()).select_from(Amendment))
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("kind, method, path", UPDATES, ids=[f"{m} {p}" for _k, m, p in UPDATES])
+def test_updating_from_word_needs_an_editor(app, login, world, caller, kind, method, path):
+    data = _edited_copy(app, world)
+    before = _text(world)
+    url = fill(path, world)
+    if kind == "api":
+        client = api_as(app, world, caller)
+        response = client.client.post(url, headers=client.headers, content_type="multipart/form-data",
+                                      data={"file": (io.BytesIO(data), "copy.docx")})
+    else:
+        client, csrf = page_as(app, login, world, caller)
+        response = client.get(url) if method == "GET" else client.post(
+            url, content_type="multipart/form-data", data={"csrf_token": csrf, "file": (io.BytesIO(data), "c.docx")})
+    expected = UPDATE_EXPECTED.get(caller)
+    if caller == "anonymous":
+        if kind == "api":
+            assert response.status_code == 401
+        else:
+            assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    elif expected == "updated":
+        if method == "GET":
+            assert response.status_code == 200 and 'type="file"' in response.get_data(as_text=True)
+            return
+        assert response.status_code == (200 if kind == "api" else 302), response.get_data(as_text=True)[:300]
+        assert _text(world)[:2] == ("We spend less than we feared.", 2)
+        return
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:300]
+        assert TITLE not in response.get_data(as_text=True)
+    assert _text(world) == before
