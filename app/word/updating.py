@@ -106,10 +106,9 @@ def _baseline(identity: Identity, html_of, limits: Limits, import_limits: Import
 def plan_update(package: DocxPackage, identity: Identity, html_of, limits: Limits, import_limits: ImportLimits
                 ) -> Plan:
     """What changed in Word against what was exported, section by section."""
-    upload = read_docx(package, import_limits)
-    if upload.from_sources:  # the visible text is exactly what was exported
+    upload = read_docx(package, import_limits)  # converted, unless its visible text is exactly the export's
+    if upload.from_sources:
         return Plan([SectionChange(s, None) for s in identity.sections])
-    upload = read_docx(package, import_limits, use_sources=False)
     base = _baseline(identity, html_of, limits, import_limits)
     if len(base) != len(identity.sections):
         raise WordFileError("Accord could not match this file's sections to the document's: download the "

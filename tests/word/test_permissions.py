@@ -2,8 +2,9 @@
 
 The rights are those of the PDF downloads and of the new-document page: whoever reads a document (the four
 roles) downloads it as .docx, with or without its open comments; editors and coordinators start a document
-from a .docx and update one from a copy edited offline; a signed-in person outside the group gets 404 and learns nothing (the same answer as for a
-document that does not exist); an anonymous caller gets 401 on the API and the sign-in page on pages.
+from a .docx and update one from a copy edited offline; a signed-in person outside the group gets 404 and
+learns nothing (the same answer as for a document that does not exist); an anonymous caller gets 401 on the
+API and the sign-in page on pages.
 """
 from __future__ import annotations
 
