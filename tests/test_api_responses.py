@@ -309,6 +309,8 @@ def walk(app, api, make_user, make_organisation, make_group):
     check(coordinator.get(f"/api/v1/versions/{vid}/export.docx", query_string={"comments": 1}))
     check(coordinator.get(f"/api/v1/documents/{did}/compare/export.pdf",
                           query_string={"from": version["id"], "to": vid}))
+    check(coordinator.get(f"/api/v1/documents/{did}/compare/export.docx",
+                          query_string={"from": version["id"], "to": "current"}))
     verdict = check(anonymous.post("/api/v1/verify", data={"file": (io.BytesIO(pdf), "a.pdf")},
                                    content_type="multipart/form-data"))
     assert verdict["verdict"] == "genuine", verdict

@@ -8,6 +8,7 @@ from flask import jsonify, request
 from pydantic import BaseModel, Field
 
 from app.api import Media, endpoint, signed_in_user
+from app.api.export import CompareQuery, _compared
 from app.concurrency import costly
 from app.documents import services as documents
 from app.documents.permissions import document_for
@@ -129,3 +130,14 @@ def update_from_docx(did):
     report = services.update_from_docx(user, document, data=data, filename=upload.filename)
     db.session.commit()
     return jsonify(update_json(report))
+
+
+@endpoint("/documents/<int:did>/compare/export.docx", "GET",
+          "A comparison of two versions (?from=VID&to=VID|current) as a Word file with tracked changes",
+          tag="export", response=DOCX, query=CompareQuery, errors=(400, 401, 404, 429))
+@costly("RATELIMIT_EXPORT")
+def compare_docx(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    old, new = _compared(document, "from"), _compared(document, "to")  # as the PDF redline checks them
+    return docx_response(*services.export_redline_docx(document, old, new))

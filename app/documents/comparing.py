@@ -705,15 +705,18 @@ def _plain(items: list[_Item], coarse_ids: set) -> str:
     return "\n\n".join(lines)
 
 
-def compare_html(old_html: str, new_html: str, *, deadline: float | None = None, id_prefix: str = "") -> Comparison:
+def compare_html(old_html: str, new_html: str, *, deadline: float | None = None, id_prefix: str = "",
+                 moves: bool = True) -> Comparison:
     """Compare two rendered (sanitised) HTML texts. `deadline` (time.monotonic()) is when word-level work
-    stops: the changed blocks left are then shown whole, and the answer says it is coarser."""
+    stops: the changed blocks left are then shown whole, and the answer says it is coarser. `moves=False`:
+    a moved block is shown deleted at its old place and inserted at its new one (the Word redline, whose
+    tracked changes must give back both texts exactly)."""
     old = _Reader("o").read(old_html)
     new = _Reader("n").read(new_html)
     _prepare(old)
     _prepare(new)
     # Past the deadline already (a large text read slowly): no search for moves either.
-    items = _align(old, new, find_moves=deadline is None or time.monotonic() < deadline)
+    items = _align(old, new, find_moves=moves and (deadline is None or time.monotonic() < deadline))
     too_big = sum(len(b.tokens) for b in old) + sum(len(b.tokens) for b in new) > MAX_TOKENS
     coarse_ids: set[int] = set()
     for item in items:

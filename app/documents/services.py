@@ -410,7 +410,7 @@ def section_diff(section: Section, from_number, to_number) -> list[tuple[int, st
 
 
 def compare_texts(old_text: str, new_text: str, *, deadline: float | None = None, id_prefix: str = "",
-                  for_print: bool = False) -> Comparison:
+                  for_print: bool = False, moves: bool = True) -> Comparison:
     """Two Markdown texts compared as people read them (comparing.py): each rendered with the app's bounded,
     cached rendering (for print: without relative links), then compared word by word on the formatted text.
     Every page, PDF and e-mail that shows a change goes through here."""
@@ -419,7 +419,8 @@ def compare_texts(old_text: str, new_text: str, *, deadline: float | None = None
     render = render_for_print if for_print else render_cached
     if deadline is None:
         deadline = time.monotonic() + DIFF_REFINE_BUDGET
-    return compare_html(render(old_text or ""), render(new_text or ""), deadline=deadline, id_prefix=id_prefix)
+    return compare_html(render(old_text or ""), render(new_text or ""), deadline=deadline, id_prefix=id_prefix,
+                        moves=moves)
 
 
 def section_comparison(section: Section, from_number, to_number) -> Comparison:

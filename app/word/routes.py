@@ -69,3 +69,15 @@ def update_from_word(did):
         flash(services.update_message(report), "success")
         return redirect(url_for("documents.show", did=document.id))
     return render_template("word/update.html", document=document)
+
+
+@bp.get("/documents/<int:did>/compare/export.docx")
+@login_required
+@costly("RATELIMIT_EXPORT")
+def compare_docx(did):
+    """The comparison of two versions (?from=VID&to=VID|current) as Word tracked changes: whoever may
+    download the PDF redline."""
+    document = document_for(current_user, did)
+    old = services.compared_version(document, "from", request.args.get("from"))
+    new = services.compared_version(document, "to", request.args.get("to"))
+    return docx_response(*services.export_redline_docx(document, old, new))

@@ -340,3 +340,94 @@ def update_message(report: UpdateReport) -> str:
     if not_applied:
         parts.append("Not applied: " + "; ".join(not_applied) + ".")
     return " ".join(parts)
+
+
+def compared_version(document: Document, name: str, value: str | None) -> Version | None:
+    """?from= / ?to= of a comparison: a version of this document, or None for the current text ("current" or
+    absent). Not an id: Invalid naming the field (400); not a version of this document: NotFound."""
+    from app.errors import NotFound
+
+    if value in (None, "", "current"):
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) < 12):
+        raise Invalid("Not a version of this document.", fields={name: "A version id or 'current'."})
+    version = db.session.get(Version, int(value))
+    if version is None or version.document_id != document.id:
+        raise NotFound("No such version.")
+    return version
+
+
+def _redline_facts(document: Document, old: Version | None, new: Version | None):
+    import time
+    from collections import deque
+
+    from app.documents.importing import section_numbers
+    from app.util import utcnow
+    from app.word.redline import RedlineFacts, RedlineSection
+
+    def state(version):
+        if version is not None:
+            return documents.version_state(version)
+        return [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level,
+                 "revision": s.current_revision} for s in documents.live_sections(document)]
+
+    a, b = state(old), state(new)
+    for side in (a, b):
+        for item, number in zip(side, section_numbers([i["level"] for i in side])):
+            item["numbered"] = f"{number} {item['heading']}"
+    moved = {e["section_id"] for e in documents.document_diff(document, old, new, source=False) if e["moved"]}
+    a_by_id = {item["section_id"]: item for item in a}
+    # On both sides and in the same order: written once, compared; the others are deleted where they were and
+    # inserted where they are.
+    kept_set = {item["section_id"] for item in b if item["section_id"] in a_by_id and item["section_id"] not in moved}
+    deadline = time.monotonic() + current_app.config.get("WORD_REDLINE_SECONDS", 60.0)
+
+    def compared(before, after, sid):
+        return documents.compare_texts(before["body"] if before else "", after["body"] if after else "",
+                                       deadline=deadline, id_prefix=f"s{sid}-", for_print=True, moves=False).html
+
+    def gone(item):
+        return RedlineSection(item["numbered"], item["level"], None, item["level"],
+                              compared(item, None, item["section_id"]))
+
+    sections: list = []
+    pending = deque(a)  # the older side, in order: written (deleted) until the next section kept on both sides
+    for item in b:
+        sid = item["section_id"]
+        if sid in kept_set:
+            while pending and pending[0]["section_id"] != sid:
+                gone_item = pending.popleft()
+                if gone_item["section_id"] not in kept_set:
+                    sections.append(gone(gone_item))
+            pending.popleft()
+            before = a_by_id[sid]
+            html = (compared(before, item, sid) if before["body"] != item["body"]
+                    else render_for_print(item["body"]))
+            sections.append(RedlineSection(before["numbered"], before["level"], item["numbered"], item["level"],
+                                           html))
+        else:
+            sections.append(RedlineSection(None, item["level"], item["numbered"], item["level"],
+                                           compared(None, item, sid)))
+    sections += [gone(item) for item in pending if item["section_id"] not in kept_set]
+    if new is not None:
+        author = new.created_by.name if new.created_by is not None else document.group.name
+        date = new.created_at
+    else:
+        author, date = document.group.name, utcnow()
+    return RedlineFacts(
+        document_id=document.id, title=new.title if new else document.title, group_name=document.group.name,
+        old_label=old.name if old else "The current text", new_label=new.name if new else "The current text",
+        author=author, date=date,
+        language=getattr(document, "language", None) or current_app.config["EXPORT_LANGUAGE"], sections=sections)
+
+
+def export_redline_docx(document: Document, old: Version | None, new: Version | None) -> tuple[bytes, str]:
+    """(the .docx, its file name): the comparison of `old` with `new` (None: the current text) as Word
+    tracked changes by the newer version's creator, on its date (the current text: the group, now)."""
+    from app.word.redline import build_redline_docx
+
+    facts = _redline_facts(document, old, new)
+    slug = re.sub(r"[^a-z0-9]+", "-", document.title.lower()).strip("-")[:60]
+    a = f"v{old.number}" if old is not None else "current"
+    b = f"v{new.number}" if new is not None else "current"
+    return run_unlocked(build_redline_docx, facts), f"{slug or 'document'}-compare-{a}-{b}.docx"

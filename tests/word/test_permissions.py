@@ -96,6 +96,8 @@ DOWNLOADS = [
     ("api", "/api/v1/documents/{did}/export.docx?comments=1"),
     ("api", "/api/v1/versions/{vid}/export.docx"),
     ("api", "/api/v1/versions/{vid}/export.docx?comments=1"),
+    ("page", "/documents/{did}/compare/export.docx?from={vid}&to=current"),
+    ("api", "/api/v1/documents/{did}/compare/export.docx?from={vid}&to=current"),
 ]
 
 
