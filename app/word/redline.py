@@ -65,6 +65,7 @@ class _TrackedWriter(_Writer):
         self.next_id = 1
         self.change: str | None = None  # "ins" or "del" while inside one
         self.superscript = False
+        self.format_note: str | None = None  # "(bold added)": a change of formatting alone, in words
 
     def revision(self, kind: str):
         element = OxmlElement(f"w:{kind}")
@@ -106,8 +107,34 @@ class _TrackedWriter(_Writer):
             run.font.name = "Courier New"
         if self.superscript:
             run.font.superscript = True
+        if self.format_note:
+            self.format_change(run, self.format_note, bold=bool(bold), italic=bool(italic), strike=bool(strike))
         self.track(run._r)
         return run
+
+    def format_change(self, run, note: str, **now: bool) -> None:
+        """A change of formatting alone as Word's w:rPrChange, holding the older formatting: so that
+        "Reject all" gives the older formatting too. Only what this writer itself sets is said
+        (bold; italics, as which underline is written; strikethrough); a changed link has no Word form."""
+        was = dict(now)
+        for word, flag in (("bold", "bold"), ("italics", "italic"), ("underline", "italic"),
+                           ("strikethrough", "strike")):
+            if f"{word} added" in note:
+                was[flag] = False
+            elif f"{word} removed" in note:
+                was[flag] = True
+        if was == now:
+            return
+        change = OxmlElement("w:rPrChange")
+        for name, value in (("w:id", str(self.next_id)), ("w:author", self.author), ("w:date", self.date)):
+            change.set(qn(name), value)
+        self.next_id += 1
+        older = OxmlElement("w:rPr")
+        for flag, tag in (("bold", "w:b"), ("italic", "w:i"), ("strike", "w:strike")):
+            if was[flag]:
+                older.append(OxmlElement(tag))
+        change.append(older)
+        run._r.get_or_add_rPr().append(change)
 
     def inline(self, paragraph, element, bold=False, italic=False, strike=False, code=False, skip_blocks=False):
         kind = _BLOCK_CHANGE.get((element.get("class") or "").strip())
@@ -125,6 +152,10 @@ class _TrackedWriter(_Writer):
                 self.change = outer
             elif tag == "a" and (child.get("href") or "").startswith(("http://", "https://", "mailto:")):
                 self.link(paragraph, child, bold, italic, strike, code)
+            elif tag == "span" and child.get("data-was"):
+                outer, self.format_note = self.format_note, child.get("data-was")
+                self.inline(paragraph, child, bold, italic, strike, code)
+                self.format_note = outer
             elif tag == "sup":
                 outer, self.superscript = self.superscript, True
                 self.inline(paragraph, child, bold, italic, strike, code)
@@ -180,6 +211,14 @@ def _readable(html: str):
     """The comparison HTML as a tree, without what is said for people only, and with footnotes and code
     blocks as paragraphs (so that changes inside them are tracked like any other)."""
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    for changed in root.xpath(".//span[@class='diff-format']"):  # the note says what it was: kept for Word
+        note = changed.getnext()
+        if note is not None and "diff-note" in (note.get("class") or ""):
+            changed.set("data-was", note.text_content())
+            following = note.getnext()
+            if note.tail and not note.tail.strip() and following is not None \
+                    and following.get("class") == "diff-format":  # the space between two words changed alike
+                following.text, note.tail = note.tail + (following.text or ""), None
     for element in list(root.iter()):
         if isinstance(element.tag, str) and any(name in (element.get("class") or "").split() for name in _NOT_TEXT):
             element.drop_tree()

@@ -380,7 +380,7 @@ def _redline_facts(document: Document, old: Version | None, new: Version | None)
     # On both sides and in the same order: written once, compared; the others are deleted where they were and
     # inserted where they are.
     kept_set = {item["section_id"] for item in b if item["section_id"] in a_by_id and item["section_id"] not in moved}
-    deadline = time.monotonic() + current_app.config.get("WORD_REDLINE_SECONDS", 60.0)
+    deadline = time.monotonic() + documents.PRINT_COMPARE_BUDGET  # as the PDF redline: then whole blocks
 
     def compared(before, after, sid):
         return documents.compare_texts(before["body"] if before else "", after["body"] if after else "",

@@ -130,7 +130,7 @@ def test_the_changes_are_word_revisions_with_author_date_and_ids_and_no_screen_r
     body = _body(data)
     revisions = list(body.iter(W_INS, W_DEL))
     assert len(revisions) >= 6
-    ids = [r.get(qn("w:id")) for r in revisions]
+    ids = [r.get(qn("w:id")) for r in body.iter(W_INS, W_DEL, qn("w:rPrChange"))]
     assert len(set(ids)) == len(ids)
     assert {r.get(qn("w:author")) for r in revisions} == {people["editor"].name}
     assert {r.get(qn("w:date")) for r in revisions} == {second.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -145,6 +145,11 @@ def test_the_changes_are_word_revisions_with_author_date_and_ids_and_no_screen_r
     paragraphs = docx.Document(io.BytesIO(data)).paragraphs
     reports = next(p for p in paragraphs if p.text.startswith("Each city reports"))
     assert "".join(run.text for run in reports.runs if run.bold) == "once a year"
+    # ... and the older formatting is kept in Word's formatting change, for "Reject all".
+    changes = [run._r.find(f"{qn('w:rPr')}/{qn('w:rPrChange')}") for run in reports.runs if run.bold]
+    assert changes and all(c is not None and c.find(f"{qn('w:rPr')}/{qn('w:b')}") is None
+                           and c.get(qn("w:author")) == people["editor"].name for c in changes)
+    assert reports.runs[0]._r.find(f"{qn('w:rPr')}/{qn('w:rPrChange')}") is None  # "Each city reports " as it was
     # Headings keep Word's heading styles, the added section's too.
     # (python-docx's paragraph.text leaves out the runs inside a revision: the XML is read.)
     headings = {"".join(t.text for t in p.iter(qn("w:t"), qn("w:delText"))): p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
