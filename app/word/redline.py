@@ -230,6 +230,7 @@ def _readable(html: str):
             kind = _BLOCK_CHANGE.get((item.get("class") or "").strip())
             label = lxml_html.Element(kind) if kind else None
             prefix = f"[{number}] "
+            item.text = (item.text or "").lstrip() or None
             if label is not None:
                 label.text = prefix
                 label.tail = item.text

@@ -211,3 +211,42 @@ def test_a_version_of_another_document_is_not_found(api, compared):
     response = api(people["observer"]).get(f"/api/v1/documents/{document.id}/compare/export.docx",
                                           query_string={"from": elsewhere.id, "to": "current"})
     assert response.status_code == 404
+
+
+PAIRS = {
+    "a list item added and one nested": ("- one\n- two\n", "- one\n- one and a half\n  - deeper\n- two\n"),
+    "a link's words and address": ("See [the rules](https://example.eu/a) now.",
+                                   "See [the new rules](https://example.eu/b) now."),
+    "a footnote": ("Buses.[^1]\n\n[^1]: Electric ones.", "Buses.[^1]\n\n[^1]: Electric or hydrogen ones."),
+    "a code block": ("```\nold = 1\n```", "```\nnew = 2\n```"),
+    "paragraphs inserted, removed and moved": ("A first point here.\n\nB second point here.\n\nC third point.",
+                                               "C third point.\n\nA first point here, changed.\n\nD new."),
+    "a table row added": ("| a | b |\n|---|---|\n| 1 | 2 |\n", "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n"),
+    "a quote and a heading": ("> Quoted words.\n\n### Small title", "> Quoted other words.\n\n### Small heading"),
+    "italics removed, strikethrough added": ("*All* of it, and ~~none~~ more.", "All of it, and ~~none more~~."),
+    "emptied": ("Something.", ""),
+}
+
+
+@pytest.mark.parametrize("old, new", PAIRS.values(), ids=PAIRS.keys())
+def test_accept_and_reject_all_give_either_text_for_all_kinds_of_blocks(app, old, new):
+    from datetime import datetime
+
+    from app.documents.rendering import render_for_print
+    from app.word.redline import RedlineFacts, RedlineSection, build_redline_docx
+
+    def redline(html):
+        facts = RedlineFacts(document_id=1, title="T", group_name="G", old_label="a", new_label="b",
+                             author="Ann", date=datetime(2026, 1, 2, 3, 4, 5), language="en",
+                             sections=[RedlineSection("1 S", 1, "1 S", 1, html)])
+        return _body(build_redline_docx(facts))
+
+    with app.test_request_context():
+        changed = redline(services.compare_texts(old, new, for_print=True, moves=False).html)
+        newer, older = redline(render_for_print(new)), redline(render_for_print(old))
+    def words(lines):  # the engine reads a no-break space as a space; an empty section's empty paragraph
+        return [" ".join(line.split()) for line in lines if line.strip()]
+
+    assert words(_resolve(changed, accept=True)) == words(_resolve(newer, accept=True))
+    assert words(_resolve(changed, accept=False)) == words(_resolve(older, accept=True))
+    assert "[inserted" not in "".join(_resolve(changed, accept=True) + _resolve(changed, accept=False))
