@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 
 import docx
@@ -250,3 +252,15 @@ def test_accept_and_reject_all_give_either_text_for_all_kinds_of_blocks(app, old
     assert words(_resolve(changed, accept=True)) == words(_resolve(newer, accept=True))
     assert words(_resolve(changed, accept=False)) == words(_resolve(older, accept=True))
     assert "[inserted" not in "".join(_resolve(changed, accept=True) + _resolve(changed, accept=False))
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_redline_with_both_sides_shown(api, compared, tmp_path):
+    document, first, second, people = compared
+    (tmp_path / "redline.docx").write_bytes(_download(api, people["editor"], document, first.id, second.id))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "txt:Text", "--outdir", str(tmp_path), str(tmp_path / "redline.docx")],
+                   check=True, timeout=120, capture_output=True)
+    text = (tmp_path / "redline.txt").read_text(encoding="utf-8-sig")
+    # Shown with its changes, as Word and LibreOffice open a file with tracked changes: both words are there.
+    assert "cleanzero-emission" in text and "3 Monitoring" in text and "3 Old promises" in text
