@@ -264,3 +264,14 @@ def test_libreoffice_opens_the_redline_with_both_sides_shown(api, compared, tmp_
     text = (tmp_path / "redline.txt").read_text(encoding="utf-8-sig")
     # Shown with its changes, as Word and LibreOffice open a file with tracked changes: both words are there.
     assert "cleanzero-emission" in text and "3 Monitoring" in text and "3 Old promises" in text
+
+
+def test_the_page_says_which_version_is_wrong(app, login, compared):
+    document, first, second, people = compared
+    client = app.test_client()
+    login(client, people["observer"])
+    response = client.get(f"/documents/{document.id}/compare/export.docx?from=abc&to=current",
+                          headers={"Referer": f"http://localhost/documents/{document.id}/compare"},
+                          follow_redirects=True)
+    assert response.mimetype == "text/html"
+    assert "from: A version id or &#39;current&#39;." in response.get_data(as_text=True)
