@@ -583,7 +583,7 @@ def test_an_odd_section_level_answers_400(api, make_group, level):
 
 def test_calendar_lines_carry_no_unicode_line_separator(app):
     """icalendar escapes CR and LF only: U+2028 in a stored title would end the line in some readers."""
-    from app.roadmaps.services import actions_ics
+    from app.roadmaps.exporting import actions_ics
 
     row = {"action_id": 1, "document_id": 2, "due_on": "2027-03-15", "title": "Joint\u2028tender",
            "document": "Bus\u2029roadmap", "due": "15 March 2027", "status_label": "Planned\x85", "owners": [],
