@@ -30,15 +30,17 @@ def test_a_text_within_its_cpu_bound_is_formatted_though_the_processor_is_shared
         alone = rendering.render_markdown(f"{SLOWISH} {n}")
         costs.append(time.monotonic() - started)
         assert "shown as written" not in alone
-    bound = max(0.3, min(costs) * 1.5)
+    # Twice the quickest: a render sharing its processor pays some CPU time of its own for it (caches,
+    # switches), while its wall time, with three others on the processor, is about four times its CPU time.
+    bound = max(0.3, min(costs) * 2.0)
     monkeypatch.setattr(rendering, "RENDER_SECONDS", bound)
 
     process = _idle_render_process()
     cpu = sorted(os.sched_getaffinity(0))[0]
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
     try:
         for pid in [process.popen.pid] + [hog.pid for hog in hogs]:
-            os.sched_setaffinity(pid, {cpu})  # the render gets about a third of one processor
+            os.sched_setaffinity(pid, {cpu})  # the render gets about a quarter of one processor
         started = time.monotonic()
         shared = rendering.render_markdown(SLOWISH + " shared")
         wall = time.monotonic() - started
