@@ -24,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from lxml import html as lxml_html
 
-from app.word.exporting import _set_language, _Writer, _xml_text
+from app.word.exporting import _set_language, _Writer, _xml_text, look_like_a_link
 
 _BLOCK_CHANGE = {"diff-block-ins": "ins", "diff-block-del": "del"}
 _NOT_TEXT = ("visually-hidden", "diff-note", "diff-coarse-note")
@@ -183,13 +183,7 @@ class _TrackedWriter(_Writer):
         hyperlink.set(qn("r:id"), paragraph.part.relate_to(element.get("href"), RT.HYPERLINK, is_external=True))
         for item in written:
             for r in item.iter(qn("w:r")):
-                rpr = r.get_or_add_rPr()
-                color = OxmlElement("w:color")
-                color.set(qn("w:val"), "0563C1")
-                underline = OxmlElement("w:u")
-                underline.set(qn("w:val"), "single")
-                rpr.append(color)
-                rpr.append(underline)
+                look_like_a_link(r.get_or_add_rPr())
             hyperlink.append(item)
         paragraph._p.append(hyperlink)
 
