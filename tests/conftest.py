@@ -268,6 +268,25 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
+def api_as(app, world, caller) -> ApiClient:
+    """An API client for one of the permission tables' callers (world.people[caller]); "anonymous" has none."""
+    from app.auth.services import create_api_token
+
+    if caller == "anonymous":
+        return ApiClient(app.test_client())
+    _token, raw = create_api_token(world.people[caller], "permissions")
+    db.session.commit()
+    return ApiClient(app.test_client(), raw)
+
+
+def page_as(app, login, world, caller):
+    """A browser client and its CSRF token (an anonymous visitor has one too)."""
+    client = app.test_client()
+    if caller == "anonymous":
+        return client, csrf_token_from(client.get("/login").get_data(as_text=True))
+    return client, login(client, world.people[caller])
+
+
 @pytest.fixture
 def login(app):
     """login(client, user) signs in through the real form; returns the CSRF token of the session."""

@@ -21,7 +21,7 @@ from app.groups.models import Invitation, Membership
 from app.groups.services import create_group
 from app.organisations.models import Representative
 from app.util import new_token, token_hash, utcnow
-from tests.conftest import ApiClient, assert_refused, csrf_token_from
+from tests.conftest import ApiClient, api_as, assert_refused, page_as
 
 ROLES = ("observer", "member", "editor", "coordinator")
 CALLERS = (*ROLES, "outsider", "anonymous")
@@ -69,22 +69,6 @@ def world(make_group, make_user, make_organisation):
     people["user"] = people["outsider"]
     db.session.commit()
     return World(group, other_group, people, target, invitation, organisation, representative)
-
-
-def api_as(app, world, caller) -> ApiClient:
-    if caller == "anonymous":
-        return ApiClient(app.test_client())
-    _token, raw = create_api_token(world.people[caller], "matrix")
-    db.session.commit()
-    return ApiClient(app.test_client(), raw)
-
-
-def page_as(app, login, world, caller):
-    """A browser client and its CSRF token (an anonymous visitor has one too)."""
-    client = app.test_client()
-    if caller == "anonymous":
-        return client, csrf_token_from(client.get("/login").get_data(as_text=True))
-    return client, login(client, world.people[caller])
 
 
 def _main(response) -> str:

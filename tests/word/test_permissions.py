@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.auth.services import create_api_token
 from app.comments.models import Amendment, Comment
 from app.comments.services import add_comment
 from app.documents import services as documents
@@ -25,7 +24,7 @@ from app.extensions import db
 from app.groups.services import create_group
 from app.notifications.models import Notification
 from app.word.services import DOCX_MIMETYPE
-from tests.conftest import ApiClient, csrf_token_from
+from tests.conftest import api_as, page_as
 from tests.word.builders import save, statement, tracked
 
 ROLES = ("observer", "member", "editor", "coordinator")
@@ -59,21 +58,6 @@ def world(make_group, make_user):
     version = documents.create_version(people["editor"], document, label="For the board")
     db.session.commit()
     return World(group.id, document.id, version.id, people)
-
-
-def api_as(app, world, caller) -> ApiClient:
-    if caller == "anonymous":
-        return ApiClient(app.test_client())
-    _token, raw = create_api_token(world.people[caller], "word")
-    db.session.commit()
-    return ApiClient(app.test_client(), raw)
-
-
-def page_as(app, login, world, caller):
-    client = app.test_client()
-    if caller == "anonymous":
-        return client, csrf_token_from(client.get("/login").get_data(as_text=True))
-    return client, login(client, world.people[caller])
 
 
 def fill(path: str, world: World, *, did=None, vid=None) -> str:
