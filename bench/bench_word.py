@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import re
 import sys
@@ -93,18 +94,17 @@ def long_sections() -> list[dict]:
     return sections
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--save", help="keep the 150-page .docx here")
-    args = parser.parse_args()
+
+@contextlib.contextmanager
+def benchmark_document():
+    """(editor, group, document): the 280-section benchmark document in a fresh SQLite database, inside an
+    application context; the Word benchmarks (this one and bench_word_redline.py) start from it."""
     from flask_migrate import upgrade
 
     from app.auth.services import create_user
-    from app.comments.services import add_comment
     from app.documents import services as documents
     from app.extensions import db
     from app.groups.services import create_group
-    from app.word import services as word
 
     with tempfile.TemporaryDirectory() as folder:
         app = make_app(f"sqlite:///{folder}/bench.db")
@@ -112,39 +112,52 @@ def main() -> None:
             upgrade()
             user = create_user("bench@example.eu", "Bench Editor", "bench-password-2026")
             group = create_group(user, "Bench group")
-            sections = source_sections()
             big = documents.create_document(user, group, title="Benchmark document", kind="statement",
-                                            sections=sections)
+                                            sections=source_sections())
             db.session.commit()
-            started = time.perf_counter()
-            data, _name = word.export_docx(big)
-            export_seconds = time.perf_counter() - started
+            yield user, group, big
 
-            long = long_sections()
-            source = documents.create_document(user, group, title="A long statement", kind="statement",
-                                               sections=long)
-            for section in documents.live_sections(source)[::5]:
-                words = section.body.split()[:3]
-                quote = " ".join(words) if len(words) == 3 and " ".join(words) in section.body else None
-                add_comment(user, section, body="Is this still what we mean?", quote=quote)
-            db.session.commit()
-            exported = word.export_docx(source, with_comments=True)[0]
-            body_xml, changed = with_tracked_changes(zipfile.ZipFile(io.BytesIO(exported)).read("word/document.xml"))
-            long_docx = without_accord_part(exported, body_xml)
-            if args.save:
-                Path(args.save).write_bytes(long_docx)
-            words = sum(len(s["body"].split()) for s in long)
-            started = time.perf_counter()
-            word.read_upload(long_docx)
-            convert_seconds = time.perf_counter() - started
-            db.session.commit()
-            started = time.perf_counter()
-            report = word.import_docx(user, group, data=long_docx)
-            db.session.commit()
-            import_seconds = time.perf_counter() - started
-            imported = len(documents.live_sections(report.document))
-            assert imported == len(long), (imported, len(long))
-    print(f"export: {len(sections)} sections, {len(data) / 1024:.0f} KiB .docx in {export_seconds:.2f} s "
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--save", help="keep the 150-page .docx here")
+    args = parser.parse_args()
+    from app.comments.services import add_comment
+    from app.documents import services as documents
+    from app.extensions import db
+    from app.word import services as word
+
+    with benchmark_document() as (user, group, big):
+        section_count = len(documents.live_sections(big))
+        started = time.perf_counter()
+        data, _name = word.export_docx(big)
+        export_seconds = time.perf_counter() - started
+
+        long = long_sections()
+        source = documents.create_document(user, group, title="A long statement", kind="statement",
+                                           sections=long)
+        for section in documents.live_sections(source)[::5]:
+            words = section.body.split()[:3]
+            quote = " ".join(words) if len(words) == 3 and " ".join(words) in section.body else None
+            add_comment(user, section, body="Is this still what we mean?", quote=quote)
+        db.session.commit()
+        exported = word.export_docx(source, with_comments=True)[0]
+        body_xml, changed = with_tracked_changes(zipfile.ZipFile(io.BytesIO(exported)).read("word/document.xml"))
+        long_docx = without_accord_part(exported, body_xml)
+        if args.save:
+            Path(args.save).write_bytes(long_docx)
+        words = sum(len(s["body"].split()) for s in long)
+        started = time.perf_counter()
+        word.read_upload(long_docx)
+        convert_seconds = time.perf_counter() - started
+        db.session.commit()
+        started = time.perf_counter()
+        report = word.import_docx(user, group, data=long_docx)
+        db.session.commit()
+        import_seconds = time.perf_counter() - started
+        imported = len(documents.live_sections(report.document))
+        assert imported == len(long), (imported, len(long))
+    print(f"export: {section_count} sections, {len(data) / 1024:.0f} KiB .docx in {export_seconds:.2f} s "
           "(target < 5 s)")
     print(f"import: {words // WORDS_PER_PAGE} pages ({words:,} words), {len(long_docx) / 1024:.0f} KiB .docx with "
           f"{report.comments} Word comments and tracked changes in {changed} paragraphs: {imported} sections, "
