@@ -422,7 +422,16 @@ def test_odd_numbers_in_comparisons_answer_400_or_404(client, login, api, versio
         assert response.status_code in (400, 404), (path, response.status_code)
         assert response.get_json()["error"]["code"] in ("invalid", "not_found")
     login(client, people["member"])
-    assert client.get(f"/documents/{document.id}/compare?from={value}&to=current").status_code in (400, 404)
+    # The compare page, its PDF and .docx read ?from= alike (documents.services.compared_version): not an id is
+    # invalid input, said on the page the person came from; an id of no version of this document is not found.
+    for path in (f"/documents/{document.id}/compare", f"/documents/{document.id}/compare/export.pdf",
+                 f"/documents/{document.id}/compare/export.docx"):
+        response = client.get(f"{path}?from={value}&to=current")
+        if response.status_code == 302:
+            assert "Not a version of this document." in client.get(response.headers["Location"]).get_data(
+                as_text=True), path
+        else:
+            assert response.status_code == 404, (path, response.status_code)
     # The section's diff page reads an odd number as none given: the latest change is shown.
     assert client.get(f"/sections/{section.id}/diff?from={value}&to={value}").status_code == 200
     assert client.get(f"/documents/{document.id}?saved={value}").status_code == 200

@@ -26,7 +26,6 @@ from app.documents.forms import (
     VersionForm,
 )
 from app.documents.fragments import PAGE_BODY, Rights, SectionFrames, toc_items
-from app.documents.models import Version
 from app.documents.permissions import (
     can_arrange,
     can_create_document,
@@ -416,16 +415,7 @@ def compare(did):
     b_arg = request.args.get("to") or (str(versions[0].id) if len(versions) > 1 else "current")
     view = request.args.get("view") if request.args.get("view") in ("side", "source") else "inline"
 
-    def pick(value):
-        if value == "current":
-            return None
-        number = id_or_none(value)
-        version = db.session.get(Version, number) if number is not None else None
-        if version is None or version.document_id != document.id:
-            abort(404)
-        return version
-
-    old, new = pick(a_arg), pick(b_arg)
+    old, new = services.compared_version(document, "from", a_arg), services.compared_version(document, "to", b_arg)
     changes = services.document_diff(document, old, new, formatted=view != "source", source=view == "source")
     summary = {kind: sum(1 for c in changes if c["change"] == kind)
                for kind in ("added", "removed", "modified", "moved", "unchanged")}

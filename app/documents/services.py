@@ -37,7 +37,7 @@ from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, lock_row
 from app.ordering import OrderWords, apply_order, order_after_move, renumber
 from app.util import iso, utcnow
-from app.validation import FieldErrors, clean_choice, clean_id, clean_long_text, clean_text
+from app.validation import FieldErrors, clean_choice, clean_id, clean_long_text, clean_text, id_or_none
 
 MAX_SECTIONS = 2000
 DIFF_REFINE_BUDGET = 0.8  # seconds of word-level refinement per document comparison
@@ -514,6 +514,21 @@ def version_state(version: Version) -> list[dict]:
         sid = item["section_id"]
         item["body"] = current[sid] if sid in current else revision_text(sid, item["revision"])
     return state
+
+
+def compared_version(document: Document, name: str, value: str | None) -> Version | None:
+    """?from= / ?to= of a comparison (the compare page, its PDF and .docx downloads): a version of this
+    document, or None for the current text ("current" or absent). Not an id: Invalid naming the field (400);
+    not a version of this document: NotFound."""
+    if value in (None, "", "current"):
+        return None
+    number = id_or_none(value)
+    if number is None:
+        raise Invalid("Not a version of this document.", fields={name: "A version id or 'current'."})
+    version = db.session.get(Version, number)
+    if version is None or version.document_id != document.id:
+        raise NotFound("No such version.")
+    return version
 
 
 # --- document diffs -------------------------------------------------------------

@@ -15,14 +15,14 @@ from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm
 from app.concurrency import costly
+from app.documents import services as documents
 from app.documents import workflow
-from app.documents.models import Version
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import AccordError
 from app.export import services, specs, verification
 from app.export.models import Export
-from app.extensions import db, reads_only
+from app.extensions import reads_only
 
 bp = Blueprint("export", __name__)
 
@@ -61,21 +61,13 @@ def document_pdf(did):
     return _answer(export, status_url=url_for("export.status", eid=export.id))
 
 
-def _compared(document, value):
-    if value in (None, "", "current"):
-        return None
-    version = db.session.get(Version, int(value)) if value.isascii() and value.isdigit() and len(value) < 12 else None
-    if version is None or version.document_id != document.id:
-        abort(404)
-    return version
-
-
 @bp.get("/documents/<int:did>/compare/export.pdf")
 @login_required
 @costly("RATELIMIT_EXPORT")
 def compare_pdf(did):
     document = document_for(current_user, did)
-    old, new = _compared(document, request.args.get("from")), _compared(document, request.args.get("to"))
+    old = documents.compared_version(document, "from", request.args.get("from"))
+    new = documents.compared_version(document, "to", request.args.get("to"))
     export = services.render_in_background(current_user, specs.redline_spec(document, old, new))
     return _answer(export, status_url=url_for("export.status", eid=export.id))
 

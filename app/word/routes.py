@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from app.concurrency import costly
+from app.documents import services as documents
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import PermissionDenied
@@ -78,6 +79,6 @@ def compare_docx(did):
     """The comparison of two versions (?from=VID&to=VID|current) as Word tracked changes: whoever may
     download the PDF redline."""
     document = document_for(current_user, did)
-    old = services.compared_version(document, "from", request.args.get("from"))
-    new = services.compared_version(document, "to", request.args.get("to"))
+    old = documents.compared_version(document, "from", request.args.get("from"))
+    new = documents.compared_version(document, "to", request.args.get("to"))
     return docx_response(*services.export_redline_docx(document, old, new))

@@ -342,21 +342,6 @@ def update_message(report: UpdateReport) -> str:
     return " ".join(parts)
 
 
-def compared_version(document: Document, name: str, value: str | None) -> Version | None:
-    """?from= / ?to= of a comparison: a version of this document, or None for the current text ("current" or
-    absent). Not an id: Invalid naming the field (400); not a version of this document: NotFound."""
-    from app.errors import NotFound
-
-    if value in (None, "", "current"):
-        return None
-    if not (value.isascii() and value.isdigit() and len(value) < 12):
-        raise Invalid("Not a version of this document.", fields={name: "A version id or 'current'."})
-    version = db.session.get(Version, int(value))
-    if version is None or version.document_id != document.id:
-        raise NotFound("No such version.")
-    return version
-
-
 def _redline_facts(document: Document, old: Version | None, new: Version | None):
     import time
     from collections import deque
