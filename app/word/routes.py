@@ -51,25 +51,35 @@ def can_update_from_word(user, document) -> bool:
             and role_at_least(role_in(user, document.group_id), "editor"))
 
 
-@bp.route("/documents/<int:did>/word-update", methods=["GET", "POST"])
-@login_required
-@costly("RATELIMIT_EXPORT")
-def update_from_word(did):
+def _document_to_update(did):
     document = document_for(current_user, did)
     if not role_at_least(role_in(current_user, document.group_id), "editor"):
         raise PermissionDenied("Only editors and coordinators update a document from a Word file.")
-    if request.method == "POST":
-        upload = request.files.get("file")
-        data = upload.read() if upload is not None else b""
-        if not data:
-            flash("Choose the Word file (.docx) to upload.", "error")
-            return render_template("word/update.html", document=document), 400
-        db.session.commit()  # nothing written yet: the conversion runs with no transaction open
-        report = services.update_from_docx(current_user, document, data=data, filename=upload.filename)
-        db.session.commit()
-        flash(services.update_message(report), "success")
-        return redirect(url_for("documents.show", did=document.id))
-    return render_template("word/update.html", document=document)
+    return document
+
+
+@bp.get("/documents/<int:did>/word-update")
+@login_required
+def update_from_word(did):
+    """The upload form (not a costly request: only the upload is counted by the rate limit)."""
+    return render_template("word/update.html", document=_document_to_update(did))
+
+
+@bp.post("/documents/<int:did>/word-update")
+@login_required
+@costly("RATELIMIT_EXPORT")
+def update_from_word_upload(did):
+    document = _document_to_update(did)
+    upload = request.files.get("file")
+    data = upload.read() if upload is not None else b""
+    if not data:
+        flash("Choose the Word file (.docx) to upload.", "error")
+        return render_template("word/update.html", document=document), 400
+    db.session.commit()  # nothing written yet: the conversion runs with no transaction open
+    report = services.update_from_docx(current_user, document, data=data, filename=upload.filename)
+    db.session.commit()
+    flash(services.update_message(report), "success")
+    return redirect(url_for("documents.show", did=document.id))
 
 
 @bp.get("/documents/<int:did>/compare/export.docx")
