@@ -89,6 +89,11 @@ class Config:
     TOC_CACHE_SIZE = 500
     TOC_CACHE_CHARS = None
 
+    # The interface's language when neither the person's profile nor their browser names one of app.i18n's
+    # LANGUAGES, and the time zone of every time shown to someone who has not chosen one (stored times are UTC).
+    DEFAULT_LANGUAGE = os.environ.get("DEFAULT_LANGUAGE", "en")
+    DEFAULT_TIME_ZONE = os.environ.get("DEFAULT_TIME_ZONE", "Europe/Brussels")
+
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)

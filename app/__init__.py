@@ -45,6 +45,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.logger.setLevel(logging.INFO)
 
     _init_extensions(app)
+    from app.i18n import init_i18n
+
+    init_i18n(app)
     _register_blueprints(app)
     _connect_receivers()
     _declare_tasks()

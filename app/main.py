@@ -2,7 +2,7 @@
 (/readyz: the task queue can be reached, its backlog is moving, a worker runs)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -18,6 +18,29 @@ def home():
     from app.groups.services import groups_of
 
     return render_template("home.html", groups=groups_of(current_user))
+
+
+@bp.post("/language")
+def switch_language():
+    """The language switcher of every page: a signed-in person's choice is saved in their profile, a visitor's
+    in a cookie; back to the page they were on. An unknown code changes nothing."""
+    from app.i18n import LANGUAGE_COOKIE, choose_language
+
+    chosen = choose_language(request.form.get("language"))
+    back = request.form.get("next") or ""
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = url_for("main.home")
+    response = redirect(back)
+    if chosen is None:
+        return response
+    if current_user.is_authenticated:
+        from app.auth.services import set_language
+
+        set_language(current_user, chosen)
+        db.session.commit()
+    response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=request.is_secure)
+    return response
 
 
 @bp.get("/healthz")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
@@ -18,13 +18,6 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.replace(microsecond=0).isoformat() + "Z"
-
-
-def long_date(value: date | None) -> str:
-    """A day as people write it in a sentence: "15 January 2027"."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%B %Y}"
 
 
 def new_token(prefix: str = "") -> str:

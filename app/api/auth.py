@@ -22,8 +22,23 @@ class TokenRequest(BaseModel):
 
 class ProfileRequest(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: text(120)
+    name: text(120, required=False) | None = Field(None, description="Sent with or without organisation_id; "
+                                                   "when name is sent, a missing organisation_id means none")
     organisation_id: Id | None = None
+    language: str | None = Field(None, max_length=35, description='The interface language: "en", "fr", "nl", "de", '
+                                 '"it", "es" or "nb"; "" for the browser\'s language. Error messages of the API '
+                                 "come in it too (the codes stay English).")
+    time_zone: str | None = Field(None, max_length=64, description='An IANA time zone such as "Europe/Oslo"; "" for '
+                                  "the installation's (DEFAULT_TIME_ZONE).")
+
+
+class ProfileJson(UserJson):
+    language: str | None = Field(description="The chosen interface language; null: the browser's")
+    time_zone: str | None = Field(description="The chosen time zone; null: the installation's")
+
+
+def profile_json(user) -> dict:
+    return {**user_json(user), "language": user.language, "time_zone": user.time_zone}
 
 
 class NewTokenJson(Answer):
@@ -32,7 +47,7 @@ class NewTokenJson(Answer):
     token_info: TokenJson
 
 
-class MeJson(UserJson):
+class MeJson(ProfileJson):
     groups: list[GroupJson]
 
 
@@ -67,16 +82,28 @@ def revoke_token(token_id):
 @endpoint("/me", "GET", "The signed-in person and their groups", response=MeJson, tag="accounts", errors=(401,))
 def me():
     user = signed_in_user()
-    data = user_json(user)
+    data = profile_json(user)
     data["groups"] = [group_json(group, role) for group, role in groups_of(user)]
     return jsonify(data)
 
 
-@endpoint("/me", "PATCH", "Change my name or organisation", body=ProfileRequest, response=UserJson, tag="accounts",
-          errors=(400, 401))
+@endpoint("/me", "PATCH", "Change my name, organisation, language or time zone", body=ProfileRequest,
+          response=ProfileJson, tag="accounts", errors=(400, 401))
 def update_me():
     user = signed_in_user()
     data = parse(ProfileRequest)
-    services.update_profile(user, name=data.name, organisation_id=data.organisation_id)
+    sent = data.model_fields_set
+    if not sent:
+        from app.errors import Invalid
+        from app.i18n import gettext
+
+        raise Invalid(gettext("Send at least one of name, organisation_id, language and time_zone."),
+                      fields={"name": gettext("Nothing to change was sent.")})
+    if "name" in sent or "organisation_id" in sent:
+        services.update_profile(user, name=data.name if "name" in sent else user.name,
+                                organisation_id=data.organisation_id)
+    if "language" in sent or "time_zone" in sent:
+        services.set_language(user, data.language if "language" in sent else None,
+                              data.time_zone if "time_zone" in sent else None)
     db.session.commit()
-    return jsonify(user_json(user))
+    return jsonify(profile_json(user))

@@ -44,6 +44,10 @@ class ProfileForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     organisation_id = organisation_field()
+    language = SelectField("Language", coerce=str, validate_choice=False,
+                           description="Pages and e-mails in this language.")
+    time_zone = SelectField("Time zone", coerce=str, validate_choice=False,
+                            description="Every date and time is shown in this time zone.")
 
 
 class ChangePasswordForm(FlaskForm):

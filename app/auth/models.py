@@ -24,6 +24,10 @@ class User(UserMixin, db.Model):
     # The organisation the person works for (shown beside their name).
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The interface language (one of app.i18n.LANGUAGES) and time zone (IANA name) the person chose;
+    # None: the browser's language and the installation's time zone.
+    language: Mapped[str | None] = mapped_column(String(8))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     organisation = relationship("Organisation", foreign_keys=[organisation_id])
 

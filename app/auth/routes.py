@@ -127,13 +127,17 @@ def reset_password(token):
 def profile():
     form = ProfileForm(obj=None if request.method == "POST" else current_user)
     form.organisation_id.choices = organisation_choices()
+    language_choices(form)
     if request.method == "GET":
         form.organisation_id.data = str(current_user.organisation_id or "")
+        form.language.data = current_user.language or ""
+        form.time_zone.data = current_user.time_zone or ""
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
             services.update_profile(current_user, name=form.name.data,
                                     organisation_id=form.organisation_id.data or None)
+            services.set_language(current_user, form.language.data or "", form.time_zone.data or "")
             db.session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("auth.profile"))
@@ -142,11 +146,25 @@ def profile():
     return render_template("auth/profile.html", form=form, password_form=password_form), status_for(form)
 
 
+def language_choices(form) -> None:
+    """The profile's language and time zone lists: each language named in itself, time zones by their IANA name."""
+    import pytz
+    from flask import current_app
+
+    from app.i18n import LANGUAGES, gettext
+
+    form.language.choices = [("", gettext("As my browser asks"))] + list(LANGUAGES.items())
+    default_zone = current_app.config["DEFAULT_TIME_ZONE"]
+    form.time_zone.choices = ([("", gettext("This installation's (%(zone)s)", zone=default_zone))]
+                              + [(zone, zone.replace("_", " ")) for zone in pytz.common_timezones])
+
+
 @bp.post("/profile/password")
 @login_required
 def change_password():
     form = ProfileForm(formdata=None, obj=current_user)
     form.organisation_id.choices = organisation_choices()
+    language_choices(form)
     password_form = ChangePasswordForm(prefix="pw")
     if password_form.validate_on_submit():
         try:

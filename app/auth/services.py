@@ -182,6 +182,36 @@ def update_profile(user: User, *, name, organisation_id=None) -> User:
     return user
 
 
+def set_language(user: User, language, time_zone=None) -> User:
+    """The person's interface language (a code of app.i18n.LANGUAGES, or "" for their browser's) and time zone
+    (an IANA name, or "" for the installation's)."""
+    from app.i18n import choose_language, gettext, valid_time_zone
+
+    errors = FieldErrors()
+    if language is not None:
+        if language == "":
+            user.language = None
+        elif choose_language(language):
+            user.language = choose_language(language)
+        else:
+            errors.add("language", gettext("Choose one of the languages offered."))
+    if time_zone is not None:
+        if time_zone == "":
+            user.time_zone = None
+        elif valid_time_zone(time_zone):
+            user.time_zone = valid_time_zone(time_zone)
+        else:
+            errors.add("time_zone", gettext("Choose a time zone from the list, such as Europe/Brussels."))
+    errors.raise_if_any()
+    from flask_babel import refresh
+
+    from app.i18n import forget_request_language
+
+    forget_request_language()
+    refresh()
+    return user
+
+
 def change_password(user: User, current_password, new_password) -> None:
     errors = FieldErrors()
     if not is_unicode_text(current_password) or not check_password_hash(user.password_hash, current_password):

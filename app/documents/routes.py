@@ -41,7 +41,8 @@ from app.errors import AccordError, Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
-from app.templating import spoken_time, url_maker
+from app.i18n import spoken_time
+from app.templating import url_maker
 from app.validation import id_or_none
 from app.word import services as word
 

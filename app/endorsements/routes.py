@@ -13,7 +13,8 @@ from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import require_role
-from app.util import long_date, public_url
+from app.i18n import long_date
+from app.util import public_url
 
 bp = Blueprint("endorsements", __name__)
 

@@ -31,10 +31,11 @@ from app.endorsements.signals import endorsements_changed
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, lock_row
 from app.groups.models import Membership
+from app.i18n import long_date
 from app.mail.services import send_mail
 from app.organisations.models import Organisation, Representative
 from app.tasks import periodic
-from app.util import long_date, public_url, utcnow
+from app.util import public_url, utcnow
 from app.validation import FieldErrors, clean_id, clean_text
 
 # The years a deadline may name (those the API's day fields take).

@@ -1,7 +1,8 @@
 """Two people saving one section: the conflict screen names who saved the other change and when and offers
 one click for each way out; a merged save says so beside the section, and the writer merged into hears of it."""
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -10,10 +11,10 @@ from app.documents import services
 from app.documents.models import SectionRevision
 from app.extensions import db
 from app.groups.models import Membership
+from app.i18n import spoken_time
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
 from app.notifications.services import set_email_preference
-from app.templating import spoken_time
 from tests.documents.conftest import section_markup
 
 BASE = "We agree on fair wages.\n\nAudits every year."
@@ -58,7 +59,9 @@ def test_the_conflict_screen_names_who_saved_the_other_change_and_when(client, l
     saved_at = db.session.scalar(select(SectionRevision.created_at).where(
         SectionRevision.section_id == section.id, SectionRevision.number == 2))
     assert "Marta Puig changed the same words while you were writing" in html
-    assert f"Marta Puig saved this section today at {saved_at:%H:%M} UTC (revision 2)" in html
+    in_brussels = saved_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Brussels"))  # the default time zone
+    assert f"Marta Puig saved this section {spoken_time(saved_at, now=saved_at)} (revision 2)" in html
+    assert f"today at {in_brussels:%H:%M}" in html
     assert "Their text (revision 2, Marta Puig)" in html and "Your text (not saved)" in html
     assert "decent" in html and "living" in html
     for choice in ("Keep my text", "Take their text", "Edit from my text", "Edit from their text"):
@@ -205,10 +208,20 @@ def test_the_openapi_document_declares_the_conflicts_details(api):
 
 
 @pytest.mark.parametrize("when, said", [
-    (datetime(2027, 3, 3, 14, 2), "today at 14:02 UTC"),
-    (datetime(2027, 3, 2, 23, 59), "yesterday at 23:59 UTC"),
-    (datetime(2027, 1, 15, 9, 5), "on 15 January 2027 at 09:05 UTC"),
-    ("2027-03-03T08:30:00Z", "today at 08:30 UTC"),
+    (datetime(2027, 3, 3, 14, 2), "today at 15:02"),  # stored UTC, said in Europe/Brussels (CET, UTC+1)
+    (datetime(2027, 3, 2, 22, 59), "yesterday at 23:59"),
+    (datetime(2027, 3, 2, 23, 30), "today at 00:30"),  # the day is the reader's, not UTC's
+    (datetime(2027, 1, 15, 9, 5), "on 15 January 2027 at 10:05"),
+    ("2027-03-03T08:30:00Z", "today at 09:30"),
 ])
-def test_times_are_said_as_people_say_them(when, said):
-    assert spoken_time(when, now=datetime(2027, 3, 3, 18, 0)) == said
+def test_times_are_said_as_people_say_them(app, when, said):
+    with app.test_request_context("/"):
+        assert spoken_time(when, now=datetime(2027, 3, 3, 18, 0)) == said
+
+
+def test_times_are_said_in_the_readers_language_and_time_zone(app):
+    from app.i18n import in_language
+
+    with app.test_request_context("/"), in_language("fr", "America/New_York"):
+        assert spoken_time(datetime(2027, 1, 15, 9, 5), now=datetime(2027, 3, 3, 18, 0)) == \
+            "le 15 janvier 2027 à 04:05"

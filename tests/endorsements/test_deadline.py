@@ -13,8 +13,9 @@ from app.audit.models import AuditEvent
 from app.endorsements.models import EndorsementDeadline, EndorsementReminder
 from app.endorsements.services import reminder_days, send_deadline_reminders
 from app.extensions import db
+from app.i18n import long_date
 from app.mail.models import OutboxMessage
-from app.util import long_date, utcnow
+from app.util import utcnow
 from tests.conftest import assert_refused
 from tests.endorsements.conftest import endorse_body
 
@@ -62,8 +63,13 @@ def test_a_coordinator_sets_the_deadline_on_the_sign_off_board_and_everyone_sees
     assert _events("endorsement.deadline") == [{"deadline": day.isoformat(), "previous": None}]
 
 
-def test_the_long_date_reads_as_people_write_it():
-    assert long_date(date(2027, 1, 15)) == "15 January 2027"
+def test_the_long_date_reads_as_people_write_it(app):
+    from app.i18n import in_language
+
+    with app.test_request_context("/"):
+        assert long_date(date(2027, 1, 15)) == "15 January 2027"
+        with in_language("de"):
+            assert long_date(date(2027, 1, 15)) == "15. Januar 2027"
 
 
 def test_the_page_form_needs_its_csrf_token(final_setup, client, login):
