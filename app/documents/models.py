@@ -54,6 +54,9 @@ class Document(db.Model):
     # Set when a coordinator makes the final statement public (readable without an account).
     published_at: Mapped[datetime | None]
     public_slug: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # The language its text is written in (a code of app.i18n.LANGUAGES): its PDF's fixed words, hyphenation,
+    # quotation marks and metadata follow it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     group = relationship("Group")
     final_version = relationship("Version", foreign_keys=[final_version_id], post_update=True)
