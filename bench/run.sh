@@ -8,7 +8,7 @@
 #   BENCH_ONLY=sqlite    or postgresql: one database only
 #   BENCH_KEEP_DB=1      keep the PostgreSQL database accord_bench afterwards
 #   BENCH_ARGS="..."     more arguments for bench_codrafting.py (e.g. --requests 100)
-#   BENCH_SUITES="codrafting load export prerender queue compare"   which benchmarks to run (all six by default)
+#   BENCH_SUITES="codrafting load export prerender queue compare languages"   which benchmarks to run (all by default)
 #   BENCH_COMPARE_ARGS="..." more arguments for bench_compare.py (e.g. --requests 50 --cold-runs 2)
 #   BENCH_LOAD_ARGS="..."  more arguments for bench_load.py (e.g. --seconds 30 --growth 10)
 #   BENCH_QUEUE_ARGS="..." more arguments for bench_queue.py (e.g. --seconds 30 --endorsements 10)
@@ -43,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SUITES=${BENCH_SUITES:-codrafting load export prerender queue compare}
+SUITES=${BENCH_SUITES:-codrafting load export prerender queue compare languages}
 wants() { case " $SUITES " in *" $1 "*) return 0;; esac; return 1; }
 
 run_load() {  # label url: 20 simulated members on a fresh database, then growth (bench_load.py)
@@ -69,6 +69,23 @@ run_queue() {  # label url [queue url]: the task queue under load, renders and m
   local rc=$?
   stop_server "$dir"
   [ $rc -eq 0 ] || { echo "the queue benchmark on $label failed (exit $rc)"; return 1; }
+}
+
+run_languages() {  # label url: the 280-section document page in English and in other languages (bench_languages.py)
+  local label=$1 url=$2 dir="$WORK/languages-$1"
+  mkdir -p "$dir"
+  echo "== $label: the document page per language (warm, interleaved; cold) =="
+  if ! ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 5 90 \
+      "$BIN/python" bench/build_data.py --db "$url" --manifest "$dir/manifest.json" 2>"$dir/build.log"; then
+    echo "building the data failed:"; tail -n 30 "$dir/build.log"; return 1
+  fi
+  # shellcheck disable=SC2086
+  ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 10 900 \
+    "$BIN/python" bench/bench_languages.py --manifest "$dir/manifest.json" --label "$label" --workdir "$dir" \
+    ${BENCH_LANGUAGES_ARGS:-}
+  local rc=$?
+  stop_server "$dir"
+  [ $rc -eq 0 ] || { echo "the languages benchmark on $label failed (exit $rc)"; return 1; }
 }
 
 run_compare() {  # label url: the compare page of the 280-section document, warm and cold (bench_compare.py)
@@ -126,6 +143,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = sqlite ]; then
   if wants compare; then
     mkdir -p "$WORK/compare-sqlite"
     run_compare sqlite "sqlite:///$WORK/compare-sqlite/accord-compare.db" || status=1
+  fi
+  if wants languages; then
+    mkdir -p "$WORK/languages-sqlite"
+    run_languages sqlite "sqlite:///$WORK/languages-sqlite/accord-languages.db" || status=1
   fi
 fi
 
