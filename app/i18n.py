@@ -208,6 +208,13 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone,
           default_locale=app.config["DEFAULT_LANGUAGE"], default_timezone="UTC")
 
+    @app.before_request
+    def _choose_afresh():
+        """The language and zone are chosen once per request and kept in `g`; a request that shares an
+        application context with others (tests, a CLI command serving several) must not inherit them."""
+        g.pop("_accord_language", None)
+        g.pop("_flask_babel", None)
+
     @app.after_request
     def _remember_switch(response):
         """`?lang=` by someone signed out is remembered for their next pages."""

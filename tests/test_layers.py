@@ -19,7 +19,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 
 # Each layer in order; within a layer, its packages in the order their services may use each other.
 LAYERS = [
-    ("kernel", ["extensions", "errors", "validation", "util", "ordering", "caching", "tasks", "concurrency",
+    ("kernel", ["extensions", "i18n", "errors", "validation", "util", "ordering", "caching", "tasks", "concurrency",
                 "seal_key"]),
     ("foundation", ["mail", "audit", "auth", "organisations", "groups"]),
     ("core", ["documents"]),
