@@ -15,6 +15,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.documents.models import Document, Section, Version
 from app.extensions import db
+from app.i18n import _
 from app.validation import id_or_none
 
 FEED_ACTIONS = ("document.create", "document.update", "document.transition", "document.publish",
@@ -28,7 +29,7 @@ FEED_ACTIONS = ("document.create", "document.update", "document.transition", "do
 class Activity:
     event: AuditEvent
     actor_name: str
-    text: str
+    text: str  # the whole sentence, its actor's name in it
     link: str | None
 
 
@@ -61,13 +62,18 @@ def describe(events: list[AuditEvent]) -> list[Activity]:
     actor_ids = {e.actor_id for e in events if e.actor_id}
     names = dict(db.session.execute(select(User.id,
                                            User.name).where(User.id.in_(actor_ids))).all()) if actor_ids else {}
-    return [Activity(event, names.get(event.actor_id, "Someone"),
-                     *_line(event, data[event.id], documents_by_id, sections, versions)) for event in events]
+    activities = []
+    for event in events:
+        actor = names.get(event.actor_id) or _("Someone")
+        activities.append(Activity(event, actor, *_line(event, actor, data[event.id], documents_by_id, sections,
+                                                         versions)))
+    return activities
 
 
-def _line(event: AuditEvent, d: dict, documents_by_id: dict, sections: dict, versions: dict) -> tuple[str, str | None]:
-    """What the event says (after its actor's name) and where it links to, None for nowhere."""
-    kind, _, raw_id = event.object.partition(":")
+def _line(event: AuditEvent, actor: str, d: dict, documents_by_id: dict, sections: dict,
+          versions: dict) -> tuple[str, str | None]:
+    """What the event says (a sentence that names its actor) and where it links to, None for nowhere."""
+    kind, _sep, raw_id = event.object.partition(":")
     object_id = id_or_none(raw_id)
     document = documents_by_id.get(d.get("document_id") if isinstance(d.get("document_id"), int) else
                                    (object_id if kind == "document" else None))
@@ -77,8 +83,8 @@ def _line(event: AuditEvent, d: dict, documents_by_id: dict, sections: dict, ver
                            (object_id if kind == "version" else None))
     if document is None and version is not None:
         document = documents_by_id.get(version.document_id)
-    title = f"“{document.title}”" if document else "a document"
-    heading = f"“{section.heading}”" if section else "a section"
+    title = _("“%(title)s”", title=document.title) if document else _("a document")
+    heading = _("“%(heading)s”", heading=section.heading) if section else _("a section")
 
     def on_document(anchor: str | None = None) -> str | None:
         return url_for("documents.show", did=document.id, _anchor=anchor) if document else None
@@ -98,47 +104,50 @@ def _line(event: AuditEvent, d: dict, documents_by_id: dict, sections: dict, ver
     section_link = on_document(f"section-{section.id}") if section else on_document()
     revision = d.get("revision")
     action = event.action
+    names = {"actor": actor, "document": title, "section": heading}
     if action == "document.create":
-        return f"started {title}", on_document()
+        return _("%(actor)s started %(document)s", **names), on_document()
     if action == "document.update":
-        return f"retitled or summarised {title}", on_document()
+        return _("%(actor)s retitled or summarised %(document)s", **names), on_document()
     if action == "document.transition":
-        return f"moved {title} to {d.get('to')}", on_document()
+        return _("%(actor)s moved %(document)s to %(state)s", state=d.get("to"), **names), on_document()
     if action == "document.publish":
-        return f"published {title}", on_document()
+        return _("%(actor)s published %(document)s", **names), on_document()
     if action == "section.add":
-        return f"added the section {heading} to {title}", section_link
+        return _("%(actor)s added the section %(section)s to %(document)s", **names), section_link
     if action == "section.edit":
         # The revision the edit made, against the one before it.
-        return (f"edited {heading} in {title} (revision {revision})",
+        return (_("%(actor)s edited %(section)s in %(document)s (revision %(revision)s)", revision=revision, **names),
                 on_section("documents.section_diff", **{"from": max(1, (revision or 2) - 1), "to": revision})
                 if section else section_link)
     if action == "section.restore":
-        return f"restored an earlier text of {heading} in {title}", section_link
+        return _("%(actor)s restored an earlier text of %(section)s in %(document)s", **names), section_link
     if action == "section.delete":
-        return f"removed the section {heading} from {title}", on_section("documents.section_history")
+        return (_("%(actor)s removed the section %(section)s from %(document)s", **names),
+                on_section("documents.section_history"))
     if action == "section.reorder":
-        return f"reordered the sections of {title}", on_document()
+        return _("%(actor)s reordered the sections of %(document)s", **names), on_document()
     if action == "version.create":
-        return (f"named version {version.number} “{version.label}” of {title}" if version
-                else f"named a version of {title}", on_version())
+        return (_("%(actor)s named version %(number)s “%(label)s” of %(document)s", number=version.number,
+                  label=version.label, **names) if version
+                else _("%(actor)s named a version of %(document)s", **names), on_version())
     if action == "endorsement.create":
-        return f"endorsed the final version of {title}", on_version()
+        return _("%(actor)s endorsed the final version of %(document)s", **names), on_version()
     if action == "endorsement.withdraw":
-        return f"withdrew an endorsement of {title}", on_version()
+        return _("%(actor)s withdrew an endorsement of %(document)s", **names), on_version()
     if action == "comment.add":
-        return f"commented on {heading} in {title}", on_comment()
+        return _("%(actor)s commented on %(section)s in %(document)s", **names), on_comment()
     if action == "comment.reply":
-        return f"replied to a comment on {heading} in {title}", on_comment()
+        return _("%(actor)s replied to a comment on %(section)s in %(document)s", **names), on_comment()
     if action == "comment.resolve":
-        return (f"resolved a thread on {heading} in {title}",
+        return (_("%(actor)s resolved a thread on %(section)s in %(document)s", **names),
                 on_section("comments.discussion", _anchor=f"comment-{object_id}"))
     if action == "comment.reopen":
-        return f"reopened a thread on {heading} in {title}", on_comment()
+        return _("%(actor)s reopened a thread on %(section)s in %(document)s", **names), on_comment()
     if action == "amendment.propose":
-        return f"suggested a change to {heading} in {title}", on_amendment()
+        return _("%(actor)s suggested a change to %(section)s in %(document)s", **names), on_amendment()
     if action == "amendment.accept":
-        return f"accepted a suggested change to {heading} in {title}", on_amendment()
+        return _("%(actor)s accepted a suggested change to %(section)s in %(document)s", **names), on_amendment()
     if action == "amendment.reject":
-        return f"rejected a suggested change to {heading} in {title}", on_amendment()
-    return action, None
+        return _("%(actor)s rejected a suggested change to %(section)s in %(document)s", **names), on_amendment()
+    return _("%(actor)s: %(action)s", action=action, **names), None

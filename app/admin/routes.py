@@ -13,6 +13,8 @@ from app.auth.models import User
 from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.mail.models import OutboxMessage
 from app.mail.services import outbox_counts, send_again, without_secrets
 from app.organisations import services
@@ -23,17 +25,17 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    country = SelectField("Country", validate_choice=False)
-    kind = SelectField("Kind of organisation", choices=list(ORGANISATION_KINDS.items()), validate_choice=False)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    country = SelectField(_l("Country"), validate_choice=False)
+    kind = SelectField(_l("Kind of organisation"), choices=list(ORGANISATION_KINDS.items()), validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose a country")] + country_choices()
+        self.country.choices = [("", _("Choose a country"))] + country_choices()
 
 
 class RepresentativeForm(FlaskForm):
-    user_id = SelectField("Person", validate_choice=False, coerce=str)
+    user_id = SelectField(_l("Person"), validate_choice=False, coerce=str)
 
 
 @bp.before_request
@@ -50,7 +52,7 @@ def organisations():
             organisation = services.create_organisation(current_user, form.name.data, form.country.data,
                                                         form.kind.data)
             db.session.commit()
-            flash(f"{organisation.name} is added.", "success")
+            flash(_("%(organisation)s is added.", organisation=organisation.name), "success")
             return redirect(url_for("admin.organisations"))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -67,7 +69,7 @@ def organisation(oid):
             services.update_organisation(current_user, organisation, form.name.data, form.country.data,
                                          form.kind.data)
             db.session.commit()
-            flash("The organisation is saved.", "success")
+            flash(_("The organisation is saved."), "success")
             return redirect(url_for("admin.organisation", oid=oid))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -77,7 +79,7 @@ def organisation(oid):
 def _organisation_page(organisation, form=None, rep_form=None):
     rep_form = rep_form or RepresentativeForm(formdata=None)
     taken = {r.user_id for r in organisation.representatives}
-    rep_form.user_id.choices = [("", "Choose a person")] + [
+    rep_form.user_id.choices = [("", _("Choose a person"))] + [
         (str(u.id), f"{u.name} <{u.email}>")
         for u in db.session.scalars(select(User).order_by(User.name)) if u.id not in taken]
     return render_template("admin/organisation.html", organisation=organisation,
@@ -93,7 +95,8 @@ def add_representative(oid):
         try:
             representative = services.add_representative(current_user, organisation, rep_form.user_id.data)
             db.session.commit()
-            flash(f"{representative.user.name} now represents {organisation.name}.", "success")
+            flash(_("%(person)s now represents %(organisation)s.", person=representative.user.name,
+                    organisation=organisation.name), "success")
             return redirect(url_for("admin.organisation", oid=oid))
         except AccordError as exc:
             apply_errors(rep_form, exc)
@@ -106,7 +109,7 @@ def remove_representative(oid, rid):
     if EmptyForm().validate_on_submit():
         services.remove_representative(current_user, organisation, rid)
         db.session.commit()
-        flash("The representative is removed.", "success")
+        flash(_("The representative is removed."), "success")
     return redirect(url_for("admin.organisation", oid=oid))
 
 
@@ -124,7 +127,7 @@ def send_message_again(mid):
         try:
             send_again(current_user, mid)
             db.session.commit()
-            flash("The message is queued to be sent again.", "success")
+            flash(_("The message is queued to be sent again."), "success")
         except AccordError as exc:
             db.session.rollback()
             flash(exc.message, "error")

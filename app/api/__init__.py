@@ -20,6 +20,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from app.errors import Invalid, Unauthorized
+from app.i18n import _
 from app.validation import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -81,7 +82,7 @@ def endpoint(rule: str, method: str, summary: str, *, response: Success | dict[i
 
 def signed_in_user():
     if not current_user.is_authenticated:
-        raise Unauthorized("Sign in, or send an API token: Authorization: Bearer <token>.")
+        raise Unauthorized(_("Sign in, or send an API token: Authorization: Bearer <token>."))
     return current_user._get_current_object()
 
 
@@ -90,13 +91,13 @@ def parse(model: type[BaseModel]):
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # the json module gives up on deep nesting with this, not a ValueError
-        raise Invalid("The body is nested too deeply.", code="invalid_json") from None
+        raise Invalid(_("The body is nested too deeply."), code="invalid_json") from None
     if data is None and request.get_data(cache=True):
-        raise Invalid("The body is not valid JSON.", code="invalid_json")
+        raise Invalid(_("The body is not valid JSON."), code="invalid_json")
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise Invalid("The body must be a JSON object.", code="invalid_json")
+        raise Invalid(_("The body must be a JSON object."), code="invalid_json")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -104,7 +105,7 @@ def parse(model: type[BaseModel]):
         for item in exc.errors():
             name = ".".join(str(part) for part in item["loc"]) or "body"
             fields.setdefault(name, item["msg"])
-        raise Invalid("Some fields are not valid.", fields=fields) from None
+        raise Invalid(_("Some fields are not valid."), fields=fields) from None
 
 
 class PageQuery(BaseModel):
@@ -124,18 +125,18 @@ def page_params() -> tuple[int, int | None]:
     errors = {}
     limit = request.args.get("limit", "50")
     if not (limit.isascii() and limit.isdigit() and len(limit) <= 3) or not 1 <= int(limit) <= 200:
-        errors["limit"] = "A whole number from 1 to 200."
+        errors["limit"] = _("A whole number from 1 to 200.")
     cursor = request.args.get("cursor")
     after = None
     if cursor:
         try:
             after = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            errors["cursor"] = "Not a cursor this API gave."
+            errors["cursor"] = _("Not a cursor this API gave.")
         if after is not None and not 0 <= after <= MAX_ID:
-            errors["cursor"] = "Not a cursor this API gave."
+            errors["cursor"] = _("Not a cursor this API gave.")
     if errors:
-        raise Invalid("Bad pagination parameters.", fields=errors)
+        raise Invalid(_("Bad pagination parameters."), fields=errors)
     return int(limit), after
 
 

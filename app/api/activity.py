@@ -26,7 +26,7 @@ class ActivityJson(Answer):
 def activity_json(activity: services.Activity) -> dict:
     event = activity.event
     return {"id": event.id, "at": iso(event.at), "actor_id": event.actor_id, "actor_name": activity.actor_name,
-            "action": event.action, "object": event.object, "text": f"{activity.actor_name} {activity.text}",
+            "action": event.action, "object": event.object, "text": activity.text,
             "link": activity.link}
 
 

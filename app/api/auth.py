@@ -11,6 +11,7 @@ from app.auth import services
 from app.errors import Unauthorized
 from app.extensions import db, limiter
 from app.groups.services import groups_of
+from app.i18n import _
 
 
 class TokenRequest(BaseModel):
@@ -58,7 +59,7 @@ def create_token():
     data = parse(TokenRequest)
     user = services.authenticate(data.email, data.password)
     if user is None:
-        raise Unauthorized("The e-mail address or the password is wrong.", code="bad_credentials")
+        raise Unauthorized(_("The e-mail address or the password is wrong."), code="bad_credentials")
     token, raw = services.create_api_token(user, data.name)
     db.session.commit()
     return jsonify({"token": raw, "user": user_json(user), "token_info": token_json(token)}), 201

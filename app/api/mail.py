@@ -10,6 +10,7 @@ from app.api.fields import choice
 from app.api.serialise import Answer, Timestamp
 from app.errors import Invalid, PermissionDenied
 from app.extensions import db
+from app.i18n import _
 from app.mail.models import OUTBOX_STATUSES, OutboxMessage
 from app.mail.services import outbox_counts, send_again, without_secrets
 from app.util import iso
@@ -22,7 +23,7 @@ class OutboxQuery(PageQuery):
 def _admin():
     user = signed_in_user()
     if not user.is_admin:
-        raise PermissionDenied("Only site administrators read the outbox.")
+        raise PermissionDenied(_("Only site administrators read the outbox."))
     return user
 
 
@@ -65,7 +66,8 @@ def list_outbox():
     status = request.args.get("status")
     if status is not None:
         if status not in OUTBOX_STATUSES:
-            raise Invalid("Unknown status.", fields={"status": f"One of {', '.join(OUTBOX_STATUSES)}."})
+            raise Invalid(_("Unknown status."), fields={"status": _("One of %(choices)s.",
+                                                                          choices=", ".join(OUTBOX_STATUSES))})
         query = query.where(OutboxMessage.status == status)
     return jsonify({**paginate(query, OutboxMessage.id, message_json), "counts": outbox_counts()})
 

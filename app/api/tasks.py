@@ -9,6 +9,7 @@ from app.api import endpoint, signed_in_user
 from app.api.serialise import Answer, Timestamp, only_when
 from app.errors import PermissionDenied
 from app.extensions import db
+from app.i18n import _
 from app.tasks import declared_schedules, last_runs, queue_of
 from app.tasks.models import TaskFailure
 from app.util import iso
@@ -48,7 +49,7 @@ class TaskQueueJson(Answer):
           tag="admin", errors=(401, 403))
 def task_queue():
     if not signed_in_user().is_admin:
-        raise PermissionDenied("Only site administrators look at the task queue.")
+        raise PermissionDenied(_("Only site administrators look at the task queue."))
     queue = queue_of()
     try:
         backlog = {**queue.backlog(), "reachable": True}

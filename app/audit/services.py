@@ -35,6 +35,7 @@ from app.audit.checkpoints import (
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.extensions import db, lock_row
 from app.groups.models import Group
+from app.i18n import _, short_datetime
 from app.util import iso, utcnow
 
 GENESIS = "0" * 64
@@ -133,12 +134,13 @@ def verify_chain(group_id: int) -> Verification:
                                     .order_by(AuditEvent.seq)):
         count += 1
         if event.seq != expected_seq:
-            return Verification(False, count, event.id, event.seq, f"event {expected_seq} is missing", latest)
+            return Verification(False, count, event.id, event.seq,
+                                _("event %(number)s is missing", number=expected_seq), latest)
         if event.prev_hash != prev:
-            return Verification(False, count, event.id, event.seq, "its link to the previous event is broken",
-                                latest)
+            return Verification(False, count, event.id, event.seq,
+                                _("its link to the previous event is broken"), latest)
         if event_hash(prev, event) != event.hash:
-            return Verification(False, count, event.id, event.seq, "its content does not match its hash", latest)
+            return Verification(False, count, event.id, event.seq, _("its content does not match its hash"), latest)
         if event.seq in sealed_seqs:
             hashes_at[event.seq] = (event.id, event.hash)
         prev = event.hash
@@ -160,20 +162,22 @@ def _checkpoint_problem(checkpoints: list[AuditCheckpoint], hashes_at: dict[int,
     try:
         key = seal_key()
     except CheckpointKeyUnavailable as exc:
-        return Mismatch(f"the checkpoints cannot be checked without the installation's seal ({exc})")
+        return Mismatch(_("the checkpoints cannot be checked without the installation's seal (%(error)s)",
+                          error=exc))
     for checkpoint in checkpoints:
-        when = checkpoint.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        when = short_datetime(checkpoint.created_at)
         if checkpoint.seq not in hashes_at:
-            return Mismatch(f"the checkpoint sealed on {when} covers {checkpoint.seq} events, but the chain "
-                               f"now ends at event {count}: events were removed", seq=checkpoint.seq)
+            return Mismatch(_("the checkpoint sealed on %(when)s covers %(covered)s events, but the chain now ends at "
+                              "event %(count)s: events were removed", when=when, covered=checkpoint.seq, count=count),
+                            seq=checkpoint.seq)
         event_id, stored_hash = hashes_at[checkpoint.seq]
         if stored_hash != checkpoint.head_hash:
-            return Mismatch(f"its hash is not the one the checkpoint sealed on {when} names: the chain up to it "
-                            "was rewritten", event_id, checkpoint.seq)
+            return Mismatch(_("its hash is not the one the checkpoint sealed on %(when)s names: the chain up to it "
+                              "was rewritten", when=when), event_id, checkpoint.seq)
         # A checkpoint sealed before the seal was rotated is still held to the chain above; its
         # signature is checked when it is this seal's. The latest one must be this seal's.
         if (checkpoint is checkpoints[-1] or checkpoint.certificate_sha256 == key.fingerprint) \
                 and not signature_holds(checkpoint, key):
-            return Mismatch(f"the checkpoint sealed on {when} does not carry the installation's seal: "
-                               "it was forged or altered", event_id, checkpoint.seq)
+            return Mismatch(_("the checkpoint sealed on %(when)s does not carry the installation's seal: it was "
+                              "forged or altered", when=when), event_id, checkpoint.seq)
     return None

@@ -2,67 +2,69 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.i18n import lazy_gettext as _l
+
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField("Keep me signed in on this computer")
+    remember = BooleanField(_l("Keep me signed in on this computer"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired()],
-                             description="At least 10 characters.",
+    password = PasswordField(_l("New password"), validators=[DataRequired()],
+                             description=_l("At least 10 characters."),
                              render_kw={"autocomplete": "new-password"})
 
 
 def organisation_field():
-    return SelectField("Organisation", coerce=str, validate_choice=False,
-                       description="The public body you work for, if it is listed.")
+    return SelectField(_l("Organisation"), coerce=str, validate_choice=False,
+                       description=_l("The public body you work for, if it is listed."))
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)],
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
-    password = PasswordField("Password", validators=[DataRequired()], description="At least 10 characters.",
+    password = PasswordField(_l("Password"), validators=[DataRequired()], description=_l("At least 10 characters."),
                              render_kw={"autocomplete": "new-password"})
     organisation_id = organisation_field()
 
 
 class SelfRegisterForm(RegisterForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
 
 
 class ProfileForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)],
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     organisation_id = organisation_field()
-    language = SelectField("Language", coerce=str, validate_choice=False,
-                           description="Pages and e-mails in this language.")
-    time_zone = SelectField("Time zone", coerce=str, validate_choice=False,
-                            description="Every date and time is shown in this time zone.")
+    language = SelectField(_l("Language"), coerce=str, validate_choice=False,
+                           description=_l("Pages and e-mails in this language."))
+    time_zone = SelectField(_l("Time zone"), coerce=str, validate_choice=False,
+                            description=_l("Every date and time is shown in this time zone."))
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()],
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New password", validators=[DataRequired()],
-                                 description="At least 10 characters.",
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()],
+                                 description=_l("At least 10 characters."),
                                  render_kw={"autocomplete": "new-password"})
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=120)],
-                       description="What the token is for, such as \"reporting script\".")
-    password = PasswordField("Your password", validators=[DataRequired()],
-                             description="A token acts as you, so confirm it is you.",
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("What the token is for, such as \"reporting script\"."))
+    password = PasswordField(_l("Your password"), validators=[DataRequired()],
+                             description=_l("A token acts as you, so confirm it is you."),
                              render_kw={"autocomplete": "current-password"})
 
 

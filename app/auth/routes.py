@@ -18,13 +18,14 @@ from app.auth.forms import (
 from app.errors import AccordError
 from app.extensions import client_address, db, limiter
 from app.forms import apply_errors, safe_next, status_for
+from app.i18n import _
 from app.organisations.services import list_organisations
 
 bp = Blueprint("auth", __name__)
 
 
 def organisation_choices():
-    return [("", "Not listed / none")] + [(str(o.id), o.name) for o in list_organisations()]
+    return [("", _("Not listed / none"))] + [(str(o.id), o.name) for o in list_organisations()]
 
 
 def sign_in(user, remember: bool = False) -> None:
@@ -56,11 +57,11 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            form.form_errors.append("The e-mail address or the password is wrong.")
+            form.form_errors.append(_("The e-mail address or the password is wrong."))
         else:
             sign_in(user, remember=form.remember.data)
             db.session.commit()
-            flash(f"Welcome, {user.name}.", "success")
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return render_template("auth/login.html", form=form,
                            allow_register=current_app.config["ALLOW_SELF_REGISTRATION"]), status_for(form)
@@ -74,7 +75,7 @@ def logout():
         logout_user()
         session.clear()
         db.session.commit()
-        flash("You are signed out.", "success")
+        flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -102,7 +103,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        flash("If an account uses this address, we have sent it a link to choose a new password.", "success")
+        flash(_("If an account uses this address, we have sent it a link to choose a new password."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), status_for(form)
 
@@ -115,7 +116,7 @@ def reset_password(token):
         try:
             services.reset_password(token, form.password.data)
             db.session.commit()
-            flash("Your password is changed. Sign in with the new one.", "success")
+            flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.login"))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -139,7 +140,7 @@ def profile():
                                     organisation_id=form.organisation_id.data or None)
             services.set_language(current_user, form.language.data or "", form.time_zone.data or "")
             db.session.commit()
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -171,7 +172,7 @@ def change_password():
             services.change_password(current_user, password_form.current_password.data,
                                      password_form.new_password.data)
             db.session.commit()
-            flash("Your password is changed.", "success")
+            flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
         except AccordError as exc:
             apply_errors(password_form, exc)
@@ -201,5 +202,5 @@ def revoke_token(token_id):
     if EmptyForm().validate_on_submit():
         services.revoke_api_token(current_user, token_id)
         db.session.commit()
-        flash("The token is revoked: it no longer works.", "success")
+        flash(_("The token is revoked: it no longer works."), "success")
     return redirect(url_for("auth.tokens"))

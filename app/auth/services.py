@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth.models import ApiToken, PasswordReset, User, UserSession
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, request_reads_only
+from app.i18n import _, in_language, ngettext
 from app.mail.services import send_mail
 from app.tasks import PRIORITY_PERSON, enqueue, task
 from app.util import new_token, public_url, token_hash, utcnow
@@ -38,8 +39,8 @@ def create_user(email, name, password, *, is_admin: bool = False, organisation_i
     organisation_id = _clean_organisation(errors, organisation_id)
     errors.raise_if_any()
     if user_by_email(email) is not None:
-        raise Conflict("An account with this e-mail address already exists.", code="email_taken",
-                       details={"fields": {"email": "An account with this e-mail address already exists."}})
+        raise Conflict(_("An account with this e-mail address already exists."), code="email_taken",
+                       details={"fields": {"email": _("An account with this e-mail address already exists.")}})
     user = User(email=email, name=name, password_hash=hash_password(password), is_admin=is_admin,
                 organisation_id=organisation_id)
     db.session.add(user)
@@ -52,7 +53,7 @@ def _clean_organisation(errors: FieldErrors, organisation_id):
 
     organisation_id = clean_id(errors, "organisation_id", organisation_id, required=False)
     if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
-        errors.add("organisation_id", "No such organisation.")
+        errors.add("organisation_id", _("No such organisation."))
     return organisation_id
 
 
@@ -108,7 +109,7 @@ def end_session(key: str | None) -> None:
 
 def create_api_token(user: User, name=None) -> tuple[ApiToken, str]:
     errors = FieldErrors()
-    name = clean_text(errors, "name", name or "API token", max_length=120)
+    name = clean_text(errors, "name", name or _("API token"), max_length=120)
     errors.raise_if_any()
     raw = new_token("acc_")
     token = ApiToken(user_id=user.id, name=name, token_hash=token_hash(raw), prefix=raw[:10])
@@ -121,8 +122,8 @@ def issue_api_token(user: User, password, name=None) -> tuple[ApiToken, str]:
     """A token for a signed-in person who types their password again: a token acts without the browser
     session's protections, so whoever walks up to an open session must not be able to take one away."""
     if not is_unicode_text(password) or not check_password_hash(user.password_hash, password):
-        raise Invalid("This is not your password.", code="password_wrong",
-                      fields={"password": "This is not your password."})
+        raise Invalid(_("This is not your password."), code="password_wrong",
+                      fields={"password": _("This is not your password.")})
     return create_api_token(user, name)
 
 
@@ -164,7 +165,7 @@ def list_api_tokens(user: User) -> list[ApiToken]:
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
@@ -215,7 +216,7 @@ def set_language(user: User, language, time_zone=None) -> User:
 def change_password(user: User, current_password, new_password) -> None:
     errors = FieldErrors()
     if not is_unicode_text(current_password) or not check_password_hash(user.password_hash, current_password):
-        errors.add("current_password", "This is not your current password.")
+        errors.add("current_password", _("This is not your current password."))
     new_password = clean_password(errors, "new_password", new_password, current_app.config["PASSWORD_MIN_LENGTH"])
     errors.raise_if_any()
     user.password_hash = hash_password(new_password)
@@ -252,11 +253,14 @@ def _send_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
     db.session.add(PasswordReset(user_id=user.id, token_hash=token_hash(raw),
                                  expires_at=utcnow() + timedelta(minutes=minutes)))
-    send_mail(user.email, "Reset your Accord password",
-              f"Hello {user.name},\n\nSomeone asked to reset the password of your Accord account.\n"
-              f"To choose a new password, open this link within {minutes} minutes:\n\n"
-              f"{public_url('auth.reset_password', token=raw)}\n\n"
-              "If it was not you, ignore this message: nothing changes.\n")
+    with in_language(user.language, user.time_zone):
+        send_mail(user.email, _("Reset your Accord password"), "".join([
+            _("Hello %(name)s,", name=user.name), "\n\n",
+            _("Someone asked to reset the password of your Accord account."), "\n",
+            ngettext("To choose a new password, open this link within %(num)d minute:",
+                     "To choose a new password, open this link within %(num)d minutes:", minutes), "\n\n",
+            public_url("auth.reset_password", token=raw), "\n\n",
+            _("If it was not you, ignore this message: nothing changes."), "\n"]))
     db.session.commit()
 
 
@@ -265,7 +269,7 @@ def reset_password(raw_token, new_password) -> User:
     if isinstance(raw_token, str):
         record = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(raw_token)))
     if record is None or record.used_at is not None or record.expires_at < utcnow():
-        raise Invalid("This reset link is not valid any more. Ask for a new one.", code="reset_token_invalid")
+        raise Invalid(_("This reset link is not valid any more. Ask for a new one."), code="reset_token_invalid")
     errors = FieldErrors()
     new_password = clean_password(errors, "password", new_password, current_app.config["PASSWORD_MIN_LENGTH"])
     errors.raise_if_any()

@@ -34,6 +34,7 @@ from sqlalchemy import func, select, update
 
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db
+from app.i18n import _
 from app.mail.models import OutboxMessage
 from app.tasks import after_commit, enqueue, periodic, task
 from app.util import utcnow
@@ -238,14 +239,14 @@ def sweep() -> int:
 def send_again(user, message_id: int) -> OutboxMessage:
     """A site admin sends a failed message again (a fresh series of tries)."""
     if not getattr(user, "is_admin", False):
-        raise PermissionDenied("Only site administrators send mail again.")
+        raise PermissionDenied(_("Only site administrators send mail again."))
     message = db.session.get(OutboxMessage, message_id) if isinstance(message_id, int) else None
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(_("No such message."))
     if message.status != "failed":
-        raise Conflict("Only a message that failed can be sent again.", code="not_failed")
+        raise Conflict(_("Only a message that failed can be sent again."), code="not_failed")
     if not current_app.config["MAIL_SERVER"]:
-        raise Conflict("No mail server is configured (MAIL_SERVER).", code="no_mail_server")
+        raise Conflict(_("No mail server is configured (MAIL_SERVER)."), code="no_mail_server")
     message.status, message.attempts, message.next_try_at = "queued", 0, utcnow()
     db.session.flush()
     after_commit("mail.deliver", message.id)

@@ -8,6 +8,7 @@ roll back with the comment that caused them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -20,6 +21,7 @@ from app.documents.models import Document, Section
 from app.errors import Invalid
 from app.extensions import db
 from app.groups.models import Membership
+from app.i18n import _, in_language, ngettext
 from app.mail.services import send_mail
 from app.notifications.models import EMAIL_CHOICES, DocumentWatch, Notification, NotificationSetting
 from app.tasks import periodic
@@ -57,10 +59,13 @@ def watchers_of(document: Document) -> list[int]:
     return list(db.session.scalars(select(DocumentWatch.user_id).where(DocumentWatch.document_id == document.id)))
 
 
-def _where(section: Section) -> str:
+def _places(section: Section) -> dict[str, str]:
+    """The placeholders that name a section in a notification, in the language in use: `section` ("§3
+    Monitoring", or the quoted heading of a section without a number) and `document` (its title)."""
     number = documents.section_number(section)
-    return f"§{number} {section.heading} of “{section.document.title}”" if number else \
-        f"“{section.heading}” of “{section.document.title}”"
+    named = _("§%(number)s %(heading)s", number=number, heading=section.heading) if number else \
+        _("“%(heading)s”", heading=section.heading)
+    return {"section": named, "document": section.document.title}
 
 
 # A notification's link is stored, and made wherever a comment is written (a page, the API, the demo data,
@@ -88,12 +93,19 @@ def notify_comment(actor, comment: Comment) -> None:
     """A new comment or reply: mentioned members, the section's earlier commenters and the document's
     watchers hear of it."""
     section = comment.section
-    verb = "replied on" if comment.parent_id is not None else "commented on"
-    where = _where(section)
-    _deliver(actor, section.document, _section_audience(section, comment.body), {
-        "mention": f"{actor.name} mentioned you in a comment on {where}",
-        "comment": f"{actor.name} {verb} {where}, where you commented",
-        "watch": f"{actor.name} {verb} {where}"}, _comment_link(comment))
+    reply = comment.parent_id is not None
+
+    def text(kind: str) -> str:
+        names = {"actor": actor.name, **_places(section)}
+        if kind == "mention":
+            return _("%(actor)s mentioned you in a comment on %(section)s of “%(document)s”", **names)
+        if kind == "comment":
+            return _("%(actor)s replied on %(section)s of “%(document)s”, where you commented", **names) if reply \
+                else _("%(actor)s commented on %(section)s of “%(document)s”, where you commented", **names)
+        return _("%(actor)s replied on %(section)s of “%(document)s”", **names) if reply \
+            else _("%(actor)s commented on %(section)s of “%(document)s”", **names)
+
+    _deliver(actor, section.document, _section_audience(section, comment.body), text, _comment_link(comment))
 
 
 def notify_new_mentions(actor, comment: Comment, old_body: str) -> None:
@@ -103,30 +115,41 @@ def notify_new_mentions(actor, comment: Comment, old_body: str) -> None:
     newly = [u for u in mentioned_members(group_id, comment.body) if u.id not in before]
     if newly:
         _deliver(actor, comment.document, {u.id: "mention" for u in newly},
-                 f"{actor.name} mentioned you in a comment on {_where(comment.section)}", _comment_link(comment))
+                 lambda kind: _("%(actor)s mentioned you in a comment on %(section)s of “%(document)s”",
+                                actor=actor.name, **_places(comment.section)), _comment_link(comment))
 
 
 def notify_proposal(actor, amendment: Amendment) -> None:
     """A suggested change: heard of as a comment is, its rationale's mentions included."""
     section = amendment.section
-    where = _where(section)
-    _deliver(actor, amendment.document, _section_audience(section, amendment.rationale), {
-        "mention": f"{actor.name} mentioned you in a suggested change to {where}",
-        "comment": f"{actor.name} suggested a change to {where}, where you commented",
-        "watch": f"{actor.name} suggested a change to {where}"}, _amendment_link(amendment),
-        detail=lambda: _change_as_text(documents.revision_text(section.id, amendment.base_revision), amendment.body,
-                                       "The suggested change"))
+
+    def text(kind: str) -> str:
+        names = {"actor": actor.name, **_places(section)}
+        if kind == "mention":
+            return _("%(actor)s mentioned you in a suggested change to %(section)s of “%(document)s”", **names)
+        if kind == "comment":
+            return _("%(actor)s suggested a change to %(section)s of “%(document)s”, where you commented", **names)
+        return _("%(actor)s suggested a change to %(section)s of “%(document)s”", **names)
+
+    _deliver(actor, amendment.document, _section_audience(section, amendment.rationale), text,
+             _amendment_link(amendment),
+             detail=lambda: _change_as_text(documents.revision_text(section.id, amendment.base_revision),
+                                            amendment.body, _("The suggested change")))
 
 
 def notify_decision(actor, amendment: Amendment) -> None:
     """An accepted or rejected suggestion: its author and its supporters hear of it."""
-    where = _where(amendment.section)
     recipients = {s.user_id: "amendment" for s in amendment.supports}
     if amendment.author_id:
         recipients[amendment.author_id] = "amendment"
-    _deliver(actor, amendment.document, recipients,
-             f"{actor.name} {amendment.status} the suggested change #{amendment.id} to {where}",
-             _amendment_link(amendment))
+
+    def text(kind: str) -> str:
+        names = {"actor": actor.name, "number": amendment.id, **_places(amendment.section)}
+        if amendment.status == "accepted":
+            return _("%(actor)s accepted the suggested change #%(number)s to %(section)s of “%(document)s”", **names)
+        return _("%(actor)s rejected the suggested change #%(number)s to %(section)s of “%(document)s”", **names)
+
+    _deliver(actor, amendment.document, recipients, text, _amendment_link(amendment))
 
 
 def notify_merge(actor, section: Section, revision, merged_with: list) -> None:
@@ -137,14 +160,11 @@ def notify_merge(actor, section: Section, revision, merged_with: list) -> None:
         return
     link = f"/sections/{section.id}/diff?from={revision.number - 1}&to={revision.number}"
     _deliver(actor, section.document, recipients,
-             f"{actor.name}’s edit was merged with yours in {_where(section)}", link,
+             lambda kind: _("%(actor)s’s edit was merged with yours in %(section)s of “%(document)s”",
+                            actor=actor.name, **_places(section)), link,
              detail=lambda: _change_as_text(documents.revision_text(section.id, revision.number - 1),
                                             documents.revision_text(section.id, revision.number),
-                                            f"What {actor.name}’s save changed"))
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+                                            _("What %(actor)s’s save changed", actor=actor.name)))
 
 
 def notify_import(actor, document: Document, *, comments: int, suggestions: int, texts: list[str]) -> None:
@@ -157,10 +177,18 @@ def notify_import(actor, document: Document, *, comments: int, suggestions: int,
     recipients = {uid: "import" for uid in db.session.scalars(select(Membership.user_id).where(
         Membership.group_id == document.group_id, Membership.role.in_(("editor", "coordinator"))))}
     recipients.update({u.id: "mention" for u in mentioned_members(document.group_id, "\n".join(texts))})
-    what = (f"{actor.name} imported “{document.title}” from Word with {_plural(comments, 'comment', 'comments')}"
-            f" and {_plural(suggestions, 'suggested change', 'suggested changes')}")
-    _deliver(actor, document, recipients, {"import": what, "mention": f"{what}, in which you are mentioned"},
-             f"/documents/{document.id}")
+
+    def text(kind: str) -> str:
+        # Two counts in one sentence: each counted phrase has its own plural forms.
+        names = {"actor": actor.name, "document": document.title,
+                 "comments": ngettext("%(num)d comment", "%(num)d comments", comments),
+                 "suggestions": ngettext("%(num)d suggested change", "%(num)d suggested changes", suggestions)}
+        if kind == "mention":
+            return _("%(actor)s imported “%(document)s” from Word with %(comments)s and %(suggestions)s, in which "
+                     "you are mentioned", **names)
+        return _("%(actor)s imported “%(document)s” from Word with %(comments)s and %(suggestions)s", **names)
+
+    _deliver(actor, document, recipients, text, f"/documents/{document.id}")
 
 
 # --- delivery ---------------------------------------------------------------------------------------
@@ -173,15 +201,17 @@ def _change_as_text(old: str, new: str, title: str) -> str:
     the words, no Markdown), cut to MAIL_CHANGE_CHARS."""
     text = documents.compare_texts(old, new).text.strip()
     if len(text) > MAIL_CHANGE_CHARS:
-        text = text[:MAIL_CHANGE_CHARS].rsplit(" ", 1)[0] + " … (the whole change at the link above)"
-    return f"{title}:\n\n{text}" if text else ""
+        text = _("%(change)s … (the whole change at the link above)",
+                 change=text[:MAIL_CHANGE_CHARS].rsplit(" ", 1)[0])
+    return _("%(title)s:\n\n%(change)s", title=title, change=text) if text else ""
 
 
-def _deliver(actor, document: Document, recipients: dict[int, str], text: str | dict[str, str], link: str,
-             detail=None) -> None:
+def _deliver(actor, document: Document, recipients: dict[int, str], text: Callable[[str], str], link: str,
+             detail: Callable[[], str] | None = None) -> None:
     """One notification per recipient who is still a member, never the actor; e-mails the ones who want them now.
-    `detail`, when given, makes what the e-mail says below the line and link (the change itself): called once,
-    and only when an e-mail goes out now."""
+    Each person's notification and e-mail are composed in their language and time zone: `text(kind)` says what
+    happened, for why they hear of it. `detail`, when given, makes what the e-mail says below the line and link
+    (the change itself): called once per language, and only when an e-mail goes out now."""
     member_ids = {m for m in db.session.scalars(select(Membership.user_id).where(
         Membership.group_id == document.group_id))}
     ids = [uid for uid in recipients if uid in member_ids and uid != getattr(actor, "id", None)]
@@ -190,19 +220,20 @@ def _deliver(actor, document: Document, recipients: dict[int, str], text: str | 
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
     preferences = dict(db.session.execute(select(NotificationSetting.user_id, NotificationSetting.email)
                                           .where(NotificationSetting.user_id.in_(ids))).all())
-    told: list[str] = []
+    told: dict[str, str] = {}
     for uid in sorted(ids):
-        kind = recipients[uid]
-        message = text[kind] if isinstance(text, dict) else text
-        notification = Notification(user_id=uid, group_id=document.group_id, actor_id=getattr(actor, "id", None),
-                                    kind=kind, text=message[:500], link=link)
-        db.session.add(notification)
-        if preferences.get(uid, "immediate") == "immediate" and not users[uid].is_disabled:
-            if detail is not None and not told:
-                told.append(detail())
-            body = _mail_body([notification], told[0] if told else "")
-            send_mail(users[uid].email, f"[Accord] {message}"[:250], body)
-            notification.emailed_at = utcnow()
+        kind, user = recipients[uid], users[uid]
+        with in_language(user.language, user.time_zone) as language:
+            message = text(kind)
+            notification = Notification(user_id=uid, group_id=document.group_id,
+                                        actor_id=getattr(actor, "id", None), kind=kind, text=message[:500], link=link)
+            db.session.add(notification)
+            if preferences.get(uid, "immediate") == "immediate" and not user.is_disabled:
+                if detail is not None and language not in told:
+                    told[language] = detail()
+                body = _mail_body([notification], told.get(language, ""))
+                send_mail(user.email, _("[Accord] %(message)s", message=message)[:250], body)
+                notification.emailed_at = utcnow()
     db.session.flush()
 
 
@@ -216,7 +247,7 @@ def _mail_body(notifications: list[Notification], detail: str = "") -> str:
         lines += [n.text, _absolute(n.link), ""]
     if detail:
         lines += [detail, ""]
-    lines += ["—", f"Your notifications and how you receive them: {_absolute('/notifications')}"]
+    lines += ["—", _("Your notifications and how you receive them: %(link)s", link=_absolute("/notifications"))]
     return "\n".join(lines)
 
 
@@ -239,9 +270,10 @@ def send_digests() -> int:
             .order_by(Notification.id)))
         if not waiting or user.is_disabled:
             continue
-        count = len(waiting)
-        subject = f"[Accord] {count} new notification{'s' if count != 1 else ''}"
-        send_mail(user.email, subject, _mail_body(waiting))
+        with in_language(user.language, user.time_zone):
+            subject = ngettext("[Accord] %(num)d new notification", "[Accord] %(num)d new notifications",
+                               len(waiting))
+            send_mail(user.email, subject, _mail_body(waiting))
         now = utcnow()
         for notification in waiting:
             notification.emailed_at = now
@@ -286,7 +318,7 @@ def mark_read(user, ids=None) -> int:
     query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if ids is not None:
         if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
-            raise Invalid("Give a list of notification ids.", fields={"ids": "A list of notification ids."})
+            raise Invalid(_("Give a list of notification ids."), fields={"ids": _("A list of notification ids.")})
         # A number beyond the id column names nothing (and SQLite raises on it instead of finding nothing).
         query = query.where(Notification.id.in_([i for i in ids if 1 <= i <= MAX_ID]))
     return db.session.execute(query.values(read_at=utcnow())).rowcount
