@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from app.auth.forms import EmptyForm
 from app.errors import Conflict
 from app.extensions import reads_only
+from app.i18n import _, ngettext
 from app.integrity import services
 from app.organisations.services import require_admin
 
@@ -37,11 +38,11 @@ def run_now():
         except Conflict as exc:
             flash(exc.message, "error")
             return redirect(url_for("integrity.overview"))
-        done = "The pass is complete" if report.outcome == "finished" else \
-            "The time of this run is spent; the next run carries on where it stopped"
-        checked = (f"{report.sections_checked} sections, {report.versions_checked} versions and "
-                   f"{report.groups_checked} groups checked")
+        checked = _("%(sections)s sections, %(versions)s versions and %(groups)s groups checked.",
+                    sections=report.sections_checked, versions=report.versions_checked, groups=report.groups_checked)
+        done = _("The pass is complete.") if report.outcome == "finished" else \
+            _("The time of this run is spent; the next run carries on where it stopped.")
         count = len(report.new_problems)
-        flash(f"{checked}. {done}. {count} new problem{'s' if count != 1 else ''}.",
-              "error" if count else "success")
+        found = ngettext("%(num)d new problem.", "%(num)d new problems.", count)
+        flash(" ".join([checked, done, found]), "error" if count else "success")
     return redirect(url_for("integrity.overview"))

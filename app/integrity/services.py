@@ -37,6 +37,7 @@ from app.documents.models import Section, SectionRevision, Version, VersionSecti
 from app.errors import Conflict
 from app.extensions import db, in_own_transaction, reading_only
 from app.groups.models import Group
+from app.i18n import _, in_language, lazy_gettext, ngettext, short_datetime
 from app.integrity.models import PHASES, IntegrityProblem, IntegrityRun
 from app.mail.services import send_mail
 from app.roadmaps.models import VersionAction
@@ -48,10 +49,10 @@ from app.util import public_url, utcnow
 log = logging.getLogger(__name__)
 
 KINDS = {
-    "section_history": "Section history",
-    "section_text": "Section text",
-    "version_hash": "Version content hash",
-    "audit_chain": "Audit chain",
+    "section_history": lazy_gettext("Section history"),
+    "section_text": lazy_gettext("Section text"),
+    "version_hash": lazy_gettext("Version content hash"),
+    "audit_chain": lazy_gettext("Audit chain"),
 }
 # The kinds of problem each phase's check of one object can find (and so resolve, when it finds none).
 PHASE_KINDS = {"sections": ("section_history", "section_text"), "versions": ("version_hash",),
@@ -242,7 +243,9 @@ def check_version(version: Version) -> list[Finding]:
 
 
 def check_group(group: Group) -> list[Finding]:
-    verification = verify_chain(group.id)
+    # A problem's detail is stored and read by every admin: the installation's language, whoever runs the check.
+    with in_language(None):
+        verification = verify_chain(group.id)
     if verification.ok:
         return []
     where = f"event {verification.broken_seq}: " if verification.broken_seq is not None else ""
@@ -264,8 +267,8 @@ def _begin(trigger: str, user_id: int | None, budget: float) -> int:
     current = db.session.scalar(select(IntegrityRun).where(IntegrityRun.running.is_(True)))
     if current is not None:
         if current.deadline_at + STALE_AFTER > now:
-            raise Conflict(f"An integrity check is already running (run {current.id}, started "
-                           f"{current.started_at:%Y-%m-%d %H:%M} UTC).", code="check_running")
+            raise Conflict(_("An integrity check is already running (run %(run)s, started %(when)s).",
+                             run=current.id, when=short_datetime(current.started_at)), code="check_running")
         current.running, current.outcome, current.finished_at = None, "abandoned", now
         db.session.flush()
     last = db.session.scalar(select(IntegrityRun).order_by(IntegrityRun.id.desc()).limit(1))
@@ -281,7 +284,7 @@ def _begin(trigger: str, user_id: int | None, budget: float) -> int:
         db.session.commit()
     except IntegrityError:  # another run claimed the place at the same moment
         db.session.rollback()
-        raise Conflict("An integrity check is already running.", code="check_running") from None
+        raise Conflict(_("An integrity check is already running."), code="check_running") from None
     return run.id
 
 
@@ -389,22 +392,29 @@ def _finish(run_id: int, seconds: float) -> Report:
 
 def _tell_admins(report: Report) -> None:
     """One message to each active site admin, in the run's last transaction (sent after it commits)."""
+    for admin in db.session.scalars(select(User).where(User.is_admin.is_(True), User.is_disabled.is_(False))
+                                    .order_by(User.id)):
+        with in_language(admin.language, admin.time_zone):
+            send_mail(admin.email, *_admin_mail(report))
+
+
+def _admin_mail(report: Report) -> tuple[str, str]:
+    """The subject and body of the mail about a run's new problems, in the language in use (the admin's)."""
     count = len(report.new_problems)
-    subject = f"Accord integrity check: {count} new problem{'s' if count != 1 else ''}"
+    subject = ngettext("Accord integrity check: %(num)d new problem", "Accord integrity check: %(num)d new problems",
+                       count)
     listed = [f"- {KINDS.get(p.kind, p.kind)}, {p.object}: {p.detail}"
               for p in report.new_problems[:MAIL_LISTS_AT_MOST]]
     if count > MAIL_LISTS_AT_MOST:
-        listed.append(f"- and {count - MAIL_LISTS_AT_MOST} more")
+        listed.append(ngettext("- and %(num)d more", "- and %(num)d more", count - MAIL_LISTS_AT_MOST))
     body = "\n".join([
-        f"The integrity check (run {report.run_id}, pass {report.pass_number}) found stored data that does not "
-        "say what it should:", "", *listed, "",
-        f"{len(report.open_problems)} problem{'s are' if len(report.open_problems) != 1 else ' is'} open in all. "
-        "Each one stays open until a later check finds its object sound again.",
-        f"See {public_url('integrity.overview')}",
+        _("The integrity check (run %(run)s, pass %(number)s) found stored data that does not say what it should:",
+          run=report.run_id, number=report.pass_number), "", *listed, "",
+        ngettext("%(num)d problem is open in all.", "%(num)d problems are open in all.", len(report.open_problems))
+        + " " + _("Each one stays open until a later check finds its object sound again."),
+        _("See %(link)s", link=public_url("integrity.overview")),
     ])
-    for email in db.session.scalars(select(User.email).where(User.is_admin.is_(True), User.is_disabled.is_(False))
-                                    .order_by(User.id)):
-        send_mail(email, subject, body)
+    return subject, body
 
 
 def check_integrity(budget_seconds: float | None = None, *, trigger: str = "command", user=None) -> Report:
