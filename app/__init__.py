@@ -98,7 +98,11 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Sign in to see this page."
+    from app.i18n import lazy_gettext
+
+    # Made a str in the language of the request that needs it (a lazy string cannot go in the session).
+    login_manager.login_message = lazy_gettext("Sign in to see this page.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # our server-side sessions do the job
 
@@ -194,10 +198,11 @@ def _authenticate_bearer():
         return None
     from app.auth.services import user_for_api_token
     from app.errors import Unauthorized
+    from app.i18n import gettext
 
     user = user_for_api_token(header[len("Bearer "):].strip())
     if user is None:
-        raise Unauthorized("This API token is not valid or was revoked.", code="invalid_token")
+        raise Unauthorized(gettext("This API token is not valid or was revoked."), code="invalid_token")
     g._login_user = user  # Flask-Login's per-request user
     g.bearer_auth = True
     return None

@@ -8,11 +8,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.util import utcnow
 
-EMAIL_CHOICES = {"immediate": "Right away, one e-mail per notification",
-                 "daily": "Once a day, one e-mail with everything new",
-                 "off": "Never: I read them here"}
+EMAIL_CHOICES = {"immediate": _l("Right away, one e-mail per notification"),
+                 "daily": _l("Once a day, one e-mail with everything new"),
+                 "off": _l("Never: I read them here")}
 
 
 class DocumentWatch(db.Model):

@@ -11,6 +11,7 @@ from app.documents.permissions import document_for
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import safe_next
+from app.i18n import _
 from app.notifications import services
 from app.notifications.forms import PreferenceForm
 from app.notifications.models import Notification
@@ -51,7 +52,7 @@ def read_all():
     if EmptyForm().validate_on_submit():
         services.mark_read(current_user)
         db.session.commit()
-        flash("All notifications are marked read.", "success")
+        flash(_("All notifications are marked read."), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -60,7 +61,7 @@ def read_all():
 def open_notification(nid):
     notification = db.session.get(Notification, nid)
     if notification is None or notification.user_id != current_user.id:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     if EmptyForm().validate_on_submit():
         services.mark_read(current_user, [notification.id])
         db.session.commit()
@@ -75,9 +76,9 @@ def settings():
     if form.validate_on_submit():
         services.set_email_preference(current_user, form.email.data)
         db.session.commit()
-        flash("Your e-mail choice is saved.", "success")
+        flash(_("Your e-mail choice is saved."), "success")
     else:
-        flash("Choose one of the options.", "error")
+        flash(_("Choose one of the options."), "error")
     return redirect(url_for("notifications.index"))
 
 
@@ -89,8 +90,8 @@ def watch(did):
         on = request.form.get("watch") == "1"
         services.watch(current_user, document, on)
         db.session.commit()
-        flash("You will hear of every comment and suggestion on this document." if on
-              else "You no longer watch this document.", "success")
+        flash(_("You will hear of every comment and suggestion on this document.") if on
+              else _("You no longer watch this document."), "success")
     return redirect(url_for("documents.show", did=did))
 
 
