@@ -21,7 +21,7 @@ from app.documents.models import Document, Section
 from app.errors import Invalid
 from app.extensions import db
 from app.groups.models import Membership
-from app.i18n import _, in_language, ngettext
+from app.i18n import _, in_language, ngettext, short_datetime
 from app.mail.services import send_mail
 from app.notifications.models import EMAIL_CHOICES, DocumentWatch, Notification, NotificationSetting
 from app.tasks import periodic
@@ -241,10 +241,12 @@ def _absolute(link: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + link
 
 
-def _mail_body(notifications: list[Notification], detail: str = "") -> str:
+def _mail_body(notifications: list[Notification], detail: str = "", dated: bool = False) -> str:
+    """What a notification e-mail says, in the language in use; `dated`: each notification with its time (the
+    digest, which gathers a day's)."""
     lines = []
     for n in notifications:
-        lines += [n.text, _absolute(n.link), ""]
+        lines += ([short_datetime(n.created_at)] if dated else []) + [n.text, _absolute(n.link), ""]
     if detail:
         lines += [detail, ""]
     lines += ["—", _("Your notifications and how you receive them: %(link)s", link=_absolute("/notifications"))]
@@ -273,7 +275,7 @@ def send_digests() -> int:
         with in_language(user.language, user.time_zone):
             subject = ngettext("[Accord] %(num)d new notification", "[Accord] %(num)d new notifications",
                                len(waiting))
-            send_mail(user.email, subject, _mail_body(waiting))
+            send_mail(user.email, subject, _mail_body(waiting, dated=True))
         now = utcnow()
         for notification in waiting:
             notification.emailed_at = now
