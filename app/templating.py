@@ -10,7 +10,7 @@ from app.validation import country_name
 
 ROLE_DESCRIPTIONS = {
     "observer": _l("reads documents, versions, comments and endorsements"),
-    "member": _l("also comments, proposes amendments and edits drafts"),
+    "member": _l("also comments, suggests changes and edits drafts"),
     "editor": _l("also edits in review, arranges sections and names versions"),
     "coordinator": _l("also invites people, changes roles and moves documents through their workflow"),
 }

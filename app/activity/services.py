@@ -16,7 +16,15 @@ from app.auth.models import User
 from app.documents.models import Document, Section, Version
 from app.extensions import db
 from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.validation import id_or_none
+
+# A document's state as the activity line names it ("moved ... to review").
+_STATE_NAMES = {"draft": _l("drafting"), "review": _l("review"), "final": _l("final"), "closed": _l("closed")}
+
+
+def _state_name(state) -> str:
+    return str(_STATE_NAMES.get(state, state or ""))
 
 FEED_ACTIONS = ("document.create", "document.update", "document.transition", "document.publish",
                 "section.add", "section.edit", "section.restore", "section.delete", "section.reorder",
@@ -108,13 +116,13 @@ def _line(event: AuditEvent, actor: str, d: dict, documents_by_id: dict, section
     if action == "document.create":
         return _("%(actor)s started %(document)s", **names), on_document()
     if action == "document.update":
-        return _("%(actor)s retitled or summarised %(document)s", **names), on_document()
+        return _("%(actor)s changed the title or summary of %(document)s", **names), on_document()
     if action == "document.transition":
-        return _("%(actor)s moved %(document)s to %(state)s", state=d.get("to"), **names), on_document()
+        return _("%(actor)s moved %(document)s to %(state)s", state=_state_name(d.get("to")), **names), on_document()
     if action == "document.publish":
         return _("%(actor)s published %(document)s", **names), on_document()
     if action == "section.add":
-        return _("%(actor)s added the section %(section)s to %(document)s", **names), section_link
+        return _("%(actor)s added %(section)s to %(document)s", **names), section_link
     if action == "section.edit":
         # The revision the edit made, against the one before it.
         return (_("%(actor)s edited %(section)s in %(document)s (revision %(revision)s)", revision=revision, **names),
@@ -123,7 +131,7 @@ def _line(event: AuditEvent, actor: str, d: dict, documents_by_id: dict, section
     if action == "section.restore":
         return _("%(actor)s restored an earlier text of %(section)s in %(document)s", **names), section_link
     if action == "section.delete":
-        return (_("%(actor)s removed the section %(section)s from %(document)s", **names),
+        return (_("%(actor)s removed %(section)s from %(document)s", **names),
                 on_section("documents.section_history"))
     if action == "section.reorder":
         return _("%(actor)s reordered the sections of %(document)s", **names), on_document()

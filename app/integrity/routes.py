@@ -38,7 +38,7 @@ def run_now():
         except Conflict as exc:
             flash(exc.message, "error")
             return redirect(url_for("integrity.overview"))
-        checked = _("%(sections)s sections, %(versions)s versions and %(groups)s groups checked.",
+        checked = _("Checked: sections %(sections)s, versions %(versions)s, groups %(groups)s.",
                     sections=report.sections_checked, versions=report.versions_checked, groups=report.groups_checked)
         done = _("The pass is complete.") if report.outcome == "finished" else \
             _("The time of this run is spent; the next run carries on where it stopped.")
