@@ -13,7 +13,7 @@ from app.errors import AccordError
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import require_role
-from app.i18n import long_date
+from app.i18n import _, long_date, ngettext
 from app.util import public_url
 
 bp = Blueprint("endorsements", __name__)
@@ -46,7 +46,7 @@ def endorse(vid):
     form.organisation_id.choices = [(str(o.id), o.name) for o in organisations]
     state = version_state(version)
     numbers = section_numbers([s["level"] for s in state])
-    form.reservation_section_id.choices = [("", "No reservation")] + [
+    form.reservation_section_id.choices = [("", _("No reservation"))] + [
         (str(s["section_id"]), f"§{n} {s['heading']}") for n, s in zip(numbers, state)]
     if request.method == "GET":
         form.signatory_name.data = current_user.name
@@ -60,7 +60,7 @@ def endorse(vid):
                 reservation=form.reservation.data, content_hash=form.content_hash.data,
                 password=form.password.data, password_required=True)
             db.session.commit()
-            flash("Your organisation's endorsement is recorded.", "success")
+            flash(_("Your organisation's endorsement is recorded."), "success")
             return redirect(url_for("documents.show_version", vid=vid) + "#endorsements")
         except AccordError as exc:
             if exc.status in (403, 404) and exc.code not in _PASSWORD_CODES:
@@ -79,7 +79,8 @@ def withdraw(eid):
         try:
             services.withdraw(current_user, endorsement, form.reason.data)
             db.session.commit()
-            flash(f"The endorsement of {endorsement.organisation.name} is withdrawn.", "success")
+            flash(_("The endorsement of %(organisation)s is withdrawn.", organisation=endorsement.organisation.name),
+                  "success")
             return redirect(url_for("documents.show_version", vid=endorsement.version_id) + "#endorsements")
         except AccordError as exc:
             if exc.status in (403, 404):
@@ -115,7 +116,8 @@ def set_deadline(vid):
         try:
             deadline = services.set_deadline(current_user, version, form.deadline.data)
             db.session.commit()
-            flash(f"Endorsement closes on {long_date(deadline)}." if deadline else "The deadline is removed.",
+            flash(_("Endorsement closes on %(date)s.", date=long_date(deadline)) if deadline
+                  else _("The deadline is removed."),
                   "success")
             return redirect(url_for("endorsements.signoff", vid=vid))
         except AccordError as exc:
@@ -134,5 +136,5 @@ def remind(vid):
         sent = services.send_reminders(current_user, version,
                                        public_url("documents.show_version", vid=vid))
         db.session.commit()
-        flash(f"{sent} reminder{'s' if sent != 1 else ''} sent.", "success")
+        flash(ngettext("%(num)d reminder sent.", "%(num)d reminders sent.", sent), "success")
     return redirect(url_for("endorsements.signoff", vid=vid))

@@ -31,7 +31,7 @@ from app.endorsements.signals import endorsements_changed
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, lock_row
 from app.groups.models import Membership
-from app.i18n import long_date
+from app.i18n import _, in_language, long_date, ngettext
 from app.mail.services import send_mail
 from app.organisations.models import Organisation, Representative
 from app.tasks import periodic
@@ -73,39 +73,39 @@ def endorse(user, version: Version, *, organisation_id, signatory_name, signator
     reservation = clean_text(errors, "reservation", reservation, max_length=2000, required=False, multiline=True)
     reservation_section_id = clean_id(errors, "reservation_section_id", reservation_section_id, required=False)
     if reservation_section_id is not None and not reservation:
-        errors.add("reservation", "Say what the reservation on that section is.")
+        errors.add("reservation", _("Say what the reservation on that section is."))
     if reservation and reservation_section_id is None:
-        errors.add("reservation_section_id", "Name the section the reservation is about.")
+        errors.add("reservation_section_id", _("Name the section the reservation is about."))
     errors.raise_if_any()
     if db.session.get(Organisation, organisation_id) is None:
-        raise Invalid("No such organisation.", fields={"organisation_id": "No such organisation."})
+        raise Invalid(_("No such organisation."), fields={"organisation_id": _("No such organisation.")})
     if not can_endorse(user, organisation_id, version):
         if not takes_part_in(user, version.document.group_id):
-            raise PermissionDenied("Observers read only: endorsing needs the member role or above in the group.",
+            raise PermissionDenied(_("Observers read only: endorsing needs the member role or above in the group."),
                                    code="observer_cannot_endorse")
-        raise PermissionDenied("Only the organisation's representatives may endorse on its behalf.",
+        raise PermissionDenied(_("Only the organisation's representatives may endorse on its behalf."),
                                code="not_representative")
     if password_required and not password:
-        raise PermissionDenied("Confirm with your password: endorsing commits your organisation.",
+        raise PermissionDenied(_("Confirm with your password: endorsing commits your organisation."),
                                code="password_required",
-                               details={"fields": {"password": "Enter your password to endorse."}})
+                               details={"fields": {"password": _("Enter your password to endorse.")}})
     if password is not None and (not isinstance(password, str)
                                  or not check_password_hash(user.password_hash, password)):
-        raise PermissionDenied("The password is not right.", code="password_wrong",
-                               details={"fields": {"password": "This is not your password."}})
+        raise PermissionDenied(_("The password is not right."), code="password_wrong",
+                               details={"fields": {"password": _("This is not your password.")}})
     if not is_open_for_endorsement(version):
-        raise Conflict("This version is not open for endorsement.", code="not_open_for_endorsement")
+        raise Conflict(_("This version is not open for endorsement."), code="not_open_for_endorsement")
     if content_hash is not None and content_hash != version.content_hash:
-        raise Conflict("The text you confirmed is not this version's text.", code="content_hash_mismatch",
+        raise Conflict(_("The text you confirmed is not this version's text."), code="content_hash_mismatch",
                        details={"content_hash": version.content_hash})
     if reservation_section_id is not None and db.session.scalar(select(VersionSection.id).where(
             VersionSection.version_id == version.id, VersionSection.section_id == reservation_section_id)) is None:
-        raise Invalid("That section is not part of this version.",
-                      fields={"reservation_section_id": "Not a section of this version."})
+        raise Invalid(_("That section is not part of this version."),
+                      fields={"reservation_section_id": _("Not a section of this version.")})
     if db.session.scalar(select(Endorsement.id).where(
             Endorsement.version_id == version.id, Endorsement.organisation_id == organisation_id,
             Endorsement.withdrawn_at.is_(None))) is not None:
-        raise Conflict("This organisation has already endorsed this version.", code="already_endorsed")
+        raise Conflict(_("This organisation has already endorsed this version."), code="already_endorsed")
     endorsement = Endorsement(version_id=version.id, organisation_id=organisation_id, user_id=user.id,
                               signatory_name=signatory_name, signatory_title=signatory_title, note=note,
                               reservation_section_id=reservation_section_id, reservation=reservation,
@@ -115,7 +115,7 @@ def endorse(user, version: Version, *, organisation_id, signatory_name, signator
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("This organisation has already endorsed this version.", code="already_endorsed") from None
+        raise Conflict(_("This organisation has already endorsed this version."), code="already_endorsed") from None
     record(version.document.group_id, user, "endorsement.create", f"endorsement:{endorsement.id}",
            version_id=version.id, organisation_id=organisation_id, content_hash=version.content_hash,
            reservation_section_id=reservation_section_id, endorsement=endorsement_facts(endorsement))
@@ -128,24 +128,24 @@ def endorsement_for(user, endorsement_id) -> Endorsement:
 
     endorsement = db.session.get(Endorsement, endorsement_id) if isinstance(endorsement_id, int) else None
     if endorsement is None or not can_read(user, endorsement.version.document):
-        raise NotFound("No such endorsement.")
+        raise NotFound(_("No such endorsement."))
     return endorsement
 
 
 def withdraw(user, endorsement: Endorsement, reason=None) -> Endorsement:
     if not can_withdraw(user, endorsement):
         if not takes_part_in(user, endorsement.version.document.group_id):
-            raise PermissionDenied("Observers read only: withdrawing needs the member role or above in the group.",
+            raise PermissionDenied(_("Observers read only: withdrawing needs the member role or above in the group."),
                                    code="observer_cannot_endorse")
-        raise PermissionDenied("Only the organisation's representatives may withdraw its endorsement.",
+        raise PermissionDenied(_("Only the organisation's representatives may withdraw its endorsement."),
                                code="not_representative")
     errors = FieldErrors()
     reason = clean_text(errors, "reason", reason, max_length=2000, required=False, multiline=True)
     errors.raise_if_any()
     if endorsement.withdrawn_at is not None:
-        raise Conflict("This endorsement was already withdrawn.", code="already_withdrawn")
+        raise Conflict(_("This endorsement was already withdrawn."), code="already_withdrawn")
     if not is_open_for_endorsement(endorsement.version):
-        raise Conflict("Endorsement of this version has ended: its endorsements stay as they were.",
+        raise Conflict(_("Endorsement of this version has ended: its endorsements stay as they were."),
                        code="endorsement_closed")
     endorsement.withdrawn_at = utcnow()
     endorsement.withdrawn_by_id = user.id
@@ -187,33 +187,58 @@ def signoff_board(version: Version) -> list[BoardRow]:
 
 
 def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    """"A, B and C" as the language in use writes a list."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    return format_list(names, locale=get_locale() or "en")
 
 
-def _remind_pending(version: Version, document_url: str, signature: str, deadline: date | None,
+def _deadline_line(deadline: date | None, today: date) -> str:
+    if deadline is None:
+        return ""
+    left = (deadline - today).days
+    day = long_date(deadline)
+    if left < 0:
+        line = _("Endorsement was meant to close on %(date)s.", date=day)
+    elif left == 0:
+        line = _("Endorsement closes on %(date)s (today).", date=day)
+    elif left == 1:
+        line = _("Endorsement closes on %(date)s (tomorrow).", date=day)
+    else:
+        line = ngettext("Endorsement closes on %(date)s (in %(num)d day).",
+                        "Endorsement closes on %(date)s (in %(num)d days).", left, date=day)
+    return line + "\n\n"
+
+
+def _remind_pending(version: Version, document_url: str, coordinator, deadline: date | None,
                     today: date) -> int:
     """Queues one mail to each representative of an organisation that has not decided (one per person,
-    naming each of their organisations that has not). Returns how many mails."""
+    naming each of their organisations that has not), in the person's language, signed by the coordinator
+    who sent it (None: the periodic reminder). Returns how many mails."""
     waiting: dict[int, tuple[User, list[str]]] = {}
     for row in signoff_board(version):
         if row.state != "pending":
             continue
         for person in row.representatives:
             waiting.setdefault(person.id, (person, []))[1].append(row.organisation.name)
-    closes = ""
-    if deadline is not None:
-        left = (deadline - today).days
-        if left < 0:
-            closes = f"Endorsement was meant to close on {long_date(deadline)}.\n\n"
-        else:
-            when = "today" if left == 0 else ("tomorrow" if left == 1 else f"in {left} days")
-            closes = f"Endorsement closes on {long_date(deadline)} ({when}).\n\n"
     for person, organisations in waiting.values():
-        has = "has" if len(organisations) == 1 else "have"
-        send_mail(person.email, f"Reminder: endorsement of “{version.title}”",
-                  f"Hello {person.name},\n\n{_names(organisations)} {has} not yet decided whether to endorse "
-                  f"the final version of “{version.title}” (content hash {version.content_hash}).\n\n"
-                  f"{closes}Read it and endorse it here:\n{document_url}\n\n{signature}\n")
+        with in_language(person.language):
+            if coordinator is not None:
+                signature = _("%(name)s, coordinator", name=coordinator.name)
+            else:
+                signature = _("Accord, for the coordinators of %(group)s", group=version.document.group.name)
+            undecided = ngettext(
+                "%(organisations)s has not yet decided whether to endorse the final version of “%(title)s” "
+                "(content hash %(hash)s).",
+                "%(organisations)s have not yet decided whether to endorse the final version of “%(title)s” "
+                "(content hash %(hash)s).",
+                len(organisations), organisations=_names(organisations), title=version.title,
+                hash=version.content_hash)
+            body = _("Hello %(name)s,", name=person.name) + "\n\n" + undecided + "\n\n" \
+                + _deadline_line(deadline, today) + _("Read it and endorse it here:") \
+                + f"\n{document_url}\n\n{signature}\n"
+            send_mail(person.email, _("Reminder: endorsement of “%(title)s”", title=version.title), body)
     return len(waiting)
 
 
@@ -222,11 +247,10 @@ def send_reminders(user, version: Version, document_url: str) -> int:
     from app.documents.workflow import can_transition
 
     if not can_transition(user, version.document):
-        raise PermissionDenied("Only coordinators send reminders.")
+        raise PermissionDenied(_("Only coordinators send reminders."))
     if not is_open_for_endorsement(version):
-        raise Conflict("This version is not open for endorsement.", code="not_open_for_endorsement")
-    sent = _remind_pending(version, document_url, f"{user.name}, coordinator", deadline_of(version),
-                           utcnow().date())
+        raise Conflict(_("This version is not open for endorsement."), code="not_open_for_endorsement")
+    sent = _remind_pending(version, document_url, user, deadline_of(version), utcnow().date())
     record(version.document.group_id, user, "endorsement.remind", f"version:{version.id}", mails=sent)
     return sent
 
@@ -247,14 +271,15 @@ def _clean_deadline(errors: FieldErrors, value, today: date) -> date | None:
         try:
             day = date.fromisoformat(value.strip())
         except ValueError:
-            errors.add("deadline", f"{value.strip()} is not a day of the calendar.")
+            errors.add("deadline", _("%(day)s is not a day of the calendar.", day=value.strip()))
             return None
     if day is None:
-        errors.add("deadline", "Give a day such as 2027-01-15, or nothing for no deadline.")
+        errors.add("deadline", _("Give a day such as 2027-01-15, or nothing for no deadline."))
     elif not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
-        errors.add("deadline", f"Give a year between {DEADLINE_YEARS[0]} and {DEADLINE_YEARS[1]}.")
+        errors.add("deadline", _("Give a year between %(first)s and %(last)s.", first=DEADLINE_YEARS[0],
+                                 last=DEADLINE_YEARS[1]))
     elif day < today:
-        errors.add("deadline", f"{long_date(day)} has passed: choose today or a later day.")
+        errors.add("deadline", _("%(date)s has passed: choose today or a later day.", date=long_date(day)))
     else:
         return day
     return None
@@ -268,12 +293,12 @@ def set_deadline(user, version: Version, deadline) -> date | None:
     from app.documents.workflow import can_transition
 
     if not can_transition(user, version.document):
-        raise PermissionDenied("Only coordinators set the endorsement deadline.")
+        raise PermissionDenied(_("Only coordinators set the endorsement deadline."))
     errors = FieldErrors()
     day = _clean_deadline(errors, deadline, utcnow().date())
     errors.raise_if_any()
     if not is_open_for_endorsement(version):
-        raise Conflict("This version is not open for endorsement.", code="not_open_for_endorsement")
+        raise Conflict(_("This version is not open for endorsement."), code="not_open_for_endorsement")
     lock_row(Version, version.id)  # two coordinators at once: one after the other
     row = db.session.get(EndorsementDeadline, version.id, populate_existing=True)
     previous = row.deadline if row is not None else None
@@ -350,8 +375,7 @@ def _send_deadline_reminder(version_id: int, deadline: date, days_before: int, t
     except IntegrityError:
         db.session.rollback()
         return 0
-    signature = f"Accord, for the coordinators of {version.document.group.name}"
-    reminder.mails = _remind_pending(version, public_url("documents.show_version", vid=version.id), signature,
+    reminder.mails = _remind_pending(version, public_url("documents.show_version", vid=version.id), None,
                                      deadline, today)
     record(version.document.group_id, None, "endorsement.remind", f"version:{version.id}", mails=reminder.mails,
            deadline=deadline.isoformat(), days_before=days_before)
