@@ -12,6 +12,7 @@ from app.api.fields import Day, FreeText, Id, Timeframe, choice, text
 from app.api.serialise import Answer, IsoDay, PersonRef, Timestamp, only_when
 from app.documents.services import version_for
 from app.extensions import db
+from app.i18n import _
 from app.organisations.services import organisation_for
 from app.roadmaps import exporting, services
 from app.roadmaps.models import ACTION_STATUSES, ActionUpdate, RoadmapAction
@@ -316,6 +317,7 @@ def organisation_actions_csv(oid):
           response=ICALENDAR, tag="roadmaps", errors=(401, 404))
 def organisation_actions_ics(oid):
     organisation, rows = _organisation_rows(oid)
-    body = exporting.actions_ics(rows, f"{organisation.name}: roadmap actions", current_app.config["BASE_URL"])
+    body = exporting.actions_ics(rows, _("%(organisation)s: roadmap actions", organisation=organisation.name),
+                                current_app.config["BASE_URL"])
     return _download(body, "text/calendar", f"{_slug(organisation.name)}-actions.ics")
 

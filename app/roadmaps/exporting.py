@@ -5,8 +5,11 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.roadmaps.models import ACTION_STATUSES, RoadmapAction
 from app.roadmaps.services import action_display, live_section_numbers, progress_status, snapshot_of
+from app.roadmaps.timeframes import timeframe_words
 from app.validation import one_line
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -18,8 +21,15 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-CSV_COLUMNS = ["id", "document_id", "document", "position", "section", "title", "status", "current_status",
-               "owners", "lead", "start", "due", "description"]
+# The header row, in the language of the person downloading (short lower-case words, as a spreadsheet's
+# column names; in English they double as the columns' stable names).
+CSV_COLUMNS = {
+    # TRANSLATORS: CSV column headers of the roadmap actions spreadsheet: short, lower case, no spaces needed.
+    "id": _l("id"), "document_id": _l("document_id"), "document": _l("document"), "position": _l("position"),
+    "section": _l("section"), "title": _l("title"), "status": _l("status"), "current_status": _l("current_status"),
+    "owners": _l("owners"), "lead": _l("lead"), "start": _l("start"), "due": _l("due"),
+    "description": _l("description"),
+}
 
 
 def export_rows(actions: list[RoadmapAction]) -> list[dict]:
@@ -39,19 +49,20 @@ def export_rows(actions: list[RoadmapAction]) -> list[dict]:
 def actions_csv(rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(header) for header in CSV_COLUMNS.values()])
     for row in rows:
         writer.writerow([_cell(v) for v in (
             row["action_id"], row["document_id"], row["document"], row["position"],
             f"§{row['section']} {row['section_heading']}" if row["section"] else "", row["title"],
-            row["status_label"], ACTION_STATUSES.get(row["current_status"], row["current_status"]),
+            row["status_label"], str(ACTION_STATUSES.get(row["current_status"], row["current_status"])),
             "; ".join(o["name"] for o in row["owners"]), row["lead"]["name"] if row["lead"] else "",
-            row["start"] or "", row["due"] or "", row["description"])])
+            timeframe_words(row["start"]), timeframe_words(row["due"]), row["description"])])
     return out.getvalue()
 
 
 def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
-    """An iCalendar feed with one all-day event on each action's due date (actions without one are left out)."""
+    """An iCalendar feed with one all-day event on each action's due date (actions without one are left out),
+    its words in the language of the person downloading."""
     from icalendar import Calendar, Event
 
     calendar = Calendar()
@@ -67,12 +78,13 @@ def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
         event.add("uid", f"action-{row['action_id']}-due@{host}")
         event.add("dtstamp", stamp)
         event.add("dtstart", date.fromisoformat(row["due_on"]))
-        event.add("summary", one_line(f"Due: {row['title']}"))
-        lines = [f"Roadmap: {row['document']}", f"Due: {row['due']}", f"Status: {row['status_label']}"]
+        event.add("summary", one_line(_("Due: %(title)s", title=row["title"])))
+        lines = [_("Roadmap: %(title)s", title=row["document"]), _("Due: %(when)s", when=timeframe_words(row["due"])),
+                 _("Status: %(status)s", status=row["status_label"])]
         if row["owners"]:
-            lines.append("Owners: " + ", ".join(o["name"] for o in row["owners"]))
+            lines.append(_("Owners: %(names)s", names=", ".join(o["name"] for o in row["owners"])))
         if row["lead"]:
-            lines.append(f"Lead: {row['lead']['name']}")
+            lines.append(_("Lead: %(name)s", name=row["lead"]["name"]))
         event.add("description", "\n".join(one_line(line) for line in lines))
         event.add("url", f"{base_url.rstrip('/')}/documents/{row['document_id']}/actions#action-{row['action_id']}")
         calendar.add_component(event)

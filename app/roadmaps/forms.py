@@ -3,9 +3,10 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, 
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.i18n import lazy_gettext as _l
 from app.roadmaps.models import ACTION_STATUSES
 
-WHEN_HINT = "A date such as 2027-03-15, or a quarter such as 2027-Q1. Leave empty when not decided."
+WHEN_HINT = _l("A date such as 2027-03-15, or a quarter such as 2027-Q1. Leave empty when not decided.")
 
 
 class CheckboxesField(SelectMultipleField):
@@ -16,23 +17,23 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ActionForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description (Markdown)", validators=[Optional()],
-                                description="Optional: what will be done, and how success is measured.")
-    owner_organisation_ids = CheckboxesField("Owner organisations", coerce=str, validate_choice=False,
-                                             description="The organisations that commit to this action.")
-    lead_user_id = SelectField("Lead person", validate_choice=False)
-    start_date = StringField("Start", validators=[Length(max=20)], description=WHEN_HINT)
-    due_date = StringField("Due", validators=[Length(max=20)], description=WHEN_HINT)
-    status = SelectField("Status", choices=list(ACTION_STATUSES.items()), default="planned", validate_choice=False)
-    section_id = SelectField("Section of the roadmap", validate_choice=False)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l("Description (Markdown)"), validators=[Optional()],
+                                description=_l("Optional: what will be done, and how success is measured."))
+    owner_organisation_ids = CheckboxesField(_l("Owner organisations"), coerce=str, validate_choice=False,
+                                             description=_l("The organisations that commit to this action."))
+    lead_user_id = SelectField(_l("Lead person"), validate_choice=False)
+    start_date = StringField(_l("Start"), validators=[Length(max=20)], description=WHEN_HINT)
+    due_date = StringField(_l("Due"), validators=[Length(max=20)], description=WHEN_HINT)
+    status = SelectField(_l("Status"), choices=list(ACTION_STATUSES.items()), default="planned", validate_choice=False)
+    section_id = SelectField(_l("Section of the roadmap"), validate_choice=False)
     revision = HiddenField()
 
 
 class FollowUpForm(FlaskForm):
-    entry_date = StringField("Date", validators=[Length(max=20)], render_kw={"type": "date"},
-                             description="The day the progress is about. Empty means today.")
-    status = SelectField("New status", choices=[("", "No change")] + list(ACTION_STATUSES.items()),
+    entry_date = StringField(_l("Date"), validators=[Length(max=20)], render_kw={"type": "date"},
+                             description=_l("The day the progress is about. Empty means today."))
+    status = SelectField(_l("New status"), choices=[("", _l("No change"))] + list(ACTION_STATUSES.items()),
                          validate_choice=False)
-    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)],
-                         description="What happened: a decision, a delay, a result.")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)],
+                         description=_l("What happened: a decision, a delay, a result."))

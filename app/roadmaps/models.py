@@ -14,14 +14,16 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.util import utcnow
 
+# Code -> the words people read (lazy: in each reader's language; str() them where a str is needed).
 ACTION_STATUSES = {
-    "planned": "Planned",
-    "in_progress": "In progress",
-    "done": "Done",
-    "at_risk": "At risk",
-    "dropped": "Dropped",
+    "planned": _l("Planned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "at_risk": _l("At risk"),
+    "dropped": _l("Dropped"),
 }
 DATE_PRECISIONS = ("day", "quarter")
 _STATUS_CHECK = "status IN ('planned', 'in_progress', 'done', 'at_risk', 'dropped')"

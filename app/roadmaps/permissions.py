@@ -12,6 +12,7 @@ from app.documents.permissions import can_edit_text, can_read, require_text_edit
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
+from app.i18n import _
 
 
 def has_actions(document: Document) -> bool:
@@ -34,10 +35,10 @@ def can_follow_up(user, document: Document) -> bool:
 
 def require_follow_up(user, document: Document) -> None:
     if document.final_version_id is None:
-        raise Conflict("Progress is recorded once the roadmap is final: until then, edit the action itself.",
+        raise Conflict(_("Progress is recorded once the roadmap is final: until then, edit the action itself."),
                        code="not_final")
     if not can_follow_up(user, document):
-        raise PermissionDenied("Members, editors and coordinators record progress on actions.")
+        raise PermissionDenied(_("Members, editors and coordinators record progress on actions."))
 
 
 def roadmap_for(user, document_id) -> Document:
@@ -46,7 +47,7 @@ def roadmap_for(user, document_id) -> Document:
 
     document = document_for(user, document_id)
     if not has_actions(document):
-        raise NotFound("Only roadmaps have actions.")
+        raise NotFound(_("Only roadmaps have actions."))
     return document
 
 
@@ -55,5 +56,5 @@ def action_for(user, action_id):
 
     action = db.session.get(RoadmapAction, action_id) if isinstance(action_id, int) else None
     if action is None or action.deleted_at is not None or not can_read(user, action.document):
-        raise NotFound("No such action.")
+        raise NotFound(_("No such action."))
     return action

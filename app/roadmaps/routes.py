@@ -9,6 +9,7 @@ from app.documents.services import live_sections, numbered
 from app.errors import AccordError, Conflict
 from app.extensions import db
 from app.forms import apply_errors, status_for
+from app.i18n import _
 from app.roadmaps import services, timeline
 from app.roadmaps.forms import ActionForm, FollowUpForm
 from app.roadmaps.models import ACTION_STATUSES
@@ -20,10 +21,11 @@ from app.roadmaps.permissions import (
     require_action_edit,
     roadmap_for,
 )
-from app.roadmaps.timeframes import overlaps, parse_period, show_timeframe
+from app.roadmaps.timeframes import overlaps, parse_period, show_timeframe, timeframe_words
 from app.validation import id_or_none
 
 bp = Blueprint("roadmaps", __name__)
+bp.app_template_filter("timeframe")(timeframe_words)
 
 
 @bp.app_template_global()
@@ -75,7 +77,7 @@ def index(did):
     for item in items:
         now = progress.get(item["action_id"])
         item["now_status"] = now["status"] if now and now["status"] else item["status"]
-        item["now_label"] = ACTION_STATUSES[item["now_status"]]
+        item["now_label"] = str(ACTION_STATUSES[item["now_status"]])
         item["latest"] = now["latest"] if now else None
     organisations = services.group_organisations(document.group_id)
     filters = _filters(organisations)
@@ -95,9 +97,9 @@ def index(did):
 def _fill_choices(form: ActionForm, document) -> None:
     form.owner_organisation_ids.choices = [(str(o.id), f"{o.name} ({o.country})")
                                            for o in services.group_organisations(document.group_id)]
-    form.lead_user_id.choices = [("", "Nobody yet")] + [(str(p.id), p.name)
+    form.lead_user_id.choices = [("", _("Nobody yet"))] + [(str(p.id), p.name)
                                                          for p in services.group_people(document.group_id)]
-    form.section_id.choices = [("", "None: the roadmap as a whole")] + [
+    form.section_id.choices = [("", _("None: the roadmap as a whole"))] + [
         (str(s.id), f"§{n} {s.heading}") for n, s in numbered(live_sections(document))]
 
 
@@ -122,7 +124,7 @@ def new(did):
                 start=form.start_date.data, due=form.due_date.data, status=form.status.data,
                 section_id=form.section_id.data or None)
             db.session.commit()
-            flash(f"Action “{action.title}” is added.", "success")
+            flash(_("Action “%(title)s” is added.", title=action.title), "success")
             return redirect(url_for("roadmaps.index", did=document.id) + f"#action-{action.id}")
         except AccordError as exc:
             if exc.status == 413:
@@ -157,7 +159,7 @@ def edit(aid):
                 lead_user_id=form.lead_user_id.data or None, start=form.start_date.data, due=form.due_date.data,
                 status=form.status.data, section_id=form.section_id.data or None)
             db.session.commit()
-            flash(f"Action “{action.title}” is saved.", "success")
+            flash(_("Action “%(title)s” is saved.", title=action.title), "success")
             return redirect(url_for("roadmaps.index", did=document.id) + f"#action-{action.id}")
         except Conflict as exc:
             if exc.code != "stale":
@@ -171,7 +173,8 @@ def edit(aid):
             apply_errors(form, exc)
     status = 409 if stale else status_for(form)
     return render_template("roadmaps/edit.html", document=document, form=form, action=action, stale=stale,
-                           delete_form=EmptyForm(), active="actions"), status
+                           delete_form=EmptyForm(), statuses=ACTION_STATUSES,
+                           due_shown=show_timeframe(action.due_date, action.due_precision), active="actions"), status
 
 
 @bp.post("/actions/<int:aid>/move")
@@ -182,7 +185,8 @@ def move(aid):
     if EmptyForm().validate_on_submit() and direction in ("up", "down"):
         services.move_action(current_user, action, direction)
         db.session.commit()
-        flash(f"“{action.title}” moved {direction}.", "success")
+        flash(_("“%(title)s” moved up.", title=action.title) if direction == "up"
+              else _("“%(title)s” moved down.", title=action.title), "success")
     return redirect(url_for("roadmaps.index", did=action.document_id) + f"#action-{action.id}")
 
 
@@ -193,7 +197,7 @@ def delete(aid):
     if EmptyForm().validate_on_submit():
         services.delete_action(current_user, action)
         db.session.commit()
-        flash(f"Action “{action.title}” is removed. Versions that hold it keep it.", "success")
+        flash(_("Action “%(title)s” is removed. Versions that hold it keep it.", title=action.title), "success")
     return redirect(url_for("roadmaps.index", did=action.document_id))
 
 
@@ -211,7 +215,7 @@ def show(aid):
                 services.add_update(current_user, action, status=form.status.data or None, note=form.note.data,
                                     entry_date=form.entry_date.data or None)
                 db.session.commit()
-                flash("Progress is recorded.", "success")
+                flash(_("Progress is recorded."), "success")
                 return redirect(url_for("roadmaps.show", aid=action.id) + "#follow-up")
             except AccordError as exc:
                 if exc.status in (403, 409):

@@ -21,6 +21,7 @@ from app.documents.rendering import check_renderable, render_cached
 from app.errors import Conflict
 from app.extensions import db, lock_row, run_unlocked
 from app.groups.models import Membership
+from app.i18n import _, in_language
 from app.ordering import OrderWords, apply_order, order_after_move
 from app.organisations.models import Organisation, Representative
 from app.roadmaps.models import (
@@ -35,6 +36,7 @@ from app.roadmaps.timeframes import (
     BadTimeframe,
     parse_timeframe,
     show_timeframe,
+    timeframe_words,
 )
 from app.util import utcnow
 from app.validation import FieldErrors, clean_id, clean_long_text, clean_text
@@ -83,7 +85,8 @@ def check_description(description, field: str = "description") -> str:
         return ""
     limit = current_app.config["ACTION_DESCRIPTION_MAX_BYTES"]
     description = clean_long_text(description, field=field, limit=limit, bytes_limit=True, strip=True,
-                                  too_large=f"An action's description may hold at most {limit // 1024} KiB of text.",
+                                  too_large=_("An action's description may hold at most %(size)s KiB of text.",
+                                              size=limit // 1024),
                                   code="description_too_large", refuse_nul=True)
     if description:
         run_unlocked(check_renderable, description)  # 400 markdown_too_complex, before anything is stored
@@ -94,10 +97,10 @@ def _clean_owner_ids(errors: FieldErrors, value, document: Document, field: str)
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
-        errors.add(field, "Must be a list of organisation ids.")
+        errors.add(field, _("Must be a list of organisation ids."))
         return []
     if len(value) > MAX_OWNERS:
-        errors.add(field, f"At most {MAX_OWNERS} organisations.")
+        errors.add(field, _("At most %(count)s organisations.", count=MAX_OWNERS))
         return []
     ids = []
     for item in value:
@@ -110,7 +113,7 @@ def _clean_owner_ids(errors: FieldErrors, value, document: Document, field: str)
     unknown = [i for i in ids if i not in taking_part]
     if unknown:
         names = ", ".join(map(str, unknown))
-        errors.add(field, f"Not an organisation taking part in this working group: {names}.")
+        errors.add(field, _("Not an organisation taking part in this working group: %(ids)s.", ids=names))
         return []
     return ids
 
@@ -119,7 +122,7 @@ def _clean_lead(errors: FieldErrors, value, document: Document) -> int | None:
     lead = clean_id(errors, "lead_user_id", value, required=False)
     if lead is not None and db.session.scalar(select(Membership.id).where(
             Membership.group_id == document.group_id, Membership.user_id == lead)) is None:
-        errors.add("lead_user_id", "Not a member of this working group.")
+        errors.add("lead_user_id", _("Not a member of this working group."))
         return None
     return lead
 
@@ -128,7 +131,7 @@ def _clean_section(errors: FieldErrors, value, document: Document) -> int | None
     section_id = clean_id(errors, "section_id", value, required=False)
     if section_id is not None and db.session.scalar(select(Section.id).where(
             Section.id == section_id, Section.document_id == document.id, Section.deleted_at.is_(None))) is None:
-        errors.add("section_id", "Not a section of this roadmap.")
+        errors.add("section_id", _("Not a section of this roadmap."))
         return None
     return section_id
 
@@ -144,17 +147,17 @@ def _clean_when(errors: FieldErrors, field: str, value, *, end: bool) -> tuple[d
 def _clean_status(errors: FieldErrors, field: str, value, *, required: bool = True) -> str | None:
     if value is None or value == "":
         if required:
-            errors.add(field, "One of: " + ", ".join(ACTION_STATUSES) + ".")
+            errors.add(field, _("One of: %(codes)s.", codes=", ".join(ACTION_STATUSES)))
         return None
     if not isinstance(value, str) or value not in ACTION_STATUSES:
-        errors.add(field, "Must be one of: " + ", ".join(ACTION_STATUSES) + ".")
+        errors.add(field, _("Must be one of: %(codes)s.", codes=", ".join(ACTION_STATUSES)))
         return None
     return value
 
 
 def _check_order_of_dates(errors: FieldErrors, start: date | None, due: date | None) -> None:
     if start is not None and due is not None and due < start:
-        errors.add("due_date", "The due date is before the start date.")
+        errors.add("due_date", _("The due date is before the start date."))
 
 
 def owner_ids_from(owner_organisation_id=UNSET, owner_organisation_ids=UNSET):
@@ -222,7 +225,7 @@ def update_action(user, action: RoadmapAction, *, edit_count=UNSET, title=UNSET,
     require_action_edit(user, document)
     errors = FieldErrors()
     if edit_count not in (UNSET, None) and (isinstance(edit_count, bool) or not isinstance(edit_count, int)):
-        errors.add("revision", "Must be a whole number.")
+        errors.add("revision", _("Must be a whole number."))
     changes: dict = {}
     if title is not UNSET:
         changes["title"] = clean_text(errors, "title", title, max_length=300)
@@ -246,7 +249,7 @@ def update_action(user, action: RoadmapAction, *, edit_count=UNSET, title=UNSET,
     if lock_row(RoadmapAction, action.id):  # one change of an action at a time
         db.session.refresh(action)
     if edit_count not in (UNSET, None) and edit_count != action.edit_count:
-        raise Conflict("Someone changed this action since you opened it. Reload it and make your change again.",
+        raise Conflict(_("Someone changed this action since you opened it. Reload it and make your change again."),
                        code="stale", details={"current_revision": action.edit_count})
     before = snapshot_of(action)
     for name, value in changes.items():
@@ -261,8 +264,10 @@ def update_action(user, action: RoadmapAction, *, edit_count=UNSET, title=UNSET,
     action.edit_count += 1
     action.updated_at = document.updated_at = utcnow()
     db.session.flush()
+    with in_language("en"):  # the audit trail records its facts in one language
+        changes_in_words = describe_changes(before, after)
     record(document.group_id, user, "action.update", f"action:{action.id}", document_id=document.id,
-           revision=action.edit_count, changes=describe_changes(before, after))
+           revision=action.edit_count, changes=changes_in_words)
     return action
 
 
@@ -276,14 +281,16 @@ def delete_action(user, action: RoadmapAction) -> None:
                document_id=action.document_id, title=action.title)
 
 
-_ACTION_ORDER = OrderWords(
-    "The order must be a list of action ids.", "A list of action ids.",
-    "The order must name every action of the roadmap exactly once.", "Name every current action exactly once.")
+def _action_order_words() -> OrderWords:
+    return OrderWords(
+        _("The order must be a list of action ids."), _("A list of action ids."),
+        _("The order must name every action of the roadmap exactly once."),
+        _("Name every current action exactly once."))
 
 
 def reorder_actions(user, document: Document, order) -> list[RoadmapAction]:
     require_action_edit(user, document)
-    ordered = apply_order(live_actions(document), order, _ACTION_ORDER)
+    ordered = apply_order(live_actions(document), order, _action_order_words())
     document.updated_at = utcnow()
     record(document.group_id, user, "action.reorder", f"document:{document.id}", order=list(order))
     return ordered
@@ -363,7 +370,7 @@ def action_display(action_id: int, data: dict, sections: dict[int, tuple[str, st
             "start_date": _show(data["start"]), "due_date": _show(data["due"]),
             "start_on": data["start"]["date"] if data["start"] else None,
             "due_on": data["due"]["date"] if data["due"] else None,
-            "status": data["status"], "status_label": ACTION_STATUSES.get(data["status"], data["status"]),
+            "status": data["status"], "status_label": str(ACTION_STATUSES.get(data["status"], data["status"])),
             "section_id": data["section_id"], "section": number, "section_heading": heading}
 
 
@@ -392,35 +399,45 @@ def _owner_names(data: dict) -> list[str]:
     return [o["name"] for o in data["owners"]]
 
 
+def _status_words(code: str) -> str:
+    return str(ACTION_STATUSES.get(code, code)).lower()
+
+
 def describe_changes(before: dict, after: dict, sections_before: dict | None = None,
                      sections_after: dict | None = None) -> list[str]:
-    """Field changes of one action in words: "due 2027-Q1 → 2027-Q3", "owner added: City of Oslo"."""
+    """Field changes of one action in words, in the language in use: "due 2027-Q1 → 2027-Q3",
+    "owner added: City of Oslo"."""
     out = []
     if before["title"] != after["title"]:
-        out.append(f"title “{before['title']}” → “{after['title']}”")
+        out.append(_("title “%(old)s” → “%(new)s”", old=before["title"], new=after["title"]))
     if before["description"] != after["description"]:
-        out.append("description changed")
-    for name, label in (("start", "start"), ("due", "due")):
-        old, new = _show(before[name]), _show(after[name])
-        if old != new:
-            out.append(f"{label} {old or 'not set'} → {new or 'not set'}")
+        out.append(_("description changed"))
+    old, new = _show(before["start"]), _show(after["start"])
+    if old != new:
+        out.append(_("start %(old)s → %(new)s", old=timeframe_words(old) or _("not set"),
+                     new=timeframe_words(new) or _("not set")))
+    old, new = _show(before["due"]), _show(after["due"])
+    if old != new:
+        out.append(_("due %(old)s → %(new)s", old=timeframe_words(old) or _("not set"),
+                     new=timeframe_words(new) or _("not set")))
     if before["status"] != after["status"]:
-        out.append(f"status {ACTION_STATUSES.get(before['status'], before['status']).lower()} → "
-                   f"{ACTION_STATUSES.get(after['status'], after['status']).lower()}")
+        out.append(_("status %(old)s → %(new)s", old=_status_words(before["status"]),
+                     new=_status_words(after["status"])))
     old_owners, new_owners = _owner_names(before), _owner_names(after)
-    out += [f"owner added: {name}" for name in new_owners if name not in old_owners]
-    out += [f"owner removed: {name}" for name in old_owners if name not in new_owners]
+    out += [_("owner added: %(name)s", name=name) for name in new_owners if name not in old_owners]
+    out += [_("owner removed: %(name)s", name=name) for name in old_owners if name not in new_owners]
     old_lead = before["lead"]["name"] if before["lead"] else None
     new_lead = after["lead"]["name"] if after["lead"] else None
     if old_lead != new_lead:
-        out.append(f"lead {old_lead or 'nobody'} → {new_lead or 'nobody'}")
+        out.append(_("lead %(old)s → %(new)s", old=old_lead or _("nobody"), new=new_lead or _("nobody")))
     if before["section_id"] != after["section_id"]:
         def where(data, sections):
             if not data["section_id"]:
-                return "no section"
+                return _("no section")
             number = (sections or {}).get(data["section_id"], (None, None))[0]
-            return f"§{number}" if number else "a removed section"
-        out.append(f"section {where(before, sections_before)} → {where(after, sections_after)}")
+            return f"§{number}" if number else _("a removed section")
+        out.append(_("section %(old)s → %(new)s", old=where(before, sections_before),
+                     new=where(after, sections_after)))
     return out
 
 
@@ -450,18 +467,18 @@ def actions_diff(document: Document, old: Version | None, new: Version | None) -
         before = a_by_id.get(action_id)
         if before is None:
             out.append({"action_id": action_id, "title": data["title"], "change": "added",
-                        "changes": ["added"]})
+                        "changes": [_("added")]})
             continue
         changes = describe_changes(before, data, a_sections, b_sections)
         moved = a_order.index(action_id) != b_order.index(action_id)
         change = "modified" if changes else ("moved" if moved else "unchanged")
         if moved:
-            changes.append("moved in the list")
+            changes.append(_("moved in the list"))
         out.append({"action_id": action_id, "title": data["title"], "change": change, "changes": changes})
     for action_id, data in a:
         if action_id not in b_ids:
             out.append({"action_id": action_id, "title": data["title"], "change": "removed",
-                        "changes": ["removed"]})
+                        "changes": [_("removed")]})
     return out
 
 
@@ -512,7 +529,7 @@ def add_update(user, action: RoadmapAction, *, status=None, note=None, entry_dat
     require_follow_up(user, document)
     frozen = final_snapshot(action)
     if frozen is None:
-        raise Conflict("This action is not part of the endorsed roadmap, so it has no progress to record.",
+        raise Conflict(_("This action is not part of the endorsed roadmap, so it has no progress to record."),
                        code="not_in_final_version")
     errors = FieldErrors()
     status = _clean_status(errors, "status", status, required=False)
@@ -522,15 +539,15 @@ def add_update(user, action: RoadmapAction, *, status=None, note=None, entry_dat
         try:
             day, precision = parse_timeframe(entry_date, end=False)
             if precision != "day":
-                errors.add("entry_date", "Give a day, such as 2027-03-15.")
+                errors.add("entry_date", _("Give a day, such as 2027-03-15."))
         except BadTimeframe as exc:
             errors.add("entry_date", str(exc))
         if day is None:
             day = date.today()
         elif day > date.today():
-            errors.add("entry_date", "The date is in the future: record progress once it happened.")
+            errors.add("entry_date", _("The date is in the future: record progress once it happened."))
     if status is None and not note and "status" not in errors.fields and "note" not in errors.fields:
-        errors.add("note", "Write a note, change the status, or both.")
+        errors.add("note", _("Write a note, change the status, or both."))
     errors.raise_if_any()
     previous = progress_status(action, frozen["status"])
     update = ActionUpdate(action_id=action.id, version_id=document.final_version_id, author_id=user.id,

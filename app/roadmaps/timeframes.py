@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from app.i18n import gettext
+
 _QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
@@ -38,7 +40,7 @@ def parse_timeframe(value, *, end: bool) -> tuple[date | None, str]:
     if value is None:
         return None, "day"
     if not isinstance(value, str):
-        raise BadTimeframe("Give a date such as 2027-03-15 or a quarter such as 2027-Q1.")
+        raise BadTimeframe(gettext("Give a date such as 2027-03-15 or a quarter such as 2027-Q1."))
     text = value.strip()
     if not text:
         return None, "day"
@@ -46,18 +48,20 @@ def parse_timeframe(value, *, end: bool) -> tuple[date | None, str]:
     if match:
         year, quarter = int(match.group(1)), int(match.group(2))
         if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-            raise BadTimeframe(f"Give a year between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+            raise BadTimeframe(gettext("Give a year between %(first)s and %(last)s.", first=EARLIEST_YEAR,
+                                          last=LATEST_YEAR))
         first, last = quarter_bounds(year, quarter)
         return (last if end else first), "quarter"
     if _DAY.match(text):
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise BadTimeframe(f"{text} is not a date in the calendar.") from None
+            raise BadTimeframe(gettext("%(day)s is not a date in the calendar.", day=text)) from None
         if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            raise BadTimeframe(f"Give a year between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+            raise BadTimeframe(gettext("Give a year between %(first)s and %(last)s.", first=EARLIEST_YEAR,
+                                          last=LATEST_YEAR))
         return day, "day"
-    raise BadTimeframe("Give a date such as 2027-03-15 or a quarter such as 2027-Q1.")
+    raise BadTimeframe(gettext("Give a date such as 2027-03-15 or a quarter such as 2027-Q1."))
 
 
 def show_timeframe(day: date | None, precision: str | None) -> str | None:
@@ -67,6 +71,19 @@ def show_timeframe(day: date | None, precision: str | None) -> str | None:
     if precision == "quarter":
         return quarter_label(*quarter_of(day))
     return day.isoformat()
+
+
+def timeframe_words(shown: str | None) -> str:
+    """A timeframe as show_timeframe gives it ("2027-Q1", "2027-03-15"), as the reader's language writes it:
+    a quarter through gettext (each language orders year and quarter its own way), a day in ISO form, which
+    reads the same everywhere. What is not a timeframe comes back as it is."""
+    if not shown:
+        return ""
+    match = _QUARTER.match(shown)
+    if match:
+        # TRANSLATORS: a quarter of a year, e.g. "2027-Q1"; may be written "T1 2027", "1. Quartal 2027", ...
+        return gettext("%(year)s-Q%(quarter)s", year=match.group(1), quarter=match.group(2))
+    return shown
 
 
 def parse_period(value) -> tuple[date, date] | None:
