@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, url_for
 
-from app.groups.models import ROLES
+from app.groups.models import ROLE_NAMES, ROLES
 from app.i18n import lazy_gettext as _l
 from app.organisations.models import ORGANISATION_KINDS
 from app.validation import country_name
@@ -33,6 +33,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["country"] = country_name  # dates, times and numbers: app.i18n
     app.jinja_env.globals.update(
         ROLES=ROLES,
+        ROLE_NAMES=ROLE_NAMES,
         ROLE_DESCRIPTIONS=ROLE_DESCRIPTIONS,
         ORGANISATION_KINDS=ORGANISATION_KINDS,
         url_maker=url_maker,

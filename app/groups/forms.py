@@ -2,21 +2,23 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.groups.models import ROLES
+from app.i18n import lazy_gettext as _l
 
-ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
+# TRANSLATORS: the roles of a working group's members, as choices in a list.
+ROLE_CHOICES = [("observer", _l("Observer")), ("member", _l("Member")), ("editor", _l("Editor")),
+                ("coordinator", _l("Coordinator"))]
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Name of the working group", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("What the group works on", validators=[Length(max=5000)],
-                                description="Optional. A sentence or two for new members.")
+    name = StringField(_l("Name of the working group"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("What the group works on"), validators=[Length(max=5000)],
+                                description=_l("Optional. A sentence or two for new members."))
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="member", validate_choice=False)
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member", validate_choice=False)
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)

@@ -7,11 +7,20 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.util import utcnow
 
 # In rising order of rights: each role may do all that the ones before it may.
 ROLES = ("observer", "member", "editor", "coordinator")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+# Each role's name as people read it, lower case as in a sentence ("invites you to join as member").
+ROLE_NAMES = {
+    # TRANSLATORS: the roles of a working group's members, lower case as used inside a sentence.
+    "observer": _l("observer"),
+    "member": _l("member"),
+    "editor": _l("editor"),
+    "coordinator": _l("coordinator"),
+}
 _ROLE_CHECK = "role IN ('observer', 'member', 'editor', 'coordinator')"
 
 

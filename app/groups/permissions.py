@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound, PermissionDenied
 from app.extensions import db
-from app.groups.models import ROLE_RANK, Group, Membership
+from app.groups.models import ROLE_NAMES, ROLE_RANK, Group, Membership
+from app.i18n import _
 
 
 def membership_of(user, group_id: int) -> Membership | None:
@@ -75,12 +76,13 @@ def group_for(user, group_id) -> Group:
     """The group, when the caller is one of its members; otherwise 404."""
     group = db.session.get(Group, group_id) if isinstance(group_id, int) else None
     if group is None or not can_view_group(user, group):
-        raise NotFound("No such working group.")
+        raise NotFound(_("No such working group."))
     return group
 
 
 def require_role(user, group: Group, needed: str) -> str:
     role = role_in(user, group.id)
     if not role_at_least(role, needed):
-        raise PermissionDenied(f"This needs the {needed} role in {group.name}.")
+        raise PermissionDenied(_("This needs the %(role)s role in %(group)s.", role=str(ROLE_NAMES.get(needed, needed)),
+                                 group=group.name))
     return role

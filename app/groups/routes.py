@@ -13,7 +13,9 @@ from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups import services
 from app.groups.forms import GroupForm, InviteForm, RoleForm
+from app.groups.models import ROLE_NAMES
 from app.groups.permissions import can_manage_members, group_for, require_role, role_in
+from app.i18n import _
 from app.util import public_url
 
 bp = Blueprint("groups", __name__)
@@ -31,7 +33,7 @@ def new_group():
         try:
             group = services.create_group(current_user, form.name.data, form.description.data)
             db.session.commit()
-            flash(f"The working group {group.name} is created. You are its coordinator.", "success")
+            flash(_("The working group %(group)s is created. You are its coordinator.", group=group.name), "success")
             return redirect(url_for("groups.show", gid=group.id))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -72,7 +74,7 @@ def settings(gid):
         try:
             services.update_group(current_user, group, name=form.name.data, description=form.description.data)
             db.session.commit()
-            flash("The group is saved.", "success")
+            flash(_("The group is saved."), "success")
             return redirect(url_for("groups.show", gid=group.id))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -89,7 +91,8 @@ def invite(gid):
         try:
             invitation, _raw = services.invite(current_user, group, form.email.data, form.role.data, accept_url)
             db.session.commit()
-            flash(f"Invitation sent to {invitation.email} as {invitation.role}.", "success")
+            flash(_("Invitation sent to %(email)s as %(role)s.", email=invitation.email,
+                    role=str(ROLE_NAMES.get(invitation.role, invitation.role))), "success")
             return redirect(url_for("groups.show", gid=group.id) + "#invitations")
         except AccordError as exc:
             apply_errors(form, exc)
@@ -103,7 +106,7 @@ def revoke_invitation(gid, iid):
     if EmptyForm().validate_on_submit():
         invitation = services.revoke_invitation(current_user, group, iid)
         db.session.commit()
-        flash(f"The invitation to {invitation.email} is withdrawn.", "success")
+        flash(_("The invitation to %(email)s is withdrawn.", email=invitation.email), "success")
     return redirect(url_for("groups.show", gid=group.id) + "#invitations")
 
 
@@ -115,7 +118,8 @@ def change_role(gid, uid):
     if form.validate_on_submit():
         membership = services.change_role(current_user, group, uid, form.role.data)
         db.session.commit()
-        flash(f"{membership.user.name} is now {membership.role}.", "success")
+        flash(_("%(name)s is now %(role)s.", name=membership.user.name,
+                role=str(ROLE_NAMES.get(membership.role, membership.role))), "success")
     return redirect(url_for("groups.show", gid=group.id) + "#members")
 
 
@@ -127,9 +131,9 @@ def remove_member(gid, uid):
         services.remove_member(current_user, group, uid)
         db.session.commit()
         if uid == current_user.id:
-            flash(f"You have left {group.name}.", "success")
+            flash(_("You have left %(group)s.", group=group.name), "success")
             return redirect(url_for("main.home"))
-        flash("The member is removed from the group.", "success")
+        flash(_("The member is removed from the group."), "success")
     return redirect(url_for("groups.show", gid=group.id) + "#members")
 
 
@@ -139,14 +143,14 @@ def invitation(token):
         invitation = services.invitation_for(token)
     except Conflict as exc:  # used or expired: the person came from an e-mail, so say it here
         return render_template("errors/error.html", status=exc.status, message=exc.message,
-                               heading="This invitation cannot be used"), exc.status
+                               heading=_("This invitation cannot be used")), exc.status
     if current_user.is_authenticated:
         form = EmptyForm()
         matches = services.invited_address_matches(current_user, invitation)
         if form.validate_on_submit():
             membership = services.accept_invitation(current_user, token)
             db.session.commit()
-            flash(f"Welcome to {membership.group.name}.", "success")
+            flash(_("Welcome to %(group)s.", group=membership.group.name), "success")
             return redirect(url_for("groups.show", gid=membership.group_id))
         return render_template("groups/accept.html", invitation=invitation, form=form, address_matches=matches)
     form = RegisterForm()
@@ -158,7 +162,7 @@ def invitation(token):
                 organisation_id=form.organisation_id.data or None)
             sign_in(user)
             db.session.commit()
-            flash(f"Welcome to Accord and to {membership.group.name}.", "success")
+            flash(_("Welcome to Accord and to %(group)s.", group=membership.group.name), "success")
             return redirect(url_for("groups.show", gid=membership.group_id))
         except AccordError as exc:
             apply_errors(form, exc)

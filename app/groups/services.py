@@ -1,6 +1,7 @@
 """Working groups: creation, invitations and membership changes."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 from flask import current_app
@@ -11,8 +12,9 @@ from app.auth.models import User
 from app.auth.services import create_user
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db, lock_row
-from app.groups.models import ROLES, Group, Invitation, Membership
+from app.groups.models import ROLE_NAMES, ROLES, Group, Invitation, Membership
 from app.groups.permissions import membership_of, require_role
+from app.i18n import _, in_language, ngettext
 from app.mail.services import send_mail
 from app.util import new_token, token_hash, utcnow
 from app.validation import FieldErrors, clean_choice, clean_email, clean_text
@@ -66,18 +68,25 @@ def invite(user: User, group: Group, email, role, accept_url_for) -> tuple[Invit
     errors.raise_if_any()
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is not None and membership_of(existing, group.id) is not None:
-        raise Conflict(f"{email} is already a member of this group.", code="already_member",
-                       details={"fields": {"email": "Already a member of this group."}})
+        raise Conflict(_("%(email)s is already a member of this group.", email=email), code="already_member",
+                       details={"fields": {"email": _("Already a member of this group.")}})
     raw = new_token()
     days = current_app.config["INVITATION_DAYS"]
     invitation = Invitation(group_id=group.id, email=email, role=role, token_hash=token_hash(raw),
                             invited_by_id=user.id, expires_at=utcnow() + timedelta(days=days))
     db.session.add(invitation)
     db.session.flush()
-    send_mail(email, f"Invitation to the working group {group.name}",
-              f"Hello,\n\n{user.name} invites you to join the working group \"{group.name}\" on Accord "
-              f"as {role}.\n\nOpen this link within {days} days to accept:\n\n{accept_url_for(raw)}\n\n"
-              f"The link works once. If you did not expect it, ignore this message.\n")
+    # In the language of the person invited when they have an account, else in the inviting coordinator's.
+    with in_language(existing.language) if existing is not None and existing.language else nullcontext():
+        body = "\n\n".join((
+            _("Hello,"),
+            _("%(name)s invites you to join the working group “%(group)s” on Accord as %(role)s.",
+              name=user.name, group=group.name, role=str(ROLE_NAMES.get(role, role))),
+            ngettext("Open this link within %(num)d day to accept:", "Open this link within %(num)d days to accept:",
+                     days),
+            accept_url_for(raw),
+            _("The link works once. If you did not expect it, ignore this message."))) + "\n"
+        send_mail(email, _("Invitation to the working group %(group)s", group=group.name), body)
     record(group.id, user, "invitation.create", f"invitation:{invitation.id}", email=email, role=role)
     return invitation, raw
 
@@ -95,11 +104,11 @@ def invitation_for(raw_token) -> Invitation:
     if isinstance(raw_token, str) and 10 < len(raw_token) < 200:
         invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(raw_token)))
     if invitation is None or invitation.revoked_at is not None:
-        raise NotFound("This invitation link is not valid.")
+        raise NotFound(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:
-        raise Conflict("This invitation has already been used.", code="invitation_used")
+        raise Conflict(_("This invitation has already been used."), code="invitation_used")
     if invitation.expires_at < utcnow():
-        raise Conflict("This invitation has expired. Ask the coordinator for a new one.", code="invitation_expired")
+        raise Conflict(_("This invitation has expired. Ask the coordinator for a new one."), code="invitation_expired")
     return invitation
 
 
@@ -129,11 +138,12 @@ def accept_invitation(user: User, raw_token) -> Membership:
     (a person who uses another address asks the coordinator to invite that one)."""
     invitation = invitation_for(raw_token)
     if not invited_address_matches(user, invitation):
-        raise PermissionDenied(f"This invitation was sent to {invitation.email}, and you are signed in as "
-                               f"{user.email}. Sign in with the invited address, or ask the group's coordinator "
-                               "to invite the address you use.", code="invitation_for_another_address")
+        raise PermissionDenied(_("This invitation was sent to %(invited)s, and you are signed in as %(email)s. "
+                                 "Sign in with the invited address, or ask the group's coordinator to invite the "
+                                 "address you use.", invited=invitation.email, email=user.email),
+                               code="invitation_for_another_address")
     if membership_of(user, invitation.group_id) is not None:
-        raise Conflict("You are already a member of this group.", code="already_member")
+        raise Conflict(_("You are already a member of this group."), code="already_member")
     return _join(invitation, user)
 
 
@@ -141,7 +151,7 @@ def revoke_invitation(user: User, group: Group, invitation_id) -> Invitation:
     require_role(user, group, "coordinator")
     invitation = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
     if invitation is None or invitation.group_id != group.id:
-        raise NotFound("No such invitation.")
+        raise NotFound(_("No such invitation."))
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
     return invitation
@@ -156,7 +166,7 @@ def _member(group: Group, user_id) -> Membership:
             select(Membership).where(Membership.group_id == group.id, Membership.user_id == user_id)
             .execution_options(populate_existing=True))
     if membership is None:
-        raise NotFound("No such member in this group.")
+        raise NotFound(_("No such member in this group."))
     return membership
 
 
@@ -180,7 +190,7 @@ def change_role(user: User, group: Group, user_id, role) -> Membership:
     errors.raise_if_any()
     membership = _member(group, user_id)
     if membership.role == "coordinator" and role != "coordinator" and _coordinator_count(group) <= 1:
-        raise Conflict("A group needs at least one coordinator: name another one first.", code="last_coordinator")
+        raise Conflict(_("A group needs at least one coordinator: name another one first."), code="last_coordinator")
     previous = membership.role
     membership.role = role
     record(group.id, user, "membership.role", f"user:{membership.user_id}", **{"from": previous, "to": role})
@@ -194,7 +204,7 @@ def remove_member(user: User, group: Group, user_id) -> None:
     if membership.user_id != user.id:
         require_role(user, group, "coordinator")
     if membership.role == "coordinator" and _coordinator_count(group) <= 1:
-        raise Conflict("A group needs at least one coordinator: name another one first.", code="last_coordinator")
+        raise Conflict(_("A group needs at least one coordinator: name another one first."), code="last_coordinator")
     db.session.delete(membership)
     db.session.flush()
     record(group.id, user, "membership.remove", f"user:{membership.user_id}", role=membership.role)

@@ -7,15 +7,17 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.util import utcnow
 
+# Code -> the words people read (lazy: in each reader's language; str() them where a str is needed).
 ORGANISATION_KINDS = {
-    "city": "City or municipality",
-    "region": "Region or province",
-    "ministry": "Ministry or national authority",
-    "central_purchasing_body": "Central purchasing body",
-    "agency": "Public agency",
-    "other": "Other public body",
+    "city": _l("City or municipality"),
+    "region": _l("Region or province"),
+    "ministry": _l("Ministry or national authority"),
+    "central_purchasing_body": _l("Central purchasing body"),
+    "agency": _l("Public agency"),
+    "other": _l("Other public body"),
 }
 
 

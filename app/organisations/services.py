@@ -6,13 +6,14 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
+from app.i18n import _
 from app.organisations.models import ORGANISATION_KINDS, Organisation, Representative
 from app.validation import FieldErrors, clean_choice, clean_country, clean_id, clean_text
 
 
 def require_admin(user) -> None:
     if not getattr(user, "is_admin", False):
-        raise PermissionDenied("Only site administrators may do this.")
+        raise PermissionDenied(_("Only site administrators may do this."))
 
 
 def representatives_visible_to(user) -> set[int] | None:
@@ -48,8 +49,8 @@ def create_organisation(user, name, country, kind=None) -> Organisation:
     require_admin(user)
     name, country, kind = _clean(name, country, kind)
     if _name_taken(name):
-        raise Conflict("An organisation with this name exists already.", code="name_taken",
-                       details={"fields": {"name": "An organisation with this name exists already."}})
+        raise Conflict(_("An organisation with this name exists already."), code="name_taken",
+                       details={"fields": {"name": _("An organisation with this name exists already.")}})
     organisation = Organisation(name=name, country=country, kind=kind)
     db.session.add(organisation)
     db.session.flush()
@@ -60,8 +61,8 @@ def update_organisation(user, organisation: Organisation, name, country, kind=No
     require_admin(user)
     name, country, kind = _clean(name, country, kind)
     if _name_taken(name, exclude_id=organisation.id):
-        raise Conflict("An organisation with this name exists already.", code="name_taken",
-                       details={"fields": {"name": "An organisation with this name exists already."}})
+        raise Conflict(_("An organisation with this name exists already."), code="name_taken",
+                       details={"fields": {"name": _("An organisation with this name exists already.")}})
     organisation.name, organisation.country, organisation.kind = name, country, kind
     return organisation
 
@@ -73,7 +74,7 @@ def list_organisations() -> list[Organisation]:
 def organisation_for(organisation_id) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id) if isinstance(organisation_id, int) else None
     if organisation is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     return organisation
 
 
@@ -84,7 +85,7 @@ def add_representative(user, organisation: Organisation, user_id) -> Representat
     errors.raise_if_any()
     person = db.session.get(User, user_id)
     if person is None:
-        raise Invalid("No such user.", fields={"user_id": "No such user."})
+        raise Invalid(_("No such user."), fields={"user_id": _("No such user.")})
     existing = db.session.scalar(select(Representative).where(
         Representative.organisation_id == organisation.id, Representative.user_id == user_id))
     if existing is not None:
@@ -99,7 +100,7 @@ def remove_representative(user, organisation: Organisation, representative_id) -
     require_admin(user)
     representative = db.session.get(Representative, representative_id) if isinstance(representative_id, int) else None
     if representative is None or representative.organisation_id != organisation.id:
-        raise NotFound("No such representative.")
+        raise NotFound(_("No such representative."))
     db.session.delete(representative)
 
 
