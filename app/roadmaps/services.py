@@ -201,7 +201,7 @@ def create_action(user, document: Document, *, title, description=None, owner_id
     description = check_description(description)
     actions = live_actions(document)
     if len(actions) >= MAX_ACTIONS:
-        raise Conflict(f"A roadmap holds at most {MAX_ACTIONS} actions.", code="too_many_actions")
+        raise Conflict(_("A roadmap holds at most %(count)s actions.", count=MAX_ACTIONS), code="too_many_actions")
     action = RoadmapAction(document_id=document.id, title=title, description=description, lead_user_id=lead,
                            section_id=section, start_date=start_date, start_precision=start_precision,
                            due_date=due_date, due_precision=due_precision, status=status,
