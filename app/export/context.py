@@ -8,15 +8,20 @@ of a PDF can be tested without rendering one.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import segno
+from babel.dates import format_date, format_skeleton
+from flask_babel import get_locale
 
 from app.documents.importing import section_numbers
 from app.documents.rendering import render_for_print
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 
-KIND_NAMES = {"statement": "Joint action statement", "roadmap": "Roadmap"}
+KIND_NAMES = {"statement": _l("Joint action statement"), "roadmap": _l("Roadmap")}
 
 
 @dataclass
@@ -63,14 +68,60 @@ class ExportFacts:
     actions: list[dict] | None = None
 
 
-QR_TITLE = "QR code of the verification address given above"
+QR_TITLE = _l("QR code of the verification address given above")
 
 
 def qr_svg(data: str) -> str:
     """An inline SVG QR code (no file, no fetch): the verification address. Its <title> becomes the
     alternative text (/Alt) of the Figure in the tagged PDF."""
     return segno.make(data, error="m").svg_inline(scale=3, border=2, dark="#000", light=None, omitsize=True,
-                                                  title=QR_TITLE)
+                                                  title=str(QR_TITLE))
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_moment(value: datetime | None, *, day: str = "long") -> str:
+    """A moment of the evidence, in UTC whatever the reader's or the installation's zone, and saying so, in the
+    language in use: "20 November 2026, 09:30 UTC", "20 novembre 2026, 09:30 UTC". `day`: "long" or
+    "medium" ("20 Nov 2026")."""
+    if value is None:
+        return ""
+    moment, locale = _utc(value), get_locale()
+    return _("%(date)s, %(time)s UTC", date=format_date(moment.date(), day, locale=locale),
+             time=format_skeleton("Hm", moment, tzinfo=UTC, locale=locale))
+
+
+def utc_day(value: datetime | None, day: str = "long") -> str:
+    """The day of a moment in UTC, as the language writes it: "20 November 2026"."""
+    return format_date(_utc(value).date(), day, locale=get_locale()) if value is not None else ""
+
+
+def _css_string(text: str) -> str:
+    """Text as a CSS string: quotes, backslashes, line ends and "<" (no closing of the <style>) escaped."""
+    return '"' + re.sub(r'["\\<>\n\r]', lambda m: f"\\{ord(m.group()):x} ", text) + '"'
+
+
+def page_counter_content() -> str:
+    """The CSS `content` of the page number at the foot of each page, from one translated sentence
+    ("Page %(page)s of %(pages)s"): its words as CSS strings, its placeholders as the counters."""
+    marks = {"page": "\x00page\x00", "pages": "\x00pages\x00"}
+    sentence = _("Page %(page)s of %(pages)s", **marks)
+    parts = []
+    for piece in re.split("(\x00page\x00|\x00pages\x00)", sentence):
+        if piece == marks["page"]:
+            parts.append("counter(page)")
+        elif piece == marks["pages"]:
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
+def print_words() -> dict:
+    """What every print template needs to say its fixed words in the language in use."""
+    return {"page_counter_content": page_counter_content(), "utc_moment": utc_moment, "utc_day": utc_day}
 
 
 def document_context(facts: ExportFacts) -> dict:
@@ -86,7 +137,8 @@ def document_context(facts: ExportFacts) -> dict:
     by_section = {s["anchor"]: s for s in sections}
     active = [_with_reservation_section(e, by_section) for e in facts.endorsements if not e.withdrawn]
     return {
-        "kind_name": KIND_NAMES.get(facts.kind, facts.kind),
+        **print_words(),
+        "kind_name": str(KIND_NAMES.get(facts.kind, facts.kind)),
         "facts": facts,
         "sections": sections,
         "endorsements": active,
@@ -103,7 +155,8 @@ def _with_reservation_section(endorsement: EndorsementFact, by_section: dict) ->
     if not endorsement.reservation:
         return endorsement
     section = by_section.get(f"s-{endorsement.reservation_section_id}")
-    concerns = f"§ {section['number']} {section['heading']}" if section else endorsement.reservation_heading
+    concerns = (_("§ %(number)s %(heading)s", number=section["number"], heading=section["heading"]) if section
+                else endorsement.reservation_heading)
     return replace(endorsement, reservation_concerns=concerns)
 
 
@@ -129,8 +182,8 @@ def redline_context(*, title: str, group_name: str, document_id: int, old_label:
                       "moved": change.get("moved", False), "runs": runs,
                       "html": comparison.html if comparison is not None else None,
                       "old_position": change.get("old_position"), "position": change.get("position")})
-    return {"doc_title": title, "group_name": group_name, "document_id": document_id, "old_label": old_label,
-            "new_label": new_label, "changes": shown, "summary": order, "exported_at": exported_at,
-            "language": language,
+    return {**print_words(), "doc_title": title, "group_name": group_name, "document_id": document_id,
+            "old_label": old_label, "new_label": new_label, "changes": shown, "summary": order,
+            "exported_at": exported_at, "language": language,
             # A roadmap's actions: what changed for each, in words ("due 2027-Q1 → 2027-Q3").
             "action_changes": [a for a in (action_changes or []) if a["change"] != "unchanged"]}

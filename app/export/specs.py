@@ -27,6 +27,7 @@ from app.endorsements.services import endorsements_of
 from app.errors import NotFound
 from app.export.context import EndorsementFact, ExportFacts, document_context, redline_context
 from app.export.validate import IDENTITY_KEYS
+from app.i18n import _, choose_language, in_language
 from app.util import iso, utcnow
 
 
@@ -52,7 +53,10 @@ def _slug(text: str) -> str:
 
 
 def document_language(document: Document) -> str:
-    return getattr(document, "language", None) or current_app.config["EXPORT_LANGUAGE"]
+    """The language of the document's PDF (one of app.i18n.LANGUAGES): the document's own, else EXPORT_LANGUAGE.
+    Every export key names it, so that a PDF kept from before a change of language is never served."""
+    return (choose_language(getattr(document, "language", None))
+            or choose_language(current_app.config["EXPORT_LANGUAGE"]) or "en")
 
 
 def verify_url() -> str:
@@ -95,6 +99,8 @@ def _identity(facts: ExportFacts, kind: str, endorsement_ids: str) -> dict:
 
 def _page(template: str, *, title: str, author: str, language: str, draft: bool, identity: dict, footer: str,
           description: str = "", draft_word: str = "DRAFT", **context) -> str:
+    """The print template's HTML. Called inside `in_language(language, "UTC")` (see `_document_html`): a PDF's
+    fixed words follow its document's language, whoever asks for it, and its times are UTC for every reader."""
     now = utcnow()
     # Straight from the Jinja environment: the page context processors (session, notifications) have no place in a PDF.
     return current_app.jinja_env.get_template(template).render(
@@ -102,21 +108,36 @@ def _page(template: str, *, title: str, author: str, language: str, draft: bool,
         identity=identity, footer_text=footer, draft_word=draft_word, created_w3c=iso(now), **context)
 
 
+def _document_status_name(status: str) -> str:
+    names = {"draft": _("draft"), "review": _("in review"), "final": _("final"), "closed": _("closed")}
+    return names.get(status, status)
+
+
 def _status_text(document: Document, version: Version | None, draft: bool) -> str:
     if version is None:
-        return f"Working text ({document.status}) — not endorsed, not sealed"
+        return _("Working text (%(status)s) — not endorsed, not sealed", status=_document_status_name(document.status))
     if draft:
-        return "Named version, not the final version — not sealed"
-    return "Final version, sealed" + (" (endorsement closed)" if version.closed_at else "")
+        return _("Named version, not the final version — not sealed")
+    if version.closed_at:
+        return _("Final version, sealed (endorsement closed)")
+    return _("Final version, sealed")
 
 
 def _document_html(document: Document, version: Version | None, state: list[dict], *, draft: bool,
                    kind: str, endorsements: list[EndorsementFact], hash_value: str) -> str:
+    """The document's PDF as HTML, in the document's language (not the requester's) and with its times in UTC."""
+    with in_language(document_language(document), "UTC"):
+        return _document_html_here(document, version, state, draft=draft, kind=kind, endorsements=endorsements,
+                                   hash_value=hash_value)
+
+
+def _document_html_here(document: Document, version: Version | None, state: list[dict], *, draft: bool,
+                        kind: str, endorsements: list[EndorsementFact], hash_value: str) -> str:
     facts = ExportFacts(
         document_id=document.id, version_id=version.id if version else None, kind=document.kind,
         title=version.title if version else document.title, summary=version.summary if version else document.summary,
         group_name=document.group.name, status=document.status,
-        version_label=version.label if version else "Current working text",
+        version_label=version.label if version else _("Current working text"),
         version_number=version.number if version else None,
         dated=version.created_at if version else utcnow(),
         final_at=version.created_at if version is not None and version.is_final else None,
@@ -127,16 +148,21 @@ def _document_html(document: Document, version: Version | None, state: list[dict
     if event is not None:
         facts.audit_head = {"seq": event.seq, "hash": event.hash, "at": event.at}
     context = document_context(facts)
-    label = version.name if version else "working text"
-    footer = (f"{document.group.name} · {label}" if not draft else f"DRAFT · {document.group.name} · {label}")
+    label = version.name if version else _("working text")
+    if draft:
+        footer = _("DRAFT · %(group)s · %(version)s", group=document.group.name, version=label)
+    else:
+        footer = _("%(group)s · %(version)s", group=document.group.name, version=label)
     return _page("export/document.html", title=facts.title, author=document.group.name, language=facts.language,
                  draft=draft, identity=_identity(facts, kind, context["endorsement_ids"]), footer=footer,
-                 description=facts.summary, status_text=_status_text(document, version, draft), **context)
+                 description=facts.summary, status_text=_status_text(document, version, draft),
+                 draft_word=_("DRAFT"), **context)
 
 
 def version_spec(version: Version) -> ExportSpec:
     """A version: sealed when it is the final text, otherwise a draft; kept either way (a version is frozen)."""
     document = version.document
+    language = document_language(document)
     filename = f"{_slug(version.title)}-v{version.number}"
     if version.is_final:
         # Read once, as plain facts: the key and the file describe the same moment, whatever is endorsed or
@@ -152,7 +178,7 @@ def version_spec(version: Version) -> ExportSpec:
         def build():
             return _document_html(document, version, version_state(version), draft=False, kind="sealed",
                                   endorsements=everything, hash_value=version.content_hash)
-        return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}", kind="sealed",
+        return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}:{language}", kind="sealed",
                           group_id=document.group_id, document_id=document.id, version_id=version.id,
                           filename=f"{filename}-sealed.pdf", content_hash=version.content_hash,
                           endorsement_ids=ids, build_html=build)
@@ -160,9 +186,9 @@ def version_spec(version: Version) -> ExportSpec:
     def build_draft():
         return _document_html(document, version, version_state(version), draft=True, kind="draft",
                               endorsements=[], hash_value=version.content_hash)
-    return ExportSpec(key=f"draft:v{version.id}", kind="draft", group_id=document.group_id, document_id=document.id,
-                      version_id=version.id, filename=f"{filename}-draft.pdf", content_hash=version.content_hash,
-                      build_html=build_draft)
+    return ExportSpec(key=f"draft:v{version.id}:{language}", kind="draft", group_id=document.group_id,
+                      document_id=document.id, version_id=version.id, filename=f"{filename}-draft.pdf",
+                      content_hash=version.content_hash, build_html=build_draft)
 
 
 def _current_state(document: Document) -> list[dict]:
@@ -178,7 +204,7 @@ def current_spec(document: Document) -> ExportSpec:
     def build():
         return _document_html(document, None, state, draft=True, kind="draft", endorsements=[], hash_value=hash_value)
     extra = hashlib.sha256(f"{document.summary}\n{document.status}".encode()).hexdigest()[:16]
-    return ExportSpec(key=f"draft:d{document.id}:{hash_value}:{extra}",
+    return ExportSpec(key=f"draft:d{document.id}:{hash_value}:{extra}:{document_language(document)}",
                       kind="draft", group_id=document.group_id, document_id=document.id, version_id=None,
                       filename=f"{_slug(document.title)}-draft.pdf", content_hash=hash_value, build_html=build)
 
@@ -191,23 +217,29 @@ def redline_spec(document: Document, old: Version | None, new: Version | None) -
         return "c" + current_content_hash(document, _current_state(document))[:24]
 
     def label(version):
-        return version.name if version else "The current text"
+        return version.name if version else _("The current text")
 
     def build():
+        with in_language(language, "UTC"):  # the document's language, whoever asks; times in UTC
+            return build_here()
+
+    def build_here():
         from app.roadmaps.services import actions_diff
 
         changes = document_diff(document, old, new, formatted=True, source=False, for_print=True,
                                 formatted_budget=PRINT_COMPARE_BUDGET)
         context = redline_context(title=(new.title if new else document.title), group_name=document.group.name,
                                   document_id=document.id, old_label=label(old), new_label=label(new),
-                                  changes=changes, exported_at=utcnow(), language=document_language(document),
+                                  changes=changes, exported_at=utcnow(), language=language,
                                   action_changes=actions_diff(document, old, new))
         identity = {IDENTITY_KEYS["document_id"]: document.id, IDENTITY_KEYS["kind"]: "redline"}
-        return _page("export/redline.html", title=f"Comparison: {context['doc_title']}", author=document.group.name,
-                     identity=identity, footer=f"COMPARISON · {label(old)} → {label(new)}", draft=True,
-                     draft_word="COMPARISON", **context)
+        return _page("export/redline.html", title=_("Comparison: %(title)s", title=context["doc_title"]),
+                     author=document.group.name, identity=identity,
+                     footer=_("COMPARISON · %(old)s → %(new)s", old=label(old), new=label(new)), draft=True,
+                     draft_word=_("COMPARISON"), **context)
+    language = document_language(document)
     a, b = side(old), side(new)
-    return ExportSpec(key=f"redline:d{document.id}:{a}:{b}", kind="redline", group_id=document.group_id,
+    return ExportSpec(key=f"redline:d{document.id}:{a}:{b}:{language}", kind="redline", group_id=document.group_id,
                       document_id=document.id, version_id=None,
                       filename=f"{_slug(document.title)}-compare-{a}-{b}.pdf"[:190], build_html=build)
 
