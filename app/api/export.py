@@ -24,10 +24,12 @@ from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import Invalid, NotFound
 from app.export import services, specs, verification
+from app.export.messages import EXPORT_FAILED, translated
 from app.export.models import EXPORT_KINDS, EXPORT_STATUSES
 from app.export.routes import pdf_response
 from app.export.validate import VERDICTS
 from app.extensions import db, reads_only
+from app.i18n import _, gettext
 from app.util import iso
 from app.validation import id_or_none
 
@@ -56,7 +58,8 @@ PDF_OR_RENDERING = {200: PDF, 202: ExportJson}
 def export_json(export) -> dict:
     return {"id": export.id, "kind": export.kind, "status": export.status, "document_id": export.document_id,
             "version_id": export.version_id, "sha256": export.sha256, "size": export.size, "pages": export.pages,
-            "error": export.error or None, "created_at": iso(export.created_at), "finished_at": iso(export.finished_at),
+            "error": translated(export.error) or None, "created_at": iso(export.created_at),
+            "finished_at": iso(export.finished_at),
             "file_url": url_for("api.export_file", eid=export.id) if export.status == "ready" else None}
 
 
@@ -68,7 +71,8 @@ def _answer(export):
     if export.status == "ready":
         return pdf_response(export)
     if export.status == "failed":
-        return jsonify({"error": {"code": "export_failed", "message": export.error or "The PDF could not be made.",
+        message = translated(export.error) or gettext(EXPORT_FAILED)
+        return jsonify({"error": {"code": "export_failed", "message": message,
                                   "details": {"export": export_json(export)}}}), 503
     response = jsonify(export_json(export))
     response.status_code = 202
@@ -109,10 +113,10 @@ def _compared(document, name):
         return None
     number = id_or_none(value)
     if number is None:
-        raise Invalid("Not a version of this document.", fields={name: "A version id or 'current'."})
+        raise Invalid(_("Not a version of this document."), fields={name: _("A version id or 'current'.")})
     version = db.session.get(Version, number)
     if version is None or version.document_id != document.id:
-        raise NotFound("No such version.")
+        raise NotFound(_("No such version."))
     return version
 
 
@@ -233,10 +237,10 @@ class VerificationJson(Answer):
 @reads_only
 def verify():
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
-        raise Invalid("Send the PDF as multipart/form-data in the field `file`.",
-                      fields={"file": "A PDF file is required."}, code="file_required")
+        raise Invalid(_("Send the PDF as multipart/form-data in the field `file`."),
+                      fields={"file": _("A PDF file is required.")}, code="file_required")
     upload = request.files.get("file")
     if upload is None:
-        raise Invalid("Send the PDF in the multipart field `file`.", fields={"file": "A PDF file is required."},
+        raise Invalid(_("Send the PDF in the multipart field `file`."), fields={"file": _("A PDF file is required.")},
                       code="file_required")
     return jsonify(verification.verify(upload.read()))

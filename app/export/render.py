@@ -17,12 +17,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.export.messages import RENDER_FAILED, RENDER_TOO_BIG, RENDER_TOO_SLOW, english
+
 WORKER = Path(__file__).resolve().parent / "worker.py"
 log = logging.getLogger(__name__)
 
 
 class RenderFailed(RuntimeError):
-    pass
+    """Its message (messages.py, in English) is stored on the export and said in each reader's language."""
 
 
 @dataclass
@@ -46,7 +48,7 @@ def render_pdf(html: str, *, timeout: float = 120, memory_mb: int = 2048, varian
         out, err = process.communicate(html.encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(process)
-        raise RenderFailed(f"The PDF took longer than {timeout:g} seconds to render and was stopped.") from None
+        raise RenderFailed(english(RENDER_TOO_SLOW, seconds=f"{timeout:g}")) from None
     except BaseException:
         _kill(process)
         raise
@@ -54,9 +56,9 @@ def render_pdf(html: str, *, timeout: float = 120, memory_mb: int = 2048, varian
     if process.returncode != 0 or not out.startswith(b"%PDF"):
         out_of_memory = report.get("error") == "memory" or b"MemoryError" in err or b"Cannot allocate memory" in err
         if out_of_memory or process.returncode in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
-            raise RenderFailed(f"The PDF needed more than {memory_mb} MiB of memory to render and was stopped.")
+            raise RenderFailed(english(RENDER_TOO_BIG, megabytes=memory_mb))
         log.error("PDF render failed (exit %s): %s", process.returncode, err[-2000:].decode("utf-8", "replace"))
-        raise RenderFailed("The PDF could not be rendered.")
+        raise RenderFailed(english(RENDER_FAILED))
     if report.get("refused"):
         log.warning("PDF render refused %d URL(s): %s", len(report["refused"]), report["refused"][:5])
     return Rendered(out, int(report.get("pages") or 0), list(report.get("refused") or []))

@@ -21,8 +21,10 @@ from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import AccordError
 from app.export import services, specs, verification
+from app.export.messages import translated
 from app.export.models import Export
 from app.extensions import reads_only
+from app.i18n import _
 
 bp = Blueprint("export", __name__)
 
@@ -83,6 +85,7 @@ def status(eid):
     else:
         retry = url_for("export.document_pdf", did=export.document_id)
     return render_template("export/progress.html", export=export, retry_url=retry, document=export.document,
+                           failure=translated(export.error),
                            file_url=url_for("export.file", eid=export.id),
                            status_url=url_for("api.export_status", eid=export.id)), \
         503 if export.status == "failed" else 200
@@ -113,6 +116,7 @@ def public_pdf(key):
     if export.status == "ready":
         return pdf_response(export, public=True)
     return render_template("export/progress.html", export=export, retry_url=request.path, file_url=request.path,
+                           failure=translated(export.error),
                            status_url=request.path + "?status=1", document=document, public=True), \
         503 if export.status == "failed" else 200
 
@@ -130,7 +134,7 @@ def verify():
     if request.method == "POST" and form.validate_on_submit():
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            error, status_code = "Choose a PDF file to check.", 400
+            error, status_code = _("Choose a PDF file to check."), 400
         else:
             try:
                 result = verification.verify(upload.read())
@@ -138,6 +142,6 @@ def verify():
                 error, status_code = exc.message, exc.status
                 error_verdict = exc.details.get("verdict")
     elif request.method == "POST":
-        error, status_code = "The form expired. Choose the file again and resubmit.", 400
+        error, status_code = _("The form expired. Choose the file again and resubmit."), 400
     return render_template("export/verify.html", form=form, result=result, error=error,
                            error_verdict=error_verdict), status_code

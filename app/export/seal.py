@@ -24,6 +24,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 from app.export.aio import run_coroutine
+from app.export.messages import SEAL_NO_TIME_STAMP, SEAL_UNREADABLE, english
 from app.seal_key import SealUnavailable, ensure_development_seal, seal_location  # noqa: F401  (part of this module's API)
 
 FIELD_NAME = "Seal"
@@ -52,7 +53,7 @@ def seal_for(config) -> Seal:
         if key not in _cache:
             signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
             if signer is None:
-                raise SealUnavailable(f"The seal {path} could not be opened: wrong passphrase or not a PKCS#12 file.")
+                raise SealUnavailable(english(SEAL_UNREADABLE, path=path))
             _cache[key] = Seal(signer, signer.signing_cert.dump())
         return _cache[key]
 
@@ -78,6 +79,5 @@ def seal_pdf(pdf: bytes, config) -> bytes:
     except TimestampRequestError as exc:  # no answer, or no time stamp in it
         # The address may carry an account's credentials, and the error names hosts: both for the log only.
         log.error("The time-stamp server (EXPORT_TSA_URL %s) gave no time stamp: %s", config["EXPORT_TSA_URL"], exc)
-        raise SealUnavailable("The PDF could not be sealed: the time-stamp server gave no time stamp. "
-                              "Try again later.") from exc
+        raise SealUnavailable(english(SEAL_NO_TIME_STAMP)) from exc
     return out.getvalue()

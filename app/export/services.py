@@ -21,11 +21,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
 from app.errors import Busy, NotFound
+from app.export.messages import EXPORT_STOPPED, RENDER_ABANDONED, english
 from app.export.models import Export
 from app.export.render import RenderFailed, render_pdf
 from app.export.seal import SealUnavailable, seal_pdf
 from app.export.specs import ExportSpec
 from app.extensions import db, in_own_transaction
+from app.i18n import _
 from app.tasks import PRIORITY_WAITED, after_commit, enqueue, periodic, task
 from app.util import utcnow
 
@@ -109,7 +111,7 @@ def _require_a_free_renderer(background: bool = False) -> None:
                                                                     Export.started_at > stale_claims_before()))
     places = current_app.config["EXPORT_MAX_RENDERS"]
     if running >= (places - 1 if background and places > 1 else places):
-        raise Busy("Other PDFs are being made right now. Try again in a minute.")
+        raise Busy(_("Other PDFs are being made right now. Try again in a minute."))
 
 
 def perform(export_id: int, kind: str, html: str, actor_id: int | None) -> None:
@@ -156,7 +158,7 @@ def queue_claimed(export_id: int, spec: ExportSpec, actor_id: int | None, *, run
         db.session.commit()  # no transaction stays open through the render (or the wait for it)
         in_own_transaction(_store_html, export_id, html, actor_id, not run_here)
     except Exception:
-        mark_failed(export_id, "The export stopped unexpectedly.")
+        mark_failed(export_id, english(EXPORT_STOPPED))
         raise
     if run_here:
         render_queued(export_id, actor_id)
@@ -186,8 +188,7 @@ def render_queued(export_id: int, actor_id: int | None) -> None:
     kind, html, attempts = export.kind, export.html, export.attempts
     db.session.commit()
     if attempts > config["EXPORT_MAX_ATTEMPTS"]:
-        mark_failed(export_id, f"The render was started {attempts - 1} times and did not finish: each time the "
-                               "worker doing it stopped.")
+        mark_failed(export_id, english(RENDER_ABANDONED, times=attempts - 1))
         return
     perform(export_id, kind, html, actor_id)
 
@@ -202,7 +203,7 @@ def sweep() -> int:
         if has_html:
             enqueue("export.render", export_id, actor_id)
         else:
-            _mark_failed(export_id, "The export stopped unexpectedly.")
+            _mark_failed(export_id, english(EXPORT_STOPPED))
     db.session.commit()
     return len(stale)
 
@@ -246,6 +247,7 @@ def mark_failed(export_id: int, message: str) -> None:
 
 
 def _mark_failed(export_id: int, message: str) -> None:
+    """`message`: one of messages.py's, in English (the row is read in every language: messages.translated)."""
     db.session.execute(update(Export).where(Export.id == export_id, Export.status == "rendering")
                        .values(status="failed", error=message, finished_at=utcnow(), html=None))
     db.session.commit()
@@ -270,5 +272,5 @@ def export_for(user, export_id) -> Export:
 
     export = db.session.get(Export, export_id) if isinstance(export_id, int) else None
     if export is None or not can_read(user, export.document):
-        raise NotFound("No such export.")
+        raise NotFound(_("No such export."))
     return export

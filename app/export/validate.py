@@ -54,6 +54,16 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from app.export.aio import run_coroutine
+from app.export.messages import (
+    CHECK_FAILED,
+    CHECK_TOO_BIG,
+    CHECK_TOO_SLOW,
+    NOT_A_PDF,
+    SEAL_UNEVALUABLE,
+    UNREADABLE_PDF,
+    VERDICT_TEXT,
+    english,
+)
 
 IDENTITY_KEYS = {"version_id": "accordversionid", "document_id": "accorddocumentid",
                  "content_hash": "accordcontenthash", "endorsements": "accordendorsements",
@@ -62,21 +72,6 @@ IDENTITY_KEYS = {"version_id": "accordversionid", "document_id": "accorddocument
 VERDICTS = ("genuine", "genuine_with_later_signatures", "modified_after_sealing", "seal_broken",
             "sealed_by_someone_else", "no_seal", "unreadable", "not_checked")
 GENUINE = frozenset({"genuine", "genuine_with_later_signatures"})
-VERDICT_TEXT = {
-    "genuine": "Genuine: sealed by this installation and unchanged since.",
-    "genuine_with_later_signatures": "Genuine, with later signatures: the file is exactly what this installation "
-                                     "sealed; since then only signatures or time stamps were added.",
-    "modified_after_sealing": "Modified after sealing: what this file shows is not what was sealed. "
-                              "Do not rely on it; use the file as it was sealed instead.",
-    "seal_broken": "Seal broken: the sealed bytes or the seal's time stamp do not verify, so nothing in this file "
-                   "can be relied on.",
-    "sealed_by_someone_else": "Sealed by someone else: the signature is valid, but its certificate is not this "
-                              "installation's seal certificate, whatever name it carries.",
-    "no_seal": "No seal: this file carries no seal, so nothing about it can be confirmed. "
-               "Drafts and comparisons are never sealed.",
-    "unreadable": "Unreadable: this file is not a PDF that can be read.",
-    "not_checked": "Could not be checked: nothing is concluded about this file's seal.",
-}
 # Entries of the document information and XMP properties that a signing tool rewrites when it adds its
 # signature; any other difference from the sealed revision is a change of what the file says it is.
 _VOLATILE_INFO = frozenset({"/ModDate", "/Producer"})
@@ -86,11 +81,13 @@ log = logging.getLogger(__name__)
 
 
 class NotAPdf(ValueError):
-    pass
+    """The file is no PDF that can be read. Its message is one of messages.py's, in English: said in the reader's
+    language where it is shown (messages.translated)."""
 
 
 class NotChecked(RuntimeError):
-    """The file could not be checked within the time or memory it is given: nothing is concluded about it."""
+    """The file could not be checked within the time or memory it is given: nothing is concluded about it.
+    Its message, as NotAPdf's, is made in English and translated where it is shown."""
 
 
 @dataclass
@@ -307,7 +304,7 @@ def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True, ts
     `tsa_roots`: the certificates whose time-stamp authorities are trusted (VERIFY_TSA_ROOTS)."""
     result = SealCheck(sha256=hashlib.sha256(data).hexdigest())
     if not data.lstrip()[:5].startswith(b"%PDF-"):
-        raise NotAPdf("That file is not a PDF.")
+        raise NotAPdf(english(NOT_A_PDF))
     try:
         reader = IndexedPdfFileReader(BytesIO(data), strict=False)
         result.identity = read_identity(reader)
@@ -316,7 +313,7 @@ def check_pdf(data: bytes, seal_certificate, *, sealed_revision: bool = True, ts
         raise
     except Exception as exc:  # a hostile upload: whatever the parser trips on, the answer is "unreadable"
         log.info("verify: unreadable PDF (%s: %s)", type(exc).__name__, exc)
-        raise NotAPdf(f"That file is not a PDF that can be read ({type(exc).__name__}).") from None
+        raise NotAPdf(english(UNREADABLE_PDF, error=type(exc).__name__)) from None
     if not signatures:
         result.problem = VERDICT_TEXT["no_seal"]
         return result
@@ -426,8 +423,7 @@ def _unevaluable(result: SealCheck, data: bytes, signature, seal_certificate, *,
                 result.verdict, result.modified_after_signing = "modified_after_sealing", True
                 result.problem = VERDICT_TEXT["modified_after_sealing"]
                 return result
-    raise NotChecked("This file could not be checked: its seal cannot be evaluated. "
-                     "Nothing is concluded about its seal.")
+    raise NotChecked(english(SEAL_UNEVALUABLE))
 
 
 TSA_ROOTS_ENV = "ACCORD_VERIFY_TSA_ROOTS"  # how check_pdf_bounded tells its child VERIFY_TSA_ROOTS
@@ -454,7 +450,7 @@ def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: in
     from app.export.render import WORKER, _child_env, _kill, _last_json_line
 
     if not data.lstrip()[:5].startswith(b"%PDF-"):
-        raise NotAPdf("That file is not a PDF.")
+        raise NotAPdf(english(NOT_A_PDF))
     command = [sys.executable, str(WORKER), "--verify", "--memory-mb", str(int(memory_mb)),
                "--cpu-seconds", str(max(1, int(timeout))),
                "--certificate", base64.b64encode(certificate.dump()).decode("ascii")]  # public: no secret in argv
@@ -466,15 +462,13 @@ def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: in
     except subprocess.TimeoutExpired:
         _kill(process)
         log.info("verify: stopped after %s s of wall time", wall_seconds(timeout))
-        raise NotChecked(f"This file could not be checked: reading it took longer than {timeout:g} seconds. "
-                         "Nothing is concluded about its seal.") from None
+        raise NotChecked(english(CHECK_TOO_SLOW, seconds=f"{timeout:g}")) from None
     except BaseException:
         _kill(process)
         raise
     if process.returncode == -signal.SIGXCPU:
         log.info("verify: stopped after %s s of computing", timeout)
-        raise NotChecked(f"This file could not be checked: reading it took longer than {timeout:g} seconds. "
-                         "Nothing is concluded about its seal.")
+        raise NotChecked(english(CHECK_TOO_SLOW, seconds=f"{timeout:g}"))
     report = _last_json_line(out) if process.returncode == 0 else {}
     if "check" in report:
         return SealCheck(**report["check"])
@@ -486,11 +480,10 @@ def check_pdf_bounded(data: bytes, certificate, *, timeout: float, memory_mb: in
                      or process.returncode in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT))
     if out_of_memory:
         log.info("verify: stopped at the memory limit (%s MiB)", memory_mb)
-        raise NotChecked(f"This file could not be checked: reading it needed more than {memory_mb} MiB of memory. "
-                         "Nothing is concluded about its seal.")
+        raise NotChecked(english(CHECK_TOO_BIG, megabytes=memory_mb))
     log.error("verify: the check process failed (exit %s): %s", process.returncode,
               err[-2000:].decode("utf-8", "replace"))
-    raise NotChecked("This file could not be checked. Nothing is concluded about its seal.")
+    raise NotChecked(english(CHECK_FAILED))
 
 
 def load_tsa_roots(path: str | None) -> list:

@@ -12,10 +12,12 @@ from sqlalchemy.orm import joinedload
 from app.documents.models import Version
 from app.endorsements.models import Endorsement
 from app.errors import Invalid
+from app.export.messages import VERDICT_TEXT, translated
 from app.export.models import Export
 from app.export.seal import seal_for
-from app.export.validate import GENUINE, VERDICT_TEXT, NotAPdf, NotChecked, check_pdf_bounded
+from app.export.validate import GENUINE, NotAPdf, NotChecked, check_pdf_bounded
 from app.extensions import db
+from app.i18n import _, gettext
 from app.util import iso
 from app.validation import id_or_none
 
@@ -36,7 +38,7 @@ def verify(data: bytes) -> dict:
     needs more is answered "could not be checked" (400 `not_checked`), never taken for genuine; a file
     that is no PDF is 400 `not_a_pdf` (verdict unreadable). Both carry `verdict` in the error's details."""
     if not data:
-        raise Invalid("The file is empty.", fields={"file": "Choose a PDF file."}, code="empty_file")
+        raise Invalid(_("The file is empty."), fields={"file": _("Choose a PDF file.")}, code="empty_file")
     config = current_app.config
     certificate = seal_for(config).certificate
     db.session.commit()  # hold no database lock (a signed-in caller's) while a stranger's file is checked
@@ -44,18 +46,18 @@ def verify(data: bytes) -> dict:
         check = check_pdf_bounded(data, certificate, timeout=config["VERIFY_TIMEOUT"],
                                   memory_mb=config["VERIFY_MEMORY_MB"], tsa_roots=config["VERIFY_TSA_ROOTS"])
     except NotAPdf as exc:
-        raise _unverified(str(exc), "not_a_pdf", "unreadable") from None
+        raise _unverified(translated(str(exc)), "not_a_pdf", "unreadable") from None
     except NotChecked as exc:
-        raise _unverified(str(exc), "not_checked", "not_checked") from None
+        raise _unverified(translated(str(exc)), "not_checked", "not_checked") from None
     identity, genuine = check.identity, check.verdict in GENUINE
     answer = {
-        "verdict": check.verdict, "verdict_text": VERDICT_TEXT[check.verdict], "genuine": genuine,
+        "verdict": check.verdict, "verdict_text": verdict_text(check.verdict), "genuine": genuine,
         "signature_valid": genuine, "intact": genuine, "made_by_this_installation": genuine,
         "signed": check.signed, "modified_after_signing": check.modified_after_signing,
         "modification": check.modification, "signer": check.signer,
         "signer_certificate_sha256": check.signer_certificate_sha256, "signed_at": check.signed_at,
         "timestamp": check.timestamp, "later_signatures": check.later_signatures,
-        "problem": None if genuine else VERDICT_TEXT[check.verdict],
+        "problem": None if genuine else verdict_text(check.verdict),
         "sha256": check.sha256,
         "version_id": _int_or_none(identity.get("version_id")),
               "document_id": _int_or_none(identity.get("document_id")),
@@ -94,9 +96,14 @@ def verify(data: bytes) -> dict:
     return answer
 
 
+def verdict_text(verdict: str) -> str:
+    """The verdict in a sentence, in the reader's language (the /verify page and the API follow the request)."""
+    return gettext(VERDICT_TEXT[verdict])
+
+
 def _unverified(message: str, code: str, verdict: str) -> Invalid:
     error = Invalid(message, fields={"file": message}, code=code)
-    error.details.update(verdict=verdict, verdict_text=VERDICT_TEXT[verdict])
+    error.details.update(verdict=verdict, verdict_text=verdict_text(verdict))
     return error
 
 
