@@ -54,9 +54,14 @@ def _slug(text: str) -> str:
 
 def document_language(document: Document) -> str:
     """The language of the document's PDF (one of app.i18n.LANGUAGES): the document's own, else EXPORT_LANGUAGE.
-    Every export key names it, so that a PDF kept from before a change of language is never served."""
+    Every export key of a language other than English names it (English keys are as they were before there were
+    languages, so the PDFs already kept, sealed ones first, stay what is served)."""
     return (choose_language(getattr(document, "language", None))
             or choose_language(current_app.config["EXPORT_LANGUAGE"]) or "en")
+
+
+def _in(language: str) -> str:
+    return "" if language == "en" else f":{language}"
 
 
 def verify_url() -> str:
@@ -178,7 +183,7 @@ def version_spec(version: Version) -> ExportSpec:
         def build():
             return _document_html(document, version, version_state(version), draft=False, kind="sealed",
                                   endorsements=everything, hash_value=version.content_hash)
-        return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}:{language}", kind="sealed",
+        return ExportSpec(key=f"sealed:v{version.id}:e{len(active)}-{digest}{_in(language)}", kind="sealed",
                           group_id=document.group_id, document_id=document.id, version_id=version.id,
                           filename=f"{filename}-sealed.pdf", content_hash=version.content_hash,
                           endorsement_ids=ids, build_html=build)
@@ -186,7 +191,7 @@ def version_spec(version: Version) -> ExportSpec:
     def build_draft():
         return _document_html(document, version, version_state(version), draft=True, kind="draft",
                               endorsements=[], hash_value=version.content_hash)
-    return ExportSpec(key=f"draft:v{version.id}:{language}", kind="draft", group_id=document.group_id,
+    return ExportSpec(key=f"draft:v{version.id}{_in(language)}", kind="draft", group_id=document.group_id,
                       document_id=document.id, version_id=version.id, filename=f"{filename}-draft.pdf",
                       content_hash=version.content_hash, build_html=build_draft)
 
@@ -204,7 +209,7 @@ def current_spec(document: Document) -> ExportSpec:
     def build():
         return _document_html(document, None, state, draft=True, kind="draft", endorsements=[], hash_value=hash_value)
     extra = hashlib.sha256(f"{document.summary}\n{document.status}".encode()).hexdigest()[:16]
-    return ExportSpec(key=f"draft:d{document.id}:{hash_value}:{extra}:{document_language(document)}",
+    return ExportSpec(key=f"draft:d{document.id}:{hash_value}:{extra}{_in(document_language(document))}",
                       kind="draft", group_id=document.group_id, document_id=document.id, version_id=None,
                       filename=f"{_slug(document.title)}-draft.pdf", content_hash=hash_value, build_html=build)
 
@@ -239,7 +244,7 @@ def redline_spec(document: Document, old: Version | None, new: Version | None) -
                      draft_word=_("COMPARISON"), **context)
     language = document_language(document)
     a, b = side(old), side(new)
-    return ExportSpec(key=f"redline:d{document.id}:{a}:{b}:{language}", kind="redline", group_id=document.group_id,
+    return ExportSpec(key=f"redline:d{document.id}:{a}:{b}{_in(language)}", kind="redline", group_id=document.group_id,
                       document_id=document.id, version_id=None,
                       filename=f"{_slug(document.title)}-compare-{a}-{b}.pdf"[:190], build_html=build)
 
