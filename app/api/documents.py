@@ -19,6 +19,7 @@ from app.documents.rendering import render_checked
 from app.errors import Invalid
 from app.extensions import db, reads_only
 from app.groups.permissions import group_for
+from app.i18n import _
 from app.util import iso, public_url
 from app.validation import MAX_ID, id_or_none
 
@@ -332,12 +333,13 @@ def version_json(version, state=None) -> dict:
 def _int_arg(name: str, allow_current: bool = False):
     value = request.args.get(name)
     if value is None:
-        raise Invalid(f"The query parameter {name} is required.", fields={name: "Required."})
+        raise Invalid(_("The query parameter %(name)s is required.", name=name), fields={name: _("Required.")})
     if allow_current and value == "current":
         return "current"
     number = id_or_none(value)
     if number is None:
-        raise Invalid(f"The query parameter {name} must be a number.", fields={name: "A whole number."})
+        raise Invalid(_("The query parameter %(name)s must be a number.", name=name),
+                      fields={name: _("A whole number.")})
     return number
 
 

@@ -24,6 +24,7 @@ from app.comments.permissions import comment_tools_allowed, resolve_allowed, rol
 from app.comments.services import highlight_spans
 from app.documents.fragments import CSRF, NONCE
 from app.documents.services import sections_by_id
+from app.i18n import current_language
 
 _CSRF_MARKUP = Markup(CSRF)
 # A comment's own tools depend on who reads (its author edits it): kept markup holds both versions between
@@ -66,6 +67,7 @@ class ThreadBlocks:
         self.powers = (tuple(comment_tools_allowed(role, author) for author in (True, False)),
                        tuple(resolve_allowed(role, author) for author in (True, False)))
         self.cache = process_cache("thread_block")
+        self.language = current_language()  # the threads' words are in it
         self._macro = None
 
     def _render(self, thread, section, can_comment: bool, next_url: str) -> str:
@@ -83,7 +85,7 @@ class ThreadBlocks:
         the words themselves and whether they are exact or gone are in it."""
         comments = [thread.comment, *thread.replies]
         location = thread.location
-        return (thread.comment.id, self.powers, can_comment, next_url,
+        return (thread.comment.id, self.powers, can_comment, next_url, self.language,
                 section.deleted_at, location.orphaned, location.exact, location.start is None,
                 thread.quoted_now(section.body), thread.comment.anchor_quote, thread.comment.resolved_at,
                 thread.comment.resolved_by_id,
@@ -171,7 +173,7 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     cache = process_cache("section_piece")
     token = frames.csrf_token.encode()
     last = len(sections) - 1
-    reader = (frames.rights, blocks.powers, frames.doc_url)
+    reader = (frames.rights, blocks.powers, frames.doc_url, frames.language, frames.doc_language)
     pieces: list = []
     missing: list[tuple[int, str, object, PieceKey]] = []
     for index, (number, section) in enumerate(sections):
@@ -222,7 +224,7 @@ def _highlighted_text(section, spans: tuple) -> str:
     """The section's text as HTML with the open threads' words marked, kept per revision and marks: the
     same text is wanted again by readers of other roles and by readers with their own threads in it."""
     cache = process_cache("section_text")
-    key = (section.id, section.current_revision, spans)
+    key = (section.id, section.current_revision, spans, current_language())  # a text shown as written has a note
     html = cache.get(key)
     if html is None:
         html = highlighted_html(section.body, list(spans), f"{section.anchor}-")
@@ -233,7 +235,8 @@ def _highlighted_text(section, spans: tuple) -> str:
 class PieceKey(NamedTuple):
     """Everything a section's markup on the document page shows. The text is a function of the revision
     (save_section is the one place that sets both), the discussion of the discussion version; the reader
-    is their rights, what their role allows in threads and the page's address."""
+    is their rights, what their role allows in threads, the page's address and the languages (the reader's,
+    the document's)."""
     section_id: int
     revision: int
     discussion_version: int

@@ -28,12 +28,17 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from itertools import groupby
 from operator import itemgetter
+from typing import NamedTuple
 
 from diff_match_patch import diff_match_patch
+
+from app.documents.markdown_bounds import N_
+from app.i18n import _
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 TIMEOUT = 0.1  # seconds, for any single diff-match-patch call
@@ -44,8 +49,41 @@ MOVE_MIN_WORDS = 3  # a shorter block ("Yes.") is not called moved: it is likeli
 MAX_MOVE_PAIRS = 40_000  # deleted x inserted blocks compared for moves; beyond, only identical blocks are
 PAIR_SIMILARITY = 0.3  # in one changed stretch, blocks this alike are shown as one block edited
 
-COARSE_NOTE = ("This comparison is coarser than usual: the texts are long, so a changed paragraph is "
-               "shown whole (the old one struck through, the new one inserted) rather than word by word.")
+COARSE_NOTE = N_("This comparison is coarser than usual: the texts are long, so a changed paragraph is "
+                 "shown whole (the old one struck through, the new one inserted) rather than word by word.")
+
+
+def coarse_note() -> str:
+    """What a coarser comparison says about itself (COARSE_NOTE), in the reader's language."""
+    return _(COARSE_NOTE)
+
+
+class _Marks(NamedTuple):
+    """The words said around every insertion and deletion, in the reader's language: looked up once per
+    comparison (they are said thousands of times in a long one)."""
+    ins_open: str  # HTML
+    del_open: str  # HTML
+    close: str  # HTML
+    deleted: str  # plain text, with %(text)s
+    inserted: str  # plain text, with %(text)s
+
+    @classmethod
+    def now(cls) -> _Marks:
+        return cls(_say("[inserted: "), _say("[deleted: "), _say("]"), _("[deleted: %(text)s]"),
+                   _("[inserted: %(text)s]"))
+
+
+_MARKS: ContextVar[_Marks | None] = ContextVar("comparison_marks", default=None)
+
+
+def _marks() -> _Marks:
+    return _MARKS.get() or _Marks.now()
+
+
+def _say(message: str, **html) -> str:
+    """A translated sentence as HTML: its words escaped, then `html` (markup already safe) put in its
+    %(name)s placeholders."""
+    return _escape(_(message)) % html if html else _escape(_(message))
 
 # --- Reading the rendered HTML back --------------------------------------------------------------------
 
@@ -448,13 +486,29 @@ def _open_tag(tag: str, attrs, extra_class: str = "") -> str:
 _MARK_NAMES = {"strong": "bold", "b": "bold", "em": "italics", "i": "italics", "u": "underline",
                "s": "strikethrough", "code": "code", "sub": "subscript", "sup": "superscript", "a": "link",
                "abbr": "abbreviation"}
-_BLOCK_NAMES = {"p": "paragraph", "li": "list item", "td": "table cell", "th": "table header cell",
-                "pre": "code block", "dt": "term", "dd": "definition", "caption": "table caption",
-                **{f"h{n}": f"heading {n}" for n in range(1, 7)}}
+
+
+def _mark_name(name: str) -> str:
+    """A formatting's name (_MARK_NAMES) in the reader's language."""
+    return {"bold": _("bold"), "italics": _("italics"), "underline": _("underline"),
+            "strikethrough": _("strikethrough"), "code": _("code"), "subscript": _("subscript"),
+            "superscript": _("superscript"), "link": _("link"), "abbreviation": _("abbreviation"),
+            "formatting": _("formatting")}.get(name, name)
+
+
+def _block_name(leaf: str) -> str:
+    """A kind of block, by its tag, in the reader's language."""
+    names = {"p": _("paragraph"), "li": _("list item"), "td": _("table cell"), "th": _("table header cell"),
+             "pre": _("code block"), "dt": _("term"), "dd": _("definition"), "caption": _("table caption")}
+    if leaf in names:
+        return names[leaf]
+    if len(leaf) == 2 and leaf[0] == "h" and leaf[1] in "123456":
+        return _("heading %(level)s", level=leaf[1])
+    return leaf
 
 
 def _format_change(old_marks: tuple, new_marks: tuple) -> str:
-    """The words for a change of formatting alone: "bold added", "link changed (was https://...)"."""
+    """The words for a change of formatting alone: "bold added", "link changed, was https://..."."""
     old_by, new_by = {}, {}
     for tag, attrs in old_marks:
         old_by.setdefault(_MARK_NAMES.get(tag, "formatting"), dict(attrs))
@@ -463,14 +517,14 @@ def _format_change(old_marks: tuple, new_marks: tuple) -> str:
     said = []
     for name in new_by:
         if name not in old_by:
-            said.append(f"{name} added")
+            said.append(_("%(formatting)s added", formatting=_mark_name(name)))
         elif name == "link" and old_by[name].get("href") != new_by[name].get("href"):
             was = old_by[name].get("href")
-            said.append(f"link changed, was {was}" if was else "link changed")
+            said.append(_("link changed, was %(address)s", address=was) if was else _("link changed"))
         elif old_by[name] != new_by[name]:
-            said.append(f"{name} changed")
-    said += [f"{name} removed" for name in old_by if name not in new_by]
-    return ", ".join(said) or "formatting changed"
+            said.append(_("%(formatting)s changed", formatting=_mark_name(name)))
+    said += [_("%(formatting)s removed", formatting=_mark_name(name)) for name in old_by if name not in new_by]
+    return _(", ").join(said) or _("formatting changed")
 
 
 class _Writer:
@@ -529,11 +583,13 @@ def _wrap_runs(pieces: list[tuple[str, tuple, str]]) -> str:
 
 def _mark(kind: str, inner: str) -> str:
     if kind == "ins":
-        return (f'<ins><span class="visually-hidden">[inserted: </span>{inner}'
-                f'<span class="visually-hidden">]</span></ins>')
+        marks = _marks()
+        return (f'<ins><span class="visually-hidden">{marks.ins_open}</span>{inner}'
+                f'<span class="visually-hidden">{marks.close}</span></ins>')
     if kind == "del":
-        return (f'<del><span class="visually-hidden">[deleted: </span>{inner}'
-                f'<span class="visually-hidden">]</span></del>')
+        marks = _marks()
+        return (f'<del><span class="visually-hidden">{marks.del_open}</span>{inner}'
+                f'<span class="visually-hidden">{marks.close}</span></del>')
     note = kind.split(":", 1)[1]
     return (f'<span class="diff-format">{inner}</span>'
             f'<span class="diff-note"> ({_escape(note)})</span>')
@@ -586,14 +642,13 @@ class Comparison:
 
     @property
     def coarse_note(self) -> str:
-        return COARSE_NOTE if self.coarse else ""
+        return coarse_note() if self.coarse else ""
 
 
 def _block_note(item: _Item) -> str:
     if item.kind == "modify" and item.old.leaf != item.new.leaf:
-        was = _BLOCK_NAMES.get(item.old.leaf, item.old.leaf)
-        now = _BLOCK_NAMES.get(item.new.leaf, item.new.leaf)
-        return f'<span class="diff-note">({_escape(now)}, was {_escape(was)}) </span>'
+        was, now = _block_name(item.old.leaf), _block_name(item.new.leaf)
+        return f'<span class="diff-note">{_say("(%(now)s, was %(was)s)", now=_escape(now), was=_escape(was))} </span>'
     return ""
 
 
@@ -607,12 +662,13 @@ def _move_note(item: _Item, prefix: str, side: str) -> str:
         other = "new" if side == "old" else "old"
         here, there = f"{prefix}{side}-move-{n}", f"{prefix}{other}-move-{n}"
     if item.kind == "moved_from":
-        where = "further down" if item.move_down else "further up"
-        words = "Moved from here to" if side == "inline" else "Moved to"
-        return f'<span class="diff-note diff-move-note" id="{here}">{words} <a href="#{there}">{where}</a>. </span>'
-    where = "further up" if item.move_down else "further down"
-    return (f'<span class="diff-note diff-move-note" id="{here}">Moved here from '
-            f'<a href="#{there}">{where}</a>: </span>')
+        where = f'<a href="#{there}">{_say("further down") if item.move_down else _say("further up")}</a>'
+        words = _say("Moved from here to %(place)s.", place=where) if side == "inline" else \
+            _say("Moved to %(place)s.", place=where)
+        return f'<span class="diff-note diff-move-note" id="{here}">{words} </span>'
+    where = f'<a href="#{there}">{_say("further up") if item.move_down else _say("further down")}</a>'
+    words = _say("Moved here from %(place)s:", place=where)
+    return f'<span class="diff-note diff-move-note" id="{here}">{words} </span>'
 
 
 _LEAF_CLASS = {"delete": "diff-block-del", "insert": "diff-block-ins", "moved_from": "diff-block-moved",
@@ -675,6 +731,7 @@ def _words(tokens) -> str:
 
 
 def _plain(items: list[_Item], coarse_ids: set) -> str:
+    marks = _marks()
     lines: list[str] = []
     previous_row = None
     for item in items:
@@ -686,15 +743,17 @@ def _plain(items: list[_Item], coarse_ids: set) -> str:
         elif item.kind == "delete" or item.kind == "insert" or id(item) in coarse_ids:
             old = _words(item.old.tokens) if item.old is not None else ""
             new = _words(item.new.tokens) if item.new is not None else ""
-            words = (f"[deleted: {old}]" if old else "") + (f"[inserted: {new}]" if new else "")
+            words = (marks.deleted % {"text": old} if old else "") + \
+                (marks.inserted % {"text": new} if new else "")
         else:
             parts = []
             for op, chunk in item.ops:
                 text = _words(chunk)
-                parts.append(text if op == EQUAL else f"[deleted: {text}]" if op == DELETE else f"[inserted: {text}]")
+                parts.append(text if op == EQUAL else marks.deleted % {"text": text} if op == DELETE
+                             else marks.inserted % {"text": text})
             words = "".join(parts)
             if item.kind == "moved_to":
-                words = "[moved here] " + words
+                words = _("[moved here] %(text)s", text=words)
         leaf = block.leaf
         row = block.path[-2][0] if leaf in ("td", "th") and len(block.path) > 1 else None
         if row is not None and row == previous_row:
@@ -729,14 +788,19 @@ def compare_html(old_html: str, new_html: str, *, deadline: float | None = None,
                             for op, block in ((DELETE, item.old), (INSERT, item.new)) if block.tokens]
             else:
                 item.ops = _word_diff(item.old, item.new)
-    inline, old_side, new_side, rows = _write(items, id_prefix, coarse_ids)
+    said = _MARKS.set(_Marks.now())
+    try:
+        inline, old_side, new_side, rows = _write(items, id_prefix, coarse_ids)
+        text = _plain(items, coarse_ids)
+    finally:
+        _MARKS.reset(said)
     coarse = bool(coarse_ids)
     if coarse:
-        note = f'<p class="diff-coarse-note">{_escape(COARSE_NOTE)}</p>\n'
+        note = f'<p class="diff-coarse-note">{_escape(coarse_note())}</p>\n'
         inline = note + inline
-    return Comparison(html=inline, old_html=old_side, new_html=new_side, rows=rows,
-                      text=_plain(items, coarse_ids), changed=any(i.kind != "equal" for i in items),
-                      coarse=coarse, moves=sum(1 for i in items if i.kind == "moved_to"))
+    return Comparison(html=inline, old_html=old_side, new_html=new_side, rows=rows, text=text,
+                      changed=any(i.kind != "equal" for i in items), coarse=coarse,
+                      moves=sum(1 for i in items if i.kind == "moved_to"))
 
 
 def compare_markdown(old_text: str, new_text: str, render: Callable[[str], str], *,

@@ -35,6 +35,44 @@ MAX_CHAINED_DEFINITIONS = 200  # definitions without a blank line between them; 
 MAX_FOOTNOTE_REFERENCES = 200  # references to one footnote: quadratic (800 take 0.9 s)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel extract looks for
+    """Marks a message for extraction; it is translated when said (Problem.said)."""
+    return message
+
+
+def translating() -> bool:
+    """Whether words can be said in a reader's language here: not outside an app, nor in an app without
+    Flask-Babel (scripts, pure tests), where they stay English."""
+    from flask import current_app, has_app_context
+
+    return has_app_context() and "babel" in current_app.extensions
+
+
+class Problem(str):
+    """Why a text cannot be formatted, a clause (no capital, no full stop): as a str, in English (logs,
+    benchmarks, what is kept across requests); `said()` in the language of whoever reads it now. Whole
+    numbers are written with thousands separators, other numbers as short decimals."""
+
+    message: str
+    params: dict
+
+    def __new__(cls, message: str, **params):
+        english = {k: f"{v:,}" if isinstance(v, int) else f"{v:g}" if isinstance(v, float) else v
+                   for k, v in params.items()}
+        self = super().__new__(cls, message % english if params else message)
+        self.message, self.params = message, params
+        return self
+
+    def said(self) -> str:
+        from app.i18n import format_decimal, format_number, gettext
+
+        if not translating():
+            return str(self)
+        local = {k: format_number(v) if isinstance(v, int) else format_decimal(v) if isinstance(v, float) else v
+                 for k, v in self.params.items()}
+        return gettext(self.message, **local)
+
+
 def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
@@ -47,7 +85,7 @@ _LIST_MARKER = re.compile(r"(?:^|(?<=[ \t>]))(?:[-*+:]|\d{1,9}[.)])(?=[ \t]|$)")
 _INDENT = re.compile(r"[ \t]+")
 
 
-def _nesting_problem(text: str) -> str | None:
+def _nesting_problem(text: str) -> Problem | None:
     """Lines that open containers inside containers: `>` quotes, list items, definitions, and the
     indentation (4 columns a level) that nests list items in each other."""
     for match in _DEEP_PREFIX.finditer(text):
@@ -57,16 +95,22 @@ def _nesting_problem(text: str) -> str | None:
         indents = sum(len(run.expandtabs(4)) // 4 for run in _INDENT.findall(prefix)) if lists else 0
         depth = quotes + lists + indents
         if depth > MAX_NESTING:
-            kind = "quotes" if not (lists or indents) else "lists" if not quotes else "quotes and lists"
-            return (f"{kind} are nested {depth:,} deep (line {_line_of(text, match.start()):,}); "
-                    f"at most {MAX_NESTING} levels are allowed")
+            line = _line_of(text, match.start())
+            if not (lists or indents):
+                return Problem(N_("quotes are nested %(depth)s deep (line %(line)s); at most %(most)s levels "
+                                  "are allowed"), depth=depth, line=line, most=MAX_NESTING)
+            if not quotes:
+                return Problem(N_("lists are nested %(depth)s deep (line %(line)s); at most %(most)s levels "
+                                  "are allowed"), depth=depth, line=line, most=MAX_NESTING)
+            return Problem(N_("quotes and lists are nested %(depth)s deep (line %(line)s); at most %(most)s "
+                              "levels are allowed"), depth=depth, line=line, most=MAX_NESTING)
     return None
 
 
 _BRACKET_EVENT = re.compile(r"\n[ \t]*(?=\n)|\]\(|[\[\]()]")
 
 
-def _bracket_problem(text: str) -> str | None:
+def _bracket_problem(text: str) -> Problem | None:
     """For each `[`, Python-Markdown scans ahead for the `]` that closes it, and after `](` for the `)`;
     one left open is scanned to the end of its paragraph. Adds up those scans (linear, with a stack)
     and stops as soon as they pass MAX_BRACKET_SCAN."""
@@ -113,22 +157,23 @@ def _bracket_problem(text: str) -> str | None:
         if scanned <= MAX_BRACKET_SCAN:
             return None
     still_open = len(brackets) + len(parens)
-    return (f"square brackets or link addresses are left open or nested {max(still_open, 2):,} times in one "
-            f"paragraph (from line {_line_of(text, paragraph_start):,}); close them with ] or ), "
-            f"or split the paragraph")
+    return Problem(N_("square brackets or link addresses are left open or nested %(times)s times in one "
+                      "paragraph (from line %(line)s); close them with ] or ), or split the paragraph"),
+                   times=max(still_open, 2), line=_line_of(text, paragraph_start))
 
 
 _MARK_RUN = re.compile(rf"[*_][*_]{{{MAX_MARK_RUN}}}[*_]*")  # [*_]{501,}, written so that re scans faster
 
 
-def _mark_run_problem(text: str) -> str | None:
+def _mark_run_problem(text: str) -> Problem | None:
     """A long run of marks between words opens (or closes) that many nested emphases; alone on a line or
     between spaces (a rule, a blank to fill in) it is harmless."""
     for match in _MARK_RUN.finditer(text):
         start, end = match.span()
         if (start and not text[start - 1].isspace()) or (end < len(text) and not text[end].isspace()):
-            return (f"emphasis marks (* or _) are repeated {end - start:,} times in a row "
-                    f"(line {_line_of(text, start):,}); at most {MAX_MARK_RUN} are allowed")
+            return Problem(N_("emphasis marks (* or _) are repeated %(times)s times in a row (line %(line)s); "
+                              "at most %(most)s are allowed"),
+                           times=end - start, line=_line_of(text, start), most=str(MAX_MARK_RUN))
     return None
 
 
@@ -136,7 +181,7 @@ _DEFINITION = re.compile(r"^ {0,3}:[ \t]", re.M)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def _definition_problem(text: str) -> str | None:
+def _definition_problem(text: str) -> Problem | None:
     chained, previous, first = 0, None, 0
     for match in _DEFINITION.finditer(text):
         if previous is None or _BLANK_LINE.search(text, previous, match.start()):
@@ -144,15 +189,16 @@ def _definition_problem(text: str) -> str | None:
         chained += 1
         previous = match.end()
         if chained > MAX_CHAINED_DEFINITIONS:
-            return (f"more than {MAX_CHAINED_DEFINITIONS} definitions follow each other without a blank line "
-                    f"(from line {_line_of(text, first):,}); separate them with blank lines")
+            return Problem(N_("more than %(most)s definitions follow each other without a blank line "
+                              "(from line %(line)s); separate them with blank lines"),
+                           most=str(MAX_CHAINED_DEFINITIONS), line=_line_of(text, first))
     return None
 
 
 _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 
 
-def _footnote_problem(text: str) -> str | None:
+def _footnote_problem(text: str) -> Problem | None:
     if "[^" not in text:
         return None
     counts = Counter(_FOOTNOTE_REFERENCE.findall(text))
@@ -161,14 +207,14 @@ def _footnote_problem(text: str) -> str | None:
     label, times = counts.most_common(1)[0]
     if times <= MAX_FOOTNOTE_REFERENCES:
         return None
-    return (f"the footnote [^{label}] is referred to {times:,} times; "
-            f"at most {MAX_FOOTNOTE_REFERENCES} references to one footnote are allowed")
+    return Problem(N_("the footnote [^%(label)s] is referred to %(times)s times; at most %(most)s references "
+                      "to one footnote are allowed"), label=label, times=times, most=str(MAX_FOOTNOTE_REFERENCES))
 
 
 _SHAPE_CHECKS = (_nesting_problem, _mark_run_problem, _definition_problem, _footnote_problem, _bracket_problem)
 
 
-def shape_problem(text: str) -> str | None:
+def shape_problem(text: str) -> Problem | None:
     """What makes this text too complex to render, in plain words (a clause, no capital, no full stop),
     or None. Linear in the text's length."""
     for check in _SHAPE_CHECKS:
@@ -183,8 +229,9 @@ def shape_problem(text: str) -> str | None:
 WORKER_SCRIPT = Path(__file__).resolve().with_name("markdown_worker.py")
 _REQUEST = struct.Struct(">?II")  # for print, then the lengths of the id prefix and of the text (UTF-8)
 _ANSWER = struct.Struct(">cI")  # status (o: HTML follows, r: RecursionError, m: MemoryError, e: another error)
-FAILURES = {b"r": "it is nested too deeply to display", b"m": "it needs too much memory to display",
-            b"e": "it could not be formatted"}
+FAILURES = {b"r": Problem(N_("it is nested too deeply to display")),
+            b"m": Problem(N_("it needs too much memory to display")),
+            b"e": Problem(N_("it could not be formatted"))}
 
 
 # The time bound counts the render process's CPU seconds; the wall clock stops it at this many times that.
@@ -313,7 +360,8 @@ class BoundedRenderer:
                                              seconds)
         except TimeoutError:
             process.close()
-            raise RenderOverBound(f"it takes more than {seconds:g} seconds to format") from None
+            raise RenderOverBound(Problem(N_("it takes more than %(seconds)s seconds to format"),
+                                          seconds=float(seconds))) from None
         except (OSError, EOFError, struct.error):
             process.close()
             raise RenderOverBound(FAILURES[b"e"]) from None

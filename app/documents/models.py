@@ -25,10 +25,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
+from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.util import utcnow
 
-DOCUMENT_KINDS = {"statement": "Joint action statement", "roadmap": "Roadmap"}
+DOCUMENT_KINDS = {"statement": _l("Joint action statement"), "roadmap": _l("Roadmap")}
 DOCUMENT_STATUSES = ("draft", "review", "final", "closed")
+# How a status is said to people (the codes stay in the API and the data).
+STATUS_NAMES = {"draft": _l("draft"), "review": _l("review"), "final": _l("final"), "closed": _l("closed")}
 
 
 class Document(db.Model):
@@ -184,7 +188,9 @@ class Version(db.Model):
     @property
     def name(self) -> str:
         """The version as every screen, PDF and verification names it: "Version 4, Final version"."""
-        return f"Version {self.number}, {self.label}" if self.label else f"Version {self.number}"
+        if self.label:
+            return _("Version %(number)s, %(label)s", number=self.number, label=self.label)
+        return _("Version %(number)s", number=self.number)
 
 
 class VersionSection(db.Model):

@@ -5,6 +5,7 @@ from app.documents.models import Document, Section
 from app.errors import Frozen, NotFound, PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
+from app.i18n import _
 
 FROZEN_STATUSES = {"final", "closed"}
 
@@ -43,30 +44,34 @@ def can_create_document(user, group) -> bool:
 def document_for(user, document_id) -> Document:
     document = db.session.get(Document, document_id) if isinstance(document_id, int) else None
     if document is None or not can_read(user, document):
-        raise NotFound("No such document.")
+        raise NotFound(_("No such document."))
     return document
 
 
 def section_for(user, section_id) -> Section:
     section = db.session.get(Section, section_id) if isinstance(section_id, int) else None
     if section is None or not can_read(user, section.document):
-        raise NotFound("No such section.")
+        raise NotFound(_("No such section."))
     return section
 
 
 def require_unfrozen(document: Document) -> None:
     if document.status in FROZEN_STATUSES:
-        raise Frozen(f"This document is {document.status}: its text cannot change. Reopen it for a new round.")
+        raise Frozen(_("This document is final: its text cannot change. Reopen it for a new round.")
+                     if document.status == "final" else
+                     _("This document is closed: its text cannot change. Reopen it for a new round."))
 
 
 def require_text_edit(user, document: Document) -> None:
     require_unfrozen(document)
     if not can_edit_text(user, document):
         needed = text_role_needed(document)
-        raise PermissionDenied(f"While the document is in {document.status}, only {needed}s and above change its text.")
+        raise PermissionDenied(_("While the document is in draft, only members and above change its text.")
+                               if needed == "member" else
+                               _("While the document is in review, only editors and above change its text."))
 
 
 def require_arrange(user, document: Document) -> None:
     require_unfrozen(document)
     if not can_arrange(user, document):
-        raise PermissionDenied("Only editors and coordinators add, remove, reorder or retitle sections.")
+        raise PermissionDenied(_("Only editors and coordinators add, remove, reorder or retitle sections."))

@@ -17,9 +17,17 @@ from typing import NamedTuple
 
 from flask import current_app, has_app_context
 
-from app.documents.markdown_bounds import BoundedRenderer, RenderOverBound, shape_problem
+from app.documents.markdown_bounds import (
+    N_,
+    BoundedRenderer,
+    Problem,
+    RenderOverBound,
+    shape_problem,
+    translating,
+)
 from app.documents.markdown_core import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES  # noqa: F401 - public
 from app.errors import Invalid
+from app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +51,32 @@ def _settings() -> tuple[float, int]:
 
 
 def fallback_html(text: str, reason: str) -> str:
-    """The text as written, escaped, with a note saying why it is not formatted."""
-    return ('<div class="markdown-fallback"><p class="markdown-fallback-note">This text is shown as written: '
-            f"its formatting is too complex to display ({html_module.escape(reason)}).</p>"
-            f"<pre>{html_module.escape(text)}</pre></div>")
+    """The text as written, escaped, with a note saying why it is not formatted (in the reader's language)."""
+    return _with_note(_as_written(text), reason)
+
+
+_FALLBACK_NOTE = N_("This text is shown as written: its formatting is too complex to display (%(reason)s).")
+
+
+def _as_written(text: str) -> str:
+    return f"<pre>{html_module.escape(text)}</pre>"
+
+
+def _with_note(as_written: str, reason: str) -> str:
+    said = reason.said() if isinstance(reason, Problem) else reason
+    note = _FALLBACK_NOTE % {"reason": said} if not translating() else _(_FALLBACK_NOTE, reason=said)
+    return (f'<div class="markdown-fallback"><p class="markdown-fallback-note">{html_module.escape(note)}</p>'
+            f"{as_written}</div>")
 
 
 class Rendered(NamedTuple):
+    """What is kept of a rendering, the same in every language: the safe HTML, or, with a problem, the
+    text as written (a <pre>) to which `shown` adds the note in the reader's language."""
     html: str
-    problem: str | None  # why the text is shown as written (a clause), or None when it is formatted
+    problem: Problem | None  # why the text is shown as written (a clause), or None when it is formatted
+
+    def shown(self) -> str:
+        return self.html if self.problem is None else _with_note(self.html, self.problem)
 
 
 def _render(text: str | None, id_prefix: str, for_print: bool = False) -> Rendered:
@@ -67,14 +92,14 @@ def _render(text: str | None, id_prefix: str, for_print: bool = False) -> Render
             problem = over.reason
         except Exception:  # a bug must not cost a page: the text is still shown, and the bug logged
             log.exception("Markdown rendering failed")
-            problem = "it could not be formatted"
-    return Rendered(fallback_html(text, problem), problem)
+            problem = Problem(N_("it could not be formatted"))
+    return Rendered(_as_written(text), problem)
 
 
 def render_markdown(text: str, id_prefix: str = "") -> str:
     """Safe HTML for a Markdown text. Never raises, and never takes longer than MARKDOWN_RENDER_SECONDS
     (plus linear shape checks): a text that cannot be formatted within them is shown as written."""
-    return _render(text, id_prefix).html
+    return _render(text, id_prefix).shown()
 
 
 @lru_cache(maxsize=2048)
@@ -85,18 +110,23 @@ def _render_cached(text: str, id_prefix: str) -> Rendered:
 def render_cached(text: str, id_prefix: str = "") -> str:
     """Rendering is the costly part of a page; identical inputs give identical HTML. A text shown as
     written is remembered as such too (until it changes), so it costs its bound once, not per reader."""
-    return _render_cached(text, id_prefix).html
+    return _render_cached(text, id_prefix).shown()
 
 
 @lru_cache(maxsize=1024)
+def _render_for_print_cached(text: str, id_prefix: str) -> Rendered:
+    return _render(text, id_prefix, for_print=True)
+
+
 def render_for_print(text: str, id_prefix: str = "") -> str:
     """As render_cached, without relative links or images: in a PDF they would resolve against the
     renderer's own folder (a file: address naming the server's paths) instead of the app."""
-    return _render(text, id_prefix, for_print=True).html
+    return _render_for_print_cached(text, id_prefix).shown()
 
 
-def _sentence(clause: str) -> str:
-    return f"{clause[:1].upper()}{clause[1:]}."
+def _sentence(clause: Problem) -> str:
+    said = clause.said()
+    return f"{said[:1].upper()}{said[1:]}."
 
 
 def check_renderable(text: str) -> None:

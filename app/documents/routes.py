@@ -41,7 +41,7 @@ from app.errors import AccordError, Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
-from app.i18n import spoken_time
+from app.i18n import _, spoken_time
 from app.templating import url_maker
 from app.validation import id_or_none
 from app.word import services as word
@@ -74,8 +74,8 @@ def new_document(gid):
                 try:
                     text = raw.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    raise Invalid("The file is neither UTF-8 text nor a Word file (.docx).",
-                                  fields={"file": "Not a Markdown file (UTF-8) or a Word file (.docx)."}) from None
+                    raise Invalid(_("The file is neither UTF-8 text nor a Word file (.docx)."),
+                                  fields={"file": _("Not a Markdown file (UTF-8) or a Word file (.docx).")}) from None
                 document = services.import_document(current_user, group, markdown_text=text,
                                                     title=form.title.data or None, kind=form.kind.data,
                                                     summary=form.summary.data)
@@ -84,7 +84,7 @@ def new_document(gid):
                                                     kind=form.kind.data, summary=form.summary.data,
                                                     sections=[{"heading": "Introduction", "body": ""}])
             db.session.commit()
-            flash(f"“{document.title}” is created.", "success")
+            flash(_("“%(title)s” is created.", title=document.title), "success")
             return redirect(url_for("documents.show", did=document.id))
         except AccordError as exc:
             db.session.rollback()
@@ -111,7 +111,7 @@ def show(did):
                     comment=discussion.can_comment, propose=discussion.can_propose)
     csrf_token = generate_csrf()
     frames = SectionFrames(rights=rights, urls=_section_urls(did), doc_url=url_for("documents.show", did=did),
-                           csrf_token=csrf_token)
+                           csrf_token=csrf_token, doc_language=document.language)
     body = document_body(sections, discussion, frames, ThreadBlocks(document))
     saved_section = id_or_none(request.args.get("saved"))
     notice = _save_notice(saved_section)
@@ -182,7 +182,7 @@ def edit_document(did):
         try:
             services.update_document(current_user, document, title=form.title.data, summary=form.summary.data)
             db.session.commit()
-            flash("Title and summary are saved.", "success")
+            flash(_("Title and summary are saved."), "success")
             return redirect(url_for("documents.show", did=did))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -196,7 +196,7 @@ def new_section(did):
     require_arrange(current_user, document)
     form = NewSectionForm()
     sections = services.numbered(services.live_sections(document))
-    form.after_section_id.choices = [("", "At the end")] + [(str(s.id), f"§{n} {s.heading}") for n, s in sections]
+    form.after_section_id.choices = [("", _("At the end"))] + [(str(s.id), f"§{n} {s.heading}") for n, s in sections]
     if request.method == "GET" and request.args.get("after"):
         form.after_section_id.data = request.args["after"]
     if form.validate_on_submit():
@@ -205,7 +205,7 @@ def new_section(did):
                                            after_section_id=form.after_section_id.data or None,
                                            level=form.level.data)
             db.session.commit()
-            flash(f"Section “{section.heading}” is added.", "success")
+            flash(_("Section “%(heading)s” is added.", heading=section.heading), "success")
             return redirect(section_url(section))
         except AccordError as exc:
             apply_errors(form, exc)
@@ -219,8 +219,10 @@ def compare_for_reading(old: str, new: str, section_id: int):
 
 
 def _names(people: list[str]) -> str:
-    """"Marta Puig", "Marta Puig and Jon Berg", "Ann, Marta Puig and Jon Berg"."""
-    return people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
+    """"Marta Puig", "Marta Puig and Jon Berg", "Ann, Marta Puig and Jon Berg" (in the reader's language)."""
+    if len(people) == 1:
+        return people[0]
+    return _("%(names)s and %(last)s", names=_(", ").join(people[:-1]), last=people[-1])
 
 
 def _writers(saves: list[dict], me) -> list[str]:
@@ -228,8 +230,8 @@ def _writers(saves: list[dict], me) -> list[str]:
     names: list[str] = []
     for save in saves:
         author = save.get("author")
-        name = "you (in another window)" if author and author["id"] == me.id else \
-            (author["name"] if author else "a former member")
+        name = _("you (in another window)") if author and author["id"] == me.id else \
+            (author["name"] if author else _("a former member"))
         if name not in names:
             names.append(name)
     return names
@@ -260,8 +262,8 @@ def edit_section(sid):
         try:
             base = id_or_none(form.base_revision.data)
             if base is None and form.base_revision.data:
-                raise Invalid("This form does not say which revision it was opened on: reload the page and "
-                              "save again.", fields={"body": "Reload the page and save again."})
+                raise Invalid(_("This form does not say which revision it was opened on: reload the page and "
+                                "save again."), fields={"body": _("Reload the page and save again.")})
             result = services.save_section(current_user, section, body=form.body.data or "", heading=form.heading.data,
                                            base_revision=base, message=form.message.data)
             db.session.commit()
@@ -286,7 +288,7 @@ def edit_section(sid):
         saves = conflict.get("saved_since", [])
         context = {"comparison": compare_for_reading(theirs, mine, section.id), "their_text": theirs, "my_text": mine,
                    "their_heading": conflict.get("current_heading", section.heading),
-                   "saved_by": _names(_writers(saves, current_user)) if saves else "someone",
+                   "saved_by": _names(_writers(saves, current_user)) if saves else _("someone"),
                    "saved_when": spoken_time(conflict.get("saved_at"))}
     return render_template("documents/edit_section.html", section=section, document=document, form=form,
                            number=number, conflict=conflict, **context), status
@@ -300,7 +302,8 @@ def move_section(sid):
     if EmptyForm().validate_on_submit() and direction in ("up", "down"):
         services.move_section(current_user, section, direction)
         db.session.commit()
-        flash(f"“{section.heading}” moved {direction}.", "success")
+        flash(_("“%(heading)s” moved up.", heading=section.heading) if direction == "up"
+              else _("“%(heading)s” moved down.", heading=section.heading), "success")
     return redirect(section_url(section))
 
 
@@ -311,7 +314,7 @@ def delete_section(sid):
     if EmptyForm().validate_on_submit():
         services.delete_section(current_user, section)
         db.session.commit()
-        flash(f"“{section.heading}” is removed. Its history is kept.", "success")
+        flash(_("“%(heading)s” is removed. Its history is kept.", heading=section.heading), "success")
     return redirect(url_for("documents.show", did=section.document_id))
 
 
@@ -343,8 +346,8 @@ def restore_revision(sid, number):
     if EmptyForm().validate_on_submit():
         result = services.restore_revision(current_user, section, number)
         db.session.commit()
-        flash(f"Revision {number} is restored as revision {result.revision.number}." if result.created
-              else "That revision is already the current text.", "success")
+        flash(_("Revision %(old)s is restored as revision %(new)s.", old=number, new=result.revision.number)
+              if result.created else _("That revision is already the current text."), "success")
     return redirect(url_for("documents.section_history", sid=sid))
 
 
@@ -376,7 +379,8 @@ def history(did):
             try:
                 version = services.create_version(current_user, document, label=form.label.data, note=form.note.data)
                 db.session.commit()
-                flash(f"Version {version.number} “{version.label}” is named.", "success")
+                flash(_("Version %(number)s “%(label)s” is named.", number=version.number, label=version.label),
+                      "success")
                 return redirect(url_for("documents.show_version", vid=version.id))
             except AccordError as exc:
                 apply_errors(form, exc)
@@ -409,7 +413,7 @@ def compare(did):
     document = document_for(current_user, did)
     versions = services.versions_of(document)
     if not versions:
-        flash("Name a version first: then it can be compared with the current text.", "info")
+        flash(_("Name a version first: then it can be compared with the current text."), "info")
         return redirect(url_for("documents.history", did=did))
     # By default: the two latest versions, or the only version against the current text.
     a_arg = request.args.get("from") or str(versions[1].id if len(versions) > 1 else versions[0].id)

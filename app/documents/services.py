@@ -35,6 +35,7 @@ from app.documents.permissions import can_create_document, can_name_version, req
 from app.documents.signals import TextPart, section_merged, section_saved, text_parts, version_created
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, lock_row
+from app.i18n import _, current_language, format_number
 from app.ordering import OrderWords, apply_order, order_after_move, renumber
 from app.util import iso, utcnow
 from app.validation import FieldErrors, clean_choice, clean_id, clean_long_text, clean_text, id_or_none
@@ -111,7 +112,7 @@ def revision(section: Section, number) -> SectionRevision:
         found = db.session.scalar(select(SectionRevision).where(
             SectionRevision.section_id == section.id, SectionRevision.number == number))
     if found is None:
-        raise NotFound(f"Section {section.id} has no revision {number}.")
+        raise NotFound(_("Section %(section)s has no revision %(number)s.", section=section.id, number=number))
     return found
 
 
@@ -121,12 +122,12 @@ def revision_text(section_id: int, number: int) -> str:
         SectionRevision.section_id == section_id, SectionRevision.kind == storage.SNAPSHOT,
         SectionRevision.number <= number))
     if snapshot_number is None:
-        raise NotFound(f"Section {section_id} has no revision {number}.")
+        raise NotFound(_("Section %(section)s has no revision %(number)s.", section=section_id, number=number))
     rows = db.session.execute(select(SectionRevision.number, SectionRevision.payload).where(
         SectionRevision.section_id == section_id, SectionRevision.number >= snapshot_number,
         SectionRevision.number <= number).order_by(SectionRevision.number)).all()
     if not rows or rows[-1][0] != number:
-        raise NotFound(f"Section {section_id} has no revision {number}.")
+        raise NotFound(_("Section %(section)s has no revision %(number)s.", section=section_id, number=number))
     return storage.replay(rows[0][1], [payload for _n, payload in rows[1:]])
 
 
@@ -136,7 +137,8 @@ def check_body(body, field: str = "body") -> str:
     """A section's Markdown, kept as written (not trimmed), at most SECTION_MAX_BYTES (413 beyond)."""
     limit = current_app.config["SECTION_MAX_BYTES"]
     return clean_long_text(body, field=field, limit=limit, bytes_limit=True, strip=False, refuse_nul=True,
-                           too_large=f"A section may hold at most {limit // 1024} KiB of text.",
+                           too_large=_("A section may hold at most %(size)s KiB of text.",
+                                       size=format_number(limit // 1024)),
                            code="section_too_large")
 
 
@@ -150,7 +152,7 @@ def _clean_level(errors: FieldErrors, level) -> int:
     if isinstance(level, str) and level.isascii() and level.isdigit() and len(level) < 3:  # "²".isdigit()
         level = int(level)
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 3:
-        errors.add("level", "Must be 1, 2 or 3.")
+        errors.add("level", _("Must be 1, 2 or 3."))
         return 1
     return level
 
@@ -159,24 +161,24 @@ def _clean_level(errors: FieldErrors, level) -> int:
 
 def create_document(user, group, *, title, kind, summary=None, sections=None) -> Document:
     if not can_create_document(user, group):
-        raise PermissionDenied("Only editors and coordinators start documents.")
+        raise PermissionDenied(_("Only editors and coordinators start documents."))
     errors = FieldErrors()
     title = clean_text(errors, "title", title, max_length=300)
     kind = clean_choice(errors, "kind", kind, DOCUMENT_KINDS)
     summary = clean_text(errors, "summary", summary, max_length=5000, required=False, multiline=True)
     cleaned = []
     if sections is not None and not isinstance(sections, list):
-        errors.add("sections", "Must be a list of {heading, body}.")
+        errors.add("sections", _("Must be a list of {heading, body}."))
         sections = []
     for index, item in enumerate(sections or []):
         if not isinstance(item, dict):
-            errors.add(f"sections.{index}", "Must be an object with heading and body.")
+            errors.add(f"sections.{index}", _("Must be an object with heading and body."))
             continue
         heading = clean_text(errors, f"sections.{index}.heading", item.get("heading"), max_length=300)
         level = _clean_level(errors, item.get("level"))
         cleaned.append((heading, item.get("body", ""), level, index))
     if len(cleaned) > MAX_SECTIONS:
-        errors.add("sections", f"At most {MAX_SECTIONS} sections.")
+        errors.add("sections", _("At most %(num)s sections.", num=format_number(MAX_SECTIONS)))
     errors.raise_if_any()
     bodies = [check_body(body, f"sections.{index}.body") for _h, body, _l, index in cleaned]
     document = Document(group_id=group.id, kind=kind, title=title, summary=summary, created_by_id=user.id)
@@ -192,10 +194,10 @@ def create_document(user, group, *, title, kind, summary=None, sections=None) ->
 
 def import_document(user, group, *, markdown_text, title=None, kind="statement", summary=None) -> Document:
     if not isinstance(markdown_text, str) or not markdown_text.strip():
-        raise Invalid("Give a Markdown file with at least one heading.", fields={"file": "The file is empty."})
+        raise Invalid(_("Give a Markdown file with at least one heading."), fields={"file": _("The file is empty.")})
     found_title, sections = split_markdown(markdown_text)
     if not sections:
-        raise Invalid("No sections found.", fields={"file": "The file has no text."})
+        raise Invalid(_("No sections found."), fields={"file": _("The file has no text.")})
     return create_document(user, group, title=title or found_title or "Imported document", kind=kind,
                            summary=summary, sections=sections)
 
@@ -245,10 +247,11 @@ def add_section(user, document: Document, *, heading, body="", after_section_id=
     body = check_body(body if body is not None else "")
     sections = live_sections(document)
     if len(sections) >= MAX_SECTIONS:
-        raise Conflict(f"A document holds at most {MAX_SECTIONS} sections.", code="too_many_sections")
+        raise Conflict(_("A document holds at most %(num)s sections.", num=format_number(MAX_SECTIONS)),
+                       code="too_many_sections")
     ids = [s.id for s in sections]
     if after is not None and after not in ids:
-        raise Invalid("No such section in this document.", fields={"after_section_id": "No such section."})
+        raise Invalid(_("No such section in this document."), fields={"after_section_id": _("No such section.")})
     index = ids.index(after) + 1 if after is not None else len(ids)
     section = _new_section(user, document, heading, body, level, 0)
     sections.insert(index, section)
@@ -260,14 +263,16 @@ def add_section(user, document: Document, *, heading, body="", after_section_id=
     return section
 
 
-_SECTION_ORDER = OrderWords(
-    "The order must be a list of section ids.", "A list of section ids.",
-    "The order must name every section of the document exactly once.", "Name every current section exactly once.")
+def _section_order_words() -> OrderWords:
+    return OrderWords(
+        _("The order must be a list of section ids."), _("A list of section ids."),
+        _("The order must name every section of the document exactly once."),
+        _("Name every current section exactly once."))
 
 
 def reorder_sections(user, document: Document, order) -> list[Section]:
     require_arrange(user, document)
-    ordered = apply_order(live_sections(document), order, _SECTION_ORDER)
+    ordered = apply_order(live_sections(document), order, _section_order_words())
     document.updated_at = utcnow()
     record(document.group_id, user, "section.reorder", f"document:{document.id}", order=list(order))
     return ordered
@@ -331,19 +336,19 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
     document = section.document
     require_text_edit(user, document)
     if section.deleted_at is not None:
-        raise Conflict("This section was removed.", code="section_removed")
+        raise Conflict(_("This section was removed."), code="section_removed")
     errors = FieldErrors()
     if heading is not None:
         heading = _clean_heading(errors, heading)
     message = clean_text(errors, "message", message, max_length=500, required=False)
     if isinstance(base_revision, bool) or not isinstance(base_revision, int):
-        errors.add("base_revision", "The revision number the text was written from is required.")
+        errors.add("base_revision", _("The revision number the text was written from is required."))
     errors.raise_if_any()
     body = check_body(body)
     _lock_section(section)
     current = section.current_revision
     if not 1 <= base_revision <= current:
-        raise Invalid("No such base revision.", fields={"base_revision": f"Between 1 and {current}."})
+        raise Invalid(_("No such base revision."), fields={"base_revision": _("Between 1 and %(num)s.", num=current)})
     merged = False
     merged_with: list[SectionRevision] = []
     new_heading = heading if heading is not None else section.heading
@@ -358,7 +363,7 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         if not result.clean or heading_clash:
             latest = save_json(merged_with[-1])
             raise Conflict(
-                "Someone else changed the same words since you started. Your text is kept: merge it by hand.",
+                _("Someone else changed the same words since you started. Your text is kept: merge it by hand."),
                 code="conflict",
                 details={"current_revision": current, "current_body": section.body,
                          "current_heading": section.heading, "your_body": body, "base_revision": base_revision,
@@ -384,7 +389,7 @@ def save_section(user, section: Section, *, body, base_revision, heading=None, m
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("Someone saved this section at the same moment. Reload and try again.",
+        raise Conflict(_("Someone saved this section at the same moment. Reload and try again."),
                        code="conflict", details={"current_revision": current}) from None
     section_saved.send(section, old_text=previous_body, new_text=body, old_number=current, new_number=number)
     if merged:
@@ -456,7 +461,7 @@ def current_content_hash(document: Document, state: list[dict]) -> str:
 
 def create_version(user, document: Document, *, label, note=None) -> Version:
     if not can_name_version(user, document):
-        raise PermissionDenied("Only editors and coordinators name versions.")
+        raise PermissionDenied(_("Only editors and coordinators name versions."))
     errors = FieldErrors()
     label = clean_text(errors, "label", label, max_length=200)
     note = clean_text(errors, "note", note, max_length=5000, required=False, multiline=True)
@@ -478,7 +483,7 @@ def create_version(user, document: Document, *, label, note=None) -> Version:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("Another version was named at the same moment. Try again.") from None
+        raise Conflict(_("Another version was named at the same moment. Try again.")) from None
     record(document.group_id, user, "version.create", f"version:{version.id}", document_id=document.id,
            number=number, label=label, content_hash=version.content_hash)
     return version
@@ -494,7 +499,7 @@ def version_for(user, version_id) -> Version:
 
     version = db.session.get(Version, version_id) if isinstance(version_id, int) else None
     if version is None or not can_read(user, version.document):
-        raise NotFound("No such version.")
+        raise NotFound(_("No such version."))
     return version
 
 
@@ -524,10 +529,10 @@ def compared_version(document: Document, name: str, value: str | None) -> Versio
         return None
     number = id_or_none(value)
     if number is None:
-        raise Invalid("Not a version of this document.", fields={name: "A version id or 'current'."})
+        raise Invalid(_("Not a version of this document."), fields={name: _("A version id or 'current'.")})
     version = db.session.get(Version, number)
     if version is None or version.document_id != document.id:
-        raise NotFound("No such version.")
+        raise NotFound(_("No such version."))
     return version
 
 
@@ -583,8 +588,8 @@ def document_diff(document: Document, old: Version | None, new: Version | None, 
         """The section's comparison, or None with entry["deferred"] once the budget is spent: rendering and
         comparing most of 280 rewritten sections costs seconds, so the page then gives those sections a
         link to their own comparison instead (and says so), and answers within about a second."""
-        key = ("formatted", for_print, document_key, sid, before["revision"] if before else 0,
-               after["revision"] if after else 0)
+        key = ("formatted", for_print, current_language(), document_key, sid, before["revision"] if before else 0,
+               after["revision"] if after else 0)  # its words for screen readers and print are in a language
         comparison = known.get(key)
         if comparison is None:
             if time.monotonic() >= formatted_until or time.monotonic() + COMPARE_SECONDS_PER_CHARACTER * (

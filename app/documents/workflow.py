@@ -14,22 +14,24 @@ import unicodedata
 from sqlalchemy import select
 
 from app.audit.services import record
-from app.documents.models import Document
+from app.documents.models import STATUS_NAMES, Document
 from app.documents.services import create_version
 from app.documents.signals import endorsement_closed, version_final
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
+from app.i18n import _, in_language
+from app.i18n import lazy_gettext as _l
 from app.util import utcnow
 from app.validation import FieldErrors, clean_text, id_or_none
 
 TRANSITIONS = {
-    ("draft", "review"): "Send for review",
-    ("review", "draft"): "Back to drafting",
-    ("review", "final"): "Make final and open for endorsement",
-    ("final", "closed"): "Close endorsement",
-    ("final", "draft"): "Reopen for a new drafting round",
-    ("closed", "draft"): "Reopen for a new drafting round",
+    ("draft", "review"): _l("Send for review"),
+    ("review", "draft"): _l("Back to drafting"),
+    ("review", "final"): _l("Make final and open for endorsement"),
+    ("final", "closed"): _l("Close endorsement"),
+    ("final", "draft"): _l("Reopen for a new drafting round"),
+    ("closed", "draft"): _l("Reopen for a new drafting round"),
 }
 
 
@@ -43,11 +45,12 @@ def allowed_transitions(document: Document) -> list[tuple[str, str]]:
 
 def transition(user, document: Document, to, label=None) -> Document:
     if not can_transition(user, document):
-        raise PermissionDenied("Only coordinators move a document through its workflow.")
+        raise PermissionDenied(_("Only coordinators move a document through its workflow."))
     if not isinstance(to, str) or to not in {"draft", "review", "final", "closed"}:
-        raise Invalid("Unknown state.", fields={"to": "One of draft, review, final, closed."})
+        raise Invalid(_("Unknown state."), fields={"to": _("One of draft, review, final, closed.")})
     if (document.status, to) not in TRANSITIONS:
-        raise Conflict(f"A {document.status} document cannot move to {to}.", code="transition_not_allowed",
+        raise Conflict(_("A document in the state “%(status)s” cannot move to “%(to)s”.",
+                         status=STATUS_NAMES[document.status], to=STATUS_NAMES[to]), code="transition_not_allowed",
                        details={"status": document.status,
                                 "allowed": [t for t, _label in allowed_transitions(document)]})
     errors = FieldErrors()
@@ -55,8 +58,9 @@ def transition(user, document: Document, to, label=None) -> Document:
     errors.raise_if_any()
     previous = document.status
     if to == "final":
-        version = create_version(user, document, label=label or "Final version",
-                                 note="Frozen for endorsement.")
+        with in_language(document.language):  # what the version says is part of the document's text
+            default_label, note = _("Final version"), _("Frozen for endorsement.")
+        version = create_version(user, document, label=label or default_label, note=note)
         version.is_final = True
         document.final_version_id = version.id
     if to == "closed" and document.final_version is not None:
@@ -80,10 +84,10 @@ def _slugify(title: str) -> str:
 
 def publish(user, document: Document, publish_it: bool = True) -> Document:
     if not can_transition(user, document):
-        raise PermissionDenied("Only coordinators publish documents.")
+        raise PermissionDenied(_("Only coordinators publish documents."))
     if publish_it:
         if document.final_version_id is None:
-            raise Conflict("Only a document with a final version can be published.", code="not_final")
+            raise Conflict(_("Only a document with a final version can be published."), code="not_final")
         if document.public_slug is None:
             slug = f"{_slugify(document.title)}-{document.id}"
             document.public_slug = slug

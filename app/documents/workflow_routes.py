@@ -10,11 +10,13 @@ from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm
 from app.documents import workflow
+from app.documents.models import STATUS_NAMES
 from app.documents.permissions import document_for
 from app.documents.rendering import render_cached
 from app.documents.services import section_numbers, version_state
 from app.endorsements.services import endorsements_of
 from app.extensions import db
+from app.i18n import _
 from app.util import iso
 
 bp = Blueprint("workflow", __name__)
@@ -27,7 +29,7 @@ def transition(did):
     if EmptyForm().validate_on_submit():
         workflow.transition(current_user, document, request.form.get("to"), request.form.get("label") or None)
         db.session.commit()
-        flash(f"The document is now {document.status}.", "success")
+        flash(_("The document is now %(status)s.", status=STATUS_NAMES[document.status]), "success")
     return redirect(url_for("documents.show", did=did))
 
 
@@ -39,7 +41,7 @@ def publish(did):
         publish_it = request.form.get("published") == "1"
         workflow.publish(current_user, document, publish_it)
         db.session.commit()
-        flash("The statement is public." if publish_it else "The statement is no longer public.", "success")
+        flash(_("The statement is public.") if publish_it else _("The statement is no longer public."), "success")
     return redirect(url_for("documents.show", did=did))
 
 

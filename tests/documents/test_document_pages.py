@@ -253,7 +253,7 @@ def test_past_its_time_budget_the_compare_page_links_each_section_to_its_own_com
     monkeypatch.setattr(document_services, "COMPARE_BUDGET", 0)
     version = versions_of(document)[0]
     page = client.get(f"/documents/{document.id}/compare?from={version.id}&to=current").get_data(as_text=True)
-    assert "1 modified" in page and "1 changed sections are shown with a link" in page
+    assert "1 modified" in page and "1 changed section is shown with a link" in page
     assert f'href="/sections/{section.id}/diff?' in page and "[inserted: " not in page
     monkeypatch.setattr(document_services, "COMPARE_BUDGET", 0.5)
     page = client.get(f"/documents/{document.id}/compare?from={version.id}&to=current").get_data(as_text=True)

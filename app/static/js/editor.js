@@ -15,6 +15,10 @@
   var previewTimer = null;
   var PREVIEW_KEYS = "Alt+P";
   var SIDE_KEYS = "F9";
+  // The words people read come from the page, in their language (templates/documents/_editor_messages.html);
+  // the English stays as the fallback. A message's {keys} is replaced by the key's shortcut.
+  var messages = (document.getElementById("editor-messages") || {dataset: {}}).dataset;
+  function msg(name, english) { return messages[name] || english; }
 
   function serverPreview(plainText, preview) {
     clearTimeout(previewTimer);
@@ -27,8 +31,8 @@
         if (r.ok) { return r.json(); }
         // Say why (a text too complex to format, too many previews at once) as text, never as markup.
         return r.json().then(function (data) {
-          return {message: (data && data.error && data.error.message) || "Preview unavailable."};
-        }, function () { return {message: "Preview unavailable."}; });
+          return {message: (data && data.error && data.error.message) || msg("previewUnavailable", "Preview unavailable.")};
+        }, function () { return {message: msg("previewUnavailable", "Preview unavailable.")}; });
       })
         .then(function (data) {
           if (data.message) {
@@ -36,15 +40,18 @@
             var note = document.createElement("p");
             note.className = "preview-problem";
             note.setAttribute("role", "status");
-            note.textContent = "Preview unavailable: " + data.message;
+            note.textContent = msg("previewProblem", "Preview unavailable: {message}").replace("{message}", data.message);
             preview.appendChild(note);
           } else {
             preview.innerHTML = data.html;
           }
         })
-        .catch(function () { preview.textContent = "Preview unavailable while offline."; });
+        .catch(function () { preview.textContent = msg("previewOffline", "Preview unavailable while offline."); });
     }, 250);
-    return preview.innerHTML || "<p>Rendering preview…</p>";
+    if (preview.innerHTML) { return preview.innerHTML; }
+    var rendering = document.createElement("p");
+    rendering.textContent = msg("previewRendering", "Rendering preview…");
+    return rendering.outerHTML;
   }
 
   var editor = null;
@@ -63,33 +70,44 @@
     return spec;
   }
 
+  function counter(className, name, english, count) {
+    function show(el, text) { el.textContent = msg(name, english).replace("{num}", count(text)); }
+    return {className: className,
+            defaultValue: function (el) { show(el, textarea.value); },
+            onUpdate: function (el) { show(el, editor ? editor.value() : textarea.value); }};
+  }
+
   editor = new EasyMDE({
     element: textarea,
     autoDownloadFontAwesome: false,
     spellChecker: false,
     nativeSpellcheck: true,
     forceSync: true,
-    status: ["lines", "words"],
+    // The counts in the reader's words (the vendored stylesheet's "lines:" and "words:" are English only).
+    status: [counter("editor-lines", "lines", "lines: {num}", function (text) { return text.split("\n").length; }),
+             counter("editor-words", "words", "words: {num}", function (text) {
+               return (text.match(/[^\s]+/g) || []).length;
+             })],
     minHeight: "16rem",
     previewRender: serverPreview,
     sideBySideFullscreen: false,  // side by side stays in the page, with Save and Cancel below it
     shortcuts: {togglePreview: null, toggleSideBySide: null, toggleFullScreen: null},  // Ctrl+P prints
     toolbar: [
-      button("bold", tool(EasyMDE.toggleBold), "B", "Bold"),
-      button("italic", tool(EasyMDE.toggleItalic), "I", "Italic"),
-      button("heading", tool(EasyMDE.toggleHeadingSmaller), "H", "Heading level: make the line a heading, or a smaller one"),
+      button("bold", tool(EasyMDE.toggleBold), "B", msg("bold", "Bold")),
+      button("italic", tool(EasyMDE.toggleItalic), "I", msg("italic", "Italic")),
+      button("heading", tool(EasyMDE.toggleHeadingSmaller), "H", msg("heading", "Heading level: make the line a heading, or a smaller one")),
       "|",
-      button("unordered-list", tool(EasyMDE.toggleUnorderedList), "• List", "Bulleted list"),
-      button("ordered-list", tool(EasyMDE.toggleOrderedList), "1. List", "Numbered list"),
-      button("quote", tool(EasyMDE.toggleBlockquote), "“ Quote", "Quote"),
-      button("link", tool(EasyMDE.drawLink), "Link", "Link: insert a link"),
-      button("table", tool(EasyMDE.drawTable), "Table", "Table: insert a table"),
+      button("unordered-list", tool(EasyMDE.toggleUnorderedList), "• " + msg("listShort", "List"), msg("bulleted", "Bulleted list")),
+      button("ordered-list", tool(EasyMDE.toggleOrderedList), "1. " + msg("listShort", "List"), msg("numbered", "Numbered list")),
+      button("quote", tool(EasyMDE.toggleBlockquote), "“ " + msg("quote", "Quote"), msg("quote", "Quote")),
+      button("link", tool(EasyMDE.drawLink), msg("link", "Link"), msg("linkLabel", "Link: insert a link")),
+      button("table", tool(EasyMDE.drawTable), msg("table", "Table"), msg("tableLabel", "Table: insert a table")),
       "|",
-      button("preview", EasyMDE.togglePreview, "Preview", "Preview",
-             {noDisable: true, attributes: {"aria-label": "Preview", "aria-pressed": "false",
+      button("preview", EasyMDE.togglePreview, msg("preview", "Preview"), msg("preview", "Preview"),
+             {noDisable: true, attributes: {"aria-label": msg("preview", "Preview"), "aria-pressed": "false",
                                             "aria-keyshortcuts": PREVIEW_KEYS}}),
-      button("side-by-side", EasyMDE.toggleSideBySide, "Side by side", "Side by side",
-             {noDisable: true, attributes: {"aria-label": "Side by side", "aria-pressed": "false",
+      button("side-by-side", EasyMDE.toggleSideBySide, msg("side", "Side by side"), msg("side", "Side by side"),
+             {noDisable: true, attributes: {"aria-label": msg("side", "Side by side"), "aria-pressed": "false",
                                             "aria-keyshortcuts": SIDE_KEYS}})
     ]
   });
@@ -125,7 +143,7 @@
 
   // The toolbar: one Tab stop, arrow keys, Home and End between its buttons.
   toolbar.setAttribute("role", "toolbar");
-  toolbar.setAttribute("aria-label", "Formatting and preview");
+  toolbar.setAttribute("aria-label", msg("toolbar", "Formatting and preview"));
   toolbar.querySelectorAll(".separator").forEach(function (s) { s.setAttribute("aria-hidden", "true"); });
   var current = 0;
   function rove(index) {
@@ -146,9 +164,10 @@
     var index = tools.indexOf(event.target);
     if (index >= 0) { rove(index); }
   });
-  previewButton.title = "Preview: show how it will look; press again to go back to writing (" + PREVIEW_KEYS + ")";
-  sideButton.title = "Side by side: write with the preview beside the text; press again to close it (" +
-    SIDE_KEYS + ")";
+  previewButton.title = msg("previewTitle", "Preview: show how it will look; press again to go back to writing ({keys})")
+    .replace("{keys}", PREVIEW_KEYS);
+  sideButton.title = msg("sideTitle", "Side by side: write with the preview beside the text; press again to close it ({keys})")
+    .replace("{keys}", SIDE_KEYS);
 
   // What shows now: aria-pressed on the toggles, the writing tools marked unavailable during the
   // preview alone, and a preview pane the keyboard can reach and scroll.
@@ -170,7 +189,7 @@
       if (shown) {
         pane.setAttribute("tabindex", "0");
         pane.setAttribute("role", "region");
-        pane.setAttribute("aria-label", "Preview of the text");
+        pane.setAttribute("aria-label", msg("previewPane", "Preview of the text"));
       } else {
         pane.removeAttribute("tabindex");
         pane.removeAttribute("role");
@@ -234,8 +253,8 @@
         editor.value(theirs ? data.theirs : data.mine);
         if (heading) { heading.value = theirs ? data.their_heading : data.my_heading; }
         if (status) {
-          status.textContent = theirs ? "The editor now holds their text. Edit it, then save the section."
-            : "The editor now holds your text. Edit it, then save the section.";
+          status.textContent = theirs ? msg("holdsTheirs", "The editor now holds their text. Edit it, then save the section.")
+            : msg("holdsMine", "The editor now holds your text. Edit it, then save the section.");
         }
         wrapper.scrollIntoView({block: "center"});
         cm.focus();
