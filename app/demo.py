@@ -43,6 +43,15 @@ PEOPLE = [
     ("ines.ferreira@demo.accord.eu", "Inês Ferreira", "Lisbon Municipality", "observer", False),
 ]
 
+# The interface language of some demo people, to show the languages off (the others follow their browser).
+LANGUAGE_OF = {
+    "marta.puig@demo.accord.eu": ("es", "Europe/Madrid"),
+    "giulia.romano@demo.accord.eu": ("it", "Europe/Rome"),
+    "pieter.bakker@demo.accord.eu": ("nl", "Europe/Amsterdam"),
+    "ingrid.haugen@demo.accord.eu": ("nb", "Europe/Oslo"),
+    "lukas.gruber@demo.accord.eu": ("de", "Europe/Vienna"),
+}
+
 GROUP_NAME = "Socially responsible ICT procurement"
 GROUP_DESCRIPTION = (
     "Public buyers from ten European cities, central purchasing bodies and ministries agreeing on "
@@ -71,6 +80,7 @@ def seed_demo(*, only_if_empty: bool = False) -> bool:
     for email, name, organisation_name, role, represents in PEOPLE:
         organisation = organisations[organisation_name]
         user = create_user(email, name, DEMO_PASSWORD, organisation_id=organisation.id)
+        user.language, user.time_zone = LANGUAGE_OF.get(email, (None, None))
         users.append((user, role))
         if represents:
             db.session.add(Representative(organisation_id=organisation.id, user_id=user.id))
