@@ -40,6 +40,8 @@ class Document(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('statement', 'roadmap')", name="kind_known"),
         CheckConstraint("status IN ('draft', 'review', 'final', 'closed')", name="status_known"),
+        # One translation per language of a document (originals have no translation_of_id: not counted).
+        UniqueConstraint("translation_of_id", "language", name="uq_documents_translation_language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +63,11 @@ class Document(db.Model):
     # The language its text is written in (a code of app.i18n.LANGUAGES): its PDF's fixed words, hyphenation,
     # quotation marks and metadata follow it.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # Set on a translation: the document whose text is authoritative (see translations.py). It goes with its
+    # original (documents are only ever deleted with their group): a translation left without one would pass
+    # for an authoritative text.
+    translation_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
 
     group = relationship("Group")
     final_version = relationship("Version", foreign_keys=[final_version_id], post_update=True)
@@ -93,6 +100,11 @@ class Section(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Removed sections stay, with their history, marked with the time of removal.
     deleted_at: Mapped[datetime | None]
+    # In a translation: the section of the original this one translates, and the original's revision number
+    # whose text it follows (behind the original while that section's current revision is newer).
+    original_section_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    translates_revision: Mapped[int | None]
 
     document: Mapped[Document] = relationship(back_populates="sections")
 
