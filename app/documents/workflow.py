@@ -17,6 +17,7 @@ from app.audit.services import record
 from app.documents.models import STATUS_NAMES, Document
 from app.documents.services import create_version
 from app.documents.signals import endorsement_closed, version_final
+from app.documents.translations import require_publishable
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
@@ -88,6 +89,8 @@ def publish(user, document: Document, publish_it: bool = True) -> Document:
     if publish_it:
         if document.final_version_id is None:
             raise Conflict(_("Only a document with a final version can be published."), code="not_final")
+        if document.translation_of_id is not None:
+            require_publishable(document)
         if document.public_slug is None:
             slug = f"{_slugify(document.title)}-{document.id}"
             document.public_slug = slug

@@ -45,7 +45,7 @@ DEADLINE_YEARS = (2000, 2100)
 def is_open_for_endorsement(version: Version) -> bool:
     document = version.document
     return version.is_final and document.final_version_id == version.id and document.status == "final" \
-        and version.closed_at is None
+        and version.closed_at is None and document.translation_of_id is None  # the original only
 
 
 def organisations_user_represents(user) -> list[Organisation]:
@@ -93,6 +93,9 @@ def endorse(user, version: Version, *, organisation_id, signatory_name, signator
                                  or not check_password_hash(user.password_hash, password)):
         raise PermissionDenied(_("The password is not right."), code="password_wrong",
                                details={"fields": {"password": _("This is not your password.")}})
+    if version.document.translation_of_id is not None:
+        raise Conflict(_("Organisations endorse the authoritative text: endorse the original, not a translation."),
+                       code="translation_not_endorsable", details={"original_id": version.document.translation_of_id})
     if not is_open_for_endorsement(version):
         raise Conflict(_("This version is not open for endorsement."), code="not_open_for_endorsement")
     if content_hash is not None and content_hash != version.content_hash:
