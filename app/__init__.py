@@ -189,6 +189,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.roadmaps.routes import bp as roadmaps_bp
 
     app.register_blueprint(roadmaps_bp)
+    from app.documents.translation_routes import bp as translations_bp
+
+    app.register_blueprint(translations_bp)
 
 
 def _authenticate_bearer():

@@ -12,14 +12,14 @@ from app.api.fields import FreeText, Id, SomeText, choice, text, whole_number
 from app.api.roadmaps import ActionChangeJson, VersionActionJson
 from app.api.serialise import Answer, Timestamp, only_when
 from app.concurrency import costly
-from app.documents import services, workflow
-from app.documents.models import DOCUMENT_KINDS, DOCUMENT_STATUSES, Document, SectionRevision, Version
+from app.documents import services, translations, workflow
+from app.documents.models import DOCUMENT_KINDS, DOCUMENT_STATUSES, Document, Section, SectionRevision, Version
 from app.documents.permissions import document_for, require_arrange, section_for
 from app.documents.rendering import render_checked
 from app.errors import Invalid
 from app.extensions import db, reads_only
 from app.groups.permissions import group_for
-from app.i18n import _
+from app.i18n import LANGUAGES, _
 from app.util import iso, public_url
 from app.validation import MAX_ID, id_or_none
 
@@ -115,6 +115,17 @@ class TransitionRequest(BaseModel):
     label: text(200, required=False) | None = None
 
 
+class TranslationRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    language: choice(LANGUAGES) = Field(description="The language to translate into, not the document's own")
+
+
+class UpToDateRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    base_revision: Id = Field(description="The original section's revision read: the one the translation now "
+                                          "follows (409 original_changed when it is no longer the current one)")
+
+
 class PublishRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     published: bool = True
@@ -156,6 +167,12 @@ class SectionJson(Answer):
     anchor: str
     deleted: bool
     updated_at: Timestamp
+    original_section_id: int = only_when("in a translation: the section of the original it translates")
+    behind: bool = only_when("in a translation: true when the original section has changed since the revision "
+                             "this one follows")
+    follows_revision: int | None = only_when("when behind: the original section's revision this one follows")
+    original_revision: int = only_when("when behind: the original section's current revision")
+    original_removed: bool = only_when("in a translation, true when the original no longer has the section")
 
 
 class DocumentSummaryJson(Answer):
@@ -165,12 +182,26 @@ class DocumentSummaryJson(Answer):
     title: str
     summary: str
     status: choice(DOCUMENT_STATUSES)
+    language: choice(LANGUAGES) = Field(description="The language its text is written in")
+    translation_of: int | None = Field(description="For a translation, its original's id; null for an original")
     created_at: Timestamp
     updated_at: Timestamp
 
 
 class DocumentJson(DocumentSummaryJson):
     sections: list[SectionJson] = Field(description="The current sections, in order")
+
+
+class TranslationJson(DocumentSummaryJson):
+    up_to_date: bool = Field(description="True when no section is behind, missing or removed")
+    sections_behind: int = Field(description="Its sections whose original section has changed since")
+    sections_missing: int = Field(description="The original's sections it does not have yet")
+    sections_removed: int = Field(description="Its sections whose original section was removed")
+
+
+class TranslationsJson(Answer):
+    original: DocumentSummaryJson = Field(description="The authoritative document")
+    items: list[TranslationJson] = Field(description="Its translations, by language")
 
 
 class WordImportJson(Answer):
@@ -289,19 +320,32 @@ class PublishedJson(Answer):
     public_url: str | None
 
 
-def section_json(section, number: str | None = None) -> dict:
-    return {"id": section.id, "document_id": section.document_id, "heading": section.heading,
+def section_json(section, number: str | None = None, original=None) -> dict:
+    """`original`: a translated section's original section, when the caller has it already."""
+    data = {"id": section.id, "document_id": section.document_id, "heading": section.heading,
             "body": section.body, "position": section.position, "level": section.level, "number": number,
             "revision": section.current_revision, "anchor": section.anchor,
             "deleted": section.deleted_at is not None, "updated_at": iso(section.updated_at)}
+    if section.original_section_id is not None:  # a translated section (its original: loaded once per document)
+        original = original or db.session.get(Section, section.original_section_id)
+        data.update(original_section_id=original.id, behind=translations.behind(section, original))
+        if data["behind"]:
+            data.update(follows_revision=section.translates_revision, original_revision=original.current_revision)
+        if original.deleted_at is not None:
+            data["original_removed"] = True
+    return data
 
 
 def document_json(document, with_sections: bool = True) -> dict:
     data = {"id": document.id, "group_id": document.group_id, "kind": document.kind, "title": document.title,
-            "summary": document.summary, "status": document.status, "created_at": iso(document.created_at),
+            "summary": document.summary, "status": document.status, "language": document.language,
+            "translation_of": document.translation_of_id, "created_at": iso(document.created_at),
             "updated_at": iso(document.updated_at)}
     if with_sections:
-        data["sections"] = [section_json(s, n) for n, s in services.numbered(services.live_sections(document))]
+        sections = services.live_sections(document)
+        originals = translations.originals_by_id(sections)  # a translation's: in one query
+        data["sections"] = [section_json(s, n, originals.get(s.original_section_id))
+                            for n, s in services.numbered(sections)]
     return data
 
 
@@ -591,3 +635,49 @@ def publish(did):
     return jsonify({"published": document.published_at is not None, "published_at": iso(document.published_at),
                     "public_url": public_url("workflow.statement", key=document.public_key)
                     if document.published_at else None})
+
+
+# --- translations (app/documents/translations.py) -----------------------------------------------
+
+def translation_json(translation, standing) -> dict:
+    return document_json(translation, with_sections=False) | {
+        "up_to_date": standing.up_to_date, "sections_behind": len(standing.behind),
+        "sections_missing": len(standing.missing), "sections_removed": len(standing.removed)}
+
+
+@endpoint("/documents/<int:did>/translations", "POST", "Start a translation of the document into another language "
+          "(editor): a new draft document, one section for each of the original's, each starting from the "
+          "original's text; 409 `same_language`, `translation_exists` or `translation_of_translation`",
+          body=TranslationRequest, response=DocumentJson, status=201, tag="documents",
+          errors=(400, 401, 403, 404, 409))
+def start_translation(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    data = parse(TranslationRequest)
+    translation = translations.start_translation(user, document, data.language)
+    db.session.commit()
+    return jsonify(document_json(translation)), 201
+
+
+@endpoint("/documents/<int:did>/translations", "GET", "The original of the document and its translations, each "
+          "with how many of its sections are behind the original, missing or removed",
+          response=TranslationsJson, tag="documents", errors=(401, 404))
+def list_translations(did):
+    document = document_for(signed_in_user(), did)
+    original = translations.original_of(document)
+    original_sections = services.live_sections(original)
+    return jsonify({"original": document_json(original, with_sections=False),
+                    "items": [translation_json(t, translations.standing(t, original_sections))
+                              for t in translations.translations_of(original)]})
+
+
+@endpoint("/sections/<int:sid>/up-to-date", "POST", "Confirm that a translated section is up to date with the "
+          "original section's revision read (`base_revision`); 409 `original_changed` when the original has changed "
+          "since", body=UpToDateRequest, response=SectionJson, tag="documents", errors=(400, 401, 403, 404, 409))
+def mark_up_to_date(sid):
+    user = signed_in_user()
+    section = section_for(user, sid)
+    data = parse(UpToDateRequest)
+    translations.mark_up_to_date(user, section, data.base_revision)
+    db.session.commit()
+    return jsonify(section_json(section, services.section_number(section)))

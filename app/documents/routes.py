@@ -18,6 +18,7 @@ from flask_wtf.csrf import generate_csrf
 from app.auth.forms import EmptyForm
 from app.concurrency import costly
 from app.documents import services
+from app.documents import translation_routes as translation_pages
 from app.documents.forms import (
     DocumentEditForm,
     DocumentForm,
@@ -113,6 +114,9 @@ def show(did):
     frames = SectionFrames(rights=rights, urls=_section_urls(did), doc_url=url_for("documents.show", did=did),
                            csrf_token=csrf_token, doc_language=document.language)
     body = document_body(sections, discussion, frames, ThreadBlocks(document))
+    languages = translation_pages.panel(current_user, document)  # None: no translations, none to start
+    if languages is not None:
+        body = translation_pages.beside_sections(body, languages.beside)
     saved_section = id_or_none(request.args.get("saved"))
     notice = _save_notice(saved_section)
     if notice and body:
@@ -122,7 +126,7 @@ def show(did):
         group=document.group, discussion=discussion, watching=is_watching(current_user, document),
         my_role=role_in(current_user, document.group_id),
         can_edit=rights.edit, can_arrange=rights.arrange, action_form=EmptyForm(),
-        saved_section=saved_section, save_notice=notice, **_workflow_context(document))
+        saved_section=saved_section, save_notice=notice, translation_panel=languages, **_workflow_context(document))
     before, _mark, after = page.partition(PAGE_BODY)
     return Response(b"".join([before.encode(), *body, after.encode()]), mimetype="text/html")
 
@@ -266,6 +270,7 @@ def edit_section(sid):
                                 "save again."), fields={"body": _("Reload the page and save again.")})
             result = services.save_section(current_user, section, body=form.body.data or "", heading=form.heading.data,
                                            base_revision=base, message=form.message.data)
+            translation_pages.confirm_from_form(current_user, section, request.form)
             db.session.commit()
             _remember_save(section, result)
             return redirect(url_for("documents.show", did=document.id, saved=section.id) + f"#{section.anchor}")
@@ -291,7 +296,8 @@ def edit_section(sid):
                    "saved_by": _names(_writers(saves, current_user)) if saves else _("someone"),
                    "saved_when": spoken_time(conflict.get("saved_at"))}
     return render_template("documents/edit_section.html", section=section, document=document, form=form,
-                           number=number, conflict=conflict, **context), status
+                           number=number, conflict=conflict, translation=translation_pages.edit_context(section),
+                           **context), status
 
 
 @bp.post("/sections/<int:sid>/move")

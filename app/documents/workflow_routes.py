@@ -65,7 +65,19 @@ def statement(key):
     version, state, numbers, endorsements = _public_data(document)
     rendered = [(n, s, render_cached(s["body"], f"p-{s['section_id']}-")) for n, s in zip(numbers, state)]
     return render_template("documents/public.html", document=document, version=version, sections=rendered,
-                           endorsements=endorsements, as_of=_as_of(endorsements, version))
+                           endorsements=endorsements, as_of=_as_of(endorsements, version),
+                           public_languages=public_languages(document))
+
+
+def public_languages(document) -> dict:
+    """The public page's languages: of an original, its published translations that follow its final version;
+    of a translation, its original (when public)."""
+    from app.documents.translations import original_of, published_translations
+
+    if document.translation_of_id is None:
+        return {"original": None, "translations": published_translations(document)}
+    original = original_of(document)
+    return {"original": original if original.published_at else None, "translations": []}
 
 
 def _as_of(endorsements, version):
