@@ -201,6 +201,7 @@ def walk(app, api, make_user, make_organisation, make_group):
     check(coordinator.put(f"/api/v1/documents/{did}/sections/order",
                           json={"order": [aims["id"], scope["id"], extra["id"]]}))
     check(coordinator.get(f"/api/v1/sections/{scope['id']}"))
+    french = check(coordinator.post(f"/api/v1/documents/{did}/translations", json={"language": "fr"}), 201)
     first = check(coordinator.get(f"/api/v1/documents/{did}/versions", query_string={"limit": 1}))
     version = check(coordinator.post(f"/api/v1/documents/{did}/versions", json={"label": "First draft"}), 201)
     assert first["items"] == []
@@ -211,6 +212,13 @@ def walk(app, api, make_user, make_organisation, make_group):
     check(coordinator.get(f"/api/v1/sections/{scope['id']}/revisions/1"))
     check(coordinator.get(f"/api/v1/sections/{scope['id']}/diff", query_string={"from": 1, "to": 2}))
     check(coordinator.post(f"/api/v1/sections/{scope['id']}/revisions/1/restore"))
+    # the translation: its Scope behind the original's, the Annex removed from the original
+    translated = check(coordinator.get(f"/api/v1/documents/{french['id']}"))
+    french_scope = next(s for s in translated["sections"] if s["original_section_id"] == scope["id"])
+    assert french_scope["behind"] and any(s.get("original_removed") for s in translated["sections"])
+    check(coordinator.get(f"/api/v1/documents/{did}/translations"))
+    check(member.post(f"/api/v1/sections/{french_scope['id']}/up-to-date",
+                      json={"base_revision": french_scope["original_revision"]}))
     check(coordinator.get(f"/api/v1/documents/{did}/versions"))
     check(coordinator.get(f"/api/v1/versions/{version['id']}"))
     check(coordinator.get(f"/api/v1/documents/{did}/diff", query_string={"from": version["id"], "to": "current"}))

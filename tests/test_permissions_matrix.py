@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.api import OPERATIONS
 from app.auth import services as auth_services
@@ -482,3 +482,68 @@ def test_endorsement_deadline_page_permissions(app, login, world, final_version,
     expected = expect("coordinator", 302, caller, anonymous=ANON_PAGE)
     assert_status(response, expected)
     assert _deadline_of(final_version) == (day if expected == 302 else None)
+
+
+# --- translations (API and pages) ---------------------------------------------------------------
+
+@pytest.fixture
+def translated(world):
+    """The group's statement, its French translation, and the original's first section changed since: the
+    translated section is behind (it follows revision 1, the original is at 2)."""
+    from app.documents.services import create_document, live_sections, save_section
+    from app.documents.translations import start_translation
+
+    editor = world.people["editor"]
+    document = create_document(editor, world.group, title="Joint statement", kind="statement",
+                               sections=[{"heading": "Scope", "body": "We buy together."}])
+    french = start_translation(editor, document, "fr")
+    original = live_sections(document)[0]
+    save_section(editor, original, body="We buy together, openly.", base_revision=1)
+    db.session.commit()
+    return document, live_sections(french)[0]
+
+
+def _translation_state(document, translated_section):
+    from app.documents.models import Document, Section
+
+    db.session.expire_all()
+    return (db.session.scalar(select(func.count(Document.id)).where(Document.translation_of_id == document.id)),
+            db.session.get(Section, translated_section.id).translates_revision)
+
+
+TRANSLATION_API = [
+    ("POST", "/api/v1/documents/{did}/translations", {"language": "nl"}, "editor", 201),
+    ("GET", "/api/v1/documents/{did}/translations", None, "observer", 200),
+    ("POST", "/api/v1/sections/{tsid}/up-to-date", {"base_revision": 2}, "member", 200),
+]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("method, path, body, needed, ok", TRANSLATION_API,
+                         ids=[f"{m} {p}" for m, p, *_ in TRANSLATION_API])
+def test_translation_api_permissions(app, world, translated, caller, method, path, body, needed, ok):
+    document, section = translated
+    before = _translation_state(document, section)
+    response = api_as(app, world, caller)._call(method, path.format(did=document.id, tsid=section.id), json=body)
+    expected = expect(needed, ok, caller)
+    assert_status(response, expected)
+    after = _translation_state(document, section)
+    assert (after == before) == (refused(expected) or method == "GET"), (before, after)
+
+
+TRANSLATION_PAGES = [
+    ("/documents/{did}/translations", {"language": "nl"}, "editor"),
+    ("/sections/{tsid}/up-to-date", {"base_revision": "2"}, "member"),
+]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("path, data, needed", TRANSLATION_PAGES, ids=[p for p, *_ in TRANSLATION_PAGES])
+def test_translation_page_permissions(app, login, world, translated, caller, path, data, needed):
+    document, section = translated
+    client, csrf = page_as(app, login, world, caller)
+    before = _translation_state(document, section)
+    response = client.post(path.format(did=document.id, tsid=section.id), data={"csrf_token": csrf, **data})
+    expected = expect(needed, 302, caller, anonymous=ANON_PAGE)
+    assert_status(response, expected)
+    assert (_translation_state(document, section) == before) == refused(expected)
