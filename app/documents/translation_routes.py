@@ -131,6 +131,7 @@ def _beside(user, document, original, entries, own) -> dict[int, str]:
         for key in keys:
             places.setdefault(key, []).insert(0, (original, key))
     behind = {s.id: o for s, o in own.behind} if own else {}
+    behind_ids = {s.id for e in entries if e.standing for s, _o in e.standing.behind}
     removed = {s.id for s in own.removed} if own else set()
     editable = can_edit_text(user, document)
     macro = current_app.jinja_env.get_template("documents/_section_languages.html").module.section_languages
@@ -144,7 +145,7 @@ def _beside(user, document, original, entries, own) -> dict[int, str]:
         out[section.id] = str(macro(
             section, others, original, original_section,
             translations.changes_since(section, original_section) if original_section is not None else None,
-            section.id in removed, editable))
+            section.id in removed, editable, behind_ids))
     return out
 
 
