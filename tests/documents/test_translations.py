@@ -270,3 +270,24 @@ def test_organisations_endorse_the_original_not_a_translation(api, statement, ma
         "organisation_id": organisation.id, "signatory_name": "Anna", "signatory_title": "Mayor",
         "password": PASSWORD})
     assert_refused(response, 409, "translation_not_endorsable")
+
+
+def test_the_confirm_box_against_a_revision_the_original_has_moved_past_keeps_the_text_and_saves_nothing(
+        api, client, login, statement):
+    _group, people, document = statement
+    french = start(api, people, document).get_json()
+    scope = edit_original(people, document, 0, "Cities and regions buy buses together.")
+    translated = next(s for s in french["sections"] if s["original_section_id"] == scope.id)
+    login(client, people["member"])
+    edit = client.get(f"/sections/{translated['id']}/edit").get_data(as_text=True)
+    edit_original(people, document, 0, "Cities, regions and ports buy buses together.")  # meanwhile
+    response = client.post(f"/sections/{translated['id']}/edit", data={
+        "csrf_token": csrf_token_from(edit), "base_revision": "1", "heading": "Champ",
+        "body": "Les villes et les régions achètent des bus ensemble.", "message": "",
+        "up_to_date": "1", "original_revision": "2"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "has changed since revision 2" in html and "Les villes et les régions" in html and "ports" in html
+    db.session.expire_all()
+    section = db.session.get(Section, translated["id"])
+    assert (section.translates_revision, section.current_revision) == (1, 1)
