@@ -217,6 +217,7 @@ def walk(app, api, make_user, make_organisation, make_group):
     french_scope = next(s for s in translated["sections"] if s["original_section_id"] == scope["id"])
     assert french_scope["behind"] and any(s.get("original_removed") for s in translated["sections"])
     check(coordinator.get(f"/api/v1/documents/{did}/translations"))
+    check(coordinator.post(f"/api/v1/documents/{french['id']}/sections/from-original"))
     check(member.post(f"/api/v1/sections/{french_scope['id']}/up-to-date",
                       json={"base_revision": french_scope["original_revision"]}))
     check(coordinator.get(f"/api/v1/documents/{did}/versions"))

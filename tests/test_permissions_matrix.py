@@ -490,7 +490,7 @@ def test_endorsement_deadline_page_permissions(app, login, world, final_version,
 def translated(world):
     """The group's statement, its French translation, and the original's first section changed since: the
     translated section is behind (it follows revision 1, the original is at 2)."""
-    from app.documents.services import create_document, live_sections, save_section
+    from app.documents.services import add_section, create_document, live_sections, save_section
     from app.documents.translations import start_translation
 
     editor = world.people["editor"]
@@ -499,6 +499,7 @@ def translated(world):
     french = start_translation(editor, document, "fr")
     original = live_sections(document)[0]
     save_section(editor, original, body="We buy together, openly.", base_revision=1)
+    add_section(editor, document, heading="Annex", body="Later.")  # not yet in the translation
     db.session.commit()
     return document, live_sections(french)[0]
 
@@ -508,13 +509,16 @@ def _translation_state(document, translated_section):
 
     db.session.expire_all()
     return (db.session.scalar(select(func.count(Document.id)).where(Document.translation_of_id == document.id)),
-            db.session.get(Section, translated_section.id).translates_revision)
+            db.session.get(Section, translated_section.id).translates_revision,
+            db.session.scalar(select(func.count(Section.id)).where(
+                Section.document_id == translated_section.document_id, Section.deleted_at.is_(None))))
 
 
 TRANSLATION_API = [
     ("POST", "/api/v1/documents/{did}/translations", {"language": "nl"}, "editor", 201),
     ("GET", "/api/v1/documents/{did}/translations", None, "observer", 200),
     ("POST", "/api/v1/sections/{tsid}/up-to-date", {"base_revision": 2}, "member", 200),
+    ("POST", "/api/v1/documents/{tdid}/sections/from-original", None, "editor", 200),
 ]
 
 
@@ -524,7 +528,8 @@ TRANSLATION_API = [
 def test_translation_api_permissions(app, world, translated, caller, method, path, body, needed, ok):
     document, section = translated
     before = _translation_state(document, section)
-    response = api_as(app, world, caller)._call(method, path.format(did=document.id, tsid=section.id), json=body)
+    url = path.format(did=document.id, tsid=section.id, tdid=section.document_id)
+    response = api_as(app, world, caller)._call(method, url, json=body)
     expected = expect(needed, ok, caller)
     assert_status(response, expected)
     after = _translation_state(document, section)
@@ -534,6 +539,7 @@ def test_translation_api_permissions(app, world, translated, caller, method, pat
 TRANSLATION_PAGES = [
     ("/documents/{did}/translations", {"language": "nl"}, "editor"),
     ("/sections/{tsid}/up-to-date", {"base_revision": "2"}, "member"),
+    ("/documents/{tdid}/translations/add-missing", {}, "editor"),
 ]
 
 
@@ -543,7 +549,8 @@ def test_translation_page_permissions(app, login, world, translated, caller, pat
     document, section = translated
     client, csrf = page_as(app, login, world, caller)
     before = _translation_state(document, section)
-    response = client.post(path.format(did=document.id, tsid=section.id), data={"csrf_token": csrf, **data})
+    response = client.post(path.format(did=document.id, tsid=section.id, tdid=section.document_id),
+                           data={"csrf_token": csrf, **data})
     expected = expect(needed, 302, caller, anonymous=ANON_PAGE)
     assert_status(response, expected)
     assert (_translation_state(document, section) == before) == refused(expected)

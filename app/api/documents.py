@@ -681,3 +681,14 @@ def mark_up_to_date(sid):
     translations.mark_up_to_date(user, section, data.base_revision)
     db.session.commit()
     return jsonify(section_json(section, services.section_number(section)))
+
+
+@endpoint("/documents/<int:did>/sections/from-original", "POST", "In a translation: add the sections its original "
+          "gained since the translation began, each a copy of the original's text to translate (editor)",
+          response=DocumentJson, tag="documents", errors=(401, 403, 404, 409))
+def add_missing_sections(did):
+    user = signed_in_user()
+    document = document_for(user, did)
+    translations.add_missing_sections(user, document)
+    db.session.commit()
+    return jsonify(document_json(document))

@@ -263,6 +263,8 @@ def add_missing_sections(user, translation: Document) -> list[Section]:
     """The original's sections the translation lacks, added to it (each a copy of the original's text to
     translate, after the section translating the original's section before it)."""
     require_arrange(user, translation)
+    if translation.translation_of_id is None:
+        raise Conflict(_("This document is not a translation."), code="not_a_translation")
     state = standing(translation)
     if not state.missing:
         return []

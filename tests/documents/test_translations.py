@@ -211,10 +211,15 @@ def test_sections_added_to_and_removed_from_the_original_are_listed_and_can_be_b
     listed = api(people["observer"]).get(f"/api/v1/documents/{document.id}/translations").get_json()["items"][0]
     assert (listed["sections_missing"], listed["sections_removed"], listed["up_to_date"]) == (1, 1, False)
 
-    added = translations.add_missing_sections(people["editor"], french)
-    db.session.commit()
-    assert [s.original_section_id for s in services.live_sections(french)][:2] == [scope.id, annex.id]
-    assert added[0].body == "Bus lists." and not translations.standing(french).missing
+    assert_refused(api(people["member"]).post(f"/api/v1/documents/{french_id}/sections/from-original"),
+                   403, "forbidden")
+    answer = api(people["editor"]).post(f"/api/v1/documents/{french_id}/sections/from-original")
+    assert answer.status_code == 200, answer.get_json()
+    sections = answer.get_json()["sections"]
+    assert [s["original_section_id"] for s in sections][:2] == [scope.id, annex.id]
+    assert sections[1]["body"] == "Bus lists." and sections[1]["behind"] is False
+    db.session.expire_all()
+    assert not translations.standing(db.session.get(Document, french_id)).missing
 
 
 # --- publishing and endorsing -----------------------------------------------------------------------
