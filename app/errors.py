@@ -10,24 +10,40 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from app.i18n import gettext
+from app.i18n import lazy_gettext as _l
+
 
 class AccordError(Exception):
     status = 400
     code = "error"
-    default_message = "The request could not be completed."
+    default_message = _l("The request could not be completed.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None, details: dict | None = None):
         super().__init__(message or self.default_message)
-        self.message = message or self.default_message
+        self._message = message or self.default_message
         if code:
             self.code = code
         self.details = details or {}
+
+    @property
+    def message(self) -> str:
+        """The sentence in the language in use when it is read (a class's default is lazy: raised at import
+        time or before the request's language was known, it is said in the reader's language)."""
+        return str(self._message)
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._message = value
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Invalid(AccordError):
     status = 400
     code = "invalid"
-    default_message = "Some fields are not valid."
+    default_message = _l("Some fields are not valid.")
 
     def __init__(self, message: str | None = None, *, fields: dict[str, str] | None = None, code: str | None = None):
         super().__init__(message, code=code, details={"fields": fields or {}})
@@ -37,42 +53,42 @@ class Invalid(AccordError):
 class Unauthorized(AccordError):
     status = 401
     code = "unauthorized"
-    default_message = "Sign in first."
+    default_message = _l("Sign in first.")
 
 
 class PermissionDenied(AccordError):
     status = 403
     code = "forbidden"
-    default_message = "You are not allowed to do that."
+    default_message = _l("You are not allowed to do that.")
 
 
 class NotFound(AccordError):
     status = 404
     code = "not_found"
-    default_message = "Not found."
+    default_message = _l("Not found.")
 
 
 class Conflict(AccordError):
     status = 409
     code = "conflict"
-    default_message = "That conflicts with the current state."
+    default_message = _l("That conflicts with the current state.")
 
 
 class Frozen(Conflict):
     code = "document_frozen"
-    default_message = "This document is frozen: its final text cannot change."
+    default_message = _l("This document is frozen: its final text cannot change.")
 
 
 class TooLarge(AccordError):
     status = 413
     code = "too_large"
-    default_message = "That is too large."
+    default_message = _l("That is too large.")
 
 
 class Busy(AccordError):
     status = 503
     code = "busy"
-    default_message = "The server is busy. Try again in a minute."
+    default_message = _l("The server is busy. Try again in a minute.")
 
 
 def wants_json() -> bool:
@@ -82,8 +98,19 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def _plain(value):
+    """Details as JSON can hold them: lazy sentences (a field's message) said in the request's language."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
 def error_response(status: int, code: str, message: str, details: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response = jsonify({"error": {"code": code, "message": str(message), "details": _plain(details or {})}})
     response.status_code = status
     return response
 
@@ -121,7 +148,8 @@ def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if error.__class__.__name__ == "SecurityError":  # a Host outside TRUSTED_HOSTS: no page can be built
-            return app.response_class("This address is not served here.\n", status=400, mimetype="text/plain")
+            return app.response_class(gettext("This address is not served here.") + "\n", status=400,
+                                      mimetype="text/plain")
         status = error.code or 500
         code = _HTTP_CODES.get(status, "error")
         if status == 400 and error.__class__.__name__ == "CSRFError":
@@ -130,7 +158,7 @@ def register_error_handlers(app):
         if getattr(error, "accord_code", None):
             code = error.accord_code
         elif status == 429:
-            message = "Too many attempts. Wait a moment and try again."
+            message = gettext("Too many attempts. Wait a moment and try again.")
         if wants_json():
             response = error_response(status, code, message)
         else:
@@ -150,7 +178,7 @@ def register_error_handlers(app):
 
         db.session.rollback()
         app.logger.info("Integrity error answered as 409: %s", error.orig)
-        return _domain_error(Conflict("That was just done by another request. Reload and check.",
+        return _domain_error(Conflict(gettext("That was just done by another request. Reload and check."),
                                       code="conflict"))
 
     @app.errorhandler(Exception)
@@ -159,5 +187,6 @@ def register_error_handlers(app):
             return _http_error(error)
         app.logger.exception("Unhandled error")
         if wants_json():
-            return error_response(500, "internal_error", "Something went wrong on our side.")
-        return render_template("errors/error.html", status=500, message="Something went wrong on our side."), 500
+            return error_response(500, "internal_error", gettext("Something went wrong on our side."))
+        return render_template("errors/error.html", status=500,
+                               message=gettext("Something went wrong on our side.")), 500

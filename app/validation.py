@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from werkzeug.routing import IntegerConverter
 
 from app.errors import Invalid, TooLarge
+from app.i18n import _, current_language
 
 # Ids are INTEGER columns: PostgreSQL's largest. A larger number names nothing (and
 # SQLite cannot even compare with one beyond 64 bits: it raises instead of answering).
@@ -23,9 +24,9 @@ class FieldErrors:
     def add(self, field: str, message: str) -> None:
         self.fields.setdefault(field, message)
 
-    def raise_if_any(self, message: str = "Some fields are not valid.") -> None:
+    def raise_if_any(self, message: str | None = None) -> None:
         if self.fields:
-            raise Invalid(message, fields=dict(self.fields))
+            raise Invalid(message or _("Some fields are not valid."), fields=dict(self.fields))
 
 
 def is_unicode_text(value) -> bool:
@@ -57,13 +58,13 @@ def clean_long_text(value, *, field: str, limit: int, bytes_limit: bool, too_lar
     the sentence `too_large`) when over `limit`, counted in UTF-8 bytes or in characters. `strip` trims
     it first; `refuse_nul` refuses a NUL character, which PostgreSQL's text columns cannot hold."""
     if not isinstance(value, str):
-        raise Invalid("Some fields are not valid.", fields={field: "Must be text."})
+        raise Invalid(_("Some fields are not valid."), fields={field: _("Must be text.")})
     if not is_unicode_text(value):
-        raise Invalid("Some fields are not valid.",
-                      fields={field: "Contains characters that are not valid Unicode text."})
+        raise Invalid(_("Some fields are not valid."),
+                      fields={field: _("Contains characters that are not valid Unicode text.")})
     if refuse_nul and "\x00" in value:  # binary data
-        raise Invalid("Some fields are not valid.", fields={field: "Contains a NUL character: paste the text "
-                                                                   "again from its source, as plain text."})
+        raise Invalid(_("Some fields are not valid."), fields={field: _("Contains a NUL character: paste the text "
+                                                                        "again from its source, as plain text.")})
     value = normalise_newlines(value)
     if strip:
         value = value.strip()
@@ -86,23 +87,23 @@ def clean_text(errors: FieldErrors, field: str, value, *, max_length: int, requi
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors.add(field, "Must be text.")
+        errors.add(field, _("Must be text."))
         return ""
     value = value.strip()
     if not is_unicode_text(value):
-        errors.add(field, "Contains characters that are not valid Unicode text.")
+        errors.add(field, _("Contains characters that are not valid Unicode text."))
     elif required and not value:
-        errors.add(field, "This field is required.")
+        errors.add(field, _("This field is required."))
     elif len(value) > max_length:
-        errors.add(field, f"At most {max_length} characters.")
+        errors.add(field, _("At most %(count)s characters.", count=max_length))
     elif _has_control_chars(value, allow_newlines=multiline):
-        errors.add(field, "Contains invisible control characters.")
+        errors.add(field, _("Contains invisible control characters."))
     return value
 
 
 def clean_email(errors: FieldErrors, field: str, value) -> str:
     if not isinstance(value, str) or not value.strip():
-        errors.add(field, "An e-mail address is required.")
+        errors.add(field, _("An e-mail address is required."))
         return ""
     try:
         result = validate_email(value.strip(), check_deliverability=False)
@@ -114,47 +115,47 @@ def clean_email(errors: FieldErrors, field: str, value) -> str:
 
 def clean_country(errors: FieldErrors, field: str, value) -> str:
     if not isinstance(value, str) or len(value.strip()) != 2:
-        errors.add(field, "Use a two-letter ISO 3166-1 country code, such as BE or FI.")
+        errors.add(field, _("Use a two-letter ISO 3166-1 country code, such as BE or FI."))
         return ""
     code = value.strip().upper()
     if pycountry.countries.get(alpha_2=code) is None:
-        errors.add(field, f"{code} is not an ISO 3166-1 country code.")
+        errors.add(field, _("%(code)s is not an ISO 3166-1 country code.", code=code))
         return ""
     return code
 
 
 def clean_choice(errors: FieldErrors, field: str, value, choices) -> str:
     if not isinstance(value, str) or value not in choices:
-        errors.add(field, f"Must be one of: {', '.join(choices)}.")
+        errors.add(field, _("Must be one of: %(choices)s.", choices=", ".join(choices)))
         return ""
     return value
 
 
 def clean_password(errors: FieldErrors, field: str, value, min_length: int) -> str:
     if not isinstance(value, str) or not value:
-        errors.add(field, "A password is required.")
+        errors.add(field, _("A password is required."))
         return ""
     if not is_unicode_text(value):
-        errors.add(field, "Contains characters that are not valid Unicode text.")
+        errors.add(field, _("Contains characters that are not valid Unicode text."))
     elif len(value) < min_length:
-        errors.add(field, f"Use at least {min_length} characters.")
+        errors.add(field, _("Use at least %(count)s characters.", count=min_length))
     elif len(value) > 1024:
-        errors.add(field, "At most 1024 characters.")
+        errors.add(field, _("At most %(count)s characters.", count=1024))
     return value
 
 
 def clean_id(errors: FieldErrors, field: str, value, *, required: bool = True) -> int | None:
     if value is None or value == "":
         if required:
-            errors.add(field, "This field is required.")
+            errors.add(field, _("This field is required."))
         return None
     if isinstance(value, str) and value.isascii() and value.isdigit():  # from a form
         value = int(value) if len(value) <= len(str(MAX_ID)) else MAX_ID + 1
     if isinstance(value, bool) or not isinstance(value, int):
-        errors.add(field, "Must be a whole number.")
+        errors.add(field, _("Must be a whole number."))
         return None
     if not 1 <= value <= MAX_ID:
-        errors.add(field, "There is nothing with this id.")
+        errors.add(field, _("There is nothing with this id."))
         return None
     return value
 
@@ -187,10 +188,24 @@ class IdConverter(IntegerConverter):
     regex = _digits_at_most(MAX_ID)
 
 
+def _territory_names() -> dict[str, str]:
+    """Countries' names in the language in use (CLDR, through Babel); English keeps ISO 3166's names."""
+    if current_language() == "en":
+        return {}
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return dict(locale.territories) if locale is not None else {}
+
+
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    if country is None:
+        return code
+    return _territory_names().get(country.alpha_2, country.name)
 
 
 def country_choices() -> list[tuple[str, str]]:
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+    names = _territory_names()
+    return sorted(((c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries),
+                  key=lambda pair: pair[1])

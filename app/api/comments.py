@@ -15,6 +15,7 @@ from app.comments.services import MAX_COMMENT_CHARS, MAX_QUOTE_CHARS, MAX_RATION
 from app.documents.permissions import section_for
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import _
 from app.util import iso
 
 CommentBody = text(MAX_COMMENT_CHARS, multiline=True)
@@ -201,8 +202,8 @@ def add_comment(sid):
     parent = services.reply_target(section, data.parent_id)
     if parent is not None:
         if data.quote:
-            raise Invalid("A reply belongs to its thread: it has no quote of its own.",
-                          fields={"quote": "Leave it out when replying."})
+            raise Invalid(_("A reply belongs to its thread: it has no quote of its own."),
+                          fields={"quote": _("Leave it out when replying.")})
         comment = services.reply(user, parent, body=data.body)
     else:
         comment = services.add_comment(user, section, body=data.body, quote=data.quote, occurrence=data.occurrence,
@@ -299,7 +300,8 @@ def list_amendments(sid):
     status = request.args.get("status")
     if status is not None:
         if status not in ("proposed", "accepted", "rejected"):
-            raise Invalid("Unknown status.", fields={"status": "One of proposed, accepted, rejected."})
+            raise Invalid(_("Unknown status."),
+                          fields={"status": _("One of %(choices)s.", choices="proposed, accepted, rejected")})
         query = query.where(Amendment.status == status)
     return jsonify(paginate(query, Amendment.id, amendment_json))
 
@@ -319,8 +321,8 @@ def accept_amendment(aid):
     amendment = amendment_for(user, aid)
     data = parse(AcceptRequest)
     if (data.body is None) != (data.base_revision is None):
-        raise Invalid("Give both the resolved text and the revision it was written on, or neither.",
-                      fields={"body" if data.body is None else "base_revision": "Required with the other."})
+        raise Invalid(_("Give both the resolved text and the revision it was written on, or neither."),
+                      fields={"body" if data.body is None else "base_revision": _("Required with the other.")})
     result = services.accept_amendment(user, amendment, body=data.body, base_revision=data.base_revision)
     db.session.commit()
     return jsonify({"amendment": amendment_json(amendment, with_diff=False), "section": section_json(result.section),

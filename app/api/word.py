@@ -14,6 +14,7 @@ from app.documents import services as documents
 from app.documents.permissions import document_for
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import _
 from app.validation import FieldErrors, clean_choice, clean_text
 from app.word import services
 from app.word.routes import docx_response
@@ -30,7 +31,7 @@ def _comments_wanted() -> bool:
     """?comments=1 or 0 (or absent); anything else is refused, as the description says."""
     value = request.args.get("comments")
     if value not in (None, "0", "1"):
-        raise Invalid("comments is 1 or 0.", fields={"comments": "1 or 0."})
+        raise Invalid(_("comments is 1 or 0."), fields={"comments": _("1 or 0.")})
     return value == "1"
 
 
@@ -39,7 +40,7 @@ def create_document_from_upload(user, group):
     (statement by default) and summary fields."""
     upload = request.files.get("file")
     if upload is None:
-        raise Invalid("Send the file in the multipart field `file`.", fields={"file": "Required."})
+        raise Invalid(_("Send the file in the multipart field `file`."), fields={"file": _("Required.")})
     data = upload.read()
     errors = FieldErrors()
     title = clean_text(errors, "title", request.form.get("title"), max_length=300, required=False) or None
@@ -59,8 +60,8 @@ def create_document_from_upload(user, group):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise Invalid("The file is neither UTF-8 Markdown nor a Word file (.docx).",
-                          fields={"file": "Not a Markdown file (UTF-8) or a Word file (.docx)."}) from None
+            raise Invalid(_("The file is neither UTF-8 Markdown nor a Word file (.docx)."),
+                          fields={"file": _("Not a Markdown file (UTF-8) or a Word file (.docx).")}) from None
         document, extra = documents.import_document(user, group, markdown_text=text, title=title, kind=kind,
                                                     summary=summary), {}
     db.session.commit()
@@ -124,7 +125,7 @@ def update_from_docx(did):
     document = document_for(user, did)
     upload = request.files.get("file")
     if upload is None:
-        raise Invalid("Send the Word file in the multipart field `file`.", fields={"file": "Required."})
+        raise Invalid(_("Send the Word file in the multipart field `file`."), fields={"file": _("Required.")})
     data = upload.read()
     db.session.commit()  # the token's "last used" time: committed, so the conversion runs with no transaction
     report = services.update_from_docx(user, document, data=data, filename=upload.filename)

@@ -3,10 +3,11 @@
 A busy document carries hundreds of open threads, and rendering each through its macros cost more
 than the rest of the page. A thread's markup is a function of what the key below holds: the
 comments (their text, authors, dates, edits and deletions), the quoted words as they stand now, the
-thread's state, the section link it returns to, and what the reader's role allows. Any change to one
-of those is another key, so nothing needs invalidating. What depends on who reads goes into marked
-holes filled per request: the CSRF token (see app/documents/fragments.py), and the tools an author
-has on their own comments, kept in both versions.
+thread's state, the section link it returns to, what the reader's role allows, the language of the
+interface (its words) and the reader's time zone (its dates). Any change to one of those is another
+key, so nothing needs invalidating. What depends on who reads goes into marked holes filled per
+request: the CSRF token (see app/documents/fragments.py), and the tools an author has on their own
+comments, kept in both versions.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import re
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -85,7 +87,7 @@ class ThreadBlocks:
         the words themselves and whether they are exact or gone are in it."""
         comments = [thread.comment, *thread.replies]
         location = thread.location
-        return (thread.comment.id, self.powers, can_comment, next_url, self.language,
+        return (thread.comment.id, self.powers, can_comment, next_url, self.language, str(get_timezone()),
                 section.deleted_at, location.orphaned, location.exact, location.start is None,
                 thread.quoted_now(section.body), thread.comment.anchor_quote, thread.comment.resolved_at,
                 thread.comment.resolved_by_id,
@@ -173,7 +175,7 @@ def document_body(sections, discussion, frames, blocks: ThreadBlocks) -> list[by
     cache = process_cache("section_piece")
     token = frames.csrf_token.encode()
     last = len(sections) - 1
-    reader = (frames.rights, blocks.powers, frames.doc_url, frames.language, frames.doc_language)
+    reader = (frames.rights, blocks.powers, frames.doc_url, frames.language, frames.doc_language, str(get_timezone()))
     pieces: list = []
     missing: list[tuple[int, str, object, PieceKey]] = []
     for index, (number, section) in enumerate(sections):
@@ -235,8 +237,8 @@ def _highlighted_text(section, spans: tuple) -> str:
 class PieceKey(NamedTuple):
     """Everything a section's markup on the document page shows. The text is a function of the revision
     (save_section is the one place that sets both), the discussion of the discussion version; the reader
-    is their rights, what their role allows in threads, the page's address and the languages (the reader's,
-    the document's)."""
+    is their rights, what their role allows in threads, the page's address, the languages (the reader's,
+    the document's) and the reader's time zone (dates are shown in it)."""
     section_id: int
     revision: int
     discussion_version: int

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
+from app.i18n import gettext
 from app.util import utcnow
 
 AMENDMENT_STATUSES = ("proposed", "accepted", "rejected")
@@ -89,7 +90,7 @@ class Comment(db.Model):
         """None once the author is gone; an author from a Word file who is not a member reads "Name (from Word)"."""
         if self.author is not None:
             return self.author.name
-        return f"{self.external_author} (from Word)" if self.external_author else None
+        return gettext("%(name)s (from Word)", name=self.external_author) if self.external_author else None
 
     @property
     def thread_id(self) -> int:
@@ -142,7 +143,7 @@ class Amendment(db.Model):
     def author_name(self) -> str | None:
         if self.author is not None:
             return self.author.name
-        return f"{self.external_author} (from Word)" if self.external_author else None
+        return gettext("%(name)s (from Word)", name=self.external_author) if self.external_author else None
 
 
 class AmendmentSupport(db.Model):

@@ -15,6 +15,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.groups.permissions import role_at_least
 from app.groups.permissions import role_in as _role_in
+from app.i18n import _
 
 
 def role_in(user, group_id: int) -> str | None:
@@ -78,12 +79,12 @@ def can_support(user, amendment: Amendment) -> bool:
 def comment_for(user, comment_id) -> Comment:
     comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
     if comment is None or role_in(user, comment.document.group_id) is None:
-        raise NotFound("No such comment.")
+        raise NotFound(_("No such comment."))
     return comment
 
 
 def amendment_for(user, amendment_id) -> Amendment:
     amendment = db.session.get(Amendment, amendment_id) if isinstance(amendment_id, int) else None
     if amendment is None or role_in(user, amendment.document.group_id) is None:
-        raise NotFound("No such suggested change.")
+        raise NotFound(_("No such suggested change."))
     return amendment

@@ -32,6 +32,7 @@ from app.documents.rendering import render_cached
 from app.errors import AccordError, Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db
 from app.forms import apply_errors, safe_next, status_for
+from app.i18n import _
 from app.validation import FieldErrors, clean_id, id_or_none
 
 bp = Blueprint("comments", __name__)
@@ -62,7 +63,7 @@ def add(sid):
     section = section_for(current_user, sid)
     document = section.document
     if not can_comment(current_user, document):
-        raise PermissionDenied("Observers read the discussion; members and above comment.")
+        raise PermissionDenied(_("Observers read the discussion; members and above comment."))
     form = CommentForm()
     if request.method == "GET":
         form.quote.data = request.args.get("quote", "")
@@ -71,7 +72,7 @@ def add(sid):
         parent = services.reply_target(section, form.parent_id.data)
     except Invalid as exc:
         if id_or_none(form.parent_id.data) is not None:
-            raise NotFound("No such comment on this section.") from None
+            raise NotFound(_("No such comment on this section.")) from None
         apply_errors(form, exc)  # not an id at all: said on the form, nothing posted
     if not form.errors and form.validate_on_submit():
         try:
@@ -81,7 +82,7 @@ def add(sid):
                 comment = services.add_comment(current_user, section, body=form.body.data, quote=form.quote.data,
                                                occurrence=form.occurrence.data)
             db.session.commit()
-            flash("Your reply is posted." if parent else "Your comment is posted.", "success")
+            flash(_("Your reply is posted.") if parent else _("Your comment is posted."), "success")
             return redirect(comment_url(comment))
         except AccordError as exc:
             if exc.status == 413 or exc.code in ("comment_deleted", "section_removed"):
@@ -109,13 +110,13 @@ def discussion(sid):
 def edit(cid):
     comment = comment_for(current_user, cid)
     if not can_edit_comment(current_user, comment):
-        raise PermissionDenied("Only its author edits a comment.")
+        raise PermissionDenied(_("Only its author edits a comment."))
     form = EditCommentForm(obj=comment if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             services.edit_comment(current_user, comment, body=form.body.data)
             db.session.commit()
-            flash("Your comment is saved.", "success")
+            flash(_("Your comment is saved."), "success")
             return redirect(comment_url(comment))
         except AccordError as exc:
             if exc.status in (409, 413):
@@ -138,19 +139,19 @@ def _comment_action(cid, action, message):
 @bp.post("/comments/<int:cid>/delete")
 @login_required
 def delete(cid):
-    return _comment_action(cid, services.delete_comment, "The comment is deleted. Its thread stays readable.")
+    return _comment_action(cid, services.delete_comment, _("The comment is deleted. Its thread stays readable."))
 
 
 @bp.post("/comments/<int:cid>/resolve")
 @login_required
 def resolve(cid):
-    return _comment_action(cid, services.resolve, "The thread is resolved. It stays readable under “Resolved”.")
+    return _comment_action(cid, services.resolve, _("The thread is resolved. It stays readable under “Resolved”."))
 
 
 @bp.post("/comments/<int:cid>/reopen")
 @login_required
 def reopen(cid):
-    return _comment_action(cid, services.reopen, "The thread is open again.")
+    return _comment_action(cid, services.reopen, _("The thread is open again."))
 
 
 # --- suggested changes --------------------------------------------------------------------------
@@ -162,7 +163,7 @@ def suggest(sid):
     document = section.document
     require_unfrozen(document)  # as a save of the section is refused (409 document_frozen)
     if not can_propose(current_user, document):
-        raise PermissionDenied("Observers read suggestions; members and above suggest changes.")
+        raise PermissionDenied(_("Observers read suggestions; members and above suggest changes."))
     form = AmendmentForm()
     if request.method == "GET":
         form.body.data = section.body
@@ -185,7 +186,8 @@ def suggest(sid):
                 amendment = services.propose_amendment(current_user, section, body=form.body.data or "",
                                                        base_revision=base, rationale=form.rationale.data)
                 db.session.commit()
-                flash("Your suggestion is posted. Editors can accept or reject it; others can support it.", "success")
+                flash(_("Your suggestion is posted. Editors can accept or reject it; others can support it."),
+                      "success")
                 return redirect(url_for("comments.amendment", aid=amendment.id))
             except AccordError as exc:
                 if exc.status == 413 or exc.code == "section_removed":
@@ -235,7 +237,7 @@ def accept(aid):
         if by_hand:
             errors = FieldErrors()
             base = clean_id(errors, "base_revision", form.base_revision.data)
-            errors.raise_if_any("This form does not say which revision it was written on: reload the page.")
+            errors.raise_if_any(_("This form does not say which revision it was written on: reload the page."))
         result = services.accept_amendment(current_user, amendment, body=form.body.data if by_hand else None,
                                            base_revision=base)
         db.session.commit()
@@ -256,10 +258,16 @@ def accept(aid):
         resolve_form.base_revision.data = str(section.current_revision)
         return _amendment_page(amendment, 409, conflict=exc.details, resolve_form=resolve_form)
     if result.created:
-        names = " and ".join(person.name for person in services.credited_to(amendment)) or "its author"
-        flash(f"Accepted: revision {result.revision.number} of the section, credited to {names}.", "success")
+        credited = [person.name for person in services.credited_to(amendment)]
+        if len(credited) > 1:
+            message = _("Accepted: revision %(number)s of the section, credited to %(author)s and %(editor)s.",
+                        number=result.revision.number, author=credited[0], editor=credited[1])
+        else:
+            message = _("Accepted: revision %(number)s of the section, credited to %(name)s.",
+                        number=result.revision.number, name=credited[0] if credited else _("its author"))
+        flash(message, "success")
     else:
-        flash("Accepted: the text already said this, so no new revision was needed.", "success")
+        flash(_("Accepted: the text already said this, so no new revision was needed."), "success")
     return redirect(url_for("documents.show", did=amendment.document_id) + f"#section-{amendment.section_id}")
 
 
@@ -271,7 +279,7 @@ def reject(aid):
     if form.validate_on_submit():
         services.reject_amendment(current_user, amendment, reason=form.reason.data)
         db.session.commit()
-        flash("The suggestion is rejected.", "success")
+        flash(_("The suggestion is rejected."), "success")
     return redirect(url_for("comments.amendment", aid=aid))
 
 
@@ -282,9 +290,9 @@ def support(aid):
     if EmptyForm().validate_on_submit():
         if request.form.get("withdraw"):
             services.withdraw_support(current_user, amendment)
-            flash("You no longer support this suggestion.", "success")
+            flash(_("You no longer support this suggestion."), "success")
         else:
             services.support_amendment(current_user, amendment)
-            flash("You support this suggestion.", "success")
+            flash(_("You support this suggestion."), "success")
         db.session.commit()
     return redirect(url_for("comments.amendment", aid=aid))

@@ -38,6 +38,7 @@ from app.documents.permissions import require_unfrozen
 from app.documents.rendering import check_renderable, render_cached
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, run_unlocked
+from app.i18n import _, format_number, in_language
 from app.util import utcnow
 from app.validation import (
     MAX_ID,
@@ -79,18 +80,20 @@ MAX_RATIONALE_CHARS = 5_000
 def check_comment_body(body) -> str:
     """A comment's Markdown: text, not empty, at most MAX_COMMENT_CHARS characters (413 beyond)."""
     body = clean_long_text(body, field="body", limit=MAX_COMMENT_CHARS, bytes_limit=False, strip=True,
-                           too_large=f"A comment may hold at most {MAX_COMMENT_CHARS:,} characters.",
+                           too_large=_("A comment may hold at most %(count)s characters.",
+                                       count=format_number(MAX_COMMENT_CHARS)),
                            code="comment_too_large")
     errors = FieldErrors()
     body = clean_text(errors, "body", body, max_length=MAX_COMMENT_CHARS, multiline=True)
-    errors.raise_if_any("Write your comment first." if not body else "Some fields are not valid.")
+    errors.raise_if_any(_("Write your comment first.") if not body else _("Some fields are not valid."))
     run_unlocked(check_renderable, body)  # 400 markdown_too_complex, before anything is stored
     return body
 
 
 def _require_live_section(section: Section) -> None:
     if section.deleted_at is not None:
-        raise Conflict("This section was removed: its discussion is kept for reading only.", code="section_removed")
+        raise Conflict(_("This section was removed: its discussion is kept for reading only."),
+                       code="section_removed")
 
 
 def clean_position(errors: FieldErrors, field: str, value) -> int | None:
@@ -102,7 +105,7 @@ def clean_position(errors: FieldErrors, field: str, value) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID)):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        errors.add(field, "A whole number, 0 or more.")
+        errors.add(field, _("A whole number, 0 or more."))
         return None
     return value
 
@@ -117,7 +120,8 @@ def reply_target(section: Section, parent_id) -> Comment | None:
         return None
     parent = db.session.get(Comment, cid)
     if parent is None or parent.section_id != section.id:
-        raise Invalid("No such comment on this section.", fields={"parent_id": "Not a comment of this section."})
+        raise Invalid(_("No such comment on this section."),
+                      fields={"parent_id": _("Not a comment of this section.")})
     return parent
 
 
@@ -125,19 +129,20 @@ def _anchor_on(section: Section, quote, occurrence, near) -> anchoring.Anchor:
     if quote is None:
         return anchoring.Anchor(quote="")
     if not isinstance(quote, str) or not is_unicode_text(quote):
-        raise Invalid("Some fields are not valid.", fields={"quote": "Must be text."})
+        raise Invalid(_("Some fields are not valid."), fields={"quote": _("Must be text.")})
     quote = normalise_newlines(quote).strip()
     if not quote:
         return anchoring.Anchor(quote="")
     if len(quote) > MAX_QUOTE_CHARS:
-        raise Invalid("Some fields are not valid.", fields={"quote": f"Quote at most {MAX_QUOTE_CHARS:,} characters."})
+        raise Invalid(_("Some fields are not valid."),
+                      fields={"quote": _("Quote at most %(count)s characters.", count=format_number(MAX_QUOTE_CHARS))})
     errors = FieldErrors()
     occurrence, near = clean_position(errors, "occurrence", occurrence), clean_position(errors, "start", near)
     errors.raise_if_any()
     span = anchoring.find_quote(section.body, quote, occurrence=occurrence, near=near)
     if span is None:
-        raise Invalid("Those words are not in the section's current text.",
-                      fields={"quote": "These words are not in the current text of the section."})
+        raise Invalid(_("Those words are not in the section's current text."),
+                      fields={"quote": _("These words are not in the current text of the section.")})
     return anchoring.make_anchor(section.body, *span)
 
 
@@ -149,7 +154,7 @@ def add_comment(user, section: Section, *, body, quote=None, occurrence=None, st
     `credit`: written by someone else, brought in by `user` (a Word import)."""
     document = section.document
     if not can_comment(user, document):
-        raise PermissionDenied("Observers read the discussion; members and above comment.")
+        raise PermissionDenied(_("Observers read the discussion; members and above comment."))
     _require_live_section(section)
     body = check_comment_body(body)
     anchor = _anchor_on(section, quote, occurrence, start)
@@ -168,9 +173,9 @@ def reply(user, parent: Comment, *, body, credit: Credit | None = None) -> Comme
     """A reply in the thread of `parent` (a reply to a reply joins the same thread)."""
     document = parent.document
     if not can_comment(user, document):
-        raise PermissionDenied("Observers read the discussion; members and above reply.")
+        raise PermissionDenied(_("Observers read the discussion; members and above reply."))
     if parent.is_deleted:
-        raise Conflict("That comment was deleted: there is nothing to reply to.", code="comment_deleted")
+        raise Conflict(_("That comment was deleted: there is nothing to reply to."), code="comment_deleted")
     section = parent.section
     _require_live_section(section)
     body = check_comment_body(body)
@@ -187,9 +192,9 @@ def reply(user, parent: Comment, *, body, credit: Credit | None = None) -> Comme
 
 def edit_comment(user, comment: Comment, *, body) -> Comment:
     if not can_edit_comment(user, comment):
-        raise PermissionDenied("Only its author edits a comment.")
+        raise PermissionDenied(_("Only its author edits a comment."))
     if comment.is_deleted:
-        raise Conflict("That comment was deleted.", code="comment_deleted")
+        raise Conflict(_("That comment was deleted."), code="comment_deleted")
     body = check_comment_body(body)
     if body == comment.body:
         return comment
@@ -205,7 +210,7 @@ def edit_comment(user, comment: Comment, *, body) -> Comment:
 def delete_comment(user, comment: Comment) -> Comment:
     """Deleting keeps the comment's place in its thread, without its text."""
     if not can_delete_comment(user, comment):
-        raise PermissionDenied("Only its author or an editor deletes a comment.")
+        raise PermissionDenied(_("Only its author or an editor deletes a comment."))
     if comment.is_deleted:
         return comment
     comment.body = ""
@@ -220,7 +225,7 @@ def resolve(user, comment: Comment) -> Comment:
     """Resolves the thread `comment` belongs to; resolving a resolved thread changes nothing."""
     thread = comment.parent or comment
     if not can_resolve(user, thread):
-        raise PermissionDenied("Only editors and the thread's author resolve a thread.")
+        raise PermissionDenied(_("Only editors and the thread's author resolve a thread."))
     if thread.resolved_at is None:
         thread.resolved_at = utcnow()
         thread.resolved_by_id = user.id
@@ -232,7 +237,7 @@ def resolve(user, comment: Comment) -> Comment:
 def reopen(user, comment: Comment) -> Comment:
     thread = comment.parent or comment
     if not can_resolve(user, thread):
-        raise PermissionDenied("Only editors and the thread's author reopen a thread.")
+        raise PermissionDenied(_("Only editors and the thread's author reopen a thread."))
     if thread.resolved_at is not None:
         thread.resolved_at = None
         thread.resolved_by_id = None
@@ -475,7 +480,7 @@ def propose_amendment(user, section: Section, *, body, base_revision, rationale=
     document = section.document
     require_unfrozen(document)
     if not can_propose(user, document):
-        raise PermissionDenied("Observers read suggestions; members and above suggest changes.")
+        raise PermissionDenied(_("Observers read suggestions; members and above suggest changes."))
     _require_live_section(section)
     errors = FieldErrors()
     rationale = clean_text(errors, "rationale", rationale, max_length=MAX_RATIONALE_CHARS, required=False,
@@ -483,16 +488,16 @@ def propose_amendment(user, section: Section, *, body, base_revision, rationale=
     if rationale and not errors.fields:
         run_unlocked(check_renderable, rationale)
     if base_revision is None or base_revision == "":
-        errors.add("base_revision", "The revision number the suggestion was written on is required.")
+        errors.add("base_revision", _("The revision number the suggestion was written on is required."))
     else:
         base_revision = clean_id(FieldErrors(), "base_revision", base_revision)
         if base_revision is None or base_revision > section.current_revision:
-            errors.add("base_revision", f"Between 1 and {section.current_revision}.")
+            errors.add("base_revision", _("Between 1 and %(last)s.", last=section.current_revision))
     errors.raise_if_any()
     body = documents.check_body(body)
     if body == documents.revision_text(section.id, base_revision):
-        raise Invalid("The suggestion does not change anything.",
-                      fields={"body": "This is the text as it was: change something to suggest it."})
+        raise Invalid(_("The suggestion does not change anything."),
+                      fields={"body": _("This is the text as it was: change something to suggest it.")})
     amendment = Amendment(section_id=section.id, document_id=document.id, **_credit_fields(user, credit),
                           body=body, base_revision=base_revision, rationale=rationale)
     db.session.add(amendment)
@@ -516,23 +521,29 @@ def amendment_diff(amendment: Amendment) -> list[tuple[int, str]]:
     return diff_texts(documents.revision_text(amendment.section_id, amendment.base_revision), amendment.body)
 
 
+def _already_decided(amendment: Amendment) -> Conflict:
+    message = (_("This suggestion was already accepted.") if amendment.status == "accepted"
+               else _("This suggestion was already rejected."))
+    return Conflict(message, code="amendment_decided")
+
+
 def support_amendment(user, amendment: Amendment) -> AmendmentSupport:
     if amendment.status != "proposed":
-        raise Conflict(f"This suggestion was already {amendment.status}.", code="amendment_decided")
+        raise _already_decided(amendment)
     if amendment.author_id == user.id:
-        raise Conflict("You made this suggestion: others support it.", code="own_amendment")
+        raise Conflict(_("You made this suggestion: others support it."), code="own_amendment")
     if not can_support(user, amendment):
-        raise PermissionDenied("Members and above support suggestions.")
+        raise PermissionDenied(_("Members and above support suggestions."))
     if db.session.scalar(select(AmendmentSupport.id).where(AmendmentSupport.amendment_id == amendment.id,
                                                            AmendmentSupport.user_id == user.id)):
-        raise Conflict("You already support this suggestion.", code="already_supported")
+        raise Conflict(_("You already support this suggestion."), code="already_supported")
     support = AmendmentSupport(amendment_id=amendment.id, user_id=user.id)
     db.session.add(support)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("You already support this suggestion.", code="already_supported") from None
+        raise Conflict(_("You already support this suggestion."), code="already_supported") from None
     record(amendment.document.group_id, user, "amendment.support", f"amendment:{amendment.id}",
            section_id=amendment.section_id, document_id=amendment.document_id)
     return support
@@ -544,7 +555,7 @@ def withdraw_support(user, amendment: Amendment) -> None:
     if support is None:
         return
     if amendment.status != "proposed":
-        raise Conflict(f"This suggestion was already {amendment.status}.", code="amendment_decided")
+        raise _already_decided(amendment)
     db.session.delete(support)
     record(amendment.document.group_id, user, "amendment.unsupport", f"amendment:{amendment.id}",
            section_id=amendment.section_id, document_id=amendment.document_id)
@@ -552,9 +563,9 @@ def withdraw_support(user, amendment: Amendment) -> None:
 
 def _require_decidable(user, amendment: Amendment) -> None:
     if not can_decide(user, amendment):
-        raise PermissionDenied("Only editors and coordinators accept or reject suggestions.")
+        raise PermissionDenied(_("Only editors and coordinators accept or reject suggestions."))
     if amendment.status != "proposed":
-        raise Conflict(f"This suggestion was already {amendment.status}.", code="amendment_decided")
+        raise _already_decided(amendment)
 
 
 def accept_amendment(user, amendment: Amendment, *, body=None, base_revision=None) -> documents.SaveResult:
@@ -572,21 +583,24 @@ def accept_amendment(user, amendment: Amendment, *, body=None, base_revision=Non
     if not by_hand:
         body, base_revision = amendment.body, amendment.base_revision
     author = amendment.author or user
-    message = f"Suggested change #{amendment.id} by {_short(author.name)}"
-    if by_hand and author.id != user.id:  # the saved words are both of theirs: the message credits both
-        message += f", merged by hand by {_short(user.name)}"
-    elif author.id != user.id:
-        message += f", accepted by {_short(user.name)}"
-    elif by_hand:
-        message += ", merged by hand"
+    names = {"number": amendment.id, "author": _short(author.name), "editor": _short(user.name)}
+    with in_language(document.language):  # kept in the history, read by all: in the document's language
+        if by_hand and author.id != user.id:  # the saved words are both of theirs: the message credits both
+            message = _("Suggested change #%(number)s by %(author)s, merged by hand by %(editor)s", **names)
+        elif author.id != user.id:
+            message = _("Suggested change #%(number)s by %(author)s, accepted by %(editor)s", **names)
+        elif by_hand:
+            message = _("Suggested change #%(number)s by %(author)s, merged by hand", **names)
+        else:
+            message = _("Suggested change #%(number)s by %(author)s", **names)
     try:
         result = documents.save_section(user, section, body=body, base_revision=base_revision, message=message,
                                         author=author)
     except Conflict as exc:
         if exc.code != "conflict":
             raise
-        raise Conflict("The text changed where this suggestion changes it: it no longer merges. "
-                       "Resolve it by hand, or reject it.", code="conflict",
+        raise Conflict(_("The text changed where this suggestion changes it: it no longer merges. "
+                         "Resolve it by hand, or reject it."), code="conflict",
                        details={**exc.details, "amendment_id": amendment.id, "proposed_body": amendment.body,
                                 "base_revision": amendment.base_revision}) from None
     amendment.status = "accepted"

@@ -30,6 +30,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from app.documents.importing import section_numbers
+from app.i18n import _
 from app.word.importing import SOURCES_NS, SOURCES_PART, visible_fingerprint
 
 CUSTOM_XML_CONTENT_TYPE = "application/xml"
@@ -259,11 +260,12 @@ def _cover(document, facts: WordFacts) -> None:
     run = title.add_run(facts.title)
     run.bold = True
     run.font.size = Pt(20)
-    lines = (facts.group_name, facts.version_name, facts.status_text, f"Content hash (SHA-256): {facts.content_hash}")
+    lines = (facts.group_name, facts.version_name, facts.status_text,
+             _("Content hash (SHA-256): %(hash)s", hash=facts.content_hash))
     for line in lines:
         document.add_paragraph(line, style="Accord Cover")
     if facts.endorsements:
-        document.add_paragraph("Endorsed by:", style="Accord Cover").runs[0].bold = True
+        document.add_paragraph(_("Endorsed by:"), style="Accord Cover").runs[0].bold = True
         for e in facts.endorsements:
             document.add_paragraph(f"{e['organisation']} ({e['country']}), {e['signatory']}, {e['date']}",
                                    style="Accord Cover")

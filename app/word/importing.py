@@ -35,6 +35,7 @@ from bs4 import BeautifulSoup
 from lxml import etree
 from markdownify import MarkdownConverter
 
+from app.i18n import _, ngettext
 from app.word.package import DocxPackage, WordFileError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -112,7 +113,7 @@ class _Budget:
 
     def check(self) -> None:
         if time.monotonic() > self.deadline:
-            raise WordFileError("The Word file takes too long to read. Split it into smaller files.",
+            raise WordFileError(_("The Word file takes too long to read. Split it into smaller files."),
                                 "docx_too_slow")
 
 
@@ -121,7 +122,21 @@ def _parse(data: bytes, what: str):
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
-        raise WordFileError(f"The Word file is damaged: its {what} cannot be read.", "docx_corrupt") from None
+        raise WordFileError(_damaged(what), "docx_corrupt") from None
+
+
+def _damaged(what: str) -> str:
+    """What is said of a part of the file that cannot be read (`what` names the part, in English)."""
+    messages = {
+        "styles": _("The Word file is damaged: its styles cannot be read."),
+        "text": _("The Word file is damaged: its text cannot be read."),
+        "comments": _("The Word file is damaged: its comments cannot be read."),
+        "comment replies": _("The Word file is damaged: its comment replies cannot be read."),
+        "Accord part": _("The Word file is damaged: its Accord part cannot be read."),
+        "properties": _("The Word file is damaged: its properties cannot be read."),
+        "custom properties": _("The Word file is damaged: its custom properties cannot be read."),
+    }
+    return messages.get(what) or _("The Word file is damaged: it cannot be read.")
 
 
 def _date(value: str | None) -> datetime | None:
@@ -313,7 +328,7 @@ def prepare(package: DocxPackage, budget: _Budget) -> _Prepared:
     root = _parse(package.parts["word/document.xml"], "text")
     body = root.find("w:body", NS)
     if body is None:
-        raise WordFileError("The Word file has no text.", "docx_empty")
+        raise WordFileError(_("The Word file has no text."), "docx_empty")
     styles = _read_styles(package)
     counts = {"table of contents": 0, "fields": 0, "cover block of an Accord export": 0}
     title = None
@@ -369,9 +384,18 @@ def prepare(package: DocxPackage, budget: _Budget) -> _Prepared:
             _set_style(paragraph, f"AccordH{min(level, MAX_HEADING_DEPTH)}")
         elif name in ("quote", "intense quote", "block text"):
             _set_style(paragraph, "AccordQuote")
-    left_out = [f"{what} ({n})" if n > 1 else what for what, n in counts.items() if n]
+    left_out = [_left_out(what, n) for what, n in counts.items() if n]
     return _Prepared(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), title,
                      changes, comment_marks, left_out)
+
+
+def _left_out(what: str, count: int) -> str:
+    """What of the file was left out, and how many when more than one."""
+    if what == "table of contents":
+        return ngettext("table of contents", "table of contents (%(num)d)", count)
+    if what == "fields":
+        return ngettext("fields", "fields (%(num)d)", count)
+    return ngettext("cover block of an Accord export", "cover block of an Accord export (%(num)d)", count)
 
 
 def _before_text(text: str) -> str:
@@ -432,7 +456,7 @@ def convert(package: DocxPackage, prepared: _Prepared, limits: ImportLimits, bud
                                      external_file_access=False, include_embedded_style_map=False)
     budget.check()
     if images["dropped"]:
-        left_out.append(f"images too large or linked ({images['dropped']})")
+        left_out.append(_("images too large or linked (%(count)s)", count=images["dropped"]))
     soup = BeautifulSoup(result.value, "html.parser")
     footnotes = _take_footnotes(soup)
     blocks: list[tuple[int, str, str]] = []
@@ -598,7 +622,7 @@ def read_docx(package: DocxPackage, limits: ImportLimits = ImportLimits(), *, us
             has_changes = any(True for _ in body.iter(_w("ins"), _w("del")))
             if not has_changes:
                 return ImportResult(title=core_title, sections=sources, identity=identity, from_sources=True,
-                                    left_out=["cover block of an Accord export"])
+                                    left_out=[_left_out("cover block of an Accord export", 1)])
     prepared = prepare(package, budget)
     blocks, left_out = convert(package, prepared, limits, budget)
     left_out = [*package.left_out, *prepared.left_out, *left_out]
@@ -616,8 +640,8 @@ def read_docx(package: DocxPackage, limits: ImportLimits = ImportLimits(), *, us
     marked_bodies: list[str] = []
     for level, raw_heading, body in blocks:
         heading = _SECTION_NUMBER.sub("", " ".join(_before_text(raw_heading).split()), count=1)[:300]
-        heading = heading or "Untitled section"
-        sections.append({"heading": "Preamble" if not level else heading,
+        heading = heading or _("Untitled section")
+        sections.append({"heading": _("Preamble") if not level else heading,
                          "level": 1 if not level else max(1, min(3, level - base + 1)), "body": ""})
         marked_bodies.append(body)
         for match in _MARK.finditer(raw_heading):  # a comment on a heading is a comment on its section
@@ -626,7 +650,7 @@ def read_docx(package: DocxPackage, limits: ImportLimits = ImportLimits(), *, us
                 comment.section = len(sections) - 1
     deep = sum(1 for b in blocks if b[0] and b[0] - base + 1 > 3)
     if deep:
-        left_out.append(f"heading levels below the third, kept as third-level sections ({deep})")
+        left_out.append(_("heading levels below the third, kept as third-level sections (%(count)s)", count=deep))
     result = ImportResult(title=title, sections=sections, left_out=left_out, identity=identity)
     mark_section: dict[int, int] = {}
     for index, marked in enumerate(marked_bodies):
@@ -668,5 +692,5 @@ def read_docx(package: DocxPackage, limits: ImportLimits = ImportLimits(), *, us
             comment.section = root.section if root is not None else comment.section
     result.comments = [c for c in word_comments.values() if c.section is not None and c.text]
     if not sections:
-        raise WordFileError("The Word file has no text to import.", "docx_empty")
+        raise WordFileError(_("The Word file has no text to import."), "docx_empty")
     return result

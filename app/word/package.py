@@ -13,6 +13,8 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from app.i18n import _, format_number
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, and every encrypted or password-protected Office file
 ZIP_MAGIC = b"PK\x03\x04"
 MAIN_PART = "word/document.xml"
@@ -58,27 +60,28 @@ def looks_like_docx(data: bytes) -> bool:
 def open_docx(data: bytes, limits: Limits = Limits()) -> DocxPackage:
     """The checked parts of a .docx, or WordFileError saying what is wrong with the file."""
     if data[:8] == OLE_MAGIC:
-        raise WordFileError("This is an older Word file (.doc) or a password-protected one. Save it as a "
-                            ".docx without a password and upload it again.", "docx_not_ooxml")
+        raise WordFileError(_("This is an older Word file (.doc) or a password-protected one. Save it as a "
+                              ".docx without a password and upload it again."), "docx_not_ooxml")
     if not looks_like_docx(data):
-        raise WordFileError("This is not a Word file (.docx).", "docx_not_docx")
+        raise WordFileError(_("This is not a Word file (.docx)."), "docx_not_docx")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise WordFileError("The Word file is damaged: it cannot be opened.", "docx_corrupt") from None
+        raise WordFileError(_("The Word file is damaged: it cannot be opened."), "docx_corrupt") from None
     if len(infos) > limits.max_parts:
-        raise WordFileError(f"The Word file has more than {limits.max_parts:,} parts.", "docx_too_large")
+        raise WordFileError(_("The Word file has more than %(count)s parts.", count=format_number(limits.max_parts)),
+                            "docx_too_large")
     declared = 0
     for info in infos:
         if info.file_size > limits.max_part_bytes:
-            raise WordFileError("The Word file unpacks to too much data.", "docx_too_large")
+            raise WordFileError(_("The Word file unpacks to too much data."), "docx_too_large")
         declared += info.file_size
     if declared > limits.max_total_bytes:
-        raise WordFileError("The Word file unpacks to too much data.", "docx_too_large")
+        raise WordFileError(_("The Word file unpacks to too much data."), "docx_too_large")
     names = {info.filename for info in infos}
     if MAIN_PART not in names or "[Content_Types].xml" not in names:
-        raise WordFileError("This zip file is not a Word document (.docx).", "docx_not_docx")
+        raise WordFileError(_("This zip file is not a Word document (.docx)."), "docx_not_docx")
     parts: dict[str, bytes] = {}
     had_macros = False
     total = 0
@@ -87,7 +90,7 @@ def open_docx(data: bytes, limits: Limits = Limits()) -> DocxPackage:
             if info.is_dir():
                 continue
             if info.flag_bits & 0x1:
-                raise WordFileError("The Word file is encrypted.", "docx_not_ooxml")
+                raise WordFileError(_("The Word file is encrypted."), "docx_not_ooxml")
             if info.filename.rsplit("/", 1)[-1] in MACRO_PARTS:
                 had_macros = True
                 continue
@@ -95,16 +98,16 @@ def open_docx(data: bytes, limits: Limits = Limits()) -> DocxPackage:
                 # Read one byte beyond the declared size: a part that holds more than it declares is refused.
                 chunk = stream.read(min(info.file_size, limits.max_part_bytes) + 1)
             if len(chunk) > info.file_size:
-                raise WordFileError("The Word file is damaged: a part is larger than it says.", "docx_corrupt")
+                raise WordFileError(_("The Word file is damaged: a part is larger than it says."), "docx_corrupt")
             total += len(chunk)
             if total > limits.max_total_bytes:
-                raise WordFileError("The Word file unpacks to too much data.", "docx_too_large")
+                raise WordFileError(_("The Word file unpacks to too much data."), "docx_too_large")
             parts[info.filename] = chunk
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         if isinstance(exc, WordFileError):
             raise
-        raise WordFileError("The Word file is damaged: it cannot be read.", "docx_corrupt") from None
+        raise WordFileError(_("The Word file is damaged: it cannot be read."), "docx_corrupt") from None
     package = DocxPackage(parts=parts, had_macros=had_macros)
     if had_macros:
-        package.left_out.append("macros (never run)")
+        package.left_out.append(_("macros (never run)"))
     return package

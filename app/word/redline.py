@@ -24,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from lxml import html as lxml_html
 
+from app.i18n import _
 from app.word.exporting import _set_language, _Writer, _xml_text, look_like_a_link
 
 _BLOCK_CHANGE = {"diff-block-ins": "ins", "diff-block-del": "del"}
@@ -263,14 +264,15 @@ def build_redline_docx(facts: RedlineFacts) -> bytes:
     core = document.core_properties
     core.title = _xml_text(facts.title)
     core.author = _xml_text(facts.group_name)
-    core.subject = _xml_text(f"Comparison: {facts.old_label} → {facts.new_label}")
+    comparison = _("Comparison: %(old)s → %(new)s", old=facts.old_label, new=facts.new_label)
+    core.subject = _xml_text(comparison)
     cover = document.add_paragraph()
     run = cover.add_run(_xml_text(facts.title))
     run.bold = True
     run.font.size = Pt(20)
-    for line in (facts.group_name, f"Comparison: {facts.old_label} → {facts.new_label}",
-                 "The changes are Word tracked changes: accept them all for the newer text, reject them all "
-                 "for the older one."):
+    for line in (facts.group_name, comparison,
+                 _("The changes are Word tracked changes: accept them all for the newer text, reject them all "
+                   "for the older one.")):
         document.add_paragraph(_xml_text(line)).runs[0].font.color.rgb = RGBColor(0x33, 0x33, 0x33)
     writer = _TrackedWriter(document, _xml_text(facts.author), facts.date)
     for section in facts.sections:

@@ -12,6 +12,7 @@ from app.documents.services import version_for
 from app.errors import PermissionDenied
 from app.extensions import db
 from app.groups.permissions import role_at_least, role_in
+from app.i18n import _
 from app.word import services
 
 bp = Blueprint("word", __name__)
@@ -54,7 +55,7 @@ def can_update_from_word(user, document) -> bool:
 def _document_to_update(did):
     document = document_for(current_user, did)
     if not role_at_least(role_in(current_user, document.group_id), "editor"):
-        raise PermissionDenied("Only editors and coordinators update a document from a Word file.")
+        raise PermissionDenied(_("Only editors and coordinators update a document from a Word file."))
     return document
 
 
@@ -73,7 +74,7 @@ def update_from_word_upload(did):
     upload = request.files.get("file")
     data = upload.read() if upload is not None else b""
     if not data:
-        flash("Choose the Word file (.docx) to upload.", "error")
+        flash(_("Choose the Word file (.docx) to upload."), "error")
         return render_template("word/update.html", document=document), 400
     db.session.commit()  # nothing written yet: the conversion runs with no transaction open
     report = services.update_from_docx(current_user, document, data=data, filename=upload.filename)

@@ -21,6 +21,7 @@ from app.documents.permissions import can_create_document
 from app.documents.rendering import render_for_print
 from app.errors import Invalid, PermissionDenied
 from app.extensions import db, run_unlocked
+from app.i18n import _, in_language, ngettext
 from app.notifications.services import notify_import
 from app.word import exporting
 from app.word.importing import ImportLimits, ImportResult, read_docx
@@ -47,8 +48,8 @@ def read_upload(data: bytes) -> ImportResult:
     """The converted file, or Invalid (400) saying what is wrong with it: nothing is stored."""
     config = current_app.config
     if len(data) > config["WORD_MAX_BYTES"]:
-        raise Invalid(f"A Word file may be at most {config['WORD_MAX_BYTES'] // (1024 * 1024)} MiB.",
-                      fields={"file": "The file is too large."}, code="docx_too_large")
+        raise Invalid(_("A Word file may be at most %(size)s MiB.", size=config["WORD_MAX_BYTES"] // (1024 * 1024)),
+                      fields={"file": _("The file is too large.")}, code="docx_too_large")
     try:
         package = open_docx(data, Limits(max_parts=config["WORD_MAX_PARTS"],
                                          max_total_bytes=config["WORD_MAX_UNPACKED_BYTES"],
@@ -58,7 +59,7 @@ def read_upload(data: bytes) -> ImportResult:
     except WordFileError as exc:
         raise Invalid(str(exc), fields={"file": str(exc)}, code=exc.code) from None
     except RecursionError:
-        raise Invalid("The Word file is nested too deeply to read.", fields={"file": "Nested too deeply."},
+        raise Invalid(_("The Word file is nested too deeply to read."), fields={"file": _("Nested too deeply.")},
                       code="docx_too_complex") from None
 
 
@@ -78,7 +79,7 @@ def _credit(name: str, date, people) -> comments.Credit:
     by_name, by_email = people
     key = " ".join((name or "").lower().split())
     member = by_email.get(key) or by_name.get(key)
-    return comments.Credit(author=member, name=None if member else (name or "Unknown author"), at=date)
+    return comments.Credit(author=member, name=None if member else (name or _("Unknown author")), at=date)
 
 
 def import_docx(user, group, *, data: bytes, title=None, kind="statement", summary=None) -> ImportReport:
@@ -90,9 +91,9 @@ def import_docx(user, group, *, data: bytes, title=None, kind="statement", summa
     right to create is checked before the conversion and again by create_document in the write
     transaction, in case the membership changed in between."""
     if not can_create_document(user, group):
-        raise PermissionDenied("Only editors and coordinators start documents.")
+        raise PermissionDenied(_("Only editors and coordinators start documents."))
     result = run_unlocked(read_upload, data)
-    document = documents.create_document(user, group, title=title or result.title or "Imported document",
+    document = documents.create_document(user, group, title=title or result.title or _("Imported document"),
                                          kind=kind, summary=summary, sections=result.sections)
     sections = documents.live_sections(document)
     people = _people(group)
@@ -119,7 +120,8 @@ def import_docx(user, group, *, data: bytes, title=None, kind="statement", summa
     for suggestion in result.suggestions:
         section = sections[suggestion.section]
         comments.propose_amendment(user, section, body=suggestion.body, base_revision=section.current_revision,
-                                   rationale=f"Tracked changes from the Word file ({suggestion.changes}).",
+                                   rationale=_("Tracked changes from the Word file (%(changes)s).",
+                                               changes=suggestion.changes),
                                    credit=_credit(suggestion.author, suggestion.date, people))
         suggestions += 1
     record(group.id, user, "document.import_docx", f"document:{document.id}", comments=count,
@@ -131,11 +133,12 @@ def import_docx(user, group, *, data: bytes, title=None, kind="statement", summa
 
 def import_message(report: ImportReport) -> str:
     """What the person who imported is told: what came in, and what was left out."""
-    comments_text = f"{report.comments} comment" + ("" if report.comments == 1 else "s")
-    suggestions_text = f"{report.suggestions} suggested change" + ("" if report.suggestions == 1 else "s")
-    message = f"“{report.document.title}” is created from the Word file, with {comments_text} and {suggestions_text}."
+    comments_text = ngettext("%(num)d comment", "%(num)d comments", report.comments)
+    suggestions_text = ngettext("%(num)d suggested change", "%(num)d suggested changes", report.suggestions)
+    message = _("“%(title)s” is created from the Word file, with %(comments)s and %(suggestions)s.",
+                title=report.document.title, comments=comments_text, suggestions=suggestions_text)
     if report.left_out:
-        message += " Left out: " + "; ".join(report.left_out) + "."
+        message += " " + _("Left out: %(items)s.", items="; ".join(report.left_out))
     return message
 
 
@@ -149,10 +152,10 @@ def _open_comments(document: Document) -> list[exporting.OpenComment]:
         Comment.deleted_at.is_(None)).order_by(Comment.id)))
     out = []
     for root in rows:
-        replies = [(r.author_name or "A former member", r.created_at, r.body) for r in root.replies
+        replies = [(r.author_name or _("A former member"), r.created_at, r.body) for r in root.replies
                    if r.deleted_at is None]
         out.append(exporting.OpenComment(root.section_id, root.anchor_quote or "",
-                                         root.author_name or "A former member", root.created_at, root.body,
+                                         root.author_name or _("A former member"), root.created_at, root.body,
                                          replies))
     return out
 
@@ -162,17 +165,17 @@ def _facts(document: Document, version: Version | None, with_comments: bool) -> 
         state = documents.version_state(version)
         hash_value = version.content_hash
         if version.is_final:
-            status = "Final version" + (" (endorsement closed)" if version.closed_at else "")
+            status = _("Final version (endorsement closed)") if version.closed_at else _("Final version")
         else:
-            status = "Named version, not the final version"
+            status = _("Named version, not the final version")
         name = version.name
     else:
         state = [{"section_id": s.id, "heading": s.heading, "body": s.body, "level": s.level,
                   "revision": s.current_revision}
                  for s in documents.live_sections(document)]
         hash_value = documents.current_content_hash(document, state)
-        status = f"Working text ({document.status}), not endorsed"
-        name = "Current working text"
+        status = _("Working text (%(status)s), not endorsed", status=_status_word(document.status))
+        name = _("Current working text")
     endorsements = []
     if version is not None and version.is_final:
         from app.endorsements.services import endorsements_of
@@ -191,16 +194,24 @@ def _facts(document: Document, version: Version | None, with_comments: bool) -> 
         comments=[c for c in _open_comments(document) if c.section_id in shown] if with_comments else [])
 
 
+def _status_word(status: str) -> str:
+    """A document's status as a word in a sentence."""
+    words = {"draft": _("draft"), "review": _("review"), "final": _("final"), "closed": _("closed")}
+    return words.get(status, status)
+
+
 def export_docx(document: Document, version: Version | None = None, *, with_comments: bool = False
                 ) -> tuple[bytes, str]:
     """(the .docx, its file name) for the current text (version None) or a version. Everything is read
     first (plain data: WordFacts); the file is built once the transaction has ended (run_unlocked), so
-    that no transaction stays open while python-docx writes."""
-    facts = _facts(document, version, with_comments)
-    suffix = f"-v{version.number}" if version is not None else "-draft"
-    slug = re.sub(r"[^a-z0-9]+", "-", (version.title if version else document.title).lower()).strip("-")[:60]
-    filename = f"{slug or 'document'}{suffix}.docx"
-    return run_unlocked(exporting.build_docx, facts), filename
+    that no transaction stays open while python-docx writes. Its fixed words are in the document's
+    language, whoever downloads it."""
+    with in_language(document.language):
+        facts = _facts(document, version, with_comments)
+        suffix = f"-v{version.number}" if version is not None else "-draft"
+        slug = re.sub(r"[^a-z0-9]+", "-", (version.title if version else document.title).lower()).strip("-")[:60]
+        filename = f"{slug or 'document'}{suffix}.docx"
+        return run_unlocked(exporting.build_docx, facts), filename
 
 
 # --- update from a copy edited offline ---------------------------------------------------------
@@ -232,8 +243,8 @@ def _plan_upload(data: bytes, document_id: int):
 
     config = current_app.config
     if len(data) > config["WORD_MAX_BYTES"]:
-        raise Invalid(f"A Word file may be at most {config['WORD_MAX_BYTES'] // (1024 * 1024)} MiB.",
-                      fields={"file": "The file is too large."}, code="docx_too_large")
+        raise Invalid(_("A Word file may be at most %(size)s MiB.", size=config["WORD_MAX_BYTES"] // (1024 * 1024)),
+                      fields={"file": _("The file is too large.")}, code="docx_too_large")
     limits = Limits(max_parts=config["WORD_MAX_PARTS"], max_total_bytes=config["WORD_MAX_UNPACKED_BYTES"],
                     max_part_bytes=config["WORD_MAX_UNPACKED_BYTES"])
     import_limits = ImportLimits(image_max_bytes=config["WORD_IMAGE_MAX_BYTES"],
@@ -242,20 +253,20 @@ def _plan_upload(data: bytes, document_id: int):
         package = open_docx(data, limits)
         identity = read_identity(package)
         if identity.document_id != document_id:
-            raise WordFileError("This Word file was exported from another document: upload it to that "
-                                "document, or start a new document from it.", "not_from_this_document")
+            raise WordFileError(_("This Word file was exported from another document: upload it to that "
+                                  "document, or start a new document from it."), "not_from_this_document")
         return identity, plan_update(package, identity, render_for_print, limits, import_limits)
     except WordFileError as exc:
         raise Invalid(str(exc), fields={"file": str(exc)}, code=exc.code) from None
     except RecursionError:
-        raise Invalid("The Word file is nested too deeply to read.", fields={"file": "Nested too deeply."},
+        raise Invalid(_("The Word file is nested too deeply to read."), fields={"file": _("Nested too deeply.")},
                       code="docx_too_complex") from None
 
 
 def _file_label(filename: str | None) -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = " ".join(name.split())
-    return (name[:120] or "a Word file")
+    return (name[:120] or _("a Word file"))
 
 
 def update_from_docx(user, document: Document, *, data: bytes, filename: str | None = None) -> UpdateReport:
@@ -274,12 +285,14 @@ def update_from_docx(user, document: Document, *, data: bytes, filename: str | N
     def require_editor():
         require_unfrozen(document)
         if not role_at_least(role_in(user, document.group_id), "editor"):
-            raise PermissionDenied("Only editors and coordinators update a document from a Word file.")
+            raise PermissionDenied(_("Only editors and coordinators update a document from a Word file."))
 
     require_editor()
     identity, plan = run_unlocked(_plan_upload, data, document.id)
     require_editor()
-    label = _file_label(filename)
+    with in_language(document.language):  # kept in the section's history, read by all: the document's language
+        label = _file_label(filename)
+        revision_message = _("From Word (%(file)s)", file=label)
     outcomes: list[SectionOutcome] = []
     for change in plan.changes:
         exported = change.exported
@@ -288,14 +301,14 @@ def update_from_docx(user, document: Document, *, data: bytes, filename: str | N
         if section is None or section.document_id != document.id or section.deleted_at is not None:
             if change.body is not None:
                 outcomes.append(SectionOutcome("not_applied", heading, exported.section_id,
-                                               reason="the section was removed in Accord since the export"))
+                                               reason=_("the section was removed in Accord since the export")))
             continue
         if change.body is None:
             outcomes.append(SectionOutcome("unchanged", heading, section.id, reason=change.note))
             continue
         if section.current_revision == exported.revision:
             result = documents.save_section(user, section, body=change.body, base_revision=exported.revision,
-                                            message=f"From Word ({label})")
+                                            message=revision_message)
             outcomes.append(SectionOutcome("saved" if result.created else "unchanged", heading, section.id,
                                            revision=result.revision.number if result.created else None,
                                            reason=change.note))
@@ -306,16 +319,16 @@ def update_from_docx(user, document: Document, *, data: bytes, filename: str | N
         except Invalid:  # the Word text is the exported text after all
             outcomes.append(SectionOutcome("unchanged", heading, section.id, reason=change.note))
             continue
-        reason = f"the section was changed in Accord since the export (revision {exported.revision} → " \
-                 f"{section.current_revision})"
+        reason = _("the section was changed in Accord since the export (revision %(exported)s → %(current)s)",
+                   exported=exported.revision, current=section.current_revision)
         outcomes.append(SectionOutcome("suggested", heading, section.id, amendment_id=amendment.id,
                                        reason=reason + (f"; {change.note}" if change.note else "")))
     for exported in plan.removed:
         outcomes.append(SectionOutcome("not_applied", exported.heading, exported.section_id,
-                                       reason="deleted in Word: sections are removed in Accord"))
+                                       reason=_("deleted in Word: sections are removed in Accord")))
     for heading in plan.added:
         outcomes.append(SectionOutcome("not_applied", heading, None,
-                                       reason="added in Word: add the section in Accord"))
+                                       reason=_("added in Word: add the section in Accord")))
     report = UpdateReport(document, outcomes)
     record(document.group_id, user, "document.update_docx", f"document:{document.id}",
            version_id=identity.version_id, file=label, saved=report.count("saved"),
@@ -326,19 +339,19 @@ def update_from_docx(user, document: Document, *, data: bytes, filename: str | N
 def update_message(report: UpdateReport) -> str:
     """One sentence per kind of outcome, naming the sections."""
     def names(outcome):
-        return ", ".join(f"“{s.heading}”" for s in report.sections if s.outcome == outcome)
+        return ", ".join(_("“%(heading)s”", heading=s.heading) for s in report.sections if s.outcome == outcome)
 
     parts = []
     if report.count("saved"):
-        parts.append(f"Saved from Word: {names('saved')}.")
+        parts.append(_("Saved from Word: %(sections)s.", sections=names("saved")))
     if report.count("suggested"):
-        parts.append(f"Suggested (changed in Accord since the export): {names('suggested')}.")
-    not_applied = [f"“{s.heading}” ({s.reason})" for s in report.sections if s.outcome == "not_applied"
-                   or (s.outcome in ("saved", "unchanged") and s.reason)]
+        parts.append(_("Suggested (changed in Accord since the export): %(sections)s.", sections=names("suggested")))
+    not_applied = [_("“%(heading)s” (%(reason)s)", heading=s.heading, reason=s.reason) for s in report.sections
+                   if s.outcome == "not_applied" or (s.outcome in ("saved", "unchanged") and s.reason)]
     if not parts:
-        parts.append("No section's text changed in the Word file.")
+        parts.append(_("No section's text changed in the Word file."))
     if not_applied:
-        parts.append("Not applied: " + "; ".join(not_applied) + ".")
+        parts.append(_("Not applied: %(sections)s.", sections="; ".join(not_applied)))
     return " ".join(parts)
 
 
@@ -368,8 +381,12 @@ def _redline_facts(document: Document, old: Version | None, new: Version | None)
     deadline = time.monotonic() + documents.PRINT_COMPARE_BUDGET  # as the PDF redline: then whole blocks
 
     def compared(before, after, sid):
-        return documents.compare_texts(before["body"] if before else "", after["body"] if after else "",
-                                       deadline=deadline, id_prefix=f"s{sid}-", for_print=True, moves=False).html
+        # In English whatever the document's language: what the comparison says in words for people is left
+        # out of the .docx, and its notes on formatting ("bold added", data-was) are read by redline.py.
+        with in_language("en"):
+            return documents.compare_texts(before["body"] if before else "", after["body"] if after else "",
+                                           deadline=deadline, id_prefix=f"s{sid}-", for_print=True,
+                                           moves=False).html
 
     def gone(item):
         return RedlineSection(item["numbered"], item["level"], None, item["level"],
@@ -401,7 +418,7 @@ def _redline_facts(document: Document, old: Version | None, new: Version | None)
         author, date = document.group.name, utcnow()
     return RedlineFacts(
         document_id=document.id, title=new.title if new else document.title, group_name=document.group.name,
-        old_label=old.name if old else "The current text", new_label=new.name if new else "The current text",
+        old_label=old.name if old else _("The current text"), new_label=new.name if new else _("The current text"),
         author=author, date=date,
         language=getattr(document, "language", None) or current_app.config["EXPORT_LANGUAGE"], sections=sections)
 
@@ -411,8 +428,9 @@ def export_redline_docx(document: Document, old: Version | None, new: Version | 
     tracked changes by the newer version's creator, on its date (the current text: the group, now)."""
     from app.word.redline import build_redline_docx
 
-    facts = _redline_facts(document, old, new)
-    slug = re.sub(r"[^a-z0-9]+", "-", document.title.lower()).strip("-")[:60]
-    a = f"v{old.number}" if old is not None else "current"
-    b = f"v{new.number}" if new is not None else "current"
-    return run_unlocked(build_redline_docx, facts), f"{slug or 'document'}-compare-{a}-{b}.docx"
+    with in_language(document.language):  # its fixed words in the document's language, as export_docx's
+        facts = _redline_facts(document, old, new)
+        slug = re.sub(r"[^a-z0-9]+", "-", document.title.lower()).strip("-")[:60]
+        a = f"v{old.number}" if old is not None else "current"
+        b = f"v{new.number}" if new is not None else "current"
+        return run_unlocked(build_redline_docx, facts), f"{slug or 'document'}-compare-{a}-{b}.docx"

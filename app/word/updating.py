@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 
 from app.documents.merging import three_way_merge
+from app.i18n import _
 from app.word import exporting
 from app.word.importing import SOURCES_PART, ImportLimits, _parse, read_docx
 from app.word.package import DocxPackage, Limits, WordFileError, open_docx
@@ -77,8 +78,8 @@ def custom_properties(package: DocxPackage) -> dict[str, str]:
 def read_identity(package: DocxPackage) -> Identity:
     """The document, version and sections the file was exported from, or NotAnExport."""
     props = custom_properties(package)
-    missing = NotAnExport("This Word file was not exported from Accord (it carries no Accord document id): "
-                          "only a copy downloaded from this document can update it.", "docx_not_from_accord")
+    missing = NotAnExport(_("This Word file was not exported from Accord (it carries no Accord document id): "
+                            "only a copy downloaded from this document can update it."), "docx_not_from_accord")
     if not props.get("AccordDocumentId", "").isdigit() or SOURCES_PART not in package.parts:
         raise missing
     try:
@@ -86,8 +87,8 @@ def read_identity(package: DocxPackage) -> Identity:
         sections = [ExportedSection(int(s["section_id"]), int(s["revision"]), str(s["heading"]), int(s["level"]),
                                     str(s["body"])) for s in payload["sections"]]
     except (ValueError, KeyError, TypeError, WordFileError):
-        raise NotAnExport("This Word file's Accord part is missing or unreadable (or it was exported before "
-                          "updates from Word were possible): download the document again and edit that copy.",
+        raise NotAnExport(_("This Word file's Accord part is missing or unreadable (or it was exported before "
+                            "updates from Word were possible): download the document again and edit that copy."),
                           "docx_not_from_accord") from None
     version = props.get("AccordVersionId", "")
     return Identity(int(props["AccordDocumentId"]), int(version) if version.isdigit() else None, sections)
@@ -111,8 +112,8 @@ def plan_update(package: DocxPackage, identity: Identity, html_of, limits: Limit
         return Plan([SectionChange(s, None) for s in identity.sections])
     base = _baseline(identity, html_of, limits, import_limits)
     if len(base) != len(identity.sections):
-        raise WordFileError("Accord could not match this file's sections to the document's: download the "
-                            "document again and edit that copy.", "docx_unmatched")
+        raise WordFileError(_("Accord could not match this file's sections to the document's: download the "
+                              "document again and edit that copy."), "docx_unmatched")
     new = upload.sections
     plan = Plan([])
     matcher = difflib.SequenceMatcher(a=[s["heading"] for s in base], b=[s["heading"] for s in new],
@@ -121,8 +122,8 @@ def plan_update(package: DocxPackage, identity: Identity, html_of, limits: Limit
         pairs = list(zip(range(a1, a2), range(b1, b2))) if op in ("equal", "replace") else []
         for i, j in pairs:
             exported, before, after = identity.sections[i], base[i]["body"], new[j]["body"]
-            note = (f"the heading was changed in Word to “{new[j]['heading']}”: headings are changed in Accord"
-                    if new[j]["heading"] != base[i]["heading"] else None)
+            note = (_("the heading was changed in Word to “%(heading)s”: headings are changed in Accord",
+                      heading=new[j]["heading"]) if new[j]["heading"] != base[i]["heading"] else None)
             if after == before:
                 plan.changes.append(SectionChange(exported, None, note))
                 continue

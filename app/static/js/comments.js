@@ -56,7 +56,9 @@
     var button = buttonFor(id);
     if (button) {
       var shown = quote.length > 40 ? quote.slice(0, 37) + "…" : quote;
-      button.textContent = "Comment on “" + shown + "”";
+      // Its words in the page's language, from the template: data-msg-comment-on="Comment on “%s”".
+      var words = button.dataset.msgCommentOn || "Comment on “%s”";
+      button.textContent = words.replace("%s", function () { return shown; });
       button.hidden = false;
     }
   }
