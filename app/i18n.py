@@ -66,10 +66,7 @@ def valid_time_zone(value) -> str | None:
 
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
-    try:
-        return pytz.timezone(value).zone
-    except (pytz.UnknownTimeZoneError, ValueError):
-        return None
+    return value if value in pytz.common_timezones_set else None
 
 
 def request_language() -> str:

@@ -1,8 +1,10 @@
 """API: tokens and the signed-in person."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import current_app, jsonify
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.api import NO_CONTENT, endpoint, page_of, parse, signed_in_user
 from app.api.fields import Id, text
@@ -11,7 +13,7 @@ from app.auth import services
 from app.errors import Unauthorized
 from app.extensions import db, limiter
 from app.groups.services import groups_of
-from app.i18n import _
+from app.i18n import LANGUAGES, _
 
 
 class TokenRequest(BaseModel):
@@ -21,16 +23,25 @@ class TokenRequest(BaseModel):
     name: text(120, required=False) | None = None
 
 
+def _time_zones() -> list[str]:
+    import pytz
+
+    return ["", *pytz.common_timezones]
+
+
+LanguageCode = Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *LANGUAGES]})]
+TimeZoneName = Annotated[str, WithJsonSchema({"type": "string", "enum": _time_zones()})]
+
+
 class ProfileRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    name: text(120, required=False) | None = Field(None, description="Sent with or without organisation_id; "
-                                                   "when name is sent, a missing organisation_id means none")
+    model_config = ConfigDict(strict=True, json_schema_extra={"minProperties": 1})
+    name: text(120) = Field(None, description="Sent with or without organisation_id; when name is sent, a missing "
+                                               "organisation_id means none")
     organisation_id: Id | None = None
-    language: str | None = Field(None, max_length=35, description='The interface language: "en", "fr", "nl", "de", '
-                                 '"it", "es" or "nb"; "" for the browser\'s language. Error messages of the API '
-                                 "come in it too (the codes stay English).")
-    time_zone: str | None = Field(None, max_length=64, description='An IANA time zone such as "Europe/Oslo"; "" for '
-                                  "the installation's (DEFAULT_TIME_ZONE).")
+    language: LanguageCode = Field(None, description='The interface language; "" for the browser\'s. Error messages '
+                                   "of the API come in it too (the codes stay English).")
+    time_zone: TimeZoneName = Field(None, description='An IANA time zone such as "Europe/Oslo"; "" for the '
+                                    "installation's (DEFAULT_TIME_ZONE).")
 
 
 class ProfileJson(UserJson):
