@@ -118,6 +118,23 @@ def _document_status_name(status: str) -> str:
     return names.get(status, status)
 
 
+def _translation_note(document: Document) -> str:
+    """For a translation: that it is one, of which text, and which version of the authoritative text it follows
+    (the original's final version when the translation matches it, else the original's current text)."""
+    if document.translation_of_id is None:
+        return ""
+    from app.documents.translations import behind_final, original_of
+    from app.i18n import language_name
+
+    original = original_of(document)
+    if original.final_version_id is not None and not behind_final(document):
+        follows = original.final_version.name
+    else:
+        follows = _("the current working text")
+    return _("Translation of “%(title)s”, following %(version)s of the authoritative text (%(language)s)",
+             title=original.title, version=follows, language=language_name(original.language))
+
+
 def _status_text(document: Document, version: Version | None, draft: bool) -> str:
     if version is None:
         return _("Working text (%(status)s) — not endorsed, not sealed", status=_document_status_name(document.status))
@@ -158,10 +175,13 @@ def _document_html_here(document: Document, version: Version | None, state: list
         footer = _("DRAFT · %(group)s · %(version)s", group=document.group.name, version=label)
     else:
         footer = _("%(group)s · %(version)s", group=document.group.name, version=label)
+    translation_note = _translation_note(document)
+    if translation_note:  # on every page, where the footer is
+        footer = _("%(note)s · %(footer)s", note=translation_note, footer=footer)
     return _page("export/document.html", title=facts.title, author=document.group.name, language=facts.language,
                  draft=draft, identity=_identity(facts, kind, context["endorsement_ids"]), footer=footer,
                  description=facts.summary, status_text=_status_text(document, version, draft),
-                 draft_word=_("DRAFT"), **context)
+                 draft_word=_("DRAFT"), translation_note=translation_note, **context)
 
 
 def version_spec(version: Version) -> ExportSpec:

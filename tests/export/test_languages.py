@@ -57,3 +57,28 @@ def test_a_stored_failure_is_said_again_in_the_readers_language(app, monkeypatch
     assert messages.translated(stored) == "…"
     assert asked == [(messages.RENDER_TOO_SLOW, {"seconds": "120"})]
     assert messages.translated("Something written before") == "Something written before"
+
+
+def test_a_translations_pdf_says_on_every_page_that_it_is_one_and_what_it_follows(final_setup, app, tmp_path):
+    import subprocess
+
+    from app.documents.translations import start_translation
+    from app.export import specs
+    from app.export.render import render_pdf
+
+    original = final_setup["document"]
+    translation = start_translation(final_setup["people"]["editor"], original, "fr")
+    db.session.commit()
+    html = specs.current_spec(translation).build_html()
+    assert '<html lang="fr">' in html
+    follows = original.final_version.name  # the translation starts from the final text: it follows that version
+    footer_text = specs._translation_note(translation)
+    assert original.title in footer_text and follows in footer_text
+    pdf = tmp_path / "translation.pdf"
+    pdf.write_bytes(render_pdf(html).pdf)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [page for page in pages if page.strip()]
+    assert len(pages) >= 2
+    assert all(original.title in " ".join(page.split()) for page in pages[1:]), "a page without the note"
+    assert specs._translation_note(original) == ""  # the authoritative text carries no such note
