@@ -16,15 +16,20 @@ from app.auth.models import User
 from app.documents.models import Document, Section, Version
 from app.extensions import db
 from app.i18n import _
-from app.i18n import lazy_gettext as _l
 from app.validation import id_or_none
 
-# A document's state as the activity line names it ("moved ... to review").
-_STATE_NAMES = {"draft": _l("drafting"), "review": _l("review"), "final": _l("final"), "closed": _l("closed")}
 
-
-def _state_name(state) -> str:
-    return str(_STATE_NAMES.get(state, state or ""))
+def _moved(state, names: dict) -> str:
+    """A document's move through its workflow as one sentence per state it reached."""
+    if state == "draft":
+        return _("%(actor)s moved %(document)s back to drafting", **names)
+    if state == "review":
+        return _("%(actor)s sent %(document)s for review", **names)
+    if state == "final":
+        return _("%(actor)s made %(document)s final", **names)
+    if state == "closed":
+        return _("%(actor)s closed %(document)s", **names)
+    return _("%(actor)s moved %(document)s on in its workflow", **names)
 
 FEED_ACTIONS = ("document.create", "document.update", "document.transition", "document.publish",
                 "section.add", "section.edit", "section.restore", "section.delete", "section.reorder",
@@ -118,7 +123,7 @@ def _line(event: AuditEvent, actor: str, d: dict, documents_by_id: dict, section
     if action == "document.update":
         return _("%(actor)s changed the title or summary of %(document)s", **names), on_document()
     if action == "document.transition":
-        return _("%(actor)s moved %(document)s to %(state)s", state=_state_name(d.get("to")), **names), on_document()
+        return _moved(d.get("to"), names), on_document()
     if action == "document.publish":
         return _("%(actor)s published %(document)s", **names), on_document()
     if action == "section.add":
