@@ -170,8 +170,10 @@ def clock_time(value: datetime) -> str:
 
 def long_date(value: date | datetime | None) -> str:
     """A day as people write it in a sentence: "15 January 2027", "15 janvier 2027"."""
-    if value is None:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # an ISO day ("2027-01-15"), as the services hand some days over
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         value = _local(value).date()
     return format_date(value, "long")

@@ -96,7 +96,7 @@ def test_the_page_shows_the_endorsed_plan_beside_progress_and_takes_entries(clie
     table = index.split("<tbody>")[1].split("</tbody>")[0]
     assert "Status when endorsed" in index
     assert "action-status-planned" in table and "action-status-at_risk" in table
-    assert "Last entry 2026-10-15" in table
+    assert "Last entry 15 October 2026" in table
     # the observer sees it, without the form
     observer_client = client.application.test_client()
     login(observer_client, s["people"]["observer"])
