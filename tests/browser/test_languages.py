@@ -26,8 +26,8 @@ ENGLISH = {"the", "and", "your", "with", "this", "you", "are", "have", "from", "
 NOT_ENGLISH_ONLY = {
     "fr": {"on", "or", "section", "sections", "organisation", "organisations", "file", "history", "current"},
     "nl": {"is", "of", "in", "draft", "back", "name"},
-    "de": {"will", "in", "name", "draft"},
-    "it": {"in", "file"},
+    "de": {"will", "in", "name", "draft", "organisation", "organisations"},  # "Organisation" is German too
+    "it": {"in", "file", "password"},  # Italian says "password"
     "es": {"has"},
     "nb": {"to", "by", "is", "at", "and", "have", "file", "sign", "back"},
 }
