@@ -128,11 +128,11 @@ def _translation_note(document: Document) -> str:
 
     original = original_of(document)
     if original.final_version_id is not None and not behind_final(document):
-        follows = original.final_version.name
-    else:
-        follows = _("the current working text")
-    return _("Translation of “%(title)s”, following %(version)s of the authoritative text (%(language)s)",
-             title=original.title, version=follows, language=language_name(original.language))
+        return _("Translation of “%(title)s”. It follows %(version)s of the authoritative text (%(language)s).",
+                 title=original.title, version=original.final_version.name,
+                 language=language_name(original.language))
+    return _("Translation of “%(title)s”. It follows the current working text of the authoritative text "
+             "(%(language)s), not a final version.", title=original.title, language=language_name(original.language))
 
 
 def _status_text(document: Document, version: Version | None, draft: bool) -> str:
