@@ -33,15 +33,23 @@ LanguageCode = Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *LA
 TimeZoneName = Annotated[str, WithJsonSchema({"type": "string", "enum": _time_zones()})]
 
 
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)  # absent means "unchanged", not null: null is not a value these fields take
+
+
 class ProfileRequest(BaseModel):
     model_config = ConfigDict(strict=True, json_schema_extra={"minProperties": 1})
-    name: text(120) = Field(None, description="Sent with or without organisation_id; when name is sent, a missing "
-                                               "organisation_id means none")
+    name: text(120) = Field(
+        None, json_schema_extra=_no_default,
+        description="Sent with or without organisation_id; when name is sent, a missing organisation_id means none")
     organisation_id: Id | None = None
-    language: LanguageCode = Field(None, description='The interface language; "" for the browser\'s. Error messages '
-                                   "of the API come in it too (the codes stay English).")
-    time_zone: TimeZoneName = Field(None, description='An IANA time zone such as "Europe/Oslo"; "" for the '
-                                    "installation's (DEFAULT_TIME_ZONE).")
+    language: LanguageCode = Field(
+        None, json_schema_extra=_no_default,
+        description='The interface language; "" for the browser\'s. Error messages of the API come in it too (the '
+                    "codes stay English).")
+    time_zone: TimeZoneName = Field(
+        None, json_schema_extra=_no_default,
+        description='An IANA time zone such as "Europe/Oslo"; "" for the installation\'s (DEFAULT_TIME_ZONE).')
 
 
 class ProfileJson(UserJson):

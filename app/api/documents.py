@@ -43,12 +43,18 @@ class DocumentRequest(BaseModel):
     summary: Summary | None = None
     sections: list[SectionInput] | None = None
     markdown: SomeText | None = Field(None, description="A Markdown text, instead of sections")
+    language: choice(LANGUAGES) | None = Field(None, description="The language its text is written (and endorsed) "
+                                               "in; by default the caller's interface language")
 
 
 class DocumentPatch(BaseModel):
     model_config = ConfigDict(strict=True)
     title: text(300) | None = None
     summary: Summary | None = None
+    language: choice(LANGUAGES) | None = Field(None, description="Until the document has a final version (409 "
+                                               "`language_fixed`); not for a translation (409 "
+                                               "`translation_language_fixed`) nor into a translation's language "
+                                               "(409 `translation_exists`)")
 
 
 class NewSectionRequest(BaseModel):
@@ -388,7 +394,7 @@ def _int_arg(name: str, allow_current: bool = False):
 
 
 @endpoint("/groups/<int:gid>/documents", "POST", "Create a document (editor), from sections or a Markdown text; "
-          "or as multipart/form-data from a file (.docx or Markdown) with optional title, kind and summary",
+          "or as multipart/form-data from a file (.docx or Markdown) with optional title, kind, summary and language",
           body=DocumentRequest, response=CreatedDocumentJson, status=201, tag="documents",
           errors=(400, 401, 403, 404, 413), upload="file")
 def create_document(gid):
@@ -401,11 +407,11 @@ def create_document(gid):
     data = parse(DocumentRequest)
     if data.markdown is not None:
         document = services.import_document(user, group, markdown_text=data.markdown, title=data.title,
-                                            kind=data.kind, summary=data.summary)
+                                            kind=data.kind, summary=data.summary, language=data.language)
     else:
         document = services.create_document(
             user, group, title=data.title, kind=data.kind, summary=data.summary,
-            sections=[s.model_dump() for s in data.sections] if data.sections else [])
+            sections=[s.model_dump() for s in data.sections] if data.sections else [], language=data.language)
     db.session.commit()
     return jsonify(document_json(document)), 201
 
@@ -425,14 +431,14 @@ def get_document(did):
     return jsonify(document_json(document_for(signed_in_user(), did)))
 
 
-@endpoint("/documents/<int:did>", "PATCH", "Change title or summary (editor)", body=DocumentPatch,
+@endpoint("/documents/<int:did>", "PATCH", "Change title, summary or language (editor)", body=DocumentPatch,
           response=DocumentJson, tag="documents", errors=(400, 401, 403, 404, 409))
 def update_document(did):
     user = signed_in_user()
     document = document_for(user, did)
     require_arrange(user, document)
     data = parse(DocumentPatch)
-    services.update_document(user, document, title=data.title, summary=data.summary)
+    services.update_document(user, document, title=data.title, summary=data.summary, language=data.language)
     db.session.commit()
     return jsonify(document_json(document))
 

@@ -14,7 +14,7 @@ from app.documents import services as documents
 from app.documents.permissions import document_for
 from app.errors import Invalid
 from app.extensions import db
-from app.i18n import _
+from app.i18n import LANGUAGES, _
 from app.validation import FieldErrors, clean_choice, clean_text
 from app.word import services
 from app.word.routes import docx_response
@@ -47,12 +47,16 @@ def create_document_from_upload(user, group):
     kind = clean_choice(errors, "kind", request.form.get("kind") or "statement", documents.DOCUMENT_KINDS)
     summary = clean_text(errors, "summary", request.form.get("summary"), max_length=5000, required=False,
                          multiline=True) or None
+    language = request.form.get("language") or None
+    if language is not None and language not in LANGUAGES:
+        errors.add("language", _("Choose one of the languages offered."))
     errors.raise_if_any()
     if services.is_docx_upload(upload.filename, data):
         # All this request wrote so far is its token's "last used" time (auth's _mark_used), a fact of its own:
         # committed now, so that the conversion runs with no transaction open (import_docx, run_unlocked).
         db.session.commit()
-        report = services.import_docx(user, group, data=data, title=title, kind=kind, summary=summary)
+        report = services.import_docx(user, group, data=data, title=title, kind=kind, summary=summary,
+                                      language=language)
         document, extra = report.document, {"import": {"comments": report.comments,
                                                         "suggestions": report.suggestions,
                                                         "left_out": report.left_out}}
@@ -63,7 +67,7 @@ def create_document_from_upload(user, group):
             raise Invalid(_("The file is neither UTF-8 Markdown nor a Word file (.docx)."),
                           fields={"file": _("Not a Markdown file (UTF-8) or a Word file (.docx).")}) from None
         document, extra = documents.import_document(user, group, markdown_text=text, title=title, kind=kind,
-                                                    summary=summary), {}
+                                                    summary=summary, language=language), {}
     db.session.commit()
     from app.api.documents import document_json
 

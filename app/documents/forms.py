@@ -4,6 +4,7 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.documents.models import DOCUMENT_KINDS
+from app.i18n import LANGUAGES
 from app.i18n import lazy_gettext as _l
 
 LEVEL_CHOICES = [("1", _l("Section (§3)")), ("2", _l("Subsection (§3.2)")), ("3", _l("Sub-subsection (§3.2.1)"))]
@@ -13,6 +14,9 @@ class DocumentForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=300)],
                         description=_l("Leave empty when importing a file whose first heading is its title."))
     kind = SelectField(_l("Kind of document"), choices=list(DOCUMENT_KINDS.items()), validate_choice=False)
+    language = SelectField(_l("Language of the text"), choices=list(LANGUAGES.items()), validate_choice=False,
+                           description=_l("The language this text is written and endorsed in; translations into "
+                                          "other languages can follow it."))
     summary = TextAreaField(_l("Summary"), validators=[Length(max=5000)],
                             description=_l("Optional: one short paragraph."))
     file = FileField(_l("Import a Markdown or Word file (.md, .docx)"),
@@ -22,6 +26,8 @@ class DocumentForm(FlaskForm):
 
 class DocumentEditForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    language = SelectField(_l("Language of the text"), choices=list(LANGUAGES.items()), validate_choice=False,
+                           description=_l("It can change until the document has a final version."))
     summary = TextAreaField(_l("Summary"), validators=[Length(max=5000)])
 
 

@@ -42,7 +42,7 @@ from app.errors import AccordError, Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups.permissions import group_for, role_in
-from app.i18n import _, spoken_time
+from app.i18n import _, current_language, spoken_time
 from app.templating import url_maker
 from app.validation import id_or_none
 from app.word import services as word
@@ -61,6 +61,8 @@ def new_document(gid):
     if not can_create_document(current_user, group):
         abort(403)
     form = DocumentForm()
+    if request.method == "GET":
+        form.language.data = current_language()
     if form.validate_on_submit():
         try:
             upload = form.file.data
@@ -68,7 +70,8 @@ def new_document(gid):
                 raw = upload.read()
                 if word.is_docx_upload(upload.filename, raw):
                     report = word.import_docx(current_user, group, data=raw, title=form.title.data or None,
-                                              kind=form.kind.data, summary=form.summary.data)
+                                              kind=form.kind.data, summary=form.summary.data,
+                                              language=form.language.data)
                     db.session.commit()
                     flash(word.import_message(report), "success")
                     return redirect(url_for("documents.show", did=report.document.id))
@@ -79,11 +82,12 @@ def new_document(gid):
                                   fields={"file": _("Not a Markdown file (UTF-8) or a Word file (.docx).")}) from None
                 document = services.import_document(current_user, group, markdown_text=text,
                                                     title=form.title.data or None, kind=form.kind.data,
-                                                    summary=form.summary.data)
+                                                    summary=form.summary.data, language=form.language.data)
             else:
                 document = services.create_document(current_user, group, title=form.title.data,
                                                     kind=form.kind.data, summary=form.summary.data,
-                                                    sections=[{"heading": "Introduction", "body": ""}])
+                                                    sections=[{"heading": _("Introduction"), "body": ""}],
+                                                    language=form.language.data)
             db.session.commit()
             flash(_("“%(title)s” is created.", title=document.title), "success")
             return redirect(url_for("documents.show", did=document.id))
@@ -184,9 +188,10 @@ def edit_document(did):
     form = DocumentEditForm(obj=document)
     if form.validate_on_submit():
         try:
-            services.update_document(current_user, document, title=form.title.data, summary=form.summary.data)
+            services.update_document(current_user, document, title=form.title.data, summary=form.summary.data,
+                                     language=form.language.data)
             db.session.commit()
-            flash(_("Title and summary are saved."), "success")
+            flash(_("Title, summary and language are saved."), "success")
             return redirect(url_for("documents.show", did=did))
         except AccordError as exc:
             apply_errors(form, exc)

@@ -159,13 +159,16 @@ def _clean_level(errors: FieldErrors, level) -> int:
 
 # --- documents ------------------------------------------------------------------
 
-def create_document(user, group, *, title, kind, summary=None, sections=None) -> Document:
+def create_document(user, group, *, title, kind, summary=None, sections=None, language=None) -> Document:
+    """A new document; its text is in `language` (a code of app.i18n.LANGUAGES), by default the language its
+    creator uses Accord in."""
     if not can_create_document(user, group):
         raise PermissionDenied(_("Only editors and coordinators start documents."))
     errors = FieldErrors()
     title = clean_text(errors, "title", title, max_length=300)
     kind = clean_choice(errors, "kind", kind, DOCUMENT_KINDS)
     summary = clean_text(errors, "summary", summary, max_length=5000, required=False, multiline=True)
+    language = _clean_language(errors, language)
     cleaned = []
     if sections is not None and not isinstance(sections, list):
         errors.add("sections", _("Must be a list of {heading, body}."))
@@ -181,7 +184,8 @@ def create_document(user, group, *, title, kind, summary=None, sections=None) ->
         errors.add("sections", _("At most %(num)s sections.", num=format_number(MAX_SECTIONS)))
     errors.raise_if_any()
     bodies = [check_body(body, f"sections.{index}.body") for _h, body, _l, index in cleaned]
-    document = Document(group_id=group.id, kind=kind, title=title, summary=summary, created_by_id=user.id)
+    document = Document(group_id=group.id, kind=kind, title=title, summary=summary, created_by_id=user.id,
+                        language=language or current_language())
     db.session.add(document)
     db.session.flush()
     for position, ((heading, _b, level, _i), body) in enumerate(zip(cleaned, bodies), start=1):
@@ -192,24 +196,54 @@ def create_document(user, group, *, title, kind, summary=None, sections=None) ->
     return document
 
 
-def import_document(user, group, *, markdown_text, title=None, kind="statement", summary=None) -> Document:
+def import_document(user, group, *, markdown_text, title=None, kind="statement", summary=None,
+                    language=None) -> Document:
     if not isinstance(markdown_text, str) or not markdown_text.strip():
         raise Invalid(_("Give a Markdown file with at least one heading."), fields={"file": _("The file is empty.")})
     found_title, sections = split_markdown(markdown_text)
     if not sections:
         raise Invalid(_("No sections found."), fields={"file": _("The file has no text.")})
-    return create_document(user, group, title=title or found_title or "Imported document", kind=kind,
-                           summary=summary, sections=sections)
+    return create_document(user, group, title=title or found_title or _("Imported document"), kind=kind,
+                           summary=summary, sections=sections, language=language)
 
 
-def update_document(user, document: Document, *, title=None, summary=None) -> Document:
+def _clean_language(errors: FieldErrors, language) -> str | None:
+    from app.i18n import choose_language
+
+    if language in (None, ""):
+        return None
+    if choose_language(language) != language:
+        errors.add("language", _("Choose one of the languages offered."))
+        return None
+    return language
+
+
+def _check_language_change(document: Document, language: str) -> None:
+    """A document's language changes only while nothing rests on it: not for a translation (its language is
+    what it is for), not into the language of one of its translations, not once a final version exists."""
+    if document.translation_of_id is not None:
+        raise Conflict(_("A translation keeps the language it translates into."), code="translation_language_fixed")
+    if document.final_version_id is not None:
+        raise Conflict(_("The document has a final version: its language can no longer change."),
+                       code="language_fixed")
+    taken = db.session.scalar(select(Document.id).where(Document.translation_of_id == document.id,
+                                                         Document.language == language))
+    if taken is not None:
+        raise Conflict(_("The document already has a translation into that language."), code="translation_exists")
+
+
+def update_document(user, document: Document, *, title=None, summary=None, language=None) -> Document:
     require_arrange(user, document)
     errors = FieldErrors()
+    language = _clean_language(errors, language)
     if title is not None:
         title = clean_text(errors, "title", title, max_length=300)
     if summary is not None:
         summary = clean_text(errors, "summary", summary, max_length=5000, required=False, multiline=True)
     errors.raise_if_any()
+    if language is not None and language != document.language:
+        _check_language_change(document, language)
+        document.language = language
     if title is not None:
         document.title = title
     if summary is not None:

@@ -82,7 +82,8 @@ def _credit(name: str, date, people) -> comments.Credit:
     return comments.Credit(author=member, name=None if member else (name or _("Unknown author")), at=date)
 
 
-def import_docx(user, group, *, data: bytes, title=None, kind="statement", summary=None) -> ImportReport:
+def import_docx(user, group, *, data: bytes, title=None, kind="statement", summary=None,
+                language=None) -> ImportReport:
     """A new document from a .docx, with its Word comments (as threads) and tracked changes (as suggestions).
 
     The file is read and converted with no transaction open (run_unlocked: on SQLite a write request's
@@ -94,7 +95,7 @@ def import_docx(user, group, *, data: bytes, title=None, kind="statement", summa
         raise PermissionDenied(_("Only editors and coordinators start documents."))
     result = run_unlocked(read_upload, data)
     document = documents.create_document(user, group, title=title or result.title or _("Imported document"),
-                                         kind=kind, summary=summary, sections=result.sections)
+                                         kind=kind, summary=summary, sections=result.sections, language=language)
     sections = documents.live_sections(document)
     people = _people(group)
     threads: dict[str, object] = {}
