@@ -15,7 +15,7 @@ def speaks(user, language, time_zone=None):
 
 def test_a_mail_is_composed_in_the_recipients_language_and_time_zone(setting, api, monkeypatch):
     people = setting["people"]
-    speaks(people["editor"], "fr", "America/Montreal")
+    speaks(people["editor"], "fr", "America/Toronto")
     composed = {}
     real_send_mail = services.send_mail
 
@@ -25,7 +25,7 @@ def test_a_mail_is_composed_in_the_recipients_language_and_time_zone(setting, ap
 
     monkeypatch.setattr(services, "send_mail", send_mail)
     comment(api(people["member"]), setting["section"], "Hello @Editor and @Observer.")
-    assert composed[people["editor"].email] == ("fr", "America/Montreal")
+    assert composed[people["editor"].email] == ("fr", "America/Toronto")
     assert composed[people["observer"].email][0] == "en"  # no language chosen: the installation's
     assert current_language() == "en"  # the block ends, the language is back
 
