@@ -311,6 +311,8 @@ DIALECT_INDEPENDENT = (
     "browser/",
     "test_api_fuzz.py",
     "test_layers.py",
+    "test_i18n.py",  # the catalogues, the language choice (strings in one column, on any database)
+    "export/test_languages.py",
     "export/test_pdfua.py",
     "export/test_pdf_document.py",
     "export/test_verdicts.py",
