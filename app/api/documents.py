@@ -380,12 +380,15 @@ def version_json(version, state=None) -> dict:
     return data
 
 
-def _int_arg(name: str, allow_current: bool = False):
+def _required_arg(name: str) -> str:
     value = request.args.get(name)
     if value is None:
         raise Invalid(_("The query parameter %(name)s is required.", name=name), fields={name: _("Required.")})
-    if allow_current and value == "current":
-        return "current"
+    return value
+
+
+def _int_arg(name: str):
+    value = _required_arg(name)
     number = id_or_none(value)
     if number is None:
         raise Invalid(_("The query parameter %(name)s must be a number.", name=name),
@@ -582,8 +585,8 @@ def get_version(vid):
 def document_diff(did):
     user = signed_in_user()
     document = document_for(user, did)
-    old = _version_of(user, document, _int_arg("from", allow_current=True))
-    new = _version_of(user, document, _int_arg("to", allow_current=True))
+    old = services.compared_version(document, "from", _required_arg("from"))
+    new = services.compared_version(document, "to", _required_arg("to"))
     from app.roadmaps.services import actions_diff
 
     sections = services.document_diff(document, old, new, formatted=True)
@@ -592,15 +595,6 @@ def document_diff(did):
         entry["html"] = comparison.html if comparison is not None else None
     return jsonify({"from": old.id if old else "current", "to": new.id if new else "current",
                     "sections": sections, "actions": actions_diff(document, old, new)})
-
-
-def _version_of(user, document, value):
-    if value == "current":
-        return None
-    version = services.version_for(user, value)
-    if version.document_id != document.id:
-        raise Invalid("That version belongs to another document.", fields={"version": "Not of this document."})
-    return version
 
 
 @endpoint("/preview", "POST", "Render Markdown as it will appear (sanitised HTML); changes nothing",

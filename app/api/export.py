@@ -19,19 +19,17 @@ from app.api.documents import VersionOrCurrent
 from app.api.fields import choice
 from app.api.serialise import Answer, Timestamp
 from app.concurrency import costly
-from app.documents.models import Version
 from app.documents.permissions import document_for
-from app.documents.services import version_for
-from app.errors import Invalid, NotFound
+from app.documents.services import compared_version, version_for
+from app.errors import Invalid
 from app.export import services, specs, verification
 from app.export.messages import EXPORT_FAILED, translated
 from app.export.models import EXPORT_KINDS, EXPORT_STATUSES
 from app.export.routes import pdf_response
 from app.export.validate import VERDICTS
-from app.extensions import db, reads_only
+from app.extensions import reads_only
 from app.i18n import _, gettext
 from app.util import iso
-from app.validation import id_or_none
 
 PDF = Media("application/pdf", "The PDF, as an attachment (ETag and X-Content-SHA256: its SHA-256)")
 
@@ -107,19 +105,6 @@ class CompareQuery(BaseModel):
     to: VersionOrCurrent | None = Field(None, description="A version id of the document, or current (the default)")
 
 
-def _compared(document, name):
-    value = request.args.get(name)
-    if value in (None, "", "current"):
-        return None
-    number = id_or_none(value)
-    if number is None:
-        raise Invalid(_("Not a version of this document."), fields={name: _("A version id or 'current'.")})
-    version = db.session.get(Version, number)
-    if version is None or version.document_id != document.id:
-        raise NotFound(_("No such version."))
-    return version
-
-
 @endpoint("/documents/<int:did>/compare/export.pdf", "GET",
           "A redline of two versions (?from=VID&to=VID|current) as PDF", response=PDF_OR_RENDERING,
           tag="export", errors=(400, 401, 404, 429, 503), query=CompareQuery)
@@ -127,7 +112,7 @@ def _compared(document, name):
 def compare_pdf(did):
     user = signed_in_user()
     document = document_for(user, did)
-    old, new = _compared(document, "from"), _compared(document, "to")
+    old, new = (compared_version(document, name, request.args.get(name)) for name in ("from", "to"))
     return _answer(_obtain(user, specs.redline_spec(document, old, new)))
 
 

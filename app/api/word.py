@@ -8,7 +8,7 @@ from flask import jsonify, request
 from pydantic import BaseModel, Field
 
 from app.api import Media, endpoint, signed_in_user
-from app.api.export import CompareQuery, _compared
+from app.api.export import CompareQuery
 from app.concurrency import costly
 from app.documents import services as documents
 from app.documents.permissions import document_for
@@ -144,5 +144,6 @@ def update_from_docx(did):
 def compare_docx(did):
     user = signed_in_user()
     document = document_for(user, did)
-    old, new = _compared(document, "from"), _compared(document, "to")  # as the PDF redline checks them
+    # as the PDF redline and the compare page read them
+    old, new = (documents.compared_version(document, name, request.args.get(name)) for name in ("from", "to"))
     return docx_response(*services.export_redline_docx(document, old, new))
