@@ -71,38 +71,30 @@ run_queue() {  # label url [queue url]: the task queue under load, renders and m
   [ $rc -eq 0 ] || { echo "the queue benchmark on $label failed (exit $rc)"; return 1; }
 }
 
-run_languages() {  # label url: the 280-section document page in English and in other languages (bench_languages.py)
-  local label=$1 url=$2 dir="$WORK/languages-$1"
+run_on_document() {  # suite label url title extra-args: bench_<suite>.py on the 280-section document of build_data.py
+  local suite=$1 label=$2 url=$3 title=$4 extra=$5 dir="$WORK/$1-$2"
   mkdir -p "$dir"
-  echo "== $label: the document page per language (warm, interleaved; cold) =="
+  echo "== $label: $title =="
   if ! ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 5 90 \
       "$BIN/python" bench/build_data.py --db "$url" --manifest "$dir/manifest.json" 2>"$dir/build.log"; then
     echo "building the data failed:"; tail -n 30 "$dir/build.log"; return 1
   fi
   # shellcheck disable=SC2086
   ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 10 900 \
-    "$BIN/python" bench/bench_languages.py --manifest "$dir/manifest.json" --label "$label" --workdir "$dir" \
-    ${BENCH_LANGUAGES_ARGS:-}
+    "$BIN/python" "bench/bench_$suite.py" --manifest "$dir/manifest.json" --label "$label" --workdir "$dir" $extra
   local rc=$?
   stop_server "$dir"
-  [ $rc -eq 0 ] || { echo "the languages benchmark on $label failed (exit $rc)"; return 1; }
+  [ $rc -eq 0 ] || { echo "the $suite benchmark on $label failed (exit $rc)"; return 1; }
 }
 
-run_compare() {  # label url: the compare page of the 280-section document, warm and cold (bench_compare.py)
-  local label=$1 url=$2 dir="$WORK/compare-$1"
-  mkdir -p "$dir"
-  echo "== $label: compare page (1% changed warm, 253 of 280 rewritten cold) =="
-  if ! ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 5 90 \
-      "$BIN/python" bench/build_data.py --db "$url" --manifest "$dir/manifest.json" 2>"$dir/build.log"; then
-    echo "building the data failed:"; tail -n 30 "$dir/build.log"; return 1
-  fi
-  # shellcheck disable=SC2086
-  ACCORD_ENV=testing TEST_DATABASE_URL="$url" timeout -k 10 900 \
-    "$BIN/python" bench/bench_compare.py --manifest "$dir/manifest.json" --label "$label" --workdir "$dir" \
-    ${BENCH_COMPARE_ARGS:-}
-  local rc=$?
-  stop_server "$dir"
-  [ $rc -eq 0 ] || { echo "the compare benchmark on $label failed (exit $rc)"; return 1; }
+run_compare() {  # label url: the compare page, warm and cold (bench_compare.py)
+  run_on_document compare "$1" "$2" "compare page (1% changed warm, 253 of 280 rewritten cold)" \
+    "${BENCH_COMPARE_ARGS:-}"
+}
+
+run_languages() {  # label url: the document page in English and in other languages (bench_languages.py)
+  run_on_document languages "$1" "$2" "the document page per language (warm, interleaved; cold)" \
+    "${BENCH_LANGUAGES_ARGS:-}"
 }
 
 run_one() {  # label url
