@@ -1,6 +1,8 @@
 """Pages of documents: reading, editing a section, history, versions and comparisons."""
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -119,12 +121,14 @@ def show(did):
                            csrf_token=csrf_token, doc_language=document.language)
     body = document_body(sections, discussion, frames, ThreadBlocks(document))
     languages = translation_pages.panel(current_user, document)  # None: no translations, none to start
-    if languages is not None:
-        body = translation_pages.beside_sections(body, languages.beside)
+    beside = dict(languages.beside) if languages is not None else {}
     saved_section = id_or_none(request.args.get("saved"))
     notice = _save_notice(saved_section)
-    if notice and body:
-        body, notice = _beside_section(body, saved_section, notice)
+    if notice:  # where the person lands (the redirect's #anchor), not at the top of a long page
+        beside[saved_section] = notice + beside.get(saved_section, "")
+    body, placed = _beside_sections(body, beside)
+    if saved_section in placed:
+        notice = None  # else shown at the top: that section is not on the page
     page = render_template(
         "documents/show.html", document=document, toc=toc_items(sections), body=PAGE_BODY if body else None,
         group=document.group, discussion=discussion, watching=is_watching(current_user, document),
@@ -144,17 +148,30 @@ def _save_notice(saved_section: int | None) -> str | None:
     return render_template("documents/_save_notice.html", outcome=outcome)
 
 
-def _beside_section(body: list[bytes], section_id: int, notice: str) -> tuple[list[bytes], str | None]:
-    """The page's sections with the save notice placed right under the saved section's heading, where the
-    person lands (the redirect's #anchor), not at the top of a long page; (body, None) when placed, the body
-    unchanged and the notice when that section is not on the page."""
+_SECTION_START = re.compile(rb'<section id="section-(\d+)"')
+
+
+def _beside_sections(body: list[bytes], markup: dict[int, str]) -> tuple[list[bytes], set[int]]:
+    """The page's kept section markup with this reader's own markup (a save notice, the section's other
+    languages) placed right under each section's heading, in one pass; and the ids of the sections it found."""
+    if not markup or not body:
+        return body, set()
     joined = b"".join(body)
-    start = joined.find(f'<section id="section-{section_id}"'.encode())
-    heading_end = joined.find(b"</h", joined.find(b"<h", start + 1)) if start >= 0 else -1
-    end = joined.find(b">", heading_end) + 1 if heading_end >= 0 else 0
-    if not end:
-        return body, notice
-    return [joined[:end], notice.encode(), joined[end:]], None
+    pieces, done, placed = [], 0, set()
+    for match in _SECTION_START.finditer(joined):
+        sid = int(match.group(1))
+        extra = markup.get(sid)
+        if extra is None:
+            continue
+        heading_end = joined.find(b"</h", joined.find(b"<h", match.end()))
+        end = joined.find(b">", heading_end) + 1 if heading_end >= 0 else 0
+        if not end:
+            continue
+        pieces += [joined[done:end], extra.encode()]
+        done = end
+        placed.add(sid)
+    pieces.append(joined[done:])
+    return pieces, placed
 
 
 def _section_urls(did: int) -> dict:

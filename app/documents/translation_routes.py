@@ -8,7 +8,6 @@ page one indexed query (translations.has_translations).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
@@ -100,7 +99,7 @@ def panel(user, document: Document) -> Panel | None:
     for translation in translations.translations_of(original):
         entry = Entry(translation, translations.standing(translation, original_sections))
         if document.id == original.id:
-            numbered = dict((s.id, n) for n, s in services.numbered(services.live_sections(translation)))
+            numbered = {s.id: n for n, s in services.numbered(entry.standing.sections)}
             entry.behind = [(numbered.get(s.id, ""), s) for s, _o in entry.standing.behind]
         entries.append(entry)
     taken = {entry.document.language for entry in entries}
@@ -147,29 +146,6 @@ def _beside(user, document, original, entries, own) -> dict[int, str]:
             translations.changes_since(section, original_section) if original_section is not None else None,
             section.id in removed, editable, behind_ids))
     return out
-
-
-_SECTION_START = re.compile(rb'<section id="section-(\d+)"')
-
-
-def beside_sections(body: list[bytes], markup: dict[int, str]) -> list[bytes]:
-    """The page's sections with each section's markup placed right under its heading (one pass)."""
-    if not markup or not body:
-        return body
-    joined = b"".join(body)
-    pieces, done = [], 0
-    for match in _SECTION_START.finditer(joined):
-        extra = markup.get(int(match.group(1)))
-        if extra is None:
-            continue
-        heading_end = joined.find(b"</h", joined.find(b"<h", match.end()))
-        end = joined.find(b">", heading_end) + 1 if heading_end >= 0 else 0
-        if not end:
-            continue
-        pieces += [joined[done:end], extra.encode()]
-        done = end
-    pieces.append(joined[done:])
-    return pieces
 
 
 # --- the edit page -----------------------------------------------------------------------
