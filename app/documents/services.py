@@ -189,7 +189,7 @@ def create_document(user, group, *, title, kind, summary=None, sections=None, la
     db.session.add(document)
     db.session.flush()
     for position, ((heading, _b, level, _i), body) in enumerate(zip(cleaned, bodies), start=1):
-        _new_section(user, document, heading, body, level, position * 10)
+        new_section(user, document, heading, body, level, position * 10)
     db.session.flush()
     record(group.id, user, "document.create", f"document:{document.id}", title=title, kind=kind,
            sections=len(cleaned))
@@ -260,14 +260,15 @@ def documents_of(group) -> list[Document]:
 
 # --- sections -------------------------------------------------------------------
 
-def _new_section(user, document, heading, body, level, position) -> Section:
+def new_section(user, document, heading, body, level, position, *, message="Created", **columns) -> Section:
+    """A section and its first revision (`columns`: more of the section's own, e.g. a translation's links)."""
     section = Section(document_id=document.id, heading=heading, body=body, level=level, position=position,
-                      current_revision=1)
+                      current_revision=1, **columns)
     db.session.add(section)
     db.session.flush()
     kind, payload = storage.encode(None, body, 1)
     db.session.add(SectionRevision(section_id=section.id, number=1, heading=heading, kind=kind, payload=payload,
-                                   body_length=len(body), author_id=user.id, message="Created"))
+                                   body_length=len(body), author_id=user.id, message=message))
     return section
 
 
@@ -287,7 +288,7 @@ def add_section(user, document: Document, *, heading, body="", after_section_id=
     if after is not None and after not in ids:
         raise Invalid(_("No such section in this document."), fields={"after_section_id": _("No such section.")})
     index = ids.index(after) + 1 if after is not None else len(ids)
-    section = _new_section(user, document, heading, body, level, 0)
+    section = new_section(user, document, heading, body, level, 0)
     sections.insert(index, section)
     renumber(sections)
     document.updated_at = utcnow()

@@ -20,11 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
-from app.documents import storage
 from app.documents.comparing import Comparison
-from app.documents.models import Document, Section, SectionRevision, VersionSection
+from app.documents.models import Document, Section, VersionSection
 from app.documents.permissions import can_create_document, require_arrange, require_text_edit
-from app.documents.services import compare_texts, live_sections, revision_text
+from app.documents.services import compare_texts, live_sections, new_section, revision_text, sections_by_id
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.extensions import db
 from app.i18n import LANGUAGES, _, ngettext
@@ -55,13 +54,8 @@ def has_translations(document: Document) -> bool:
 
 
 def originals_by_id(sections) -> dict[int, Section]:
-    """The original sections these translated sections follow, in one query per 500."""
-    ids = sorted({s.original_section_id for s in sections if s.original_section_id is not None})
-    found: dict[int, Section] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        found.update((s.id, s) for s in db.session.scalars(select(Section).where(Section.id.in_(chunk))))
-    return found
+    """The original sections these translated sections follow."""
+    return sections_by_id(sorted({s.original_section_id for s in sections if s.original_section_id is not None}))
 
 
 def behind(section: Section, original: Section | None = None) -> bool:
@@ -89,6 +83,7 @@ class Standing:
     """How a translation stands against its original now: its sections behind (each with its original), the
     original's sections it lacks, and its sections whose original is gone."""
     translation: Document
+    sections: list[Section] = field(default_factory=list)  # its live sections, in order
     behind: list[tuple[Section, Section]] = field(default_factory=list)
     missing: list[Section] = field(default_factory=list)
     removed: list[Section] = field(default_factory=list)
@@ -105,8 +100,8 @@ class Standing:
 
 def standing(translation: Document, original_sections: list[Section] | None = None) -> Standing:
     """The translation against the original's current text."""
-    result = Standing(translation)
     sections = live_sections(translation)
+    result = Standing(translation, sections)
     originals = originals_by_id(sections)
     if original_sections is None:
         original_sections = live_sections(original_of(translation))
@@ -179,16 +174,9 @@ def published_translations(original: Document) -> list[Document]:
 
 def _copy_section(user, translation: Document, original: Section, position: int) -> Section:
     """A section of the translation with the original's current text as its first draft."""
-    section = Section(document_id=translation.id, heading=original.heading, body=original.body,
-                      level=original.level, position=position, current_revision=1,
-                      original_section_id=original.id, translates_revision=original.current_revision)
-    db.session.add(section)
-    db.session.flush()
-    kind, payload = storage.encode(None, original.body, 1)
-    db.session.add(SectionRevision(section_id=section.id, number=1, heading=original.heading, kind=kind,
-                                   payload=payload, body_length=len(original.body), author_id=user.id,
-                                   message=f"Copied from revision {original.current_revision} of the original"))
-    return section
+    return new_section(user, translation, original.heading, original.body, original.level, position,
+                       message=f"Copied from revision {original.current_revision} of the original",
+                       original_section_id=original.id, translates_revision=original.current_revision)
 
 
 def start_translation(user, document: Document, language) -> Document:
@@ -265,18 +253,16 @@ def add_missing_sections(user, translation: Document) -> list[Section]:
     require_arrange(user, translation)
     if translation.translation_of_id is None:
         raise Conflict(_("This document is not a translation."), code="not_a_translation")
-    state = standing(translation)
+    original_sections = live_sections(original_of(translation))
+    state = standing(translation, original_sections)
     if not state.missing:
         return []
-    original_order = [s.id for s in live_sections(original_of(translation))]
-    sections = live_sections(translation)
+    order = {s.id: place for place, s in enumerate(original_sections)}
+    sections = state.sections
     added = []
-    for original in state.missing:
-        before = original_order[:original_order.index(original.id)]
-        index = 0
-        for place, section in enumerate(sections):
-            if section.original_section_id in before:
-                index = place + 1
+    for original in state.missing:  # after the last section translating one that comes before it
+        index = max((place + 1 for place, section in enumerate(sections)
+                     if order.get(section.original_section_id, len(order)) < order[original.id]), default=0)
         new = _copy_section(user, translation, original, 0)
         sections.insert(index, new)
         added.append(new)
