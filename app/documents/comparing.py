@@ -37,8 +37,8 @@ from typing import NamedTuple
 
 from diff_match_patch import diff_match_patch
 
-from app.documents.markdown_bounds import N_
 from app.i18n import _
+from app.util import N_
 
 DELETE, EQUAL, INSERT = -1, 0, 1
 TIMEOUT = 0.1  # seconds, for any single diff-match-patch call

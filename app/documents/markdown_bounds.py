@@ -28,16 +28,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from app.util import N_
+
 MAX_NESTING = 50  # quotes, list items and definitions inside each other; 250 raise RecursionError
 MAX_BRACKET_SCAN = 2_000_000  # characters scanned for the ] or ) that closes a [ or ]( (about 0.7 s here)
 MAX_MARK_RUN = 500  # * or _ in a row touching text; 2,000 raise RecursionError
 MAX_CHAINED_DEFINITIONS = 200  # definitions without a blank line between them; 600 raise RecursionError
 MAX_FOOTNOTE_REFERENCES = 200  # references to one footnote: quadratic (800 take 0.9 s)
-
-
-def N_(message: str) -> str:  # noqa: N802 - the name pybabel extract looks for
-    """Marks a message for extraction; it is translated when said (Problem.said)."""
-    return message
 
 
 def translating() -> bool:

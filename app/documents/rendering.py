@@ -18,7 +18,6 @@ from typing import NamedTuple
 from flask import current_app, has_app_context
 
 from app.documents.markdown_bounds import (
-    N_,
     BoundedRenderer,
     Problem,
     RenderOverBound,
@@ -28,6 +27,7 @@ from app.documents.markdown_bounds import (
 from app.documents.markdown_core import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES  # noqa: F401 - public
 from app.errors import Invalid
 from app.i18n import _
+from app.util import N_
 
 log = logging.getLogger(__name__)
 

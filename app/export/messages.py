@@ -12,11 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-
-def N_(message: str) -> str:  # noqa: N802  (pybabel's default keyword for it)
-    """Marks a message for translation where it is shown, not where it is made (gettext's "noop")."""
-    return message
-
+from app.util import N_
 
 # Why a render failed (Export.error).
 RENDER_TOO_SLOW = N_("The PDF took longer than %(seconds)s seconds to render and was stopped.")
