@@ -92,8 +92,9 @@ def request_language() -> str:
 
 
 def forget_request_language() -> None:
-    """After a person changed their language: the rest of the request uses the new one."""
+    """After a person changed their language or zone: the rest of the request uses the new ones."""
     g.pop("_accord_language", None)
+    g.pop("_flask_babel", None)
 
 
 def _select_locale() -> str:
@@ -207,12 +208,9 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone,
           default_locale=app.config["DEFAULT_LANGUAGE"], default_timezone="UTC")
 
-    @app.before_request
-    def _choose_afresh():
-        """The language and zone are chosen once per request and kept in `g`; a request that shares an
-        application context with others (tests, a CLI command serving several) must not inherit them."""
-        g.pop("_accord_language", None)
-        g.pop("_flask_babel", None)
+    # The language and zone are chosen once per request and kept in `g`; a request that shares an application
+    # context with others (tests, a CLI command serving several) must not inherit them.
+    app.before_request(forget_request_language)
 
     @app.after_request
     def _remember_switch(response):

@@ -204,12 +204,9 @@ def set_language(user: User, language, time_zone=None) -> User:
         else:
             errors.add("time_zone", gettext("Choose a time zone from the list, such as Europe/Brussels."))
     errors.raise_if_any()
-    from flask_babel import refresh
-
     from app.i18n import forget_request_language
 
     forget_request_language()
-    refresh()
     return user
 
 
