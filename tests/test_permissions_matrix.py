@@ -484,6 +484,39 @@ def test_endorsement_deadline_page_permissions(app, login, world, final_version,
     assert _deadline_of(final_version) == (day if expected == 302 else None)
 
 
+# --- confirmation pages: what a weighty step will do, before it is done -----------------------------
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("path", ["/documents/{did}/transition?to=closed", "/documents/{did}/transition?to=draft",
+                                  "/documents/{did}/publish?published=1"])
+def test_workflow_confirmation_page_permissions(app, login, world, final_version, caller, path):
+    client, _csrf = page_as(app, login, world, caller)
+    response = client.get(path.format(did=final_version.document_id))
+    expected = expect("coordinator", 200, caller, anonymous=ANON_PAGE)
+    assert_status(response, expected)
+    if expected == 200:
+        assert "What will happen" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert final_version.document.status == "final" and final_version.document.published_at is None
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_section_removal_confirmation_page_permissions(app, login, world, caller):
+    from app.documents.models import Section
+    from app.documents.services import create_document
+
+    document = create_document(world.people["editor"], world.group, title="Draft", kind="statement",
+                               sections=[{"heading": "Scope", "body": "We buy together."}])
+    db.session.commit()
+    sid = document.sections[0].id
+    client, _csrf = page_as(app, login, world, caller)
+    response = client.get(f"/sections/{sid}/delete")
+    expected = expect("editor", 200, caller, anonymous=ANON_PAGE)
+    assert_status(response, expected)
+    db.session.expire_all()
+    assert db.session.get(Section, sid).deleted_at is None
+
+
 # --- translations (API and pages) ---------------------------------------------------------------
 
 @pytest.fixture
