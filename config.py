@@ -96,6 +96,9 @@ class Config:
 
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)
+    # For this many days after joining a group (or until they first act in it), a member's group page points
+    # them prominently to the group's "start here" view.
+    NEWCOMER_DAYS = _int("NEWCOMER_DAYS", 30)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = 10
 
