@@ -57,7 +57,7 @@ def test_a_group_is_created_through_the_page(client, login, make_user):
     response = client.post("/groups/new", data={"name": "Fair ICT", "description": "", "csrf_token": csrf})
     assert response.status_code == 302
     group = db.session.scalar(select(Group))
-    assert response.headers["Location"] == f"/groups/{group.id}/start"
+    assert response.headers["Location"] == f"/groups/{group.id}"
     assert role_of(group.id, user.id) == "coordinator"
     assert "Fair ICT" in client.get(f"/groups/{group.id}").get_data(as_text=True)
 

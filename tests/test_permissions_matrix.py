@@ -154,6 +154,8 @@ GROUP_API = [
     ("DELETE", "/api/v1/groups/{gid}/members/{uid}", None, "coordinator", 204),
     ("POST", "/api/v1/groups/{gid}/invitations", {"email": "new@example.eu", "role": "member"}, "coordinator", 201),
     ("GET", "/api/v1/groups/{gid}/invitations", None, "coordinator", 200),
+    ("POST", "/api/v1/groups/{gid}/invitations/batch",
+     {"invitations": [{"email": "new@example.eu", "role": "member"}], "note": "Welcome"}, "coordinator", 201),
     ("DELETE", "/api/v1/groups/{gid}/invitations/{iid}", None, "coordinator", 204),
 ]
 
@@ -337,6 +339,10 @@ GROUP_PAGES = [
     ("GET", "/groups/{gid}/settings", None, "coordinator", 200),
     ("POST", "/groups/{gid}/settings", {"name": "Renamed", "description": ""}, "coordinator", 302),
     ("POST", "/groups/{gid}/invitations", {"email": "new@example.eu", "role": "member"}, "coordinator", 302),
+    ("GET", "/groups/{gid}/invitations/batch", None, "coordinator", 200),
+    ("POST", "/groups/{gid}/invitations/batch", {"addresses": "new@example.eu, editor", "role": "member", "note": ""},
+     "coordinator", 302),
+    ("GET", "/groups/{gid}/start", None, "observer", 200),
     ("POST", "/groups/{gid}/invitations/{iid}/revoke", {}, "coordinator", 302),
     ("POST", "/groups/{gid}/members/{uid}/role", {"m{uid}-role": "editor"}, "coordinator", 302),
     ("POST", "/groups/{gid}/members/{uid}/remove", {}, "coordinator", 302),
