@@ -523,6 +523,34 @@ def test_section_removal_confirmation_page_permissions(app, login, world, caller
     assert db.session.get(Section, sid).deleted_at is None
 
 
+# --- board packs (API and page): the organisation's people, its representatives and coordinators ---------------
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_board_pack_api_permissions(app, world, final_version, caller):
+    response = api_as(app, world, caller).get(f"/api/v1/versions/{final_version.id}/board-pack/{world.organisation.id}")
+    assert_status(response, expect("coordinator", 200, caller))
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_board_pack_page_permissions(app, login, world, final_version, caller):
+    client, _csrf = page_as(app, login, world, caller)
+    response = client.get(f"/versions/{final_version.id}/board-pack/{world.organisation.id}.pdf")
+    assert_status(response, expect("coordinator", 200, caller, anonymous=ANON_PAGE))
+
+
+def test_an_organisations_representative_and_its_people_in_the_group_may_have_its_board_pack(app, world,
+                                                                                            final_version):
+    path = f"/api/v1/versions/{final_version.id}/board-pack/{world.organisation.id}"
+    world.people["representative"] = world.target  # an observer of the group who represents the organisation
+    assert_status(api_as(app, world, "representative").get(path), 200)
+    world.people["member"].organisation_id = world.organisation.id  # works for it, by their profile
+    db.session.commit()
+    assert_status(api_as(app, world, "member").get(path), 200)
+    world.people["user"].organisation_id = world.organisation.id  # works for it, but is not in the group
+    db.session.commit()
+    assert_status(api_as(app, world, "user").get(path), 404)
+
+
 # --- translations (API and pages) ---------------------------------------------------------------
 
 @pytest.fixture
