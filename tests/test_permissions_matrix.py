@@ -531,7 +531,8 @@ def test_board_pack_api_permissions(app, world, final_version, caller):
     assert_status(response, expect("coordinator", 200, caller))
 
 
-@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("app_config", [{"EXPORT_WAIT_SECONDS": 60}])  # a worker renders it: on a busy machine
+@pytest.mark.parametrize("caller", CALLERS)                                 # too, the file, not the progress page
 def test_board_pack_page_permissions(app, login, world, final_version, caller):
     client, _csrf = page_as(app, login, world, caller)
     response = client.get(f"/versions/{final_version.id}/board-pack/{world.organisation.id}.pdf")
