@@ -167,3 +167,19 @@ def test_an_organisation_that_did_not_endorse_gets_a_redline_since_the_version_i
     assert ("Since Version 1, Final text, the last version on which people of City of Oslo commented or suggested "
             "changes.") in text
     assert "Still open (1)" in text and "Oslo thinks otherwise." in text and "Budget rules" not in text
+
+
+def test_the_pack_speaks_the_documents_language_whoever_asks(second_final, app):
+    from app.documents.models import Version
+    from app.export.board_pack import board_pack_spec
+    from app.i18n import current_language, in_language
+
+    second_final["document"].language = "fr"
+    db.session.commit()
+    version = db.session.get(Version, second_final["v2"])
+    with app.test_request_context("/?lang=de"), in_language("de", "Asia/Tokyo"):
+        spec = board_pack_spec(version, second_final["ghent"])
+        html = spec.build_html()
+        assert current_language() == "de"
+    assert '<html lang="fr">' in html and "Sommaire" in html  # "Contents", in French
+    assert spec.key.startswith("board-pack:") and spec.key.endswith(":fr")
