@@ -99,6 +99,8 @@ class Config:
     # For this many days after joining a group (or until they first act in it), a member's group page points
     # them prominently to the group's "start here" view.
     NEWCOMER_DAYS = _int("NEWCOMER_DAYS", 30)
+    # A coordinator may ask an organisation to name a representative for a group once in this many hours.
+    REPRESENTATIVE_REQUEST_HOURS = _int("REPRESENTATIVE_REQUEST_HOURS", 24)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = 10
 
