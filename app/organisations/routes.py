@@ -149,7 +149,7 @@ def invitation(token):
             services.accept_representative_invitation(current_user, token)
             db.session.commit()
             flash(_("You now represent %(organisation)s.", organisation=invitation.organisation.name), "success")
-            return redirect(url_for("main.index"))
+            return redirect(url_for("main.home"))
         return render_template("organisations/accept.html", invitation=invitation, form=form, address_matches=matches)
     form = RegisterRepresentativeForm()
     if form.validate_on_submit():
@@ -160,7 +160,7 @@ def invitation(token):
             db.session.commit()
             flash(_("Welcome to Accord. You now represent %(organisation)s.",
                     organisation=invitation.organisation.name), "success")
-            return redirect(url_for("main.index"))
+            return redirect(url_for("main.home"))
         except AccordError as exc:
             apply_errors(form, exc)
     return render_template("organisations/register.html", invitation=invitation, form=form), status_for(form)

@@ -111,7 +111,7 @@ def may_manage(user, organisation: Organisation) -> bool:
 def require_manager(user, organisation: Organisation) -> None:
     if not may_manage(user, organisation):
         raise PermissionDenied(_("Only the contacts of %(organisation)s and site administrators may do this.",
-                                 organisation=organisation.name))
+                                 organisation=organisation.name), code="not_organisation_contact")
 
 
 def organisations_managed_by(user) -> list[Organisation]:
