@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -171,7 +172,12 @@ def add_contact(user, organisation: Organisation, user_id) -> OrganisationContac
                          organisation=organisation.name), code="already_contact")
     contact = OrganisationContact(organisation_id=organisation.id, user_id=person.id, added_by_id=user.id)
     db.session.add(contact)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # named at the same moment by someone else
+        db.session.rollback()
+        raise Conflict(_("%(person)s is already a contact of %(organisation)s.", person=person.name,
+                         organisation=organisation.name), code="already_contact") from None
     _record(organisation, user, "organisation.contact_add", f"user:{person.id}")
     return contact
 
@@ -204,7 +210,12 @@ def _make_representative(actor, organisation: Organisation, person: User, **data
                          organisation=organisation.name), code="already_representative")
     representative = Representative(organisation_id=organisation.id, user_id=person.id)
     db.session.add(representative)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # named at the same moment by someone else
+        db.session.rollback()
+        raise Conflict(_("%(person)s already represents %(organisation)s.", person=person.name,
+                         organisation=organisation.name), code="already_representative") from None
     _record(organisation, actor, "organisation.representative_add", f"user:{person.id}", **data)
     return representative
 
