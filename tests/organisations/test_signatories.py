@@ -200,3 +200,29 @@ def test_the_contact_reaches_the_organisation_page_from_the_profile(lyon, app, l
     assert f'/organisations/{lyon["lyon"].id}"' in profile
     page = client.get(f"/organisations/{lyon['lyon'].id}")
     assert page.status_code == 200 and "Claire Dubois" in page.get_data(as_text=True)
+
+
+def test_the_request_reaches_the_contact_through_a_real_mail_server(lyon, app, api):
+    import email
+    import email.policy
+
+    from app.tasks import wait_idle
+    from tests.tasks.smtp_peers import start_sink
+
+    peer, controller = start_sink()
+    try:
+        app.config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port, "MAIL_USE_TLS": False,
+                           "MAIL_TIMEOUT": 10})
+        asked = api(lyon["people"]["coordinator"]).post(f"/api/v1/groups/{lyon['group'].id}/representative-requests",
+                                                        json={"organisation_id": lyon["lyon"].id})
+        assert asked.status_code == 201
+        assert wait_idle(20)
+        [raw] = peer.messages
+    finally:
+        controller.stop()
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["To"] == "claire@lyon.example.eu"
+    assert "Métropole de Lyon" in message["Subject"]
+    body = message.get_body().get_content()
+    assert f"/organisations/{lyon['lyon'].id}" in body
+    assert body.startswith("Bonjour Claire Dubois,")  # in the contact's language (French), not the coordinator's
