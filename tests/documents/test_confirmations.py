@@ -244,7 +244,7 @@ def test_publish_page_counts_endorsements_and_publishing_happens_once(world, cli
         as_text=True)
     response = client.get(f"/documents/{document.id}/publish?published=1")
     text = _text(response)
-    assert "Anyone with the link will read version 1 and its 1 of 3 endorsements." in text
+    assert "Anyone with the link will read version 1 and see that 1 of the 3 organisations taking part endorsed it so far." in text
     form = {"csrf_token": token, "published": "1", **_confirmed(response)}
     assert client.post(f"/documents/{document.id}/publish", data=form).status_code == 302
     again = client.post(f"/documents/{document.id}/publish", data=form, follow_redirects=True)
@@ -308,7 +308,7 @@ def test_withdraw_page_counts_and_a_second_withdrawal_does_nothing(world, client
     endorsement = _endorse(world)
     token = login(client, world["people"]["member"])
     text = _text(client.get(f"/endorsements/{endorsement.id}/withdraw"))
-    assert "City of Ghent no longer counts among the endorsements of version 1: 1 become 0." in text
+    assert "City of Ghent no longer counts among the endorsements of version 1: they go from 1 to 0." in text
     assert "a representative of City of Ghent can endorse the version again" in text
     form = {"csrf_token": token, "reason": "Council vote pending"}
     assert client.post(f"/endorsements/{endorsement.id}/withdraw", data=form).status_code == 302
