@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     # None: the browser's language and the installation's time zone.
     language: Mapped[str | None] = mapped_column(String(8))
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # The person's title at their organisation ("Deputy Mayor"), offered when they sign; may be empty.
+    job_title: Mapped[str] = mapped_column(String(200), default="")
 
     organisation = relationship("Organisation", foreign_keys=[organisation_id])
 

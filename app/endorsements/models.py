@@ -30,9 +30,16 @@ class Endorsement(db.Model):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    # Endorsed by a delegate: the representative who delegated signature, and the mandate they noted.
+    delegated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    mandate: Mapped[str] = mapped_column(Text, default="")
+    # Who took the decision the signatory carries out ("Board of directors"), and on which day.
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
+    decided_on: Mapped[date | None]
 
     organisation = relationship("Organisation")
     user = relationship("User", foreign_keys=[user_id])
+    delegated_by = relationship("User", foreign_keys=[delegated_by_id])
     version = relationship("Version")
     reservation_section = relationship("Section")
 
@@ -69,3 +76,44 @@ class EndorsementReminder(db.Model):
     days_before: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     mails: Mapped[int] = mapped_column(default=0)
+
+
+class EndorsementSchedule(db.Model):
+    """The days before the deadline on which a version's reminders go out, as the coordinator chose them
+    (no row: ENDORSEMENT_REMINDER_DAYS). At most REMINDER_DAYS_MAX distinct days, so at most one reminder a
+    day to each person."""
+
+    __tablename__ = "endorsement_schedules"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    # "7,1": days before the deadline, comma-separated, farthest first; "" for no reminders.
+    reminder_days: Mapped[str] = mapped_column(String(40))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Delegation(db.Model):
+    """A representative's delegation of signature, for one version and one organisation, to a named
+    colleague of that organisation, with the mandate they carry ("decision of the board of 12 May").
+    Revoking keeps the row; an endorsement made under it records who delegated and the mandate."""
+
+    __tablename__ = "endorsement_delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    delegated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mandate: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation = relationship("Organisation")
+    delegated_by = relationship("User", foreign_keys=[delegated_by_id])
+    delegate = relationship("User", foreign_keys=[delegate_id])
+
+
+# One standing delegation per delegate, organisation and version; revoked ones stay beside it.
+Index("uq_endorsement_delegations_active", Delegation.version_id, Delegation.organisation_id, Delegation.delegate_id,
+      unique=True, sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL"))
