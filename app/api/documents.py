@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import select
 
 from app.api import NO_CONTENT, PageQuery, endpoint, page_of, paginate, parse, signed_in_user
-from app.api.fields import FreeText, Id, SomeText, choice, text, whole_number
+from app.api.fields import Day, FreeText, Id, SomeText, choice, text, whole_number
 from app.api.roadmaps import ActionChangeJson, VersionActionJson
-from app.api.serialise import Answer, Timestamp, only_when
+from app.api.serialise import Answer, IsoDay, Timestamp, only_when
 from app.concurrency import costly
 from app.documents import services, translations, workflow
 from app.documents.models import DOCUMENT_KINDS, DOCUMENT_STATUSES, Document, Section, SectionRevision, Version
@@ -115,10 +115,28 @@ class PreviewRequest(BaseModel):
     body: Body
 
 
+ReminderDay = whole_number(1, 60)
+
+
 class TransitionRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     to: choice(DOCUMENT_STATUSES)
     label: text(200, required=False) | None = None
+    endorsement_deadline: Day | None = Field(None, description=(
+        "With to: final, the day endorsement is meant to close (today or later; 400 for a day past); none: no "
+        "deadline. A target shown to people and counted down to by reminders."))
+    reminder_days: list[ReminderDay] | None = Field(None, max_length=5, description=(
+        "With to: final, the days before the deadline on which those who have not decided are reminded "
+        "(e.g. [7, 1]): at most 5 distinct days, each 1 to 60; none: the installation's default."))
+
+
+class VersionPatch(BaseModel):
+    model_config = ConfigDict(strict=True)
+    endorsement_deadline: Day | None = Field(None, description=(
+        "The day endorsement is meant to close, today or later; null removes the deadline; absent: unchanged"))
+    reminder_days: list[ReminderDay] | None = Field(None, max_length=5, description=(
+        "At most 5 distinct days before the deadline (each 1 to 60) on which reminders go out; null: the "
+        "installation's default; absent: unchanged"))
 
 
 class TranslationRequest(BaseModel):
@@ -271,7 +289,14 @@ class VersionSectionJson(Answer):
     number: str
 
 
-class VersionStateJson(VersionJson):
+class VersionScheduleJson(VersionJson):
+    is_final: bool
+    endorsement_deadline: IsoDay | None = Field(description="A final version's endorsement deadline, if any")
+    reminder_days: list[int] = Field(description=(
+        "A final version's reminder days before the deadline, farthest first (its own, or the installation's)"))
+
+
+class VersionStateJson(VersionScheduleJson):
     title: str
     summary: str
     group_id: int
@@ -378,6 +403,16 @@ def version_json(version, state=None) -> dict:
                                   for i, (n, s) in enumerate(zip(
                                       services.section_numbers([x["level"] for x in state]), state), start=1)]})
     return data
+
+
+def version_schedule_json(version) -> dict:
+    """The version with its endorsement deadline and reminder days (a final version's; none otherwise)."""
+    from app.endorsements.services import deadline_of, reminder_days_of
+
+    deadline = deadline_of(version) if version.is_final else None
+    return {**version_json(version), "is_final": version.is_final,
+            "endorsement_deadline": deadline.isoformat() if deadline else None,
+            "reminder_days": sorted(reminder_days_of(version), reverse=True) if version.is_final else []}
 
 
 def _required_arg(name: str) -> str:
@@ -567,12 +602,36 @@ def list_versions(did):
           response=VersionStateJson, tag="documents", errors=(401, 404))
 def get_version(vid):
     version = services.version_for(signed_in_user(), vid)
-    data = version_json(version, services.version_state(version))
+    data = version_json(version, services.version_state(version)) | version_schedule_json(version)
     if version.document.kind == "roadmap":  # part of the text, and of its content hash
         from app.roadmaps.services import version_actions
 
         data["actions"] = version_actions(version)
     return jsonify(data)
+
+
+@endpoint("/versions/<int:vid>", "PATCH", "Change a final version's endorsement deadline and reminder days while it "
+          "is open for endorsement (coordinator); a refusal changes nothing", body=VersionPatch,
+          response=VersionScheduleJson, tag="endorsements", errors=(400, 401, 403, 404, 409))
+def update_version(vid):
+    from app.endorsements.services import change_schedule
+
+    user = signed_in_user()
+    version = services.version_for(user, vid)
+    data = parse(VersionPatch)
+    change_schedule(user, version, **_schedule_changes(data))
+    db.session.commit()
+    return jsonify(version_schedule_json(version))
+
+
+def _schedule_changes(data: VersionPatch) -> dict:
+    """The fields the body gives (null included), as change_schedule's arguments; absent ones stay as they are."""
+    changes = {}
+    if "endorsement_deadline" in data.model_fields_set:
+        changes["deadline"] = data.endorsement_deadline
+    if "reminder_days" in data.model_fields_set:
+        changes["reminder_days"] = data.reminder_days
+    return changes
 
 
 @endpoint("/documents/<int:did>/diff", "GET",
@@ -616,7 +675,17 @@ def transition(did):
     user = signed_in_user()
     document = document_for(user, did)
     data = parse(TransitionRequest)
-    workflow.transition(user, document, data.to, data.label)
+    if data.to == "final":  # with its deadline and reminder days; the organisations taking part are told
+        from app.endorsements.services import make_final
+
+        make_final(user, document, label=data.label, deadline=data.endorsement_deadline,
+                   reminder_days=data.reminder_days)
+    elif data.endorsement_deadline is not None or data.reminder_days is not None:
+        raise Invalid(_("A deadline and reminder days are chosen when making the text final."),
+                      fields={"endorsement_deadline" if data.endorsement_deadline is not None else "reminder_days":
+                              _("Only with to: final.")})
+    else:
+        workflow.transition(user, document, data.to, data.label)
     db.session.commit()
     final = document.final_version
     return jsonify({"status": document.status,

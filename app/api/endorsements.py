@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api import endpoint, page_of, parse, signed_in_user
+from app.api import NO_CONTENT, endpoint, page_of, parse, signed_in_user
 from app.api.fields import ID_SCHEMA, Day, Id, choice, text, text_schema, together
 from app.api.serialise import Answer, IsoDay, Timestamp
 from app.documents.services import version_for
@@ -35,6 +35,9 @@ class EndorsementRequest(BaseModel):
     reservation_section_id: Id | None = None
     reservation: Long | None = None
     content_hash: str | None = None
+    decided_by: text(200, required=False) | None = Field(None, description=(
+        "Who took the decision the signatory carries out, e.g. \"Board of directors\""))
+    decided_on: Day | None = Field(None, description="The day of that decision; not in the future")
     password: str | None = Field(None, description=(
         "The endorser's own account password, also with a bearer token: endorsing commits the organisation. "
         "Missing: 403 password_required; wrong: 403 password_wrong; nothing is recorded either way."))
@@ -56,6 +59,33 @@ class SettingsJson(Answer):
     version_id: int
     open: bool = Field(description="The version is final and open for endorsement")
     deadline: IsoDay | None
+    reminder_days: list[int] = Field(description="Days before the deadline on which reminders go out, farthest "
+                                                 "first (the version's own, or the installation's)")
+
+
+class PersonRef(Answer):
+    id: int
+    name: str
+
+
+class DelegationRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    organisation_id: Id = Field(description="The organisation whose signature is delegated; you represent it")
+    delegate_user_id: Id = Field(description="A colleague of that organisation, a member of the group")
+    mandate: text(1000, multiline=True) = Field(description="The mandate, e.g. \"decision of the board of 12 May\"")
+
+
+class DelegationJson(Answer):
+    id: int
+    version_id: int
+    organisation_id: int
+    organisation: str
+    delegate: PersonRef
+    delegated_by: PersonRef | None
+    mandate: str
+    created_at: Timestamp
+    revoked: bool
+    revoked_at: Timestamp | None
 
 
 class EndorsementJson(Answer):
@@ -75,6 +105,10 @@ class EndorsementJson(Answer):
     withdrawn: bool
     withdrawn_at: Timestamp | None
     withdrawal_reason: str
+    delegated_by: PersonRef | None = Field(description="When a delegate endorsed: the representative who delegated")
+    mandate: str = Field(description="When a delegate endorsed: the mandate they carried; empty otherwise")
+    decided_by: str = Field(description="Who took the decision, e.g. \"Board of directors\"; may be empty")
+    decided_on: IsoDay | None
 
 
 EndorsementsPage = page_of(EndorsementJson, open=(bool, ...), deadline=(IsoDay | None, ...))
@@ -101,7 +135,20 @@ class RemindedJson(Answer):
 def settings_json(version) -> dict:
     deadline = services.deadline_of(version)
     return {"version_id": version.id, "open": services.is_open_for_endorsement(version),
-            "deadline": deadline.isoformat() if deadline else None}
+            "deadline": deadline.isoformat() if deadline else None,
+            "reminder_days": sorted(services.reminder_days_of(version), reverse=True)}
+
+
+def _person(user) -> dict | None:
+    return {"id": user.id, "name": user.name} if user is not None else None
+
+
+def delegation_json(delegation) -> dict:
+    return {"id": delegation.id, "version_id": delegation.version_id, "organisation_id": delegation.organisation_id,
+            "organisation": delegation.organisation.name, "delegate": _person(delegation.delegate),
+            "delegated_by": _person(delegation.delegated_by), "mandate": delegation.mandate,
+            "created_at": iso(delegation.created_at), "revoked": delegation.revoked_at is not None,
+            "revoked_at": iso(delegation.revoked_at)}
 
 
 def endorsement_json(endorsement) -> dict:
@@ -112,7 +159,10 @@ def endorsement_json(endorsement) -> dict:
             "note": endorsement.note, "reservation_section_id": endorsement.reservation_section_id,
             "reservation": endorsement.reservation, "content_hash": endorsement.content_hash,
             "created_at": iso(endorsement.created_at), "withdrawn": endorsement.withdrawn_at is not None,
-            "withdrawn_at": iso(endorsement.withdrawn_at), "withdrawal_reason": endorsement.withdrawal_reason}
+            "withdrawn_at": iso(endorsement.withdrawn_at), "withdrawal_reason": endorsement.withdrawal_reason,
+            "delegated_by": _person(endorsement.delegated_by), "mandate": endorsement.mandate,
+            "decided_by": endorsement.decided_by,
+            "decided_on": endorsement.decided_on.isoformat() if endorsement.decided_on else None}
 
 
 def _refused_password(response) -> bool:
@@ -136,7 +186,7 @@ def endorse(vid):
         user, version, organisation_id=data.organisation_id, signatory_name=data.signatory_name,
         signatory_title=data.signatory_title, note=data.note, reservation_section_id=data.reservation_section_id,
         reservation=data.reservation, content_hash=data.content_hash, password=data.password,
-        password_required=True)
+        password_required=True, decided_by=data.decided_by, decided_on=data.decided_on)
     db.session.commit()
     return jsonify(endorsement_json(endorsement)), 201
 
@@ -203,3 +253,37 @@ def set_endorsement_settings(vid):
     services.set_deadline(user, version, data.deadline)
     db.session.commit()
     return jsonify(settings_json(version))
+
+
+# --- delegation of signature for one version -----------------------------------------------------------
+
+@endpoint("/versions/<int:vid>/delegations", "POST",
+          "Delegate the organisation's signature of this version to a colleague of the same organisation who is "
+          "a member of the group (a representative of the organisation)", body=DelegationRequest,
+          response=DelegationJson, status=201, tag="endorsements", errors=(400, 401, 403, 404, 409))
+def delegate(vid):
+    user = signed_in_user()
+    version = version_for(user, vid)
+    data = parse(DelegationRequest)
+    delegation = services.delegate(user, version, organisation_id=data.organisation_id,
+                                   delegate_user_id=data.delegate_user_id, mandate=data.mandate)
+    db.session.commit()
+    return jsonify(delegation_json(delegation)), 201
+
+
+@endpoint("/versions/<int:vid>/delegations", "GET", "The standing delegations of signature for a version",
+          response=page_of(DelegationJson), tag="endorsements", errors=(401, 404))
+def list_delegations(vid):
+    version = version_for(signed_in_user(), vid)
+    return jsonify({"items": [delegation_json(d) for d in services.delegations_of(version)], "next_cursor": None})
+
+
+@endpoint("/delegations/<int:did>", "DELETE",
+          "End a delegation (a representative of the organisation, or the delegate); an endorsement made under "
+          "it stays", response=NO_CONTENT, status=204, tag="endorsements", errors=(401, 403, 404, 409))
+def revoke_delegation(did):
+    user = signed_in_user()
+    delegation = services.delegation_for(user, did)
+    services.revoke_delegation(user, delegation)
+    db.session.commit()
+    return "", 204

@@ -19,7 +19,7 @@ from app.extensions import db
 
 # Foreign keys that the database sets to NULL when what they name is deleted: a NULL there is not
 # a tampered row.
-_MAY_BECOME_NULL = {"user_id", "reservation_section_id", "withdrawn_by_id"}
+_MAY_BECOME_NULL = {"user_id", "reservation_section_id", "withdrawn_by_id", "delegated_by_id"}
 # What events recorded before the facts were (legacy events) carry at their top level.
 _LEGACY_KEYS = ("version_id", "organisation_id", "content_hash", "reservation_section_id")
 
@@ -34,7 +34,9 @@ def endorsement_facts(endorsement) -> dict:
             "signatory_title": endorsement.signatory_title, "note": endorsement.note,
             "reservation_section_id": endorsement.reservation_section_id,
             "reservation": endorsement.reservation, "content_hash": endorsement.content_hash,
-            "created_at": _moment(endorsement.created_at)}
+            "created_at": _moment(endorsement.created_at), "delegated_by_id": endorsement.delegated_by_id,
+            "mandate": endorsement.mandate or "", "decided_by": endorsement.decided_by or "",
+            "decided_on": endorsement.decided_on.isoformat() if endorsement.decided_on else None}
 
 
 def withdrawal_facts(endorsement) -> dict:

@@ -92,6 +92,18 @@ class EndorsementSchedule(db.Model):
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+class OrganisationAsked(db.Model):
+    """An organisation whose representatives were told that a final version awaits its endorsement (by
+    make_final): what the next notice's summary of changes counts from."""
+
+    __tablename__ = "organisations_asked"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Delegation(db.Model):
     """A representative's delegation of signature, for one version and one organisation, to a named
     colleague of that organisation, with the mandate they carry ("decision of the board of 12 May").
@@ -110,6 +122,7 @@ class Delegation(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     organisation = relationship("Organisation")
+    version = relationship("Version")
     delegated_by = relationship("User", foreign_keys=[delegated_by_id])
     delegate = relationship("User", foreign_keys=[delegate_id])
 

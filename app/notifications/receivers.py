@@ -1,9 +1,11 @@
 """What notifications do when the discussion announces something (comments.signals) and when the documents
-core does (documents.signals: a save merged with others' changes)."""
+core does (documents.signals: a save merged with others' changes), and when a text is put to the
+organisations for endorsement (endorsements.signals)."""
 from __future__ import annotations
 
 from app.comments.signals import amendment_decided, amendment_proposed, comment_added, comment_edited
 from app.documents.signals import section_merged
+from app.endorsements.signals import endorsement_opened
 from app.notifications import services
 
 
@@ -29,9 +31,14 @@ def _section_merged(section, *, actor, revision, merged_with, **_) -> None:
     services.notify_merge(actor, section, revision, merged_with)
 
 
+def _endorsement_opened(version, *, actor, deadline, asked, **_) -> None:
+    services.notify_endorsement_opened(actor, version, deadline=deadline, asked=asked)
+
+
 def connect_receivers() -> None:
     comment_added.connect(_comment_added)
     comment_edited.connect(_comment_edited)
     amendment_proposed.connect(_amendment_proposed)
     amendment_decided.connect(_amendment_decided)
     section_merged.connect(_section_merged)
+    endorsement_opened.connect(_endorsement_opened)

@@ -21,7 +21,7 @@ from app.documents.models import Document, Section
 from app.errors import Invalid
 from app.extensions import db
 from app.groups.models import Membership
-from app.i18n import _, in_language, ngettext, short_datetime
+from app.i18n import _, in_language, long_date, ngettext, short_datetime
 from app.mail.services import send_mail
 from app.notifications.models import EMAIL_CHOICES, DocumentWatch, Notification, NotificationSetting
 from app.tasks import periodic
@@ -189,6 +189,93 @@ def notify_import(actor, document: Document, *, comments: int, suggestions: int,
         return _("%(actor)s imported “%(document)s” from Word with %(comments)s and %(suggestions)s", **names)
 
     _deliver(actor, document, recipients, text, f"/documents/{document.id}")
+
+
+# --- what endorsements announce -------------------------------------------------------------------------
+
+def _changes_since(document: Document, old, new) -> dict[str, int]:
+    """How many sections changed, were added, removed or moved from `old` to `new` (versions)."""
+    counts = {"modified": 0, "added": 0, "removed": 0, "moved": 0}
+    for entry in documents.document_diff(document, old, new, source=True):
+        if entry["change"] in counts:
+            counts[entry["change"]] += 1
+    return counts
+
+
+def _changes_line(counts: dict[str, int], since) -> str:
+    """"Since version 2 (“Draft for the board”): 3 sections changed, 1 added, 1 removed." in the language in
+    use; each counted phrase has its own plural forms."""
+    if since is None:
+        return _("This is the first final version of the text put to your organisation.")
+    parts = [phrase for count, phrase in (
+        (counts["modified"], ngettext("%(num)d section changed", "%(num)d sections changed", counts["modified"])),
+        (counts["added"], ngettext("%(num)d added", "%(num)d added", counts["added"])),
+        (counts["removed"], ngettext("%(num)d removed", "%(num)d removed", counts["removed"])),
+        (counts["moved"], ngettext("%(num)d moved", "%(num)d moved", counts["moved"]))) if count]
+    if not parts:
+        return _("Since version %(number)s (“%(label)s”), which your organisation was asked to endorse: no change "
+                 "to the text.", number=since.number, label=since.label)
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    return _("Since version %(number)s (“%(label)s”), which your organisation was asked to endorse: %(changes)s.",
+             number=since.number, label=since.label,
+             changes=format_list(parts, style="unit", locale=get_locale() or "en"))
+
+
+def notify_endorsement_opened(actor, version, *, deadline, asked) -> int:
+    """A version made final: every representative of every organisation taking part hears, in their own
+    language and time zone, in the app and by e-mail (whatever their notification choice: it is the notice
+    that they are asked to sign, as the reminders are), what is to be endorsed, by when, the link, and what
+    changed since the last final version their organisation was asked to endorse. One notice per person,
+    naming each of their organisations. Returns how many e-mails."""
+    document = version.document
+    people: dict[int, tuple[User, list]] = {}
+    for organisation, representatives, since in asked:
+        for person in representatives:
+            people.setdefault(person.id, (person, []))[1].append((organisation, since))
+    changes: dict[int | None, dict[str, int]] = {}
+    link = f"/versions/{version.id}"
+    mails = 0
+    for uid in sorted(people):
+        person, organisations = people[uid]
+        with in_language(person.language, person.time_zone):
+            names = [o.name for o, _since in organisations]
+            from babel.lists import format_list
+            from flask_babel import get_locale
+
+            text = ngettext(
+                "“%(title)s”, version %(number)s (“%(label)s”), is ready for endorsement by %(organisations)s",
+                "“%(title)s”, version %(number)s (“%(label)s”), is ready for endorsement by %(organisations)s",
+                len(names), title=version.title, number=version.number, label=version.label,
+                organisations=format_list(names, locale=get_locale() or "en"))
+            notification = Notification(user_id=uid, group_id=document.group_id, actor_id=getattr(actor, "id", None),
+                                        kind="endorsement", text=text[:500], link=link)
+            db.session.add(notification)
+            if person.is_disabled:
+                continue
+            lines = [_("Hello %(name)s,", name=person.name), "", text + ".", "",
+                     _("Read it and endorse it here:"), _absolute(link), ""]
+            lines.append(_("Endorsement is meant to close on %(date)s.", date=long_date(deadline)) if deadline
+                         else _("No deadline has been set for endorsement."))
+            lines.append("")
+            for organisation, since in organisations:
+                key = since.id if since is not None else None
+                if since is not None and key not in changes:
+                    changes[key] = _changes_since(document, since, version)
+                line = _changes_line(changes.get(key, {}), since)
+                lines += [_("%(organisation)s: %(changes)s", organisation=organisation.name, changes=line)
+                          if len(organisations) > 1 else line, ""]
+            if actor is not None:
+                lines.append(_("%(name)s, coordinator", name=actor.name))
+            lines += ["—", _("Your notifications and how you receive them: %(link)s",
+                             link=_absolute("/notifications"))]
+            send_mail(person.email, _("Ready for endorsement: “%(title)s”", title=version.title),
+                      "\n".join(lines))
+            notification.emailed_at = utcnow()
+            mails += 1
+    db.session.flush()
+    return mails
 
 
 # --- delivery ---------------------------------------------------------------------------------------

@@ -27,6 +27,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['version_id'], ['versions.id'], name=op.f('fk_endorsement_schedules_version_id_versions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('version_id', name=op.f('pk_endorsement_schedules'))
     )
+    op.create_table('organisations_asked',
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('asked_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_organisations_asked_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['versions.id'], name=op.f('fk_organisations_asked_version_id_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('version_id', 'organisation_id', name=op.f('pk_organisations_asked'))
+    )
     op.create_table('endorsement_delegations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -76,4 +84,5 @@ def downgrade():
         batch_op.drop_column('mandate')
         batch_op.drop_column('delegated_by_id')
     op.drop_table('endorsement_delegations')
+    op.drop_table('organisations_asked')
     op.drop_table('endorsement_schedules')

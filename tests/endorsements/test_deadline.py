@@ -89,7 +89,8 @@ def test_the_api_sets_moves_and_removes_the_deadline(final_setup, api):
     first, later = _in_days(20), _in_days(30)
     answer = coordinator.put(f"/api/v1/versions/{vid}/endorsement-settings", json={"deadline": first.isoformat()})
     assert answer.status_code == 200
-    assert answer.get_json() == {"version_id": vid, "open": True, "deadline": first.isoformat()}
+    assert answer.get_json() == {"version_id": vid, "open": True, "deadline": first.isoformat(),
+                                 "reminder_days": [7, 1]}
     coordinator.put(f"/api/v1/versions/{vid}/endorsement-settings", json={"deadline": later.isoformat()})
     assert _deadline(vid) == later
     reader = api(s["people"]["observer"])
