@@ -43,6 +43,9 @@ class ProfileRequest(BaseModel):
         None, json_schema_extra=_no_default,
         description="Sent with or without organisation_id; when name is sent, a missing organisation_id means none")
     organisation_id: Id | None = None
+    job_title: text(200, required=False) = Field(
+        None, json_schema_extra=_no_default,
+        description='The title offered when signing for the organisation, e.g. "Deputy Mayor"; "" for none')
     language: LanguageCode = Field(
         None, json_schema_extra=_no_default,
         description='The interface language; "" for the browser\'s. Error messages of the API come in it too (the '
@@ -53,12 +56,14 @@ class ProfileRequest(BaseModel):
 
 
 class ProfileJson(UserJson):
+    job_title: str = Field(description="The title offered when signing for the organisation; may be empty")
     language: str | None = Field(description="The chosen interface language; null: the browser's")
     time_zone: str | None = Field(description="The chosen time zone; null: the installation's")
 
 
 def profile_json(user) -> dict:
-    return {**user_json(user), "language": user.language, "time_zone": user.time_zone}
+    return {**user_json(user), "job_title": user.job_title or "", "language": user.language,
+            "time_zone": user.time_zone}
 
 
 class NewTokenJson(Answer):
@@ -107,7 +112,7 @@ def me():
     return jsonify(data)
 
 
-@endpoint("/me", "PATCH", "Change my name, organisation, language or time zone", body=ProfileRequest,
+@endpoint("/me", "PATCH", "Change my name, organisation, job title, language or time zone", body=ProfileRequest,
           response=ProfileJson, tag="accounts", errors=(400, 401))
 def update_me():
     user = signed_in_user()
@@ -117,11 +122,13 @@ def update_me():
         from app.errors import Invalid
         from app.i18n import gettext
 
-        raise Invalid(gettext("Send at least one of name, organisation_id, language and time_zone."),
+        raise Invalid(gettext("Send at least one of name, organisation_id, job_title, language and time_zone."),
                       fields={"name": gettext("Nothing to change was sent.")})
     if "name" in sent or "organisation_id" in sent:
         services.update_profile(user, name=data.name if "name" in sent else user.name,
                                 organisation_id=data.organisation_id)
+    if "job_title" in sent:
+        services.update_profile(user, name=user.name, organisation_id=user.organisation_id, job_title=data.job_title)
     if "language" in sent or "time_zone" in sent:
         services.set_language(user, data.language if "language" in sent else None,
                               data.time_zone if "time_zone" in sent else None)

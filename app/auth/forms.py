@@ -46,6 +46,10 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     organisation_id = organisation_field()
+    job_title = StringField(_l("Job title"), validators=[Length(max=200)],
+                            render_kw={"autocomplete": "organization-title"},
+                            description=_l("For example \"Deputy Mayor\"; offered when you sign for your "
+                                           "organisation."))
     language = SelectField(_l("Language"), coerce=str, validate_choice=False,
                            description=_l("Pages and e-mails in this language."))
     time_zone = SelectField(_l("Time zone"), coerce=str, validate_choice=False,

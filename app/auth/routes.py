@@ -137,7 +137,8 @@ def profile():
     if form.validate_on_submit():
         try:
             services.update_profile(current_user, name=form.name.data,
-                                    organisation_id=form.organisation_id.data or None)
+                                    organisation_id=form.organisation_id.data or None,
+                                    job_title=form.job_title.data or "")
             services.set_language(current_user, form.language.data or "", form.time_zone.data or "")
             db.session.commit()
             flash(_("Your profile is saved."), "success")

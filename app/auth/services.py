@@ -173,13 +173,18 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
 
 # --- profile and passwords ---------------------------------------------------
 
-def update_profile(user: User, *, name, organisation_id=None) -> User:
+def update_profile(user: User, *, name, organisation_id=None, job_title=None) -> User:
+    """`job_title` (offered when the person signs for their organisation): None leaves it as it is."""
     errors = FieldErrors()
     name = clean_text(errors, "name", name, max_length=120)
     organisation_id = _clean_organisation(errors, organisation_id)
+    if job_title is not None:
+        job_title = clean_text(errors, "job_title", job_title, max_length=200, required=False)
     errors.raise_if_any()
     user.name = name
     user.organisation_id = organisation_id
+    if job_title is not None:
+        user.job_title = job_title
     return user
 
 

@@ -691,3 +691,31 @@ def revoke_delegation(user, delegation: Delegation) -> Delegation:
     record(version.document.group_id, user, "endorsement.revoke_delegation", f"delegation:{delegation.id}",
            version_id=version.id, organisation_id=delegation.organisation_id, delegate_id=delegation.delegate_id)
     return delegation
+
+
+def colleagues_who_may_sign(user, version: Version, organisations: list[Organisation]) -> list[User]:
+    """The group's members (member role or above) of those organisations, other than the user: whom they may
+    delegate signature to."""
+    if not organisations:
+        return []
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == version.document.group_id, Membership.role != "observer",
+               User.organisation_id.in_([o.id for o in organisations]), User.id != user.id)
+        .options(selectinload(User.organisation)).order_by(User.name)))
+
+
+@dataclass
+class Schedule:
+    deadline: date | None
+    reminder_days: tuple[int, ...]  # farthest first
+    own: bool  # the version's own days, not the installation's
+    sent: list[EndorsementReminder]
+
+
+def schedule_of(version: Version) -> Schedule:
+    """What the sign-off board shows of the deadline, the reminder days and the reminders sent."""
+    sent = list(db.session.scalars(select(EndorsementReminder).where(EndorsementReminder.version_id == version.id)
+                                   .order_by(EndorsementReminder.sent_at, EndorsementReminder.id)))
+    return Schedule(deadline_of(version), tuple(sorted(reminder_days_of(version), reverse=True)),
+                    has_own_schedule(version), sent)

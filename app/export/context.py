@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import segno
 from babel.dates import format_date, format_skeleton
@@ -39,6 +39,10 @@ class EndorsementFact:
     reservation_section_id: int | None = None
     reservation_heading: str = ""
     note: str = ""  # the public note shown with the endorsement
+    delegated_by: str = ""  # endorsed by a delegate: the representative who delegated, and the mandate
+    mandate: str = ""
+    decided_by: str = ""  # who took the decision ("Board of directors"), and on which day
+    decided_on: date | None = None
     reservation_concerns: str = ""  # set by document_context: "§ 2.1 Scope of the commitment"
 
 

@@ -92,7 +92,9 @@ def _endorsement_facts(endorsements: list[Endorsement]) -> list[EndorsementFact]
                             withdrawn=e.withdrawn_at is not None, reservation=e.reservation or "",
                             reservation_section_id=e.reservation_section_id,
                             reservation_heading=e.reservation_section.heading if e.reservation_section else "",
-                            note=e.note or "")
+                            note=e.note or "", mandate=e.mandate or "",
+                            delegated_by=e.delegated_by.name if e.delegated_by and e.mandate else "",
+                            decided_by=e.decided_by or "", decided_on=e.decided_on)
             for e in endorsements]
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from babel.lists import format_list
 from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -215,12 +217,9 @@ def _changes_line(counts: dict[str, int], since) -> str:
     if not parts:
         return _("Since version %(number)s (“%(label)s”), which your organisation was asked to endorse: no change "
                  "to the text.", number=since.number, label=since.label)
-    from babel.lists import format_list
-    from flask_babel import get_locale
-
     return _("Since version %(number)s (“%(label)s”), which your organisation was asked to endorse: %(changes)s.",
              number=since.number, label=since.label,
-             changes=format_list(parts, style="unit", locale=get_locale() or "en"))
+             changes=format_list(parts, locale=get_locale() or "en"))
 
 
 def notify_endorsement_opened(actor, version, *, deadline, asked) -> int:
@@ -241,9 +240,6 @@ def notify_endorsement_opened(actor, version, *, deadline, asked) -> int:
         person, organisations = people[uid]
         with in_language(person.language, person.time_zone):
             names = [o.name for o, _since in organisations]
-            from babel.lists import format_list
-            from flask_babel import get_locale
-
             text = ngettext(
                 "“%(title)s”, version %(number)s (“%(label)s”), is ready for endorsement by %(organisations)s",
                 "“%(title)s”, version %(number)s (“%(label)s”), is ready for endorsement by %(organisations)s",
