@@ -687,6 +687,9 @@ def revoke_delegation(user, delegation: Delegation) -> Delegation:
                                code="not_representative")
     if delegation.revoked_at is not None:
         raise Conflict(_("This delegation has already ended."), code="already_revoked")
+    if not is_open_for_endorsement(version):
+        raise Conflict(_("Endorsement of this version has ended: its delegations stay as they were."),
+                       code="endorsement_closed")
     delegation.revoked_at, delegation.revoked_by_id = utcnow(), user.id
     record(version.document.group_id, user, "endorsement.revoke_delegation", f"delegation:{delegation.id}",
            version_id=version.id, organisation_id=delegation.organisation_id, delegate_id=delegation.delegate_id)
