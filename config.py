@@ -141,7 +141,8 @@ class Config:
     OUTBOX_SHOWS_SECRETS = _bool("OUTBOX_SHOWS_SECRETS", False)
 
     # Days before a version's endorsement deadline on which the representatives of organisations that have
-    # not decided are reminded by mail, comma-separated ("7,1": a week before and the day before).
+    # not decided are reminded by mail, comma-separated ("7,1": a week before and the day before); the
+    # default of a version whose coordinator chose no reminder days of its own (endorsement_schedules).
     ENDORSEMENT_REMINDER_DAYS = os.environ.get("ENDORSEMENT_REMINDER_DAYS", "7,1")
 
     # Where rate limits are counted. Unset: in this process's memory, which a production server of several

@@ -50,12 +50,15 @@ from app.validation import MAX_ID
 # A list's `cursor` is the same kind of thing: a place only the API's own next_cursor names.
 REFERENCES = {"organisation_id", "parent_id", "reservation_section_id", "after_section_id", "section_id",
               "lead_user_id", "owner_organisation_id", "owner_organisation_ids", "user_id", "version",
-              "base_revision", "cursor"}
+              "base_revision", "cursor", "delegate_user_id"}
 STATEFUL = {
     "PUT /api/v1/documents/{did}/sections/order": "the order names every current section once",
     "PUT /api/v1/documents/{did}/actions/order": "the order names every current action once",
     "POST /api/v1/verify": "the file must be a readable PDF (400 not_a_pdf), more than any schema of bytes says",
     "PUT /api/v1/versions/{vid}/endorsement-settings": "a deadline is today or later: no schema knows today",
+    "PATCH /api/v1/versions/{vid}": "a deadline is today or later: no schema knows today",
+    "POST /api/v1/documents/{did}/transitions": "a deadline is today or later, and only with to: final",
+    "POST /api/v1/versions/{vid}/endorsements": "a decision is dated today or earlier: no schema knows today",
     "POST /api/v1/documents/{did}/docx": "the file must be a .docx exported from this document (400)",
     "POST /api/v1/groups/{gid}/documents": "an uploaded file is a .docx or UTF-8 Markdown (400 on `file`)",
     "POST /api/v1/groups/{gid}/invitations/batch": "each address once in a batch and none of a member (400 naming "

@@ -238,3 +238,29 @@ def test_the_notice_says_what_changed_since_the_organisation_was_last_asked(made
     events = [json.loads(e.data) for e in db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "document.transition"))]
     assert [e["to"] for e in events] == ["review", "final", "draft", "review", "final"]
+
+
+def test_the_notice_reaches_a_real_mail_server_once_the_text_is_final(in_review, app):
+    import email
+    import email.policy
+
+    from app.tasks import wait_idle
+    from tests.tasks.smtp_peers import start_sink
+
+    s = in_review
+    sink, controller = start_sink()
+    try:
+        app.config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port, "MAIL_USE_TLS": False,
+                           "MAIL_TIMEOUT": 10})
+        answer = s["coordinator"].post(f"/api/v1/documents/{s['document'].id}/transitions", json={
+            "to": "final", "endorsement_deadline": _in_days(10).isoformat()})
+        assert answer.status_code == 200
+        db.session.rollback()
+        assert wait_idle(30)
+        received = [email.message_from_bytes(raw, policy=email.policy.default) for raw in sink.messages]
+        assert sorted(m["To"] for m in received) == sorted([s["people"]["member"].email, s["people"]["editor"].email])
+        assert all(m["Subject"] == "Ready for endorsement: “Fair ICT”" for m in received)
+        english = next(m for m in received if m["To"] == s["people"]["editor"].email)
+        assert f"Endorsement is meant to close on {long_date(_in_days(10))}." in english.get_content()
+    finally:
+        controller.stop()
