@@ -78,6 +78,7 @@ def test_lists_read_a_page_at_a_time_say_so(spec):
     """An operation whose answer holds next_cursor takes limit and cursor, unless it always answers one page."""
     whole = {"/api/v1/groups", "/api/v1/tokens", "/api/v1/groups/{gid}/invitations",
              "/api/v1/versions/{vid}/endorsements", "/api/v1/versions/{vid}/actions",
+             "/api/v1/versions/{vid}/delegations",
              "/api/v1/documents/{did}/actions/order"}
     schemas = spec["components"]["schemas"]
     for path, methods in spec["paths"].items():
@@ -296,9 +297,15 @@ def walk(app, api, make_user, make_organisation, make_group):
     exported = coordinator.get(f"/api/v1/documents/{did}/export.docx").data
     check(coordinator.post(f"/api/v1/documents/{did}/docx", data={"file": (io.BytesIO(exported), "copy.docx")}))
     check(coordinator.post(f"/api/v1/documents/{did}/transitions", json={"to": "review"}))
-    final = check(coordinator.post(f"/api/v1/documents/{did}/transitions", json={"to": "final", "label": "Final"}))
+    final = check(coordinator.post(f"/api/v1/documents/{did}/transitions", json={
+        "to": "final", "label": "Final", "endorsement_deadline": "2099-12-30", "reminder_days": [7, 1]}))
     vid = final["final_version"]["id"]
     check(coordinator.put(f"/api/v1/versions/{vid}/endorsement-settings", json={"deadline": "2099-12-31"}))
+    check(coordinator.patch(f"/api/v1/versions/{vid}", json={"reminder_days": [3]}))
+    delegation = check(coordinator.post(f"/api/v1/versions/{vid}/delegations", json={
+        "organisation_id": ghent.id, "delegate_user_id": people["member"].id, "mandate": "Board, 12 May"}), 201)
+    check(coordinator.get(f"/api/v1/versions/{vid}/delegations"))
+    check(coordinator.delete(f"/api/v1/delegations/{delegation['id']}"), 204)
     check(coordinator.get(f"/api/v1/versions/{vid}/endorsement-settings"))
     check(coordinator.post(f"/api/v1/versions/{vid}/reminders"))
     endorsement = check(coordinator.post(f"/api/v1/versions/{vid}/endorsements", json={
