@@ -188,13 +188,17 @@ def _workflow_context(document) -> dict:
     from app.endorsements.services import (
         is_open_for_endorsement,
         organisations_user_represents,
+        organisations_user_signs_for,
     )
 
     final = document.final_version
+    # A delegate signs for the organisation on the final version too (endorsements.permissions).
+    signs_for = organisations_user_signs_for(current_user, final) if final is not None \
+        else organisations_user_represents(current_user)
     return {"can_transition": can_transition(current_user, document),
             "transitions": allowed_transitions(document),
             "endorse_open": final is not None and is_open_for_endorsement(final),
-            "my_org_ids": {o.id for o in organisations_user_represents(current_user)}}
+            "my_org_ids": {o.id for o in signs_for}}
 
 
 @bp.route("/documents/<int:did>/edit", methods=["GET", "POST"])

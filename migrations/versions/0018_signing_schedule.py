@@ -1,5 +1,4 @@
-"""Signing as public bodies sign: a version's reminder schedule, delegations of signature, who decided,
-and a person's job title
+"""Signing: a version's reminder days, who was asked, delegations, who decided, job titles
 
 Revision ID: 0018_signing_schedule
 Revises: 0016_translations

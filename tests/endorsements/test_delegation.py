@@ -164,6 +164,7 @@ def test_the_delegate_sees_the_endorse_page_with_the_mandate(final_setup, collea
     api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/delegations", json={
         "organisation_id": s["ghent"].id, "delegate_user_id": colleague.id, "mandate": MANDATE})
     login(client, colleague)
+    assert f'href="/versions/{vid}/endorse"' in client.get(f"/documents/{s['document'].id}").get_data(as_text=True)
     page = client.get(f"/versions/{vid}/endorse")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
