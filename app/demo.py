@@ -133,11 +133,17 @@ def _seed_documents(group, people) -> None:
 
 
 def _make_final_with_endorsements(coordinator, roadmap, people) -> None:
+    from datetime import timedelta
+
     from app.documents.workflow import publish, transition
-    from app.endorsements.services import endorse, withdraw
+    from app.endorsements.services import endorse, make_final, withdraw
+    from app.util import utcnow
 
     transition(coordinator, roadmap, "review")
-    transition(coordinator, roadmap, "final", label="Roadmap as agreed in Brussels")
+    # Made final as a coordinator does: a deadline three weeks ahead, reminders a week and a day before it, and
+    # every representative told (their notices wait in the outbox of a demo without a mail server).
+    make_final(coordinator, roadmap, label="Roadmap as agreed in Brussels",
+               deadline=utcnow().date() + timedelta(days=21), reminder_days=[7, 1])
     version = roadmap.final_version
     signatures = [
         (people[0], "Anna De Smet", "Alderman for Economy", "", None, ""),

@@ -54,7 +54,7 @@ class VersionForm(FlaskForm):
 
 class ConfirmTransitionForm(FlaskForm):
     """The confirmation of a step in the workflow: the state the person saw (a stale or second submit is
-    refused), and for making a text final its optional label and endorsement deadline."""
+    refused), and for making a text final its optional label, endorsement deadline and reminder days."""
     confirmed_status = HiddenField()
     confirmed_version = HiddenField()
     label = StringField(_l("Name of the final version"), validators=[Length(max=200)],
@@ -62,3 +62,6 @@ class ConfirmTransitionForm(FlaskForm):
     deadline = StringField(_l("Endorsement deadline"), render_kw={"type": "date"},
                            description=_l("Optional: the day endorsement is meant to close, shown to everyone; "
                                           "representatives who have not decided are reminded before it."))
+    reminder_days = StringField(_l("Reminder days before the deadline"),
+                                description=_l("Whole days, separated by commas, for example \"7, 1\": at most 5, "
+                                               "each 1 to 60. Empty: no reminders."))

@@ -10,12 +10,12 @@ from flask_login import current_user, login_required
 
 from app.documents import workflow
 from app.documents.forms import ConfirmTransitionForm
-from app.documents.models import STATUS_NAMES, Version
+from app.documents.models import STATUS_NAMES
 from app.documents.permissions import document_for
 from app.documents.rendering import render_cached
 from app.documents.services import section_numbers, version_state
 from app.endorsements import consequences
-from app.endorsements.services import endorsements_of, set_deadline
+from app.endorsements.services import endorsements_of, make_final, reminder_days
 from app.errors import Invalid, PermissionDenied
 from app.extensions import db
 from app.forms import apply_errors
@@ -51,12 +51,19 @@ def _refuse_stale(document):
     return redirect(url_for("documents.show", did=document.id))
 
 
-def _make_final(user, document, label, deadline):
-    """Makes the text final and sets its endorsement deadline, in one request: when the deadline is refused
-    the caller rolls both back. (One call to endorsements' make_final service once it exists.)"""
-    workflow.transition(user, document, "final", label)
-    if deadline:
-        set_deadline(user, db.session.get(Version, document.final_version_id), deadline)
+def _make_final(user, document, form) -> None:
+    """Makes the text final with the deadline and reminder days the coordinator chose (endorsements'
+    make_final: checked before anything changes, and every representative told). A form posted without the
+    reminder field (not from the confirmation page) keeps the installation's days."""
+    days = form.reminder_days.data if "reminder_days" in request.form else None
+    try:
+        make_final(user, document, label=form.label.data or None, deadline=form.deadline.data or None,
+                   reminder_days=days)
+    except Invalid as exc:
+        fields = (exc.details or {}).get("fields", {})
+        if "endorsement_deadline" in fields:  # the API's name for the page's deadline field
+            fields["deadline"] = fields.pop("endorsement_deadline")
+        raise
 
 
 def _confirm_page(document, to, form, status=200):
@@ -78,7 +85,8 @@ def confirm_transition(did):
         flash(_("A document in the state “%(status)s” cannot take that step.", status=STATUS_NAMES[document.status]),
               "error")
         return redirect(url_for("documents.show", did=did))
-    form = ConfirmTransitionForm(confirmed_status=document.status, confirmed_version=_final_number(document))
+    form = ConfirmTransitionForm(confirmed_status=document.status, confirmed_version=_final_number(document),
+                                 reminder_days=", ".join(str(day) for day in reversed(reminder_days())))
     return _confirm_page(document, to, form)
 
 
@@ -92,8 +100,8 @@ def transition(did):
         if workflow.can_transition(current_user, document) and _stale(document, form):
             return _refuse_stale(document)
         try:
-            if to == "final" and form.deadline.data:
-                _make_final(current_user, document, form.label.data or None, form.deadline.data)
+            if to == "final":
+                _make_final(current_user, document, form)
             else:
                 workflow.transition(current_user, document, to, form.label.data or None)
         except Invalid as exc:

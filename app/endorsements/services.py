@@ -509,7 +509,8 @@ def make_final(user, document, *, label=None, deadline=None, reminder_days=None)
     days = _clean_reminder_days(errors, reminder_days)
     errors.raise_if_any()
     transition(user, document, "final", label)
-    version = document.final_version
+    # By its id: document.final_version may still hold what a caller read before (None before a first final).
+    version = db.session.get(Version, document.final_version_id)
     if day is not None:
         _store_deadline(user, version, day)
     if days is not None:

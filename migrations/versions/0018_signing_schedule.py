@@ -1,7 +1,7 @@
 """Signing: a version's reminder days, who was asked, delegations, who decided, job titles
 
 Revision ID: 0018_signing_schedule
-Revises: 0016_translations
+Revises: 0017_organisation_contacts
 Create Date: 2026-12-08 00:00:00
 
 The new columns of existing tables are empty or NULL for existing rows: endorsements made before were
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018_signing_schedule'
-down_revision = '0016_translations'
+down_revision = '0017_organisation_contacts'
 branch_labels = None
 depends_on = None
 

@@ -62,7 +62,8 @@ def test_a_coordinator_confirms_each_weighty_step_by_keyboard(page, make_group, 
 
     tab_to(page, "Publish the final statement")
     press_enter_and_wait(page)
-    expect(page.locator("main")).to_contain_text("Anyone with the link will read version 1 and see that 0 of the 1 organisation taking part endorsed it so far.")
+    expect(page.locator("main")).to_contain_text(
+        "Anyone with the link will read version 1 and see that 0 of the 1 organisation taking part endorsed it so far.")
     axe_check(page)
     tab_to(page, "Publish the final statement", "button")
     press_enter_and_wait(page)

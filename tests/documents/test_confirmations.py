@@ -174,6 +174,38 @@ def test_a_deadline_in_the_past_is_refused_on_the_page_and_nothing_changes(world
     assert db.session.scalar(select(func.count()).select_from(EndorsementDeadline)) == 0
 
 
+
+def test_make_final_page_takes_the_reminder_days_and_tells_each_representative(world, client, login):
+    from app.endorsements.services import reminder_days_of
+    from app.mail.models import OutboxMessage
+
+    document = world["document"]
+    token = login(client, world["people"]["coordinator"])
+    page = _text(client.get(f"/documents/{document.id}/transition?to=final"))
+    assert "Reminder days before the deadline" in page
+    day = (utcnow() + timedelta(days=30)).date()
+    response = client.post(f"/documents/{document.id}/transition",
+                           data={"csrf_token": token, "to": "final", "confirmed_status": "review",
+                                 "confirmed_version": "", "deadline": day.isoformat(), "reminder_days": "14, 3"})
+    assert response.status_code == 302
+    version = _fresh(document).final_version
+    assert reminder_days_of(version) == (3, 14)
+    subjects = db.session.scalars(select(OutboxMessage.subject)).all()
+    # at least Ghent's and Oslo's representatives, who may sign
+    assert sum("Ready for endorsement" in subject for subject in subjects) >= 2
+
+
+def test_make_final_page_refuses_a_schedule_out_of_bounds_and_nothing_changes(world, client, login):
+    document = world["document"]
+    token = login(client, world["people"]["coordinator"])
+    response = client.post(f"/documents/{document.id}/transition",
+                           data={"csrf_token": token, "to": "final", "confirmed_status": "review",
+                                 "confirmed_version": "", "reminder_days": "90"})
+    assert response.status_code == 400
+    assert "Each reminder goes 1 to 60 days before the deadline." in _text(response)
+    assert _fresh(document).status == "review"
+    assert db.session.scalar(select(func.count()).select_from(Version).where(Version.document_id == document.id)) == 0
+
 # --- close, reopen ---------------------------------------------------------------------------------
 
 def test_close_page_counts_who_can_no_longer_endorse(world, client, login):
@@ -244,7 +276,8 @@ def test_publish_page_counts_endorsements_and_publishing_happens_once(world, cli
         as_text=True)
     response = client.get(f"/documents/{document.id}/publish?published=1")
     text = _text(response)
-    assert "Anyone with the link will read version 1 and see that 1 of the 3 organisations taking part endorsed it so far." in text
+    assert ("Anyone with the link will read version 1 and see that 1 of the 3 organisations taking part "
+            "endorsed it so far.") in text
     form = {"csrf_token": token, "published": "1", **_confirmed(response)}
     assert client.post(f"/documents/{document.id}/publish", data=form).status_code == 302
     again = client.post(f"/documents/{document.id}/publish", data=form, follow_redirects=True)
