@@ -71,11 +71,11 @@ class ExportFacts:
 QR_TITLE = _l("QR code of the verification address given above")
 
 
-def qr_svg(data: str) -> str:
-    """An inline SVG QR code (no file, no fetch): the verification address. Its <title> becomes the
-    alternative text (/Alt) of the Figure in the tagged PDF."""
+def qr_svg(data: str, title: str | None = None) -> str:
+    """An inline SVG QR code (no file, no fetch): the verification address. Its <title> (by default
+    QR_TITLE) becomes the alternative text (/Alt) of the Figure in the tagged PDF."""
     return segno.make(data, error="m").svg_inline(scale=3, border=2, dark="#000", light=None, omitsize=True,
-                                                  title=str(QR_TITLE))
+                                                  title=str(QR_TITLE if title is None else title))
 
 
 def _utc(value: datetime) -> datetime:
