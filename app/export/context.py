@@ -136,6 +136,13 @@ def document_context(facts: ExportFacts) -> dict:
     } for number, s in zip(numbers, facts.sections)]
     by_section = {s["anchor"]: s for s in sections}
     active = [_with_reservation_section(e, by_section) for e in facts.endorsements if not e.withdrawn]
+    for section in sections:
+        section["reservations"] = []
+    for endorsement in active:  # the consensus map: each reservation beside the section it concerns
+        section = by_section.get(f"s-{endorsement.reservation_section_id}") if endorsement.reservation else None
+        if section is not None:
+            section["reservations"].append({"organisation": endorsement.organisation,
+                                            "reservation": endorsement.reservation})
     return {
         **print_words(),
         "kind_name": str(KIND_NAMES.get(facts.kind, facts.kind)),
