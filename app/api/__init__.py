@@ -171,7 +171,7 @@ def paginate_newest_first(query, id_column, serialise):
 
 
 # Each module registers its routes as it is imported; app/api/<x>.py serves app/<x>/.
-API_MODULES = ("activity", "audit", "auth", "comments", "consensus", "documents", "endorsements", "export", "groups",
-               "integrity", "mail", "notifications", "openapi", "organisations", "roadmaps", "tasks", "word")
+API_MODULES = ("activity", "audit", "auth", "comments", "documents", "endorsements", "export", "groups", "integrity",
+               "mail", "notifications", "openapi", "organisations", "roadmaps", "tasks", "word")
 for _module in API_MODULES:
     importlib.import_module(f"app.api.{_module}")
