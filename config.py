@@ -96,6 +96,11 @@ class Config:
 
     ALLOW_SELF_REGISTRATION = _bool("ALLOW_SELF_REGISTRATION", False)
     INVITATION_DAYS = _int("INVITATION_DAYS", 14)
+    # For this many days after joining a group (or until they first act in it), a member's group page points
+    # them prominently to the group's "start here" view.
+    NEWCOMER_DAYS = _int("NEWCOMER_DAYS", 30)
+    # A coordinator may ask an organisation to name a representative for a group once in this many hours.
+    REPRESENTATIVE_REQUEST_HOURS = _int("REPRESENTATIVE_REQUEST_HOURS", 24)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = 10
 
@@ -184,6 +189,9 @@ class Config:
     # Stored exports other than the sealed PDFs of final versions (drafts, comparisons, failed renders) are
     # deleted this many days after they were made (app/export/pruning.py); asked again, they are made again.
     EXPORT_DRAFT_MAX_AGE_DAYS = _int("EXPORT_DRAFT_MAX_AGE_DAYS", 30)
+    # A board pack (app/export/board_pack.py) lists at most this many of an organisation's comment threads and
+    # suggested changes, and says how many more there are: the pack's size and render time stay bounded.
+    EXPORT_BOARD_PACK_MAX_ITEMS = _int("EXPORT_BOARD_PACK_MAX_ITEMS", 300)
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "20 per minute;200 per hour")  # per account (or address)
     RATELIMIT_VERIFY_ADDRESS = os.environ.get("RATELIMIT_VERIFY_ADDRESS", "60 per minute;600 per hour")
     # An uploaded PDF is checked in a child process: stopped after VERIFY_TIMEOUT seconds of its own CPU time

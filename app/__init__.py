@@ -192,6 +192,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.documents.translation_routes import bp as translations_bp
 
     app.register_blueprint(translations_bp)
+    from app.organisations.routes import bp as organisations_bp
+
+    app.register_blueprint(organisations_bp)
 
 
 def _authenticate_bearer():

@@ -12,7 +12,7 @@ from app.auth.services import create_user, user_by_email
 from app.extensions import db
 from app.groups.models import Membership
 from app.groups.services import create_group
-from app.organisations.models import Organisation, Representative
+from app.organisations.models import Organisation, OrganisationContact, Representative
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -82,6 +82,9 @@ def seed_demo(*, only_if_empty: bool = False) -> bool:
         user = create_user(email, name, DEMO_PASSWORD, organisation_id=organisation.id)
         user.language, user.time_zone = LANGUAGE_OF.get(email, (None, None))
         users.append((user, role))
+        # Each demo person is their organisation's contact: Aoife Byrne (Dublin), who does not represent
+        # hers yet, can name herself or a colleague on its organisation page, as the coordinator may ask her to.
+        db.session.add(OrganisationContact(organisation_id=organisation.id, user_id=user.id))
         if represents:
             db.session.add(Representative(organisation_id=organisation.id, user_id=user.id))
     coordinator = users[0][0]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, then on PostgreSQL (a fresh database on the local
+# The whole suite on SQLite and, beside it, on PostgreSQL (a fresh database on the local
 # server) every test that depends on the dialect (tests/conftest.py marks the
-# rest dialect_independent: browser walks, PDF checks, fuzzing, pure cores). Under CI=true nothing may be skipped.
+# rest dialect_independent: browser walks, PDF checks, fuzzing, pure cores), the two side by side
+# (ACCORD_TEST_SERIAL=1: one after the other). Under CI=true nothing may be skipped.
 set -u
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -44,17 +45,43 @@ ensure_redis
 echo "== Lint (ruff, configured in pyproject.toml) =="
 "$BIN/ruff" check . || { echo "ruff found problems (above): fix them, or \`$BIN/ruff check --fix .\` for the fixable ones."; status=1; }
 
-echo "== Tests on SQLite =="
-env -u TEST_DATABASE_URL "$BIN/python" -m pytest -q -p no:cacheprovider "$@" tests || status=1
+# The two passes run side by side (each its own database, instance folder and Redis database), so the
+# run takes about as long as the longer pass rather than the sum; each prints whole when both are done.
+LOGS=$(mktemp -d)
+trap 'rm -rf "$LOGS"' EXIT
 
-echo "== Tests on PostgreSQL (what depends on the dialect; the rest ran above) =="
-if ensure_postgres; then
+sqlite_pass() {
+  ACCORD_INSTANCE_DIR="$LOGS/instance-sqlite" ACCORD_TEST_REDIS_DB=14 \
+    env -u TEST_DATABASE_URL "$BIN/python" -m pytest -q -p no:cacheprovider "$@" tests
+}
+
+postgres_pass() {
+  if ! ensure_postgres; then
+    echo "SKIPPED: no PostgreSQL server at $PG_HOST:$PG_PORT could be reached or started."
+    [ "${CI:-}" = "true" ] && { echo "Under CI nothing may be skipped."; return 1; }
+    return 0
+  fi
   psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null &&
-  psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -c "CREATE DATABASE $PG_DB" >/dev/null || status=1
-  TEST_DATABASE_URL="postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB" \
-    "$BIN/python" -m pytest -q -p no:cacheprovider -m "not dialect_independent" "$@" tests || status=1
+  psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -q -c "CREATE DATABASE $PG_DB" >/dev/null || return 1
+  ACCORD_INSTANCE_DIR="$LOGS/instance-postgres" ACCORD_TEST_REDIS_DB=12 \
+    TEST_DATABASE_URL="postgresql+psycopg://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB" \
+    "$BIN/python" -m pytest -q -p no:cacheprovider -m "not dialect_independent" "$@" tests
+}
+
+if [ "${ACCORD_TEST_SERIAL:-}" = "1" ]; then  # one pass after the other, printing as it goes
+  echo "== Tests on SQLite =="
+  sqlite_pass "$@" || status=1
+  echo "== Tests on PostgreSQL (what depends on the dialect; the rest ran on SQLite) =="
+  postgres_pass "$@" || status=1
 else
-  echo "SKIPPED: no PostgreSQL server at $PG_HOST:$PG_PORT could be reached or started."
-  [ "${CI:-}" = "true" ] && { echo "Under CI nothing may be skipped."; status=1; }
+  echo "== Tests on SQLite and, side by side, on PostgreSQL (what depends on the dialect) =="
+  sqlite_pass "$@" >"$LOGS/sqlite.log" 2>&1 & sqlite_pid=$!
+  postgres_pass "$@" >"$LOGS/postgres.log" 2>&1 & postgres_pid=$!
+  wait $sqlite_pid || status=1
+  echo "== Tests on SQLite =="
+  cat "$LOGS/sqlite.log"
+  wait $postgres_pid || status=1
+  echo "== Tests on PostgreSQL (what depends on the dialect; the rest ran on SQLite) =="
+  cat "$LOGS/postgres.log"
 fi
 exit $status

@@ -58,6 +58,8 @@ STATEFUL = {
     "PUT /api/v1/versions/{vid}/endorsement-settings": "a deadline is today or later: no schema knows today",
     "POST /api/v1/documents/{did}/docx": "the file must be a .docx exported from this document (400)",
     "POST /api/v1/groups/{gid}/documents": "an uploaded file is a .docx or UTF-8 Markdown (400 on `file`)",
+    "POST /api/v1/groups/{gid}/invitations/batch": "each address once in a batch and none of a member (400 naming "
+                                                   "the item)",
 }
 
 

@@ -182,6 +182,8 @@ def walk(app, api, make_user, make_organisation, make_group):
     check(api(known).post(f"/api/v1/invitations/{invited['token']}/accept"))
     withdrawn = check(coordinator.post(f"/api/v1/groups/{gid}/invitations",
                                        json={"email": "nobody@example.eu", "role": "observer"}), 201)
+    check(coordinator.post(f"/api/v1/groups/{gid}/invitations/batch", json={
+        "invitations": [{"email": "batch.one@example.eu", "role": "member"}], "note": "Welcome."}), 201)
     check(coordinator.get(f"/api/v1/groups/{gid}/invitations"))
     check(coordinator.delete(f"/api/v1/groups/{gid}/invitations/{withdrawn['id']}"), 204)
     check(coordinator.delete(f"/api/v1/groups/{gid}/members/{known.id}"), 204)

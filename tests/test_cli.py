@@ -95,6 +95,11 @@ def test_seed_demo_creates_a_living_demo(runner):
     countries = set(db.session.scalars(select(Organisation.country)))
     assert len(countries) >= 5
     assert count(Representative) >= 5
+    # Every organisation has a contact, so a coordinator's request for a representative reaches someone.
+    from app.organisations.models import OrganisationContact
+
+    assert set(db.session.scalars(select(OrganisationContact.organisation_id))) == \
+        set(db.session.scalars(select(User.organisation_id).where(User.organisation_id.is_not(None))))
     admin = db.session.scalar(select(User).where(User.is_admin.is_(True)))
     assert admin is not None
     assert authenticate("coordinator@demo.accord.eu", "demo-password-2026") is not None

@@ -185,7 +185,7 @@ def test_a_new_person_registers_through_the_invitation_page(app, make_group, api
     response = client.post(f"/invitations/{body['token']}", data={
         "name": "New Person", "password": NEW_PASSWORD, "organisation_id": str(organisation.id),
         "csrf_token": csrf_token_from(page.get_data(as_text=True))})
-    assert response.status_code == 302 and response.headers["Location"] == f"/groups/{group.id}"
+    assert response.status_code == 302 and response.headers["Location"] == f"/groups/{group.id}/start"
     user = db.session.scalar(select(User).where(User.email == "new.person@example.eu"))
     assert user.organisation_id == organisation.id
     assert role_of(group.id, user.id) == "observer"
@@ -241,7 +241,7 @@ def test_an_existing_account_accepts_through_the_page(client, login, make_group,
     csrf = login(client, guest)
     assert client.get(f"/invitations/{token}").status_code == 200
     response = client.post(f"/invitations/{token}", data={"csrf_token": csrf})
-    assert response.status_code == 302 and response.headers["Location"] == f"/groups/{group.id}"
+    assert response.status_code == 302 and response.headers["Location"] == f"/groups/{group.id}/start"
     assert role_of(group.id, guest.id) == "member"
 
 

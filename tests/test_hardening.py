@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import re
 import threading
 import time
@@ -25,6 +26,9 @@ from tests.conftest import PASSWORD, assert_refused, csrf_token_from
 from tests.live import _free_port
 
 EVIL = "evil.example.net"
+# The Redis database the rate-limit tests may empty: the SQLite and PostgreSQL passes run side by side on one
+# Redis (tests/run_all.sh gives each its own).
+REDIS_DB = int(os.environ.get("ACCORD_TEST_REDIS_DB", "14"))
 NEW_PASSWORD = "a-brand-new-password-42"
 
 
@@ -529,10 +533,10 @@ def test_an_account_with_its_costly_requests_running_is_refused_more_at_once(app
         import redis
 
         try:
-            redis.Redis(host="127.0.0.1", port=6379, db=14, socket_timeout=2).flushdb()
+            redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB, socket_timeout=2).flushdb()
         except redis.RedisError:
             pytest.fail("no Redis on 127.0.0.1:6379 (tests/run_all.sh starts one)")
-        app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/14"
+        app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:6379/{REDIS_DB}"
     user, other = make_user(), make_user()
     caller = api(user)
     held = _hold_slots(app, f"user:{user.id}", app.config["COSTLY_AT_ONCE"])  # as if running in other workers

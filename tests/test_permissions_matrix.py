@@ -154,6 +154,8 @@ GROUP_API = [
     ("DELETE", "/api/v1/groups/{gid}/members/{uid}", None, "coordinator", 204),
     ("POST", "/api/v1/groups/{gid}/invitations", {"email": "new@example.eu", "role": "member"}, "coordinator", 201),
     ("GET", "/api/v1/groups/{gid}/invitations", None, "coordinator", 200),
+    ("POST", "/api/v1/groups/{gid}/invitations/batch",
+     {"invitations": [{"email": "new@example.eu", "role": "member"}], "note": "Welcome"}, "coordinator", 201),
     ("DELETE", "/api/v1/groups/{gid}/invitations/{iid}", None, "coordinator", 204),
 ]
 
@@ -249,8 +251,7 @@ SIGNED_IN_API = [
     ("GET", "/api/v1/organisations/{oid}", None, 200, 200),
     ("POST", "/api/v1/organisations", {"name": "Lisbon", "country": "PT"}, 201, 403),
     ("PATCH", "/api/v1/organisations/{oid}", {"name": "Renamed", "country": "BE"}, 200, 403),
-    ("POST", "/api/v1/organisations/{oid}/representatives", {"user_id": "admin"}, 201, 403),
-    ("DELETE", "/api/v1/organisations/{oid}/representatives/{rid}", None, 204, 403),
+    # The organisation's representatives and contacts: ORGANISATION_API below, with its contacts as callers.
     ("GET", "/api/v1/admin/integrity", None, 200, 403),
     ("GET", "/api/v1/admin/outbox", None, 200, 403),
     ("GET", "/api/v1/admin/tasks", None, 200, 403),
@@ -320,7 +321,9 @@ def test_the_public_api_routes_need_no_sign_in(app):
 
 
 def test_the_matrix_covers_every_foundation_api_route():
-    covered = {(m.lower(), p) for m, p, *_ in GROUP_API + SIGNED_IN_API}
+    covered = {(m.lower(), p) for m, p, *_ in GROUP_API + SIGNED_IN_API + ORGANISATION_API}
+    covered |= {(m.lower(), p.replace("{cid}", "{uid}")) for m, p, *_ in ORGANISATION_API}
+    covered |= {("post", "/api/v1/groups/{gid}/representative-requests")}
     covered |= {("delete", "/api/v1/tokens/{token_id}"), ("post", "/api/v1/invitations/{token}/accept"),
                 ("post", "/api/v1/tokens"), ("post", "/api/v1/invitations/{token}/register"),
                 ("post", "/api/v1/admin/outbox/{mid}/send-again")}
@@ -337,6 +340,10 @@ GROUP_PAGES = [
     ("GET", "/groups/{gid}/settings", None, "coordinator", 200),
     ("POST", "/groups/{gid}/settings", {"name": "Renamed", "description": ""}, "coordinator", 302),
     ("POST", "/groups/{gid}/invitations", {"email": "new@example.eu", "role": "member"}, "coordinator", 302),
+    ("GET", "/groups/{gid}/invitations/batch", None, "coordinator", 200),
+    ("POST", "/groups/{gid}/invitations/batch", {"addresses": "new@example.eu, editor", "role": "member", "note": ""},
+     "coordinator", 302),
+    ("GET", "/groups/{gid}/start", None, "observer", 200),
     ("POST", "/groups/{gid}/invitations/{iid}/revoke", {}, "coordinator", 302),
     ("POST", "/groups/{gid}/members/{uid}/role", {"m{uid}-role": "editor"}, "coordinator", 302),
     ("POST", "/groups/{gid}/members/{uid}/remove", {}, "coordinator", 302),
@@ -484,6 +491,68 @@ def test_endorsement_deadline_page_permissions(app, login, world, final_version,
     assert _deadline_of(final_version) == (day if expected == 302 else None)
 
 
+# --- confirmation pages: what a weighty step will do, before it is done -----------------------------
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("path", ["/documents/{did}/transition?to=closed", "/documents/{did}/transition?to=draft",
+                                  "/documents/{did}/publish?published=1"])
+def test_workflow_confirmation_page_permissions(app, login, world, final_version, caller, path):
+    client, _csrf = page_as(app, login, world, caller)
+    response = client.get(path.format(did=final_version.document_id))
+    expected = expect("coordinator", 200, caller, anonymous=ANON_PAGE)
+    assert_status(response, expected)
+    if expected == 200:
+        assert "What will happen" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert final_version.document.status == "final" and final_version.document.published_at is None
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_section_removal_confirmation_page_permissions(app, login, world, caller):
+    from app.documents.models import Section
+    from app.documents.services import create_document
+
+    document = create_document(world.people["editor"], world.group, title="Draft", kind="statement",
+                               sections=[{"heading": "Scope", "body": "We buy together."}])
+    db.session.commit()
+    sid = document.sections[0].id
+    client, _csrf = page_as(app, login, world, caller)
+    response = client.get(f"/sections/{sid}/delete")
+    expected = expect("editor", 200, caller, anonymous=ANON_PAGE)
+    assert_status(response, expected)
+    db.session.expire_all()
+    assert db.session.get(Section, sid).deleted_at is None
+
+
+# --- board packs (API and page): the organisation's people, its representatives and coordinators ---------------
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_board_pack_api_permissions(app, world, final_version, caller):
+    response = api_as(app, world, caller).get(f"/api/v1/versions/{final_version.id}/board-pack/{world.organisation.id}")
+    assert_status(response, expect("coordinator", 200, caller))
+
+
+@pytest.mark.parametrize("app_config", [{"EXPORT_WAIT_SECONDS": 60}])  # a worker renders it: on a busy machine
+@pytest.mark.parametrize("caller", CALLERS)                                 # too, the file, not the progress page
+def test_board_pack_page_permissions(app, login, world, final_version, caller):
+    client, _csrf = page_as(app, login, world, caller)
+    response = client.get(f"/versions/{final_version.id}/board-pack/{world.organisation.id}.pdf")
+    assert_status(response, expect("coordinator", 200, caller, anonymous=ANON_PAGE))
+
+
+def test_an_organisations_representative_and_its_people_in_the_group_may_have_its_board_pack(app, world,
+                                                                                            final_version):
+    path = f"/api/v1/versions/{final_version.id}/board-pack/{world.organisation.id}"
+    world.people["representative"] = world.target  # an observer of the group who represents the organisation
+    assert_status(api_as(app, world, "representative").get(path), 200)
+    world.people["member"].organisation_id = world.organisation.id  # works for it, by their profile
+    db.session.commit()
+    assert_status(api_as(app, world, "member").get(path), 200)
+    world.people["user"].organisation_id = world.organisation.id  # works for it, but is not in the group
+    db.session.commit()
+    assert_status(api_as(app, world, "user").get(path), 404)
+
+
 # --- translations (API and pages) ---------------------------------------------------------------
 
 @pytest.fixture
@@ -554,6 +623,149 @@ def test_translation_page_permissions(app, login, world, translated, caller, pat
     expected = expect(needed, 302, caller, anonymous=ANON_PAGE)
     assert_status(response, expected)
     assert (_translation_state(document, section) == before) == refused(expected)
+
+
+# --- an organisation's contacts and representatives (issue 22) ----------------------------------------------
+# Callers: a site admin, a contact of the organisation, one of its representatives (not a contact), any other
+# signed-in person, an anonymous visitor. A contact manages representatives and contacts; nobody else but an admin.
+ORG_CALLERS = ("admin", "contact", "representative", "user", "anonymous")
+
+
+@pytest.fixture
+def org_world(world, make_user):
+    from app.organisations.models import OrganisationContact
+
+    world.people["contact"] = make_user(name="Contact")
+    world.people["representative"] = world.target
+    world.people["second_contact"] = make_user(name="Second contact")
+    for person in (world.people["contact"], world.people["second_contact"]):
+        db.session.add(OrganisationContact(organisation_id=world.organisation.id, user_id=person.id))
+    world.target.organisation_id = world.organisation.id  # the organisation takes part in the group
+    db.session.commit()
+    return world
+
+
+def org_state(world) -> dict:
+    from app.organisations.models import OrganisationContact, RepresentativeInvitation, RepresentativeRequest
+
+    db.session.expire_all()
+    rows = lambda query: sorted(map(tuple, db.session.execute(query).all()))  # noqa: E731
+    return {**state(world),
+            "contacts": rows(select(OrganisationContact.organisation_id, OrganisationContact.user_id)),
+            "invitations_to_represent": rows(select(RepresentativeInvitation.id, RepresentativeInvitation.email)),
+            "requests": rows(select(RepresentativeRequest.id))}
+
+
+def org_fill(path: str, world) -> str:
+    return fill(path.replace("{cid}", str(world.people["second_contact"].id)), world)
+
+
+# (method, path, body, the answer for admin, contact, representative, other user)
+ORGANISATION_API = [
+    ("POST", "/api/v1/organisations/{oid}/contacts", {"user_id": "user"}, (201, 201, 403, 403)),
+    ("DELETE", "/api/v1/organisations/{oid}/contacts/{cid}", None, (204, 204, 403, 403)),
+    ("POST", "/api/v1/organisations/{oid}/representatives", {"user_id": "user"}, (201, 201, 403, 403)),
+    ("DELETE", "/api/v1/organisations/{oid}/representatives/{rid}", None, (204, 204, 403, 403)),
+    ("POST", "/api/v1/organisations/{oid}/representative-invitations", {"email": "new@example.eu"},
+     (201, 201, 403, 403)),
+]
+
+
+def _answer(caller, answers, anonymous):
+    return anonymous if caller == "anonymous" else answers[ORG_CALLERS.index(caller)]
+
+
+@pytest.mark.parametrize("caller", ORG_CALLERS)
+@pytest.mark.parametrize("method, path, body, answers", ORGANISATION_API,
+                         ids=[f"{m} {p}" for m, p, *_ in ORGANISATION_API])
+def test_organisation_contact_api_permissions(app, org_world, caller, method, path, body, answers):
+    if body and body.get("user_id") == "user":
+        body = {"user_id": org_world.people["user"].id}
+    client = api_as(app, org_world, caller)
+    before = org_state(org_world)
+    response = client._call(method, org_fill(path, org_world), json=body)
+    expected = _answer(caller, answers, ANON_API)
+    assert response.status_code == expected, (response.status_code, response.get_data(as_text=True)[:300])
+    if expected == 403:
+        assert response.get_json()["error"]["code"] == "not_organisation_contact"
+    after = org_state(org_world)
+    assert (after == before) is (expected >= 400), {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_representative_request_api_permissions(app, org_world, caller):
+    client = api_as(app, org_world, caller)
+    before = org_state(org_world)
+    response = client.post(f"/api/v1/groups/{org_world.group.id}/representative-requests",
+                           json={"organisation_id": org_world.organisation.id})
+    expected = expect("coordinator", 201, caller)
+    assert_status(response, expected)
+    assert (org_state(org_world) == before) is (expected >= 400)
+
+
+ORGANISATION_PAGES = [
+    ("GET", "/organisations/{oid}", None, (200, 200, 403, 403)),
+    ("POST", "/organisations/{oid}/contacts", {"contact-email": "user"}, (302, 302, 403, 403)),
+    ("POST", "/organisations/{oid}/contacts/{cid}/remove", {}, (302, 302, 403, 403)),
+    ("POST", "/organisations/{oid}/representatives", {"rep-email": "new@example.eu"}, (302, 302, 403, 403)),
+    ("POST", "/organisations/{oid}/representatives/{rid}/remove", {}, (302, 302, 403, 403)),
+]
+
+
+@pytest.mark.parametrize("caller", ORG_CALLERS)
+@pytest.mark.parametrize("method, path, data, answers", ORGANISATION_PAGES,
+                         ids=[f"{m} {p}" for m, p, *_ in ORGANISATION_PAGES])
+def test_organisation_contact_page_permissions(app, login, org_world, caller, method, path, data, answers):
+    client, csrf = page_as(app, login, org_world, caller)
+    if data is not None:
+        data = {k: (org_world.people["user"].email if v == "user" else v) for k, v in data.items()}
+        data["csrf_token"] = csrf
+    before = org_state(org_world)
+    response = client.open(org_fill(path, org_world), method=method, data=data)
+    expected = _answer(caller, answers, ANON_PAGE)
+    assert_status(response, expected)
+    after = org_state(org_world)
+    assert (after == before) is (refused(expected) or method == "GET")
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_representative_request_page_permissions(app, login, org_world, caller):
+    client, csrf = page_as(app, login, org_world, caller)
+    before = org_state(org_world)
+    response = client.post(f"/groups/{org_world.group.id}/representative-requests",
+                           data={"organisation_id": org_world.organisation.id, "csrf_token": csrf})
+    expected = expect("coordinator", 302, caller, anonymous=ANON_PAGE)
+    assert_status(response, expected)
+    assert (org_state(org_world) == before) is refused(expected)
+
+
+@pytest.mark.parametrize("caller", ORG_CALLERS)
+def test_an_invitation_to_represent_needs_only_its_link(app, login, org_world, caller):
+    """Whoever holds the link sees it (it names the address it is for); a forged one is not found."""
+    from app.organisations.services import invite_representative
+
+    _outcome, _invitation, raw = invite_representative(org_world.people["admin"], org_world.organisation,
+                                                       "newcomer@example.eu", lambda raw: raw)
+    db.session.commit()
+    client, _csrf = page_as(app, login, org_world, caller)
+    assert client.get(f"/organisation-invitations/{raw}").status_code == 200
+    assert client.get(f"/organisation-invitations/{'x' * 43}").status_code == 404
+
+
+@pytest.mark.parametrize("caller", ["admin", "user", "anonymous"])
+@pytest.mark.parametrize("method, path, data, ok", [
+    ("POST", "/admin/organisations/{oid}/contacts", {"contact-user_id": "admin"}, 302),
+    ("POST", "/admin/organisations/{oid}/contacts/{cid}/remove", {}, 302),
+])
+def test_admin_contact_page_permissions(app, login, org_world, caller, method, path, data, ok):
+    client, csrf = page_as(app, login, org_world, caller)
+    data = {k: (str(org_world.people["admin"].id) if v == "admin" else v) for k, v in data.items()}
+    data["csrf_token"] = csrf
+    before = org_state(org_world)
+    response = client.open(org_fill(path, org_world), method=method, data=data)
+    expected = {"admin": ok, "user": 403, "anonymous": ANON_PAGE}[caller]
+    assert_status(response, expected)
+    assert (org_state(org_world) == before) is refused(expected)
 
 
 # --- the consensus map and the public statement's transparency (API and public pages) ------------

@@ -76,15 +76,43 @@ def organisation(oid):
     return _organisation_page(organisation, form=form), status_for(form)
 
 
-def _organisation_page(organisation, form=None, rep_form=None):
+def _organisation_page(organisation, form=None, rep_form=None, contact_form=None):
     rep_form = rep_form or RepresentativeForm(formdata=None)
-    taken = {r.user_id for r in organisation.representatives}
-    rep_form.user_id.choices = [("", _("Choose a person"))] + [
-        (str(u.id), f"{u.name} <{u.email}>")
-        for u in db.session.scalars(select(User).order_by(User.name)) if u.id not in taken]
+    contact_form = contact_form or RepresentativeForm(formdata=None, prefix="contact")
+    people = list(db.session.scalars(select(User).order_by(User.name)))
+    for chosen, taken in ((rep_form, {r.user_id for r in organisation.representatives}),
+                          (contact_form, {c.user_id for c in organisation.contacts})):
+        chosen.user_id.choices = [("", _("Choose a person"))] + [
+            (str(u.id), f"{u.name} <{u.email}>") for u in people if u.id not in taken]
     return render_template("admin/organisation.html", organisation=organisation,
                            form=form or OrganisationForm(formdata=None, obj=organisation),
-                           rep_form=rep_form, action_form=EmptyForm())
+                           rep_form=rep_form, contact_form=contact_form, action_form=EmptyForm())
+
+
+@bp.post("/organisations/<int:oid>/contacts")
+def add_contact(oid):
+    organisation = services.organisation_for(oid)
+    contact_form = RepresentativeForm(prefix="contact")
+    if contact_form.validate_on_submit():
+        try:
+            contact = services.add_contact(current_user, organisation, contact_form.user_id.data)
+            db.session.commit()
+            flash(_("%(person)s is now a contact of %(organisation)s.", person=contact.user.name,
+                    organisation=organisation.name), "success")
+            return redirect(url_for("admin.organisation", oid=oid))
+        except AccordError as exc:
+            apply_errors(contact_form, exc)
+    return _organisation_page(organisation, contact_form=contact_form), 400
+
+
+@bp.post("/organisations/<int:oid>/contacts/<int:uid>/remove")
+def remove_contact(oid, uid):
+    organisation = services.organisation_for(oid)
+    if EmptyForm().validate_on_submit():
+        services.remove_contact(current_user, organisation, uid)
+        db.session.commit()
+        flash(_("The contact is removed."), "success")
+    return redirect(url_for("admin.organisation", oid=oid))
 
 
 @bp.post("/organisations/<int:oid>/representatives")

@@ -85,6 +85,8 @@ class BoardRowJson(Answer):
     organisation: str
     state: choice(("endorsed", "withdrawn", "pending"))
     endorsement: EndorsementJson | None
+    can_sign: bool = Field(description="Whether one of its representatives is a member (or above) of the group")
+    asked_at: Timestamp | None = Field(description="When it was last asked to name a representative")
 
 
 class SignoffJson(Answer):
@@ -168,7 +170,8 @@ def signoff(vid):
     require_role(user, version.document.group, "coordinator")
     return jsonify({"items": [{"organisation_id": row.organisation.id, "organisation": row.organisation.name,
                                "state": row.state,
-                               "endorsement": endorsement_json(row.endorsement) if row.endorsement else None}
+                               "endorsement": endorsement_json(row.endorsement) if row.endorsement else None,
+                               "can_sign": row.can_sign, "asked_at": iso(row.asked_at)}
                               for row in services.signoff_board(version)],
                     "deadline": settings_json(version)["deadline"]})
 

@@ -22,13 +22,14 @@ from app.concurrency import costly
 from app.documents.permissions import document_for
 from app.documents.services import compared_version, version_for
 from app.errors import Invalid
-from app.export import services, specs, verification
+from app.export import board_pack, services, specs, verification
 from app.export.messages import EXPORT_FAILED, translated
 from app.export.models import EXPORT_KINDS, EXPORT_STATUSES
 from app.export.routes import pdf_response
 from app.export.validate import VERDICTS
 from app.extensions import reads_only
 from app.i18n import _, gettext
+from app.organisations.services import organisation_for
 from app.util import iso
 
 PDF = Media("application/pdf", "The PDF, as an attachment (ETag and X-Content-SHA256: its SHA-256)")
@@ -114,6 +115,22 @@ def compare_pdf(did):
     document = document_for(user, did)
     old, new = (compared_version(document, name, request.args.get(name)) for name in ("from", "to"))
     return _answer(_obtain(user, specs.redline_spec(document, old, new)))
+
+
+@endpoint("/versions/<int:vid>/board-pack/<int:oid>", "GET",
+          "An organisation's board pack of a final version as PDF (not sealed): the final text, a redline since "
+          "the last version the organisation endorsed or its people commented on (else since the previous final "
+          "version), and what became of its people's comments and suggested changes (accepted, rejected with the "
+          "reason, resolved, open). For the organisation's representatives, its people in the group and the "
+          "group's coordinators (403 for other members); 409 `not_final` for a version that is not final; 202 "
+          "while it renders", response=PDF_OR_RENDERING, tag="export", errors=(401, 403, 404, 409, 429, 503))
+@costly("RATELIMIT_EXPORT")
+def board_pack_pdf(vid, oid):
+    user = signed_in_user()
+    version = version_for(user, vid)
+    organisation = organisation_for(oid)
+    board_pack.require_download(user, organisation, version)
+    return _answer(_obtain(user, board_pack.board_pack_spec(version, organisation)))
 
 
 @endpoint("/exports/<int:eid>", "GET", "An export's status (rendering, ready, failed)", response=ExportJson,

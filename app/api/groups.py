@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.api import NO_CONTENT, PageQuery, endpoint, page_of, paginate, parse, signed_in_user
@@ -20,6 +20,7 @@ from app.api.serialise import (
 )
 from app.extensions import db
 from app.groups import services
+from app.groups.fragments import current_work
 from app.groups.models import ROLES, Membership
 from app.groups.permissions import group_for, require_role, role_in
 from app.util import public_url
@@ -46,6 +47,22 @@ class InvitationRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     email: Email
     role: Role
+
+
+class BatchInvitationItem(BaseModel):
+    model_config = ConfigDict(strict=True)
+    email: Email
+    role: Role
+
+
+class BatchInvitationRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    invitations: list[BatchInvitationItem] = Field(min_length=1, max_length=services.BATCH_LIMIT)
+    note: text(services.NOTE_LIMIT, required=False, multiline=True) | None = None
+
+
+class BatchInvitationsJson(Answer):
+    invitations: list[InvitationJson]
 
 
 class RegisterRequest(BaseModel):
@@ -143,9 +160,25 @@ def create_invitation(gid):
     group = group_for(user, gid)
     require_role(user, group, "coordinator")
     data = parse(InvitationRequest)
-    invitation, raw = services.invite(user, group, data.email, data.role, _accept_url)
+    invitation, raw = services.invite(user, group, data.email, data.role, _accept_url, current_work=current_work(group))
     db.session.commit()
     return jsonify(invitation_json(invitation, raw, _accept_url(raw))), 201
+
+
+@endpoint("/groups/<int:gid>/invitations/batch", "POST",
+          "Invite several people at once with a personal note (coordinator); all or none: 400 "
+          "invalid_invitations names each faulty item (invitations.<i>.email / .role), and nothing is created",
+          body=BatchInvitationRequest, response=BatchInvitationsJson, status=201, tag="groups",
+          errors=(400, 401, 403, 404))
+def create_invitations(gid):
+    user = signed_in_user()
+    group = group_for(user, gid)
+    require_role(user, group, "coordinator")
+    data = parse(BatchInvitationRequest)
+    entries = [services.BatchEntry(item.email, item.role) for item in data.invitations]
+    made = services.invite_many(user, group, entries, data.note, _accept_url, current_work=current_work(group))
+    db.session.commit()
+    return jsonify({"invitations": [invitation_json(i, raw, _accept_url(raw)) for i, raw in made]}), 201
 
 
 @endpoint("/groups/<int:gid>/invitations", "GET", "Pending invitations (coordinator)",

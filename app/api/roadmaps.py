@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from app.api import NO_CONTENT, Media, PageQuery, endpoint, page_of, paginate, p
 from app.api.fields import Day, FreeText, Id, Timeframe, choice, text
 from app.api.serialise import Answer, IsoDay, PersonRef, Timestamp, only_when
 from app.documents.services import version_for
+from app.errors import Invalid
 from app.extensions import db
 from app.i18n import _
 from app.organisations.services import organisation_for
@@ -60,7 +62,23 @@ class UpdateRequest(BaseModel):
     entry_date: Day | None = None
 
 
-CSV = Media("text/csv", "The actions as CSV (UTF-8, a header row), as an attachment")
+CSV = Media("text/csv", "The actions as CSV (UTF-8 starting with a byte-order mark, a header row), as an attachment")
+
+
+class CsvQuery(BaseModel):
+    sep: Literal["comma", "semicolon"] | None = Field(
+        None, description="The cell separator: comma (the default) or semicolon, as spreadsheets in languages "
+                          "writing a decimal comma expect")
+
+
+def _separator() -> str:
+    """?sep=comma or semicolon (or absent: comma); anything else is refused, as the description says."""
+    value = request.args.get("sep")
+    if value is None:
+        return "comma"
+    if value not in exporting.CSV_SEPARATORS:
+        raise Invalid(_("sep is comma or semicolon."), fields={"sep": _("comma or semicolon.")}, code="invalid_sep")
+    return value
 ICALENDAR = Media("text/calendar", "The actions' due dates as an iCalendar feed, as an attachment")
 # What a timeframe looks like: a day (2027-03-15), a quarter (2027-Q1) or a year.
 Shown = str
@@ -208,11 +226,12 @@ def list_actions(did):
 
 
 @endpoint("/documents/<int:did>/actions.csv", "GET", "Actions of a roadmap as CSV", response=CSV, tag="roadmaps",
-          errors=(401, 404))
+          query=CsvQuery, errors=(400, 401, 404))
 def actions_csv(did):
     document = roadmap_for(signed_in_user(), did)
+    separator = _separator()
     rows = exporting.export_rows(services.live_actions(document))
-    return _download(exporting.actions_csv(rows), "text/csv", f"{_slug(document.title)}-actions.csv")
+    return _download(exporting.actions_csv(rows, separator), "text/csv", f"{_slug(document.title)}-actions.csv")
 
 
 @endpoint("/documents/<int:did>/actions.ics", "GET", "Due dates of a roadmap's actions as an iCalendar feed",
@@ -306,10 +325,11 @@ def _organisation_rows(oid):
 
 @endpoint("/organisations/<int:oid>/actions.csv", "GET",
           "An organisation's actions in the roadmaps of the caller's groups, as CSV", response=CSV, tag="roadmaps",
-          errors=(401, 404))
+          query=CsvQuery, errors=(400, 401, 404))
 def organisation_actions_csv(oid):
     organisation, rows = _organisation_rows(oid)
-    return _download(exporting.actions_csv(rows), "text/csv", f"{_slug(organisation.name)}-actions.csv")
+    separator = _separator()
+    return _download(exporting.actions_csv(rows, separator), "text/csv", f"{_slug(organisation.name)}-actions.csv")
 
 
 @endpoint("/organisations/<int:oid>/actions.ics", "GET",

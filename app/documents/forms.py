@@ -50,3 +50,15 @@ class VersionForm(FlaskForm):
     label = StringField(_l("Version label"), validators=[DataRequired(), Length(max=200)],
                         description=_l("For example \"Draft for the Brussels workshop\"."))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+
+
+class ConfirmTransitionForm(FlaskForm):
+    """The confirmation of a step in the workflow: the state the person saw (a stale or second submit is
+    refused), and for making a text final its optional label and endorsement deadline."""
+    confirmed_status = HiddenField()
+    confirmed_version = HiddenField()
+    label = StringField(_l("Name of the final version"), validators=[Length(max=200)],
+                        description=_l("Optional, for example “Text for the board meetings of May”."))
+    deadline = StringField(_l("Endorsement deadline"), render_kw={"type": "date"},
+                           description=_l("Optional: the day endorsement is meant to close, shown to everyone; "
+                                          "representatives who have not decided are reminded before it."))

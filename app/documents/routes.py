@@ -351,11 +351,30 @@ def move_section(sid):
     return redirect(section_url(section))
 
 
+@bp.get("/sections/<int:sid>/delete")
+@login_required
+def confirm_delete_section(sid):
+    """What removing the section will do (its words, its open discussion), and the button that does it."""
+    from app.endorsements import consequences
+
+    section = section_for(current_user, sid)
+    if section.deleted_at is not None:
+        flash(_("“%(heading)s” was already removed.", heading=section.heading), "info")
+        return redirect(url_for("documents.show", did=section.document_id))
+    require_arrange(current_user, section.document)
+    return render_template("documents/confirm_remove_section.html", section=section, document=section.document,
+                           number=services.section_number(section), figures=consequences.remove_section(section),
+                           form=EmptyForm())
+
+
 @bp.post("/sections/<int:sid>/delete")
 @login_required
 def delete_section(sid):
     section = section_for(current_user, sid)
     if EmptyForm().validate_on_submit():
+        if section.deleted_at is not None:  # a second submit, or someone else removed it meanwhile
+            flash(_("Nothing was done: “%(heading)s” was already removed.", heading=section.heading), "info")
+            return redirect(url_for("documents.show", did=section.document_id))
         services.delete_section(current_user, section)
         db.session.commit()
         flash(_("“%(heading)s” is removed. Its history is kept.", heading=section.heading), "success")

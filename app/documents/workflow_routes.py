@@ -8,37 +8,134 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.auth.forms import EmptyForm
 from app.documents import workflow
-from app.documents.models import STATUS_NAMES
+from app.documents.forms import ConfirmTransitionForm
+from app.documents.models import STATUS_NAMES, Version
 from app.documents.permissions import document_for
 from app.documents.rendering import render_cached
 from app.documents.services import section_numbers, version_state
-from app.endorsements.services import endorsements_of, reserved_sections
+from app.endorsements import consequences
+from app.endorsements.services import endorsements_of, reserved_sections, set_deadline
+from app.errors import Invalid, PermissionDenied
 from app.extensions import db
+from app.forms import apply_errors
 from app.i18n import _
 from app.util import iso, public_url
 
 bp = Blueprint("workflow", __name__)
 
 
+def _coordinated_document(did):
+    document = document_for(current_user, did)
+    if not workflow.can_transition(current_user, document):
+        raise PermissionDenied(_("Only coordinators move a document through its workflow."))
+    return document
+
+
+def _final_number(document) -> str:
+    return str(document.final_version.number) if document.final_version else ""
+
+
+def _stale(document, form) -> bool:
+    """Whether the document moved since the person read the confirmation (or this is its second submit).
+    Posts without the confirmed state (the one-click steps, scripts) are not checked."""
+    status, number = form.confirmed_status.data, form.confirmed_version.data
+    return (status is not None and status != document.status) or \
+        (number is not None and number != _final_number(document))
+
+
+def _refuse_stale(document):
+    flash(_("Nothing was done: the document changed since you read the confirmation (it is now %(status)s, "
+            "final version: %(number)s). Read what would happen now and confirm again.",
+            status=STATUS_NAMES[document.status], number=_final_number(document) or _("none")), "error")
+    return redirect(url_for("documents.show", did=document.id))
+
+
+def _make_final(user, document, label, deadline):
+    """Makes the text final and sets its endorsement deadline, in one request: when the deadline is refused
+    the caller rolls both back. (One call to endorsements' make_final service once it exists.)"""
+    workflow.transition(user, document, "final", label)
+    if deadline:
+        set_deadline(user, db.session.get(Version, document.final_version_id), deadline)
+
+
+def _confirm_page(document, to, form, status=200):
+    if to == "final":
+        figures = consequences.make_final(document)
+    else:
+        figures = None
+    return render_template("documents/confirm_step.html", document=document, to=to, form=form,
+                           figures=figures, standing=consequences.standing(document),
+                           label=dict(workflow.allowed_transitions(document)).get(to)), status
+
+
+@bp.get("/documents/<int:did>/transition")
+@login_required
+def confirm_transition(did):
+    document = _coordinated_document(did)
+    to = request.args.get("to")
+    if (document.status, to) not in workflow.TRANSITIONS:
+        flash(_("A document in the state “%(status)s” cannot take that step.", status=STATUS_NAMES[document.status]),
+              "error")
+        return redirect(url_for("documents.show", did=did))
+    form = ConfirmTransitionForm(confirmed_status=document.status, confirmed_version=_final_number(document))
+    return _confirm_page(document, to, form)
+
+
 @bp.post("/documents/<int:did>/transition")
 @login_required
 def transition(did):
     document = document_for(current_user, did)
-    if EmptyForm().validate_on_submit():
-        workflow.transition(current_user, document, request.form.get("to"), request.form.get("label") or None)
+    form = ConfirmTransitionForm()
+    if form.validate_on_submit():
+        to = request.form.get("to")
+        if workflow.can_transition(current_user, document) and _stale(document, form):
+            return _refuse_stale(document)
+        try:
+            if to == "final" and form.deadline.data:
+                _make_final(current_user, document, form.label.data or None, form.deadline.data)
+            else:
+                workflow.transition(current_user, document, to, form.label.data or None)
+        except Invalid as exc:
+            if form.confirmed_status.data is None:  # not from the confirmation page: the error's own answer
+                raise
+            apply_errors(form, exc)  # rolls back: nothing changed
+            db.session.refresh(document)
+            return _confirm_page(document, to, form, status=400)
         db.session.commit()
         flash(_("The document is now %(status)s.", status=STATUS_NAMES[document.status]), "success")
     return redirect(url_for("documents.show", did=did))
+
+
+@bp.get("/documents/<int:did>/publish")
+@login_required
+def confirm_publish(did):
+    document = _coordinated_document(did)
+    publish_it = request.args.get("published", "1") == "1"
+    if document.final_version is None or publish_it == (document.published_at is not None):
+        flash(_("The statement is already public.") if document.published_at else
+              _("The statement is not public.") if document.final_version else
+              _("Only a document with a final version can be published."), "info")
+        return redirect(url_for("documents.show", did=did))
+    form = ConfirmTransitionForm(confirmed_status=document.status, confirmed_version=_final_number(document))
+    return render_template("documents/confirm_publish.html", document=document, form=form, publish_it=publish_it,
+                           standing=consequences.standing(document))
 
 
 @bp.post("/documents/<int:did>/publish")
 @login_required
 def publish(did):
     document = document_for(current_user, did)
-    if EmptyForm().validate_on_submit():
+    form = ConfirmTransitionForm()
+    if form.validate_on_submit():
         publish_it = request.form.get("published") == "1"
+        if workflow.can_transition(current_user, document):
+            if form.confirmed_version.data is not None and form.confirmed_version.data != _final_number(document):
+                return _refuse_stale(document)
+            if form.confirmed_status.data is not None and publish_it == (document.published_at is not None):
+                flash(_("Nothing was done: the statement was already public.") if publish_it
+                      else _("Nothing was done: the statement was already not public."), "info")
+                return redirect(url_for("documents.show", did=did))
         workflow.publish(current_user, document, publish_it)
         db.session.commit()
         flash(_("The statement is public.") if publish_it else _("The statement is no longer public."), "success")

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm
 from app.documents.services import section_numbers, version_for, version_state
-from app.endorsements import services
+from app.endorsements import consequences, services
 from app.endorsements.forms import DeadlineForm, EndorseForm, WithdrawForm
 from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in
 from app.errors import AccordError
@@ -75,6 +75,11 @@ def endorse(vid):
 def withdraw(eid):
     endorsement = services.endorsement_for(current_user, eid)
     form = WithdrawForm()
+    if endorsement.withdrawn_at is not None and can_withdraw(current_user, endorsement):
+        # a second submit, or a colleague withdrew it meanwhile: say so, change nothing
+        flash(_("Nothing was done: the endorsement of %(organisation)s was already withdrawn.",
+                organisation=endorsement.organisation.name), "info")
+        return redirect(url_for("documents.show_version", vid=endorsement.version_id) + "#endorsements")
     if form.validate_on_submit():
         try:
             services.withdraw(current_user, endorsement, form.reason.data)
@@ -86,7 +91,9 @@ def withdraw(eid):
             if exc.status in (403, 404):
                 raise
             apply_errors(form, exc)
-    return render_template("endorsements/withdraw.html", endorsement=endorsement, form=form), status_for(form)
+    return render_template("endorsements/withdraw.html", endorsement=endorsement, form=form,
+                           standing=consequences.standing(endorsement.version.document, endorsement.version),
+                           open=services.is_open_for_endorsement(endorsement.version)), status_for(form)
 
 
 def _signoff_page(version, deadline_form: DeadlineForm):

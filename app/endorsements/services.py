@@ -27,11 +27,12 @@ from app.documents.importing import section_numbers
 from app.documents.models import SectionRevision, Version, VersionSection
 from app.endorsements.audit_facts import endorsement_facts, withdrawal_facts
 from app.endorsements.models import Endorsement, EndorsementDeadline, EndorsementReminder
-from app.endorsements.permissions import can_endorse, can_withdraw, takes_part_in
+from app.endorsements.permissions import ENDORSING_ROLE, can_endorse, can_withdraw, takes_part_in
 from app.endorsements.signals import endorsements_changed
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, lock_row
-from app.groups.models import Membership
+from app.groups.models import ROLES, Membership
+from app.groups.representative_requests import last_requests
 from app.i18n import _, in_language, long_date, ngettext
 from app.mail.services import send_mail
 from app.organisations.models import Organisation, Representative
@@ -209,6 +210,8 @@ class BoardRow:
     state: str  # "endorsed", "withdrawn" or "pending"
     endorsement: Endorsement | None
     representatives: list[User]
+    can_sign: bool = True  # one of its representatives takes part in the group (member role or above)
+    asked_at: datetime | None = None  # when the organisation was last asked to name a representative
 
 
 def signoff_board(version: Version) -> list[BoardRow]:
@@ -224,11 +227,16 @@ def signoff_board(version: Version) -> list[BoardRow]:
     org_ids = member_orgs | set(latest)
     organisations = list(db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids))
                                             .order_by(Organisation.name))) if org_ids else []
+    signers = set(db.session.scalars(select(Membership.user_id).where(
+        Membership.group_id == group_id, Membership.role.in_(ROLES[ROLES.index(ENDORSING_ROLE):]))))
+    asked = last_requests(group_id)
     rows = []
     for organisation in organisations:
         endorsement = latest.get(organisation.id)
         state = "pending" if endorsement is None else ("withdrawn" if endorsement.withdrawn_at else "endorsed")
-        rows.append(BoardRow(organisation, state, endorsement, [r.user for r in organisation.representatives]))
+        people = [r.user for r in organisation.representatives]
+        rows.append(BoardRow(organisation, state, endorsement, people, any(p.id in signers for p in people),
+                             asked.get(organisation.id)))
     return rows
 
 

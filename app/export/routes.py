@@ -20,11 +20,12 @@ from app.documents import workflow
 from app.documents.permissions import document_for
 from app.documents.services import version_for
 from app.errors import AccordError
-from app.export import services, specs, verification
+from app.export import board_pack, services, specs, verification
 from app.export.messages import translated
 from app.export.models import Export
 from app.extensions import reads_only
 from app.i18n import _
+from app.organisations.services import organisation_for
 
 bp = Blueprint("export", __name__)
 
@@ -74,11 +75,31 @@ def compare_pdf(did):
     return _answer(export, status_url=url_for("export.status", eid=export.id))
 
 
+@bp.get("/versions/<int:vid>/board-pack/<int:oid>.pdf")
+@login_required
+@costly("RATELIMIT_EXPORT")
+def board_pack_pdf(vid, oid):
+    version = version_for(current_user, vid)
+    organisation = organisation_for(oid)
+    board_pack.require_download(current_user, organisation, version)
+    export = services.render_in_background(current_user, board_pack.board_pack_spec(version, organisation))
+    return _answer(export, status_url=url_for("export.status", eid=export.id))
+
+
+@bp.app_template_global()
+def board_pack_organisations(version):
+    """The organisations whose board pack of this final version the signed-in person may download."""
+    return board_pack.organisations_for(current_user, version) if current_user.is_authenticated else []
+
+
 @bp.get("/exports/<int:eid>")
 @login_required
 def status(eid):
     export = services.export_for(current_user, eid)
-    if export.kind == "redline":
+    pack = board_pack.organisation_of_key(export.key)
+    if pack is not None:
+        retry = url_for("export.board_pack_pdf", vid=pack[0], oid=pack[1])
+    elif export.kind == "redline":
         retry = url_for("documents.compare", did=export.document_id)
     elif export.version_id is not None:
         retry = url_for("export.version_pdf", vid=export.version_id)

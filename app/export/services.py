@@ -268,9 +268,14 @@ def stored_pdf(export: Export) -> bytes:
 
 
 def export_for(user, export_id) -> Export:
+    """The export, to whoever reads its document; a board pack's only to those who may download it."""
     from app.documents.permissions import can_read
+    from app.export.board_pack import can_download, organisation_of_key
 
     export = db.session.get(Export, export_id) if isinstance(export_id, int) else None
     if export is None or not can_read(user, export.document):
+        raise NotFound(_("No such export."))
+    pack = organisation_of_key(export.key)
+    if pack is not None and not can_download(user, pack[1], export.version):
         raise NotFound(_("No such export."))
     return export

@@ -22,3 +22,16 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)
+
+
+class BatchInviteForm(FlaskForm):
+    addresses = TextAreaField(
+        _l("Addresses, one a line"), validators=[DataRequired(), Length(max=40000)],
+        description=_l("Write “anna@city.example” or “Anna Puig <anna@city.example>”, and after a comma a role "
+                       "for that address if it differs (“anna@city.example, editor”). Several addresses may share "
+                       "a line, separated by commas or semicolons."))
+    role = SelectField(_l("Role for addresses without one"), choices=ROLE_CHOICES, default="member",
+                       validate_choice=False)
+    note = TextAreaField(_l("A personal note (optional)"), validators=[Length(max=2000)],
+                         description=_l("At most 2,000 characters. The e-mail carries it together with the "
+                                        "group's description and the texts it is working on now."))

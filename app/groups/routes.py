@@ -8,14 +8,15 @@ from app.auth.forms import EmptyForm, RegisterForm
 from app.auth.routes import organisation_choices, sign_in
 from app.documents.permissions import can_create_document
 from app.documents.services import documents_of
-from app.errors import AccordError, Conflict
+from app.errors import AccordError, Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors, status_for
 from app.groups import services
-from app.groups.forms import GroupForm, InviteForm, RoleForm
+from app.groups.forms import BatchInviteForm, GroupForm, InviteForm, RoleForm
+from app.groups.fragments import current_work, group_readings
 from app.groups.models import ROLE_NAMES
-from app.groups.permissions import can_manage_members, group_for, require_role, role_in
-from app.i18n import _
+from app.groups.permissions import can_manage_members, group_for, membership_of, require_role, role_in
+from app.i18n import _, ngettext
 from app.util import public_url
 
 bp = Blueprint("groups", __name__)
@@ -51,7 +52,9 @@ def _show(group, invite_form=None, status=200):
             role_forms[membership.user_id] = role_form
     return render_template(
         "groups/show.html", group=group, my_role=role_in(current_user, group.id), manage=manage,
-        memberships=memberships, role_forms=role_forms, action_form=EmptyForm(),
+        memberships=memberships, representing=services.represented_by(memberships),
+        newcomer=services.is_newcomer(membership_of(current_user, group.id)),
+        role_forms=role_forms, action_form=EmptyForm(),
         invite_form=invite_form or (InviteForm(formdata=None) if manage else None),
         invitations=services.pending_invitations(group) if manage else [],
         documents=documents_of(group), can_create_document=can_create_document(current_user, group),
@@ -89,7 +92,8 @@ def invite(gid):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitation, _raw = services.invite(current_user, group, form.email.data, form.role.data, accept_url)
+            invitation, _raw = services.invite(current_user, group, form.email.data, form.role.data, accept_url,
+                                               current_work=current_work(group))
             db.session.commit()
             flash(_("Invitation sent to %(email)s as %(role)s.", email=invitation.email,
                     role=str(ROLE_NAMES.get(invitation.role, invitation.role))), "success")
@@ -97,6 +101,45 @@ def invite(gid):
         except AccordError as exc:
             apply_errors(form, exc)
     return _show(group, invite_form=form, status=400)
+
+
+@bp.route("/groups/<int:gid>/invitations/batch", methods=["GET", "POST"])
+@login_required
+def invite_batch(gid):
+    group = group_for(current_user, gid)
+    require_role(current_user, group, "coordinator")
+    form = BatchInviteForm()
+    line_problems: list[tuple[int, str]] = []
+    if form.validate_on_submit():
+        entries = services.read_address_list(form.addresses.data, form.role.data)
+        try:
+            sent = services.invite_many(current_user, group, entries, form.note.data, accept_url,
+                                        current_work=current_work(group))
+            db.session.commit()
+            flash(ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", len(sent)), "success")
+            return redirect(url_for("groups.show", gid=group.id) + "#invitations")
+        except Invalid as exc:
+            db.session.rollback()
+            fields = dict(exc.fields)
+            line_problems = sorted((int(key.partition(":")[2]), message) for key, message in fields.items()
+                                   if key.startswith("line:"))
+            if "note" in fields:
+                form.note.errors = [fields["note"]]
+            if line_problems or "invitations" in fields:
+                form.addresses.errors = [fields.get("invitations", exc.message)]
+    return render_template("groups/invite_batch.html", group=group, form=form, line_problems=line_problems,
+                           limit=services.BATCH_LIMIT), status_for(form)
+
+
+@bp.get("/groups/<int:gid>/start")
+@login_required
+def start(gid):
+    group = group_for(current_user, gid)
+    readings = group_readings(group)
+    return render_template("groups/start.html", group=group, readings=readings,
+                           signing=[r for r in readings if r.open_for_signature],
+                           commenting=[r for r in readings if r.open_for_comments],
+                           coordinators=services.coordinators_of(group), my_role=role_in(current_user, group.id))
 
 
 @bp.post("/groups/<int:gid>/invitations/<int:iid>/revoke")
@@ -151,7 +194,7 @@ def invitation(token):
             membership = services.accept_invitation(current_user, token)
             db.session.commit()
             flash(_("Welcome to %(group)s.", group=membership.group.name), "success")
-            return redirect(url_for("groups.show", gid=membership.group_id))
+            return redirect(url_for("groups.start", gid=membership.group_id))
         return render_template("groups/accept.html", invitation=invitation, form=form, address_matches=matches)
     form = RegisterForm()
     form.organisation_id.choices = organisation_choices()
@@ -163,7 +206,7 @@ def invitation(token):
             sign_in(user)
             db.session.commit()
             flash(_("Welcome to Accord and to %(group)s.", group=membership.group.name), "success")
-            return redirect(url_for("groups.show", gid=membership.group_id))
+            return redirect(url_for("groups.start", gid=membership.group_id))
         except AccordError as exc:
             apply_errors(form, exc)
     return render_template("groups/register.html", invitation=invitation, form=form), status_for(form)

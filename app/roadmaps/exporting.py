@@ -46,9 +46,19 @@ def export_rows(actions: list[RoadmapAction]) -> list[dict]:
     return rows
 
 
-def actions_csv(rows: list[dict]) -> str:
+# The separators a download may ask for: a comma (the CSV standard) or a semicolon, which spreadsheets set up for
+# languages that write a decimal comma (most of Europe) expect.
+CSV_SEPARATORS = {"comma": ",", "semicolon": ";"}
+# A UTF-8 byte-order mark first, so that a spreadsheet opening the file by double-click reads it as UTF-8 (without
+# it, Excel guesses a legacy code page and accents come out garbled); csv readers given "utf-8-sig" skip it.
+BOM = "\ufeff"
+
+
+def actions_csv(rows: list[dict], separator: str = "comma") -> str:
+    """The actions as CSV text starting with a byte-order mark, cells separated by CSV_SEPARATORS[separator]."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=CSV_SEPARATORS[separator], lineterminator="\r\n")
     writer.writerow([str(header) for header in CSV_COLUMNS.values()])
     for row in rows:
         writer.writerow([_cell(v) for v in (
@@ -63,12 +73,17 @@ def actions_csv(rows: list[dict]) -> str:
 def actions_ics(rows: list[dict], calendar_name: str, base_url: str) -> bytes:
     """An iCalendar feed with one all-day event on each action's due date (actions without one are left out),
     its words in the language of the person downloading."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vText
 
     calendar = Calendar()
     calendar.add("prodid", "-//Accord//Roadmap actions//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", one_line(calendar_name))
+    # icalendar types NAME (RFC 7986) and X-WR-CALNAME as unknown and writes them as they come: a title holding
+    # ";", "," or "\\" would be misread, a line break would start a property of its own. As vText they are escaped
+    # per RFC 5545; one_line first, as for every text here, since readers may break lines at U+2028.
+    name = one_line(calendar_name)
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
     stamp = datetime.now(UTC).replace(microsecond=0)
     host = base_url.split("//", 1)[-1].split("/", 1)[0] or "accord"
     for row in rows:

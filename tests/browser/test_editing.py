@@ -169,7 +169,7 @@ def test_a_sections_tools_are_one_quiet_menu_the_keyboard_reaches(doc, page):
     sign_in(page, doc["marta"], PASSWORD)
     visit(page, f"/documents/{doc['document']}")
     section = page.locator(f"#section-{doc['section']}")
-    remove = section.get_by_role("button", name="Remove §2 Monitoring")
+    remove = section.get_by_role("link", name="Remove… §2 Monitoring")
     expect(remove).to_be_hidden()  # no strip of buttons under the text, no red button in sight
     expect(section.get_by_role("link", name="Edit §2 Monitoring")).to_be_hidden()
     menu = section.locator("summary.section-menu-button")

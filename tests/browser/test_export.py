@@ -64,3 +64,24 @@ def test_on_a_final_document_the_first_download_is_the_sealed_pdf_already_stored
     download_info.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
     assert download_info.value.suggested_filename.endswith("-sealed.pdf")
+
+
+def test_a_representative_downloads_the_board_pack_of_their_organisation_from_the_version_page(
+        final_setup, new_page, tmp_path):  # noqa: F811
+    member = final_setup["people"]["member"]  # represents the City of Ghent
+    page = new_page()
+    sign_in(page, member.email, PASSWORD)
+    visit(page, f"/versions/{final_setup['version']['id']}")
+    axe_check(page)
+    expect(page.get_by_role("region", name="Board packs")).to_be_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Board pack for City of Ghent").click()
+    expect(page).to_have_url(re.compile(r"/exports/\d+$"))
+    expect(page.get_by_role("status")).to_contain_text("Your PDF is ready", timeout=60_000)
+    axe_check(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the PDF").click()
+    path = tmp_path / "pack.pdf"
+    download_info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    assert "board-pack-city-of-ghent" in download_info.value.suggested_filename

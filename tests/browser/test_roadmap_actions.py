@@ -87,3 +87,45 @@ def test_a_member_adds_an_action_and_finds_it_in_the_table_and_the_timeline(page
     expect(page.get_by_role("region", name="Follow-up entries")).to_contain_text("The legal check takes longer.")
     expect(page.get_by_role("region", name="Progress now")).to_contain_text("At risk")
     expect(page.get_by_role("region", name=re.compile("As endorsed"))).to_contain_text("In progress")
+
+
+def test_a_due_quarter_is_picked_with_the_keyboard_and_a_start_typed_still_counts(page, make_group):
+    """The calendar and quarter pickers write into the typed field; the server reads the field as before."""
+    from datetime import date
+
+    group, people = make_group(roles=("member",))
+    document = create_document(people["coordinator"], group, title="Roadmap 2027", kind="roadmap",
+                               sections=[{"heading": "Foundations", "body": "First steps."}])
+    db.session.commit()
+    did, email = document.id, people["member"].email
+    year = str(date.today().year + 1)
+
+    sign_in(page, email, PASSWORD)
+    visit(page, f"/documents/{did}/actions/new")
+    page.get_by_label("Title").fill("Adopt the model clauses")
+    page.get_by_label("Start").fill(f"{year}-01-15")  # typed: the start's calendar follows
+    start_picker = page.get_by_role("group", name="Or pick the start on a calendar or as a quarter")
+    expect(start_picker.get_by_label("Day")).to_have_value(f"{year}-01-15")
+
+    due_picker = page.get_by_role("group", name="Or pick the due date on a calendar or as a quarter")
+    due_picker.get_by_label("Year").focus()
+    page.keyboard.type(year)  # a closed select picks the option typed
+    page.keyboard.press("Tab")
+    expect(due_picker.get_by_label("Quarter")).to_be_focused()
+    page.keyboard.type("Q3")
+    expect(page.get_by_label("Due")).to_have_value(f"{year}-Q3")
+    axe_check(page)
+    submit(page, page.get_by_role("button", name="Add the action"))
+
+    expect(page.locator(".flash")).to_contain_text("Action “Adopt the model clauses” is added.")
+    row = page.get_by_role("row").filter(has_text="Adopt the model clauses")
+    expect(row).to_contain_text(f"{year}-01-15")
+    expect(row).to_contain_text(f"{year}-Q3")
+
+    # Editing shows the saved quarter in the pickers too.
+    visit(page, f"/documents/{did}/actions")
+    row.get_by_role("link", name=re.compile("Edit")).first.click()
+    due_picker = page.get_by_role("group", name="Or pick the due date on a calendar or as a quarter")
+    expect(due_picker.get_by_label("Year")).to_have_value(year)
+    expect(due_picker.get_by_label("Quarter")).to_have_value("3")
+    axe_check(page)
