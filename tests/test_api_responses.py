@@ -314,6 +314,7 @@ def walk(app, api, make_user, make_organisation, make_group):
         "password": PASSWORD}), 201)
     check(coordinator.get(f"/api/v1/versions/{vid}/endorsements"))
     check(coordinator.get(f"/api/v1/versions/{vid}/signoff"))
+    check(coordinator.get(f"/api/v1/versions/{vid}/consensus"))
     check(coordinator.post(f"/api/v1/documents/{did}/publish", json={"published": True}))
     sealed = coordinator.get(f"/api/v1/versions/{vid}/export.pdf")
     assert sealed.status_code in (200, 202), sealed.status_code

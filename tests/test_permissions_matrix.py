@@ -766,3 +766,45 @@ def test_admin_contact_page_permissions(app, login, org_world, caller, method, p
     expected = {"admin": ok, "user": 403, "anonymous": ANON_PAGE}[caller]
     assert_status(response, expected)
     assert (org_state(org_world) == before) is refused(expected)
+
+
+# --- the consensus map and the public statement's transparency (API and public pages) ------------
+
+@pytest.fixture
+def public_statement(world, final_version):
+    """The final statement, endorsed by world.organisation with a reservation on its section, and published."""
+    from app.documents.workflow import publish
+    from app.endorsements.models import Endorsement
+
+    section_id = final_version.document.sections[0].id
+    db.session.add(Endorsement(version_id=final_version.id, organisation_id=world.organisation.id,
+                               user_id=world.target.id, signatory_name="Ann", signatory_title="Mayor",
+                               reservation_section_id=section_id, reservation="Not yet.",
+                               content_hash=final_version.content_hash))
+    publish(world.people["coordinator"], final_version.document)
+    db.session.commit()
+    return final_version
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_consensus_api_permissions(app, world, public_statement, caller):
+    response = api_as(app, world, caller).get(f"/api/v1/versions/{public_statement.id}/consensus")
+    assert_status(response, expect("observer", 200, caller))
+    if response.status_code == 200:
+        assert response.get_json()["sections"][0]["count"] == 1
+
+
+PUBLIC_PAGES = ["/public/{key}", "/public/{key}.json", "/public/{key}/badge/{oid}.svg"]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_the_public_statement_pages_are_open_to_everyone(app, login, world, public_statement, caller, path):
+    client, _csrf = page_as(app, login, world, caller)
+    url = path.format(key=public_statement.document.public_key, oid=world.organisation.id)
+    assert_status(client.get(url), 200)
+    from app.documents.workflow import publish
+
+    publish(world.people["coordinator"], public_statement.document, False)
+    db.session.commit()
+    assert_status(client.get(url), 404)  # unpublished: gone for everyone

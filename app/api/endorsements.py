@@ -287,3 +287,35 @@ def revoke_delegation(did):
     services.revoke_delegation(user, delegation)
     db.session.commit()
     return "", 204
+
+
+# --- the consensus map: reservations per section --------------------------------------------------
+
+class ReservationJson(Answer):
+    endorsement_id: int
+    organisation: str
+    reservation: str
+
+
+class SectionConsensusJson(Answer):
+    section_id: int
+    number: str = Field(description="The section's number in the version (2.1)")
+    heading: str = Field(description="The section's heading as the version has it")
+    count: int = Field(description="How many active endorsements hold a reservation on this section")
+    reservations: list[ReservationJson]
+
+
+class ConsensusJson(Answer):
+    version_id: int
+    sections: list[SectionConsensusJson] = Field(description="Every section of the version, in order")
+    reserved_sections: int = Field(description="How many sections hold at least one reservation")
+
+
+@endpoint("/versions/<int:vid>/consensus", "GET",
+          "The consensus map of a version: for each section, the reservations of its active endorsements",
+          response=ConsensusJson, tag="endorsements", errors=(401, 404))
+def version_consensus(vid):
+    version = version_for(signed_in_user(), vid)
+    sections = services.consensus(version)
+    return jsonify({"version_id": version.id, "sections": sections,
+                    "reserved_sections": sum(1 for entry in sections if entry["count"])})

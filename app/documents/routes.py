@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -126,6 +127,7 @@ def show(did):
     notice = _save_notice(saved_section)
     if notice:  # where the person lands (the redirect's #anchor), not at the top of a long page
         beside[saved_section] = notice + beside.get(saved_section, "")
+    reserved = _reservations_beside(document, beside)
     body, placed = _beside_sections(body, beside)
     if saved_section in placed:
         notice = None  # else shown at the top: that section is not on the page
@@ -134,9 +136,23 @@ def show(did):
         group=document.group, discussion=discussion, watching=is_watching(current_user, document),
         my_role=role_in(current_user, document.group_id),
         can_edit=rights.edit, can_arrange=rights.arrange, action_form=EmptyForm(),
-        saved_section=saved_section, save_notice=notice, translation_panel=languages, **_workflow_context(document))
+        saved_section=saved_section, save_notice=notice, translation_panel=languages,
+        reserved=reserved, reserved_placed=placed, **_workflow_context(document))
     before, _mark, after = page.partition(PAGE_BODY)
     return Response(b"".join([before.encode(), *body, after.encode()]), mimetype="text/html")
+
+
+def _reservations_beside(document, beside: dict[int, str]) -> list[dict]:
+    """The consensus map of the document's current final version: each reservation's markup added to what
+    goes under its section's heading (`beside`); returns the sections that hold reservations, for the summary."""
+    from app.endorsements.services import reserved_sections
+
+    reserved = reserved_sections(document.final_version)
+    if reserved:
+        macro = get_template_attribute("endorsements/_consensus.html", "reservations_beside")
+        for entry in reserved:
+            beside[entry["section_id"]] = beside.get(entry["section_id"], "") + str(macro(entry))
+    return reserved
 
 
 def _save_notice(saved_section: int | None) -> str | None:
@@ -449,10 +465,12 @@ def show_version(vid):
     state = services.version_state(version)
     numbers = services.section_numbers([s["level"] for s in state])
     rendered = [(n, s, render_cached(s["body"], f"v{version.id}-{s['section_id']}-")) for n, s in zip(numbers, state)]
-    from app.endorsements.services import deadline_of, endorsements_of, is_open_for_endorsement
+    from app.endorsements.services import deadline_of, endorsements_of, is_open_for_endorsement, reserved_sections
 
+    reserved = reserved_sections(version) if version.is_final else []
     return render_template("documents/version.html", version=version, document=version.document, sections=rendered,
                            endorsements=endorsements_of(version) if version.is_final else [],
+                           reserved=reserved, consensus_map={entry["section_id"]: entry for entry in reserved},
                            endorsement_deadline=deadline_of(version) if is_open_for_endorsement(version) else None,
                            show_actions=True, **_workflow_context(version.document))
 

@@ -5,7 +5,7 @@ change when the workflow or publishing does, and the public statement is the one
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.documents import workflow
@@ -15,12 +15,12 @@ from app.documents.permissions import document_for
 from app.documents.rendering import render_cached
 from app.documents.services import section_numbers, version_state
 from app.endorsements import consequences
-from app.endorsements.services import endorsements_of, make_final, reminder_days
+from app.endorsements.services import endorsements_of, make_final, reminder_days, reserved_sections
 from app.errors import Invalid, PermissionDenied
 from app.extensions import db
 from app.forms import apply_errors
 from app.i18n import _
-from app.util import iso
+from app.util import iso, public_url
 
 bp = Blueprint("workflow", __name__)
 
@@ -152,12 +152,43 @@ def publish(did):
 
 # --- public statements -------------------------------------------------------------
 
-def _public_data(document):
+# How long a browser or a proxy may keep a public badge before asking again: an endorsement withdrawn shows
+# within this time on the websites that carry its badge.
+BADGE_MAX_AGE = 300
+
+
+def _public_data(document) -> dict:
+    """What the public page and its JSON say: the final version's text, its current endorsements and,
+    apart, the withdrawn ones, the reservations per section, and a roadmap's actions with their progress."""
     version = document.final_version
     state = version_state(version)
     numbers = section_numbers([s["level"] for s in state])
-    endorsements = endorsements_of(version, include_withdrawn=False)
-    return version, state, numbers, endorsements
+    every = endorsements_of(version)
+    reserved = reserved_sections(version)
+    return {"version": version, "state": state, "numbers": numbers,
+            "endorsements": [e for e in every if e.withdrawn_at is None],
+            "withdrawn": sorted((e for e in every if e.withdrawn_at is not None), key=lambda e: e.withdrawn_at),
+            "reserved": reserved, "consensus_map": {entry["section_id"]: entry for entry in reserved},
+            "actions": _public_actions(document, version)}
+
+
+def _public_actions(document, version) -> list[dict] | None:
+    """A roadmap's actions as endorsed (version_actions), each with its latest follow-up entry: the status
+    it set (or the endorsed one) and the day it was "as of". None for a statement."""
+    from app.roadmaps.models import ACTION_STATUSES
+    from app.roadmaps.services import progress_of, version_actions
+
+    if document.kind != "roadmap":
+        return None
+    actions = version_actions(version)
+    progress = progress_of(document, [a["action_id"] for a in actions])
+    for action in actions:
+        entry = progress.get(action["action_id"])
+        latest = entry["latest"] if entry else None
+        now = entry["status"] if entry and entry["status"] else action["status"]
+        action["progress"] = {"status": now, "status_label": str(ACTION_STATUSES.get(now, now)),
+                              "as_of": latest["date"] if latest else None, "note": latest["note"] if latest else ""}
+    return actions
 
 
 @bp.get("/public/<key>")
@@ -167,11 +198,62 @@ def statement(key):
     document = workflow.published_document(key)
     if document is None:
         abort(404)
-    version, state, numbers, endorsements = _public_data(document)
-    rendered = [(n, s, render_cached(s["body"], f"p-{s['section_id']}-")) for n, s in zip(numbers, state)]
+    data = _public_data(document)
+    version = data["version"]
+    rendered = [(n, s, render_cached(s["body"], f"p-{s['section_id']}-"))
+                for n, s in zip(data["numbers"], data["state"])]
     return render_template("documents/public.html", document=document, version=version, sections=rendered,
-                           endorsements=endorsements, as_of=_as_of(endorsements, version),
-                           public_languages=public_languages(document))
+                           endorsements=data["endorsements"], withdrawn=data["withdrawn"],
+                           consensus_map=data["consensus_map"], actions=data["actions"],
+                           as_of=_as_of(data["endorsements"], version), public_languages=public_languages(document),
+                           badges=_badges(document, version, data["endorsements"]))
+
+
+def _badges(document, version, endorsements) -> list[dict]:
+    """For each endorsing organisation: its badge's address and the HTML it can paste into its website."""
+    page = public_url("workflow.statement", key=document.public_key)
+    out = []
+    for endorsement in endorsements:
+        svg = public_url("workflow.badge", key=document.public_key, oid=endorsement.organisation_id)
+        alt = _("%(organisation)s endorsed “%(title)s”", organisation=endorsement.organisation.name,
+                title=version.title)
+        snippet = render_template("documents/_badge_snippet.html", page=page, svg=svg, alt=alt)
+        out.append({"organisation": endorsement.organisation, "svg": svg, "snippet": snippet.strip()})
+    return out
+
+
+@bp.get("/public/<key>/badge/<int:oid>.svg")
+def badge(key, oid):
+    """A small SVG an endorsing organisation shows on its own website: who endorsed what, when, and where to
+    check it (the public page's address, also as a QR code). 404 unless the organisation's endorsement of
+    the published final version stands."""
+    from app.export.context import qr_svg
+
+    document = workflow.published_document(key)
+    if document is None:
+        abort(404)
+    version = document.final_version
+    endorsement = next((e for e in endorsements_of(version, include_withdrawn=False)
+                        if e.organisation_id == oid), None)
+    if endorsement is None:
+        abort(404)
+    page = public_url("workflow.statement", key=document.public_key)
+    svg = render_template("documents/badge.svg", endorsement=endorsement, version=version, page=page,
+                          organisation=_clipped(endorsement.organisation.name, 44),
+                          title=_clipped(version.title, 52), page_shown=_clipped(page, 58),
+                          qr=qr_svg(page, _("QR code of %(url)s", url=page)))
+    response = make_response(svg)
+    response.mimetype = "image/svg+xml"
+    response.cache_control.public = True
+    response.cache_control.max_age = BADGE_MAX_AGE
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _clipped(text: str, length: int) -> str:
+    """What fits on one line of the badge; the whole text stays in its title and description."""
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
 
 
 def public_languages(document) -> dict:
@@ -190,23 +272,42 @@ def _as_of(endorsements, version):
     return max(dates)
 
 
+def _endorsement_json(e) -> dict:
+    return {"organisation": e.organisation.name, "country": e.organisation.country,
+            "signatory_name": e.signatory_name, "signatory_title": e.signatory_title,
+            "note": e.note, "reservation": e.reservation,
+            "reservation_section_id": e.reservation_section_id, "date": iso(e.created_at)}
+
+
 def statement_json(key):
     document = workflow.published_document(key)
     if document is None:
         abort(404)
-    version, state, numbers, endorsements = _public_data(document)
-    return jsonify({
+    data = _public_data(document)
+    version, endorsements = data["version"], data["endorsements"]
+    answer = {
         "title": version.title, "summary": version.summary, "kind": document.kind,
         "group": document.group.name, "status": document.status,
         "version": {"id": version.id, "number": version.number, "label": version.label,
                     "final_at": iso(version.created_at), "content_hash": version.content_hash,
                     "closed_at": iso(version.closed_at)},
         "sections": [{"number": n, "heading": s["heading"], "level": s["level"], "body": s["body"]}
-                     for n, s in zip(numbers, state)],
+                     for n, s in zip(data["numbers"], data["state"])],
         "endorsements_as_of": iso(_as_of(endorsements, version)),
-        "endorsements": [{"organisation": e.organisation.name, "country": e.organisation.country,
-                          "signatory_name": e.signatory_name, "signatory_title": e.signatory_title,
-                          "note": e.note, "reservation": e.reservation,
-                          "reservation_section_id": e.reservation_section_id, "date": iso(e.created_at)}
-                         for e in endorsements],
-    })
+        "endorsements": [_endorsement_json(e) for e in endorsements],
+        "withdrawn": [{**_endorsement_json(e), "withdrawn_at": iso(e.withdrawn_at),
+                       "withdrawal_reason": e.withdrawal_reason} for e in data["withdrawn"]],
+        "reservations": [{"section_id": entry["section_id"], "number": entry["number"], "heading": entry["heading"],
+                          "count": entry["count"],
+                          "reservations": [{"organisation": r["organisation"], "reservation": r["reservation"]}
+                                           for r in entry["reservations"]]}
+                         for entry in data["reserved"]],
+    }
+    if data["actions"] is not None:
+        answer["actions"] = [{"title": a["title"], "owners": [o["name"] for o in a["owners"]],
+                              "lead": a["lead"]["name"] if a["lead"] else None, "start": a["start"], "due": a["due"],
+                              "status": a["status"], "progress": {"status": a["progress"]["status"],
+                                                                  "as_of": a["progress"]["as_of"],
+                                                                  "note": a["progress"]["note"]}}
+                             for a in data["actions"]]
+    return jsonify(answer)

@@ -75,11 +75,11 @@ class ExportFacts:
 QR_TITLE = _l("QR code of the verification address given above")
 
 
-def qr_svg(data: str) -> str:
-    """An inline SVG QR code (no file, no fetch): the verification address. Its <title> becomes the
-    alternative text (/Alt) of the Figure in the tagged PDF."""
+def qr_svg(data: str, title: str | None = None) -> str:
+    """An inline SVG QR code (no file, no fetch): the verification address. Its <title> (by default
+    QR_TITLE) becomes the alternative text (/Alt) of the Figure in the tagged PDF."""
     return segno.make(data, error="m").svg_inline(scale=3, border=2, dark="#000", light=None, omitsize=True,
-                                                  title=str(QR_TITLE))
+                                                  title=str(QR_TITLE if title is None else title))
 
 
 def _utc(value: datetime) -> datetime:
@@ -140,6 +140,13 @@ def document_context(facts: ExportFacts) -> dict:
     } for number, s in zip(numbers, facts.sections)]
     by_section = {s["anchor"]: s for s in sections}
     active = [_with_reservation_section(e, by_section) for e in facts.endorsements if not e.withdrawn]
+    for section in sections:
+        section["reservations"] = []
+    for endorsement in active:  # the consensus map: each reservation beside the section it concerns
+        section = by_section.get(f"s-{endorsement.reservation_section_id}") if endorsement.reservation else None
+        if section is not None:
+            section["reservations"].append({"organisation": endorsement.organisation,
+                                            "reservation": endorsement.reservation})
     return {
         **print_words(),
         "kind_name": str(KIND_NAMES.get(facts.kind, facts.kind)),

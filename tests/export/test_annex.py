@@ -53,6 +53,18 @@ def test_the_annex_shows_the_reservation_with_its_section_and_the_public_note(fi
     assert widths["(version"] < 0.9 * widths["version"]
 
 
+def test_the_sealed_text_shows_each_reservation_under_its_section_with_a_tally(final_setup, api):
+    """The consensus map in the PDF: under §2's heading, before its text, "1 reservation" and who holds it;
+    the withdrawn endorsement holds none, and §1 shows no tally."""
+    pages = [re.sub(r"\s+", " ", page) for page in page_texts(_export(final_setup, api))]
+    body = " ".join(page for page in pages if "Annex: endorsing organisations" not in page
+                    and "Evidence" not in page)
+    commitments = body[body.rindex("2 Commitments"):]
+    assert commitments.startswith("2 Commitments 1 reservation • City of Ghent: We cannot fund lot 2 before 2027.")
+    assert commitments.index("1 reservation") < commitments.index("We act.")
+    assert body.count("reservation") == 1
+
+
 def _word_widths(pdf: bytes, page: int) -> dict[str, float]:
     """pdftotext's bounding box width of (the last occurrence of) each word on one page."""
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:

@@ -301,3 +301,11 @@ def test_the_redline_shows_the_formatted_comparison_without_markdown_marks(redli
     text = " ".join(" ".join(page.split()) for page in page_texts(redline_pdf))
     assert "to reuse and refurbish" in text and "45%" in text
     assert "[inserted:" not in text and "| 45%" not in text and "- to repair" not in text
+
+
+def test_the_reservation_under_its_section_is_tagged_text_and_a_list(sealed_pdf):
+    """The consensus map in the sealed PDF is read as a paragraph (the tally) and a list (who holds what)."""
+    text = " ".join(" ".join(page_texts(sealed_pdf, "-raw")).split())
+    assert "1.1 Scope 1 reservation City of Ghent: Not lot 2. Laptops and phones." in text  # -raw: bullets apart
+    _document, elements = structure(sealed_pdf)
+    assert len(of_type(elements, "L")) >= 3  # the Markdown's two lists and the reservations
