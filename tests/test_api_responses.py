@@ -165,6 +165,12 @@ def walk(app, api, make_user, make_organisation, make_group):
     check(coordinator.get("/api/v1/organisations"))
     check(coordinator.get(f"/api/v1/organisations/{ghent.id}"))
     check(admin.delete(f"/api/v1/organisations/{oslo['id']}/representatives/{representative['id']}"), 204)
+    check(admin.post(f"/api/v1/organisations/{oslo['id']}/contacts", json={"user_id": people["member"].id}), 201)
+    check(admin.post(f"/api/v1/organisations/{oslo['id']}/representative-invitations",
+                     json={"email": "new.buyer@oslo.example"}), 201)
+    check(admin.delete(f"/api/v1/organisations/{oslo['id']}/contacts/{people['member'].id}"), 204)
+    check(coordinator.post(f"/api/v1/groups/{gid}/representative-requests", json={"organisation_id": ghent.id}),
+          201)  # Ghent takes part: the coordinator works for it (the profile above)
 
     # groups, members, invitations
     check(coordinator.post("/api/v1/groups", json={"name": "Another group"}), 201)
@@ -323,6 +329,10 @@ def walk(app, api, make_user, make_organisation, make_group):
     check(coordinator.get(f"/api/v1/exports/{eid}"))
     pdf = check(coordinator.get(f"/api/v1/exports/{eid}/file"))
     check(coordinator.get(f"/api/v1/versions/{vid}/export.pdf"))
+    pack = coordinator.get(f"/api/v1/versions/{vid}/board-pack/{ghent.id}")
+    assert pack.status_code in (200, 202), pack.status_code
+    assert wait_idle(120)
+    check(coordinator.get(f"/api/v1/versions/{vid}/board-pack/{ghent.id}"))
     check(coordinator.get(f"/api/v1/documents/{rid}/export.pdf"))
     check(coordinator.get(f"/api/v1/documents/{did}/export.docx"))
     check(coordinator.get(f"/api/v1/versions/{vid}/export.docx", query_string={"comments": 1}))
