@@ -544,3 +544,5 @@ def test_openapi_states_the_rules_the_server_enforces(spec):
     # A body of optional fields only may be left out (it reads as {}); one with a required field may not.
     assert spec["paths"]["/api/v1/documents/{did}"]["patch"]["requestBody"]["required"] is False
     assert spec["paths"]["/api/v1/groups"]["post"]["requestBody"]["required"] is True
+    # Nor one that must name at least one field: PATCH /me refuses {} (400), so it says the body is required.
+    assert spec["paths"]["/api/v1/me"]["patch"]["requestBody"]["required"] is True

@@ -80,8 +80,10 @@ def build_spec() -> dict:
             operation["parameters"] = parameters
         if op.body is not None:
             reference = _component(schemas, op.body, "validation")
-            # A body whose every field is optional may be left out: it reads as {}.
-            required = bool(schemas[reference["$ref"].rsplit("/", 1)[1]].get("required"))
+            # A body whose every field is optional may be left out: it reads as {}. Not when it must name at
+            # least one field (minProperties): {} is refused there, so the body is required.
+            schema = schemas[reference["$ref"].rsplit("/", 1)[1]]
+            required = bool(schema.get("required") or schema.get("minProperties"))
             operation["requestBody"] = {"required": required, "content": {"application/json": {"schema": reference}}}
         if op.upload is not None:  # alone, or beside a JSON body (a file instead of the JSON)
             operation.setdefault("requestBody", {"required": True, "content": {}})
