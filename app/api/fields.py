@@ -14,7 +14,7 @@ from functools import cache
 from typing import Annotated
 
 import pycountry
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from app.validation import MAX_ID
 
@@ -120,7 +120,9 @@ def _whole(value):
 
 
 def whole_number(minimum: int, maximum: int):
-    return Annotated[int, BeforeValidator(_whole),
+    """An integer within [minimum, maximum], enforced as the schema states (a start of -1 is a 400, not a
+    comment placed nowhere)."""
+    return Annotated[int, BeforeValidator(_whole), Field(ge=minimum, le=maximum),
                      WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum})]
 
 
