@@ -19,7 +19,7 @@ from app.endorsements.services import endorsements_of, make_final, reminder_days
 from app.errors import Invalid, PermissionDenied
 from app.extensions import db
 from app.forms import apply_errors
-from app.i18n import _
+from app.i18n import _, in_language
 from app.util import iso, public_url
 
 bp = Blueprint("workflow", __name__)
@@ -238,10 +238,11 @@ def badge(key, oid):
     if endorsement is None:
         abort(404)
     page = public_url("workflow.statement", key=document.public_key)
-    svg = render_template("documents/badge.svg", endorsement=endorsement, version=version, page=page,
-                          organisation=_clipped(endorsement.organisation.name, 44),
-                          title=_clipped(version.title, 52), page_shown=_clipped(page, 58),
-                          qr=qr_svg(page, _("QR code of %(url)s", url=page)))
+    with in_language(document.language):  # the statement's language, whoever looks: one badge, cached as one
+        svg = render_template("documents/badge.svg", endorsement=endorsement, version=version, page=page,
+                              organisation=_clipped(endorsement.organisation.name, 44),
+                              title=_clipped(version.title, 52), page_shown=_clipped(page, 58),
+                              qr=qr_svg(page, _("QR code of %(url)s", url=page)))
     response = make_response(svg)
     response.mimetype = "image/svg+xml"
     response.cache_control.public = True

@@ -88,6 +88,9 @@ def test_a_badge_for_each_endorsing_organisation(published, client):
     assert svg.find(f".//{SVG}path") is not None  # the QR code
     again = client.get(f"/public/{key}/badge/{s['ghent'].id}.svg", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+    # In the statement's language whoever looks (a French visitor's browser gets the same, cacheable badge).
+    french = client.get(f"/public/{key}/badge/{s['ghent'].id}.svg", headers={"Accept-Language": "fr"})
+    assert french.get_data() == response.get_data()
     # The page offers the snippet to paste, escaped as text inside <pre><code>.
     html = client.get(s["url"]).get_data(as_text=True)
     snippet = re.search(r"<pre[^>]*><code>(.*?)</code></pre>", html, re.S).group(1)
