@@ -120,15 +120,17 @@ def _whole(value):
 
 
 def whole_number(minimum: int, maximum: int):
-    """An integer within [minimum, maximum], enforced as the schema states (a start of -1 is a 400, not a
-    comment placed nowhere)."""
-    return Annotated[int, BeforeValidator(_whole), Field(ge=minimum, le=maximum),
+    """An integer the description bounds; the services check the bounds, each with its own message."""
+    return Annotated[int, BeforeValidator(_whole),
                      WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum})]
 
 
 Id = whole_number(1, MAX_ID)
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-Position = whole_number(0, MAX_ID)
+# A position in a text, bounded here (no service reads one that goes unused: a start of -1 beside no quote
+# was accepted while the description refuses it).
+Position = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=MAX_ID),
+                     WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_ID})]
 Number = Annotated[int, BeforeValidator(_whole)]
 Email = Annotated[str, WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
 Country = Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(c.alpha_2 for c in pycountry.countries)})]

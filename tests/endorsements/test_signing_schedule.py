@@ -14,7 +14,7 @@ from app.documents.services import create_document, live_sections
 from app.endorsements.models import EndorsementDeadline, EndorsementSchedule
 from app.endorsements.services import send_deadline_reminders
 from app.extensions import db
-from app.i18n import in_language, long_date
+from app.i18n import _, in_language, long_date
 from app.mail.models import OutboxMessage
 from app.notifications.models import Notification
 from app.organisations.models import Representative
@@ -259,8 +259,11 @@ def test_the_notice_reaches_a_real_mail_server_once_the_text_is_final(in_review,
         assert wait_idle(30)
         received = [email.message_from_bytes(raw, policy=email.policy.default) for raw in sink.messages]
         assert sorted(m["To"] for m in received) == sorted([s["people"]["member"].email, s["people"]["editor"].email])
-        assert all(m["Subject"] == "Ready for endorsement: “Fair ICT”" for m in received)
         english = next(m for m in received if m["To"] == s["people"]["editor"].email)
+        dutch = next(m for m in received if m["To"] == s["people"]["member"].email)  # the member reads Dutch
+        assert english["Subject"] == "Ready for endorsement: “Fair ICT”"
+        with in_language("nl"):
+            assert dutch["Subject"] == _("Ready for endorsement: “%(title)s”", title="Fair ICT") != english["Subject"]
         assert f"Endorsement is meant to close on {long_date(_in_days(10))}." in english.get_content()
     finally:
         controller.stop()
