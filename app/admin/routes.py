@@ -89,56 +89,56 @@ def _organisation_page(organisation, form=None, rep_form=None, contact_form=None
                            rep_form=rep_form, contact_form=contact_form, action_form=EmptyForm())
 
 
+def _add_person(organisation, form, add, done, page_form):
+    """Add a contact or a representative chosen on the admin page: `add` is the service, `done` words the
+    flash for what it made, `page_form` names the form when the page is shown again with its errors."""
+    if form.validate_on_submit():
+        try:
+            made = add(current_user, organisation, form.user_id.data)
+            db.session.commit()
+            flash(done(made), "success")
+            return redirect(url_for("admin.organisation", oid=organisation.id))
+        except AccordError as exc:
+            apply_errors(form, exc)
+    return _organisation_page(organisation, **{page_form: form}), 400
+
+
+def _remove_person(organisation, remove, key, done):
+    if EmptyForm().validate_on_submit():
+        remove(current_user, organisation, key)
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("admin.organisation", oid=organisation.id))
+
+
 @bp.post("/organisations/<int:oid>/contacts")
 def add_contact(oid):
     organisation = services.organisation_for(oid)
-    contact_form = RepresentativeForm(prefix="contact")
-    if contact_form.validate_on_submit():
-        try:
-            contact = services.add_contact(current_user, organisation, contact_form.user_id.data)
-            db.session.commit()
-            flash(_("%(person)s is now a contact of %(organisation)s.", person=contact.user.name,
-                    organisation=organisation.name), "success")
-            return redirect(url_for("admin.organisation", oid=oid))
-        except AccordError as exc:
-            apply_errors(contact_form, exc)
-    return _organisation_page(organisation, contact_form=contact_form), 400
+    return _add_person(organisation, RepresentativeForm(prefix="contact"), services.add_contact,
+                       lambda contact: _("%(person)s is now a contact of %(organisation)s.",
+                                         person=contact.user.name, organisation=organisation.name),
+                       "contact_form")
 
 
 @bp.post("/organisations/<int:oid>/contacts/<int:uid>/remove")
 def remove_contact(oid, uid):
     organisation = services.organisation_for(oid)
-    if EmptyForm().validate_on_submit():
-        services.remove_contact(current_user, organisation, uid)
-        db.session.commit()
-        flash(_("The contact is removed."), "success")
-    return redirect(url_for("admin.organisation", oid=oid))
+    return _remove_person(organisation, services.remove_contact, uid, _("The contact is removed."))
 
 
 @bp.post("/organisations/<int:oid>/representatives")
 def add_representative(oid):
     organisation = services.organisation_for(oid)
-    rep_form = RepresentativeForm()
-    if rep_form.validate_on_submit():
-        try:
-            representative = services.add_representative(current_user, organisation, rep_form.user_id.data)
-            db.session.commit()
-            flash(_("%(person)s now represents %(organisation)s.", person=representative.user.name,
-                    organisation=organisation.name), "success")
-            return redirect(url_for("admin.organisation", oid=oid))
-        except AccordError as exc:
-            apply_errors(rep_form, exc)
-    return _organisation_page(organisation, rep_form=rep_form), 400
+    return _add_person(organisation, RepresentativeForm(), services.add_representative,
+                       lambda representative: _("%(person)s now represents %(organisation)s.",
+                                                person=representative.user.name, organisation=organisation.name),
+                       "rep_form")
 
 
 @bp.post("/organisations/<int:oid>/representatives/<int:rid>/remove")
 def remove_representative(oid, rid):
     organisation = services.organisation_for(oid)
-    if EmptyForm().validate_on_submit():
-        services.remove_representative(current_user, organisation, rid)
-        db.session.commit()
-        flash(_("The representative is removed."), "success")
-    return redirect(url_for("admin.organisation", oid=oid))
+    return _remove_person(organisation, services.remove_representative, rid, _("The representative is removed."))
 
 
 @bp.get("/outbox")
