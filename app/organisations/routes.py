@@ -64,24 +64,34 @@ def show(oid):
     return _page(_managed(oid))
 
 
-@bp.post("/organisations/<int:oid>/contacts")
-@login_required
-def add_contact(oid):
-    organisation = _managed(oid)
-    form = PersonByEmailForm(prefix="contact")
+def _add_person(organisation, form, add, page_form):
+    """Run one of the organisation page's add forms: `add` calls the service and returns the flash; a refusal
+    other than not found or not allowed shows the page again with the form's errors."""
     if form.validate_on_submit():
         try:
-            person = services.person_by_email(form.email.data)
-            services.add_contact(current_user, organisation, person.id)
+            done = add(form.email.data)
             db.session.commit()
-            flash(_("%(person)s is now a contact of %(organisation)s.", person=person.name,
-                    organisation=organisation.name), "success")
-            return redirect(url_for("organisations.show", oid=oid))
+            flash(done, "success")
+            return redirect(url_for("organisations.show", oid=organisation.id))
         except AccordError as exc:
             if exc.status in (403, 404):
                 raise
             apply_errors(form, exc)
-    return _page(organisation, contact_form=form, status=status_for(form))
+    return _page(organisation, **{page_form: form}, status=status_for(form))
+
+
+@bp.post("/organisations/<int:oid>/contacts")
+@login_required
+def add_contact(oid):
+    organisation = _managed(oid)
+
+    def add(email):
+        person = services.person_by_email(email)
+        services.add_contact(current_user, organisation, person.id)
+        return _("%(person)s is now a contact of %(organisation)s.", person=person.name,
+                 organisation=organisation.name)
+
+    return _add_person(organisation, PersonByEmailForm(prefix="contact"), add, "contact_form")
 
 
 @bp.post("/organisations/<int:oid>/contacts/<int:uid>/remove")
@@ -102,24 +112,14 @@ def remove_contact(oid, uid):
 @login_required
 def add_representative(oid):
     organisation = _managed(oid)
-    form = PersonByEmailForm(prefix="rep")
-    if form.validate_on_submit():
-        try:
-            outcome, _made, _raw = services.invite_representative(current_user, organisation, form.email.data,
-                                                                  invitation_url)
-            db.session.commit()
-            if outcome == "added":
-                flash(_("%(email)s now represents %(organisation)s.", email=form.email.data,
-                        organisation=organisation.name), "success")
-            else:
-                flash(_("%(email)s has no account yet: an invitation to register is on its way.",
-                        email=form.email.data), "success")
-            return redirect(url_for("organisations.show", oid=oid))
-        except AccordError as exc:
-            if exc.status in (403, 404):
-                raise
-            apply_errors(form, exc)
-    return _page(organisation, rep_form=form, status=status_for(form))
+
+    def add(email):
+        outcome, _made, _raw = services.invite_representative(current_user, organisation, email, invitation_url)
+        if outcome == "added":
+            return _("%(email)s now represents %(organisation)s.", email=email, organisation=organisation.name)
+        return _("%(email)s has no account yet: an invitation to register is on its way.", email=email)
+
+    return _add_person(organisation, PersonByEmailForm(prefix="rep"), add, "rep_form")
 
 
 @bp.post("/organisations/<int:oid>/representatives/<int:rid>/remove")
