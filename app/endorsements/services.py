@@ -89,20 +89,33 @@ def endorsements_of(version: Version, include_withdrawn: bool = True) -> list[En
     return list(db.session.scalars(query.order_by(Endorsement.created_at, Endorsement.id)))
 
 
-def _clean_decision_day(errors: FieldErrors, value, today: date) -> date | None:
-    """The day of the decision the signatory carries out: optional, a real day, not after today."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_day(errors: FieldErrors, field: str, value, unreadable: str) -> date | None:
+    """A day given as a date or as 2027-01-15; else None, with an error on `field`: that the day is not in the
+    calendar (2027-02-30), or `unreadable`, which words the form expected."""
     day = value if isinstance(value, date) and not isinstance(value, datetime) else None
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
             day = date.fromisoformat(value.strip())
         except ValueError:
-            errors.add("decided_on", _("%(day)s is not a day of the calendar.", day=value.strip()))
+            errors.add(field, _("%(day)s is not a day of the calendar.", day=value.strip()))
             return None
     if day is None:
-        errors.add("decided_on", _("Give a day such as 2027-01-15, or nothing."))
-    elif day.year < DEADLINE_YEARS[0]:
+        errors.add(field, unreadable)
+    return day
+
+
+def _clean_decision_day(errors: FieldErrors, value, today: date) -> date | None:
+    """The day of the decision the signatory carries out: optional, a real day, not after today."""
+    if _blank(value):
+        return None
+    day = _read_day(errors, "decided_on", value, _("Give a day such as 2027-01-15, or nothing."))
+    if day is None:
+        return None
+    if day.year < DEADLINE_YEARS[0]:
         errors.add("decided_on", _("Give a year from %(first)s on.", first=DEADLINE_YEARS[0]))
     elif day > today:
         errors.add("decided_on", _("%(date)s is still to come: a decision is recorded once taken.",
@@ -376,18 +389,12 @@ def deadline_of(version: Version) -> date | None:
 
 def _clean_deadline(errors: FieldErrors, value, today: date, field: str = "deadline") -> date | None:
     """None (no deadline) for nothing or blank; a day from today on, given as 2027-01-15 or a date."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _blank(value):
         return None
-    day = value if isinstance(value, date) and not isinstance(value, datetime) else None
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        try:
-            day = date.fromisoformat(value.strip())
-        except ValueError:
-            errors.add(field, _("%(day)s is not a day of the calendar.", day=value.strip()))
-            return None
+    day = _read_day(errors, field, value, _("Give a day such as 2027-01-15, or nothing for no deadline."))
     if day is None:
-        errors.add(field, _("Give a day such as 2027-01-15, or nothing for no deadline."))
-    elif not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
+        return None
+    if not DEADLINE_YEARS[0] <= day.year <= DEADLINE_YEARS[1]:
         errors.add(field, _("Give a year between %(first)s and %(last)s.", first=DEADLINE_YEARS[0],
                                  last=DEADLINE_YEARS[1]))
     elif day < today:
