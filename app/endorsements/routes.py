@@ -136,25 +136,35 @@ def signoff(vid):
     return _signoff_page(version, form)
 
 
-@bp.post("/versions/<int:vid>/deadline")
-@login_required
-def set_deadline(vid):
-    version = version_for(current_user, vid)
-    form = DeadlineForm()
+def _signoff_change(version, form, change, page):
+    """Run a form of the sign-off page: `change` calls the service and returns the flash; a refusal of the
+    input (400) shows the coordinator the page again (`page`) with the form's errors."""
     if form.validate_on_submit():
         try:
-            deadline = services.set_deadline(current_user, version, form.deadline.data)
+            done = change()
             db.session.commit()
-            flash(_("Endorsement closes on %(date)s.", date=long_date(deadline)) if deadline
-                  else _("The deadline is removed."),
-                  "success")
-            return redirect(url_for("endorsements.signoff", vid=vid))
+            flash(done, "success")
+            return redirect(url_for("endorsements.signoff", vid=version.id))
         except AccordError as exc:
             if exc.status != 400:
                 raise
             apply_errors(form, exc)
     require_role(current_user, version.document.group, "coordinator")
-    return _signoff_page(version, form)
+    return page()
+
+
+@bp.post("/versions/<int:vid>/deadline")
+@login_required
+def set_deadline(vid):
+    version = version_for(current_user, vid)
+    form = DeadlineForm()
+
+    def change():
+        deadline = services.set_deadline(current_user, version, form.deadline.data)
+        return (_("Endorsement closes on %(date)s.", date=long_date(deadline)) if deadline
+                else _("The deadline is removed."))
+
+    return _signoff_change(version, form, change, lambda: _signoff_page(version, form))
 
 
 @bp.post("/versions/<int:vid>/reminders")
@@ -174,21 +184,18 @@ def remind(vid):
 def set_schedule(vid):
     version = version_for(current_user, vid)
     form = ScheduleForm()
-    if form.validate_on_submit():
-        try:
-            services.change_schedule(current_user, version, reminder_days=form.reminder_days.data or "")
-            db.session.commit()
-            flash(_("The reminder schedule is saved."), "success")
-            return redirect(url_for("endorsements.signoff", vid=vid))
-        except AccordError as exc:
-            if exc.status != 400:
-                raise
-            apply_errors(form, exc)
-    require_role(current_user, version.document.group, "coordinator")
-    deadline_form = DeadlineForm(formdata=None)
-    deadline = services.deadline_of(version)
-    deadline_form.deadline.data = deadline.isoformat() if deadline else ""
-    return _signoff_page(version, deadline_form, form)
+
+    def change():
+        services.change_schedule(current_user, version, reminder_days=form.reminder_days.data or "")
+        return _("The reminder schedule is saved.")
+
+    def page():
+        deadline_form = DeadlineForm(formdata=None)
+        deadline = services.deadline_of(version)
+        deadline_form.deadline.data = deadline.isoformat() if deadline else ""
+        return _signoff_page(version, deadline_form, form)
+
+    return _signoff_change(version, form, change, page)
 
 
 # --- delegation of signature for one version ----------------------------------------------------
