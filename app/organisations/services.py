@@ -162,22 +162,29 @@ def person_by_email(email) -> User:
     return person
 
 
+def _add_once(row, already: bool, taken: Conflict):
+    """Add a row that may stand only once (a contact, a representative): `taken` is raised when it is
+    `already` there, or when someone else adds it at the same moment (the unique constraint)."""
+    if already:
+        raise taken
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:  # named at the same moment by someone else
+        db.session.rollback()
+        raise taken from None
+    return row
+
+
 # --- contacts -------------------------------------------------------------------------------
 
 def add_contact(user, organisation: Organisation, user_id) -> OrganisationContact:
     require_manager(user, organisation)
     person = _person(user_id)
-    if is_contact(person, organisation.id):
-        raise Conflict(_("%(person)s is already a contact of %(organisation)s.", person=person.name,
-                         organisation=organisation.name), code="already_contact")
-    contact = OrganisationContact(organisation_id=organisation.id, user_id=person.id, added_by_id=user.id)
-    db.session.add(contact)
-    try:
-        db.session.flush()
-    except IntegrityError:  # named at the same moment by someone else
-        db.session.rollback()
-        raise Conflict(_("%(person)s is already a contact of %(organisation)s.", person=person.name,
-                         organisation=organisation.name), code="already_contact") from None
+    taken = Conflict(_("%(person)s is already a contact of %(organisation)s.", person=person.name,
+                       organisation=organisation.name), code="already_contact")
+    contact = _add_once(OrganisationContact(organisation_id=organisation.id, user_id=person.id, added_by_id=user.id),
+                        is_contact(person, organisation.id), taken)
     _record(organisation, user, "organisation.contact_add", f"user:{person.id}")
     return contact
 
@@ -205,17 +212,10 @@ def remove_contact(user, organisation: Organisation, user_id) -> None:
 def _make_representative(actor, organisation: Organisation, person: User, **data) -> Representative:
     existing = db.session.scalar(select(Representative).where(
         Representative.organisation_id == organisation.id, Representative.user_id == person.id))
-    if existing is not None:
-        raise Conflict(_("%(person)s already represents %(organisation)s.", person=person.name,
-                         organisation=organisation.name), code="already_representative")
-    representative = Representative(organisation_id=organisation.id, user_id=person.id)
-    db.session.add(representative)
-    try:
-        db.session.flush()
-    except IntegrityError:  # named at the same moment by someone else
-        db.session.rollback()
-        raise Conflict(_("%(person)s already represents %(organisation)s.", person=person.name,
-                         organisation=organisation.name), code="already_representative") from None
+    taken = Conflict(_("%(person)s already represents %(organisation)s.", person=person.name,
+                       organisation=organisation.name), code="already_representative")
+    representative = _add_once(Representative(organisation_id=organisation.id, user_id=person.id),
+                               existing is not None, taken)
     _record(organisation, actor, "organisation.representative_add", f"user:{person.id}", **data)
     return representative
 
