@@ -125,14 +125,21 @@ def update_organisation(oid):
     return jsonify(organisation_json(organisation))
 
 
+def _managed(oid):
+    """The caller and the organisation they manage, checked in this order: signed in (401), the organisation
+    exists (404), the caller is one of its contacts or a site admin (403); all before the body is read."""
+    user = signed_in_user()
+    organisation = services.organisation_for(oid)
+    services.require_manager(user, organisation)
+    return user, organisation
+
+
 @endpoint("/organisations/<int:oid>/representatives", "POST",
           "Name a person with an account a representative (a contact of the organisation or a site admin)",
           body=RepresentativeRequest, response=RepresentativeJson, status=201, tag="organisations",
           errors=(400, 401, 403, 404, 409))
 def add_representative(oid):
-    user = signed_in_user()
-    organisation = services.organisation_for(oid)
-    services.require_manager(user, organisation)
+    user, organisation = _managed(oid)
     data = parse(RepresentativeRequest)
     representative = services.add_representative(user, organisation, data.user_id)
     db.session.commit()
@@ -143,9 +150,7 @@ def add_representative(oid):
           "Remove a representative (a contact of the organisation or a site admin)",
           response=NO_CONTENT, status=204, tag="organisations", errors=(401, 403, 404))
 def remove_representative(oid, rid):
-    user = signed_in_user()
-    organisation = services.organisation_for(oid)
-    services.require_manager(user, organisation)
+    user, organisation = _managed(oid)
     services.remove_representative(user, organisation, rid)
     db.session.commit()
     return "", 204
@@ -157,9 +162,7 @@ def remove_representative(oid, rid):
           body=RepresentativeInvitationRequest, response=NamedJson, status=201, tag="organisations",
           errors=(400, 401, 403, 404, 409))
 def invite_representative(oid):
-    user = signed_in_user()
-    organisation = services.organisation_for(oid)
-    services.require_manager(user, organisation)
+    user, organisation = _managed(oid)
     data = parse(RepresentativeInvitationRequest)
     outcome, made, _raw = services.invite_representative(
         user, organisation, data.email, lambda raw: public_url("organisations.invitation", token=raw))
@@ -174,9 +177,7 @@ def invite_representative(oid):
           body=ContactRequest, response=ContactJson, status=201, tag="organisations",
           errors=(400, 401, 403, 404, 409))
 def add_contact(oid):
-    user = signed_in_user()
-    organisation = services.organisation_for(oid)
-    services.require_manager(user, organisation)
+    user, organisation = _managed(oid)
     data = parse(ContactRequest)
     contact = services.add_contact(user, organisation, data.user_id)
     db.session.commit()
@@ -187,9 +188,7 @@ def add_contact(oid):
           "Remove a contact (a contact of the organisation or a site admin; only a site admin removes the last)",
           response=NO_CONTENT, status=204, tag="organisations", errors=(401, 403, 404, 409))
 def remove_contact(oid, uid):
-    user = signed_in_user()
-    organisation = services.organisation_for(oid)
-    services.require_manager(user, organisation)
+    user, organisation = _managed(oid)
     services.remove_contact(user, organisation, uid)
     db.session.commit()
     return "", 204
