@@ -42,7 +42,7 @@ from app.endorsements.permissions import (
     represents,
     takes_part_in,
 )
-from app.endorsements.signals import endorsement_opened, endorsements_changed
+from app.endorsements.signals import endorsement_opened, endorsements_changed, signature_delegated
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.extensions import db, lock_row
 from app.groups.models import ROLES, Membership
@@ -721,6 +721,7 @@ def delegate(user, version: Version, *, organisation_id, delegate_user_id, manda
                        code="already_delegated") from None
     record(group_id, user, "endorsement.delegate", f"delegation:{delegation.id}", version_id=version.id,
            organisation_id=organisation_id, delegate_id=colleague.id, mandate=mandate)
+    signature_delegated.send(delegation, actor=user)
     return delegation
 
 

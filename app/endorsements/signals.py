@@ -19,3 +19,8 @@ date or None, asked: list of (Organisation, [User representatives], previous Ver
 organisations taking part, each with the last final version of the document it was asked to endorse),
 before the commit: their representatives are told that the text is ready for endorsement.
 """)
+
+signature_delegated = _signals.signal("signature-delegated", doc="""
+Sent when a representative delegated signature of one version to a colleague (sender: the Delegation; keyword
+argument actor: the representative), before the commit: the delegate is told.
+""")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.comments.signals import amendment_decided, amendment_proposed, comment_added, comment_edited
 from app.documents.signals import section_merged
-from app.endorsements.signals import endorsement_opened
+from app.endorsements.signals import endorsement_opened, signature_delegated
 from app.notifications import services
 
 
@@ -35,6 +35,10 @@ def _endorsement_opened(version, *, actor, deadline, asked, **_) -> None:
     services.notify_endorsement_opened(actor, version, deadline=deadline, asked=asked)
 
 
+def _signature_delegated(delegation, *, actor, **_) -> None:
+    services.notify_delegation(actor, delegation)
+
+
 def connect_receivers() -> None:
     comment_added.connect(_comment_added)
     comment_edited.connect(_comment_edited)
@@ -42,3 +46,4 @@ def connect_receivers() -> None:
     amendment_decided.connect(_amendment_decided)
     section_merged.connect(_section_merged)
     endorsement_opened.connect(_endorsement_opened)
+    signature_delegated.connect(_signature_delegated)

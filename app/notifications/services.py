@@ -20,6 +20,7 @@ from app.auth.models import User
 from app.comments.models import Amendment, Comment
 from app.documents import services as documents
 from app.documents.models import Document, Section
+from app.endorsements.models import EndorsementDeadline
 from app.errors import Invalid
 from app.extensions import db
 from app.groups.models import Membership
@@ -273,6 +274,37 @@ def notify_endorsement_opened(actor, version, *, deadline, asked) -> int:
     db.session.flush()
     return mails
 
+
+
+def notify_delegation(actor, delegation) -> bool:
+    """A colleague to whom a representative delegated signature of one version hears it, in their own language
+    and time zone, in the app and by e-mail (as the notice that a text is ready: it asks them to act): what, for
+    which organisation, under which mandate, by when, and where to endorse. Returns whether an e-mail went."""
+    version, person = delegation.version, delegation.delegate
+    link = f"/versions/{version.id}/endorse"
+    deadline = db.session.get(EndorsementDeadline, version.id)
+    with in_language(person.language, person.time_zone):
+        text = _("%(delegator)s delegated signature for %(organisation)s to you for this version. Mandate: "
+                 "%(mandate)s", delegator=actor.name, organisation=delegation.organisation.name,
+                 mandate=delegation.mandate)
+        notification = Notification(user_id=person.id, group_id=version.document.group_id, actor_id=actor.id,
+                                    kind="endorsement", text=text[:500], link=link)
+        db.session.add(notification)
+        if person.is_disabled:
+            return False
+        ready = ngettext(
+            "“%(title)s”, version %(number)s (“%(label)s”), is ready for endorsement by %(organisations)s",
+            "“%(title)s”, version %(number)s (“%(label)s”), is ready for endorsement by %(organisations)s",
+            1, title=version.title, number=version.number, label=version.label,
+            organisations=delegation.organisation.name)
+        lines = [_("Hello %(name)s,", name=person.name), "", ready + ".", "", text, "",
+                 _("Read it and endorse it here:"), _absolute(link), "",
+                 _("Endorsement is meant to close on %(date)s.", date=long_date(deadline.deadline)) if deadline
+                 else _("No deadline has been set for endorsement."), "",
+                 "—", _("Your notifications and how you receive them: %(link)s", link=_absolute("/notifications"))]
+        send_mail(person.email, _("Delegation of signature: “%(title)s”", title=version.title), "\n".join(lines))
+        notification.emailed_at = utcnow()
+    return True
 
 # --- delivery ---------------------------------------------------------------------------------------
 

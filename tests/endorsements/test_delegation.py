@@ -56,6 +56,34 @@ def test_a_delegate_endorses_and_the_record_names_both_and_the_mandate(final_set
     assert f"Signed by delegation of {s['people']['member'].name}; mandate: {MANDATE}" in page
 
 
+
+def test_the_delegate_is_told_in_their_language_in_the_app_and_by_mail(final_setup, colleague, api):
+    from app.i18n import _, in_language
+    from app.mail.models import OutboxMessage
+    from app.notifications.models import Notification
+
+    s = final_setup
+    vid = s["version"]["id"]
+    colleague.language = "fr"
+    db.session.commit()
+    made = api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/delegations", json={
+        "organisation_id": s["ghent"].id, "delegate_user_id": colleague.id, "mandate": MANDATE})
+    assert made.status_code == 201, made.get_json()
+    db.session.expire_all()
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == colleague.id))
+    assert notice.link == f"/versions/{vid}/endorse" and MANDATE in notice.text
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == colleague.email))
+    with in_language("fr"):
+        subject = _("Delegation of signature: “%(title)s”", title=s["document"].title)
+    assert mail.subject == " ".join(subject.split()) and subject.startswith("Délégation")  # one-line subjects
+    assert MANDATE in mail.body and f"/versions/{vid}/endorse" in mail.body
+    # A refused delegation tells nobody.
+    again = api(s["people"]["member"]).post(f"/api/v1/versions/{vid}/delegations", json={
+        "organisation_id": s["ghent"].id, "delegate_user_id": colleague.id, "mandate": MANDATE})
+    assert again.status_code == 409
+    mails = select(func.count(OutboxMessage.id)).where(OutboxMessage.recipient == colleague.email)
+    assert db.session.scalar(mails) == 1
+
 def test_the_delegate_signs_for_that_organisation_only(final_setup, colleague, api):
     s = final_setup
     vid = s["version"]["id"]
