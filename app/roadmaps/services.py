@@ -494,12 +494,13 @@ def final_snapshot(action: RoadmapAction) -> dict | None:
 
 
 def progress_of(document: Document, action_ids: list[int]) -> dict[int, dict]:
-    """Per action (one query): the status set by its latest follow-up entry (None when no entry set one)
-    and its latest entry {date, note, author, status}."""
+    """Per action (two queries: the entries, then their authors): the status set by its latest follow-up
+    entry (None when no entry set one) and its latest entry {date, note, author, status}."""
     if not action_ids:
         return {}
     out: dict[int, dict] = {}
     for update in db.session.scalars(select(ActionUpdate).where(ActionUpdate.action_id.in_(action_ids))
+                                     .options(selectinload(ActionUpdate.author))
                                      .order_by(ActionUpdate.entry_date, ActionUpdate.id)):
         entry = out.setdefault(update.action_id, {"status": None, "latest": None, "count": 0})
         if update.status:

@@ -111,3 +111,20 @@ def test_a_bad_entry_in_the_page_form_is_shown_beside_the_field(client, login, f
                                                                    "status": "", "note": ""})
     assert response.status_code == 400
     assert "Write a note, change the status, or both." in response.get_data(as_text=True)
+
+
+def test_progress_reads_its_entries_and_their_authors_in_two_queries_however_many(final_roadmap, api, app,
+                                                                                  count_queries):
+    from app.documents.models import Document
+    from app.roadmaps.services import progress_of
+
+    s = final_roadmap
+    url = f"/api/v1/actions/{s['action']['id']}/updates"
+    for role in ("member", "editor", "coordinator"):  # three authors
+        assert api(s["people"][role]).post(url, json={"note": f"Entry by the {role}."}).status_code == 201
+    db.session.expire_all()
+    document = db.session.get(Document, s["document"].id)
+    with count_queries() as queries:
+        progress = progress_of(document, [s["action"]["id"]])
+    assert progress[s["action"]["id"]]["latest"]["author"] == s["people"]["coordinator"].name
+    assert queries.count == 2, queries.statements
