@@ -12,15 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from app.auth.models import User
 from app.comments.models import Amendment, Comment
 from app.documents.models import Document, Section, Version
 from app.documents.services import live_sections
-from app.endorsements.models import Endorsement
-from app.endorsements.permissions import takes_part_in
+from app.endorsements.services import signoff_board, taking_part
 from app.extensions import db
-from app.groups.models import Membership
-from app.organisations.models import Organisation
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
@@ -56,42 +52,23 @@ class RemoveSection:
     open_suggestions: int
 
 
-def taking_part(document: Document) -> list[Organisation]:
-    """The organisations of the group's members (the ones the sign-off board lists as pending)."""
-    return list(db.session.scalars(
-        select(Organisation).where(Organisation.id.in_(
-            select(User.organisation_id).join(Membership, Membership.user_id == User.id)
-            .where(Membership.group_id == document.group_id, User.organisation_id.is_not(None))))
-        .order_by(Organisation.name)))
-
-
-def _able_to_sign(organisation: Organisation, group_id: int) -> bool:
-    return any(takes_part_in(r.user, group_id) for r in organisation.representatives)
-
-
 def make_final(document: Document) -> MakeFinal:
-    organisations = taking_part(document)
-    able = sum(1 for o in organisations if _able_to_sign(o, document.group_id))
+    organisations = taking_part(document.group_id)
+    able = sum(1 for _organisation, _people, can_sign in organisations if can_sign)
     number = (db.session.scalar(select(func.max(Version.number)).where(Version.document_id == document.id)) or 0) + 1
     return MakeFinal(number=number, sections=len(live_sections(document)), organisations_asked=able,
                      organisations_without_signatory=len(organisations) - able)
 
 
 def standing(document: Document, version: Version | None = None) -> Standing:
-    """Where endorsement of the version (by default the document's final version) stands; all zero without one."""
+    """Where endorsement of the version (by default the document's final version) stands, as its sign-off board
+    has it; all zero without one."""
     version = version or document.final_version
     if version is None:
         return Standing(None, 0, 0, 0, 0)
-    latest: dict[int, Endorsement] = {}
-    for endorsement in db.session.scalars(select(Endorsement).where(Endorsement.version_id == version.id)
-                                          .order_by(Endorsement.created_at, Endorsement.id)):
-        current = latest.get(endorsement.organisation_id)
-        if current is None or current.withdrawn_at is not None:
-            latest[endorsement.organisation_id] = endorsement
-    endorsed = sum(1 for e in latest.values() if e.withdrawn_at is None)
-    withdrawn = len(latest) - endorsed
-    organisations = {o.id for o in taking_part(document)} | set(latest)
-    return Standing(version.number, endorsed, withdrawn, len(organisations), len(organisations) - endorsed)
+    states = [row.state for row in signoff_board(version)]
+    endorsed = states.count("endorsed")
+    return Standing(version.number, endorsed, states.count("withdrawn"), len(states), len(states) - endorsed)
 
 
 def remove_section(section: Section) -> RemoveSection:

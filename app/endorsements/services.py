@@ -285,29 +285,40 @@ class BoardRow:
     asked_at: datetime | None = None  # when the organisation was last asked to name a representative
 
 
+def taking_part(group_id: int, also: set[int] = frozenset()) -> list[tuple[Organisation, list[User], bool]]:
+    """The organisations of the group's members (and `also`, such as others that endorsed), by name, each with
+    its representatives and whether one of them may sign (a member, editor or coordinator of the group). The
+    sign-off board, its confirmation pages and the notice of a final text all count from here; three queries
+    however many organisations."""
+    works_for = select(User.organisation_id).join(Membership, Membership.user_id == User.id).where(
+        Membership.group_id == group_id, User.organisation_id.is_not(None))
+    organisations = db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(works_for) | Organisation.id.in_(also))
+        .options(selectinload(Organisation.representatives).selectinload(Representative.user))
+        .order_by(Organisation.name))
+    signers = set(db.session.scalars(select(Membership.user_id).where(
+        Membership.group_id == group_id, Membership.role.in_(ROLES[ROLES.index(ENDORSING_ROLE):]))))
+    out = []
+    for organisation in organisations:
+        people = [r.user for r in organisation.representatives]
+        out.append((organisation, people, any(p.id in signers for p in people)))
+    return out
+
+
 def signoff_board(version: Version) -> list[BoardRow]:
     """Every organisation of the group's members, and any other that endorsed, with its state."""
     group_id = version.document.group_id
-    member_orgs = set(db.session.scalars(select(User.organisation_id).join(Membership, Membership.user_id == User.id)
-                                         .where(Membership.group_id == group_id, User.organisation_id.is_not(None))))
     latest: dict[int, Endorsement] = {}
     for endorsement in endorsements_of(version):
         current = latest.get(endorsement.organisation_id)
         if current is None or current.withdrawn_at is not None:
             latest[endorsement.organisation_id] = endorsement
-    org_ids = member_orgs | set(latest)
-    organisations = list(db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids))
-                                            .order_by(Organisation.name))) if org_ids else []
-    signers = set(db.session.scalars(select(Membership.user_id).where(
-        Membership.group_id == group_id, Membership.role.in_(ROLES[ROLES.index(ENDORSING_ROLE):]))))
     asked = last_requests(group_id)
     rows = []
-    for organisation in organisations:
+    for organisation, people, can_sign in taking_part(group_id, set(latest)):
         endorsement = latest.get(organisation.id)
         state = "pending" if endorsement is None else ("withdrawn" if endorsement.withdrawn_at else "endorsed")
-        people = [r.user for r in organisation.representatives]
-        rows.append(BoardRow(organisation, state, endorsement, people, any(p.id in signers for p in people),
-                             asked.get(organisation.id)))
+        rows.append(BoardRow(organisation, state, endorsement, people, can_sign, asked.get(organisation.id)))
     return rows
 
 
